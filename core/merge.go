@@ -1,0 +1,131 @@
+package core
+
+import (
+	"maps"
+	"slices"
+	"strings"
+)
+
+// Merge computes an instance's effective configuration from its template and
+// its copy-on-write overrides, following the merge table in DESIGN.md:
+// scalars replace; env and labels merge by key (instance wins, UnsetEnv
+// removes template keys); ports, volumes, domains and healthcheck replace as a
+// whole; config files merge by target path; exports and imports are inherited
+// unless overridden. The result shares no memory with its inputs.
+func Merge(t Template, inst Instance) Service {
+	o := inst.Overrides
+	s := Service{
+		Instance:    inst.Name,
+		Template:    t.Name,
+		Enabled:     inst.Enabled,
+		Image:       pick(o.Image, t.Image),
+		Command:     slices.Clone(pickSlice(o.Command, t.Command)),
+		Entrypoint:  slices.Clone(pickSlice(o.Entrypoint, t.Entrypoint)),
+		User:        pick(o.User, t.User),
+		Restart:     pick(o.Restart, t.Restart),
+		Ports:       slices.Clone(pickSlice(o.Ports, t.Ports)),
+		Volumes:     slices.Clone(pickSlice(o.Volumes, t.Volumes)),
+		Domains:     slices.Clone(pickSlice(o.Domains, t.Domains)),
+		Exports:     cloneExports(pickSlice(o.Exports, t.Exports)),
+		Imports:     slices.Clone(pickSlice(o.Imports, t.Imports)),
+		Healthcheck: cloneHealthcheck(t.Healthcheck),
+		Compose:     o.Compose,
+	}
+	if o.Tag != nil {
+		s.Image = WithTag(s.Image, *o.Tag)
+	}
+	if o.Healthcheck != nil {
+		s.Healthcheck = cloneHealthcheck(o.Healthcheck)
+	}
+	if o.Image != nil && o.Exports == nil && len(t.Exports) > 0 {
+		s.ExportsStale = true
+	}
+
+	env := maps.Clone(t.Env)
+	for _, k := range o.UnsetEnv {
+		delete(env, k)
+	}
+	if len(o.Env) > 0 && env == nil {
+		env = map[string]EnvVar{}
+	}
+	maps.Copy(env, o.Env)
+	if len(env) > 0 {
+		s.Env = env
+	}
+
+	labels := maps.Clone(t.Labels)
+	if len(o.Labels) > 0 && labels == nil {
+		labels = map[string]string{}
+	}
+	maps.Copy(labels, o.Labels)
+	if len(labels) > 0 {
+		s.Labels = labels
+	}
+
+	files := map[string]ConfigFile{}
+	for _, f := range t.Files {
+		files[f.Target] = f
+	}
+	maps.Copy(files, o.Files)
+	for _, target := range slices.Sorted(maps.Keys(files)) {
+		s.Files = append(s.Files, files[target])
+	}
+	return s
+}
+
+func pick[T any](o *T, t T) T {
+	if o != nil {
+		return *o
+	}
+	return t
+}
+
+func pickSlice[T any](o *[]T, t []T) []T {
+	if o != nil {
+		return *o
+	}
+	return t
+}
+
+func cloneHealthcheck(h *Healthcheck) *Healthcheck {
+	if h == nil {
+		return nil
+	}
+	c := *h
+	c.Test = slices.Clone(h.Test)
+	return &c
+}
+
+func cloneExports(in []Export) []Export {
+	if in == nil {
+		return nil
+	}
+	out := make([]Export, len(in))
+	for i, e := range in {
+		e.Env = maps.Clone(e.Env)
+		out[i] = e
+	}
+	return out
+}
+
+// SplitImage splits a reference into repository and tag (or digest, with its
+// "@"). "docker.io/library/postgres:16" gives ("docker.io/library/postgres", ":16").
+func SplitImage(ref string) (repo, tag string) {
+	if i := strings.IndexByte(ref, '@'); i >= 0 {
+		return ref[:i], ref[i:]
+	}
+	slash := strings.LastIndexByte(ref, '/')
+	if i := strings.LastIndexByte(ref, ':'); i > slash {
+		return ref[:i], ref[i:]
+	}
+	return ref, ""
+}
+
+// WithTag replaces the tag or digest of ref with tag.
+func WithTag(ref, tag string) string {
+	repo, _ := SplitImage(ref)
+	if strings.HasPrefix(tag, "sha256:") {
+		return repo + "@" + tag
+	}
+	return repo + ":" + tag
+}

@@ -1,0 +1,99 @@
+// Package plan computes the difference between a stack's desired state, its last applied snapshot and its live containers.
+package plan
+
+import (
+	"time"
+
+	"github.com/devarch-dev/devarch/core"
+)
+
+// Action is what apply will do to one instance.
+type Action string
+
+const (
+	NoOp    Action = ""
+	Create  Action = "+"
+	Update  Action = "~"
+	Delete  Action = "-"
+	Replace Action = "±"
+)
+
+// Word is the verb printed for a: "create", "update", "delete", "replace".
+func (a Action) Word() string {
+	switch a {
+	case Create:
+		return "create"
+	case Update:
+		return "update"
+	case Delete:
+		return "delete"
+	case Replace:
+		return "replace"
+	}
+	return "no-op"
+}
+
+// FieldChange is one field's old and new value. Secret values are never
+// stored here: they are replaced by core.Redacted before the plan is built.
+type FieldChange struct {
+	Field  string `json:"field"`
+	Old    string `json:"old,omitempty"`
+	New    string `json:"new,omitempty"`
+	Secret bool   `json:"secret,omitempty"`
+}
+
+// ResourceChange is what happens to one instance's container.
+type ResourceChange struct {
+	Instance  string        `json:"instance"`
+	Container string        `json:"container"`
+	Template  string        `json:"template,omitempty"`
+	Action    Action        `json:"action"`
+	Reason    string        `json:"reason,omitempty"` // e.g. "container missing (drift)", "image changed"
+	Fields    []FieldChange `json:"fields,omitempty"`
+}
+
+// LiveContainer is a container found by devarch labels for the stack.
+type LiveContainer struct {
+	Name     string `json:"name"`
+	Instance string `json:"instance"`
+	State    string `json:"state"`            // running, exited, ...
+	Health   string `json:"health,omitempty"` // healthy, unhealthy, starting
+	Image    string `json:"image,omitempty"`
+	Lineage  string `json:"lineage,omitempty"`
+}
+
+// Summary counts the changes of a plan.
+type Summary struct {
+	Create  int `json:"create"`
+	Update  int `json:"update"`
+	Replace int `json:"replace"`
+	Delete  int `json:"delete"`
+}
+
+// Plan is a reviewable set of changes for one stack, stamped with the stack's
+// lineage and serial and a hash of the state it assumed, so apply can refuse
+// it once anything it was computed from has changed.
+type Plan struct {
+	ID        string    `json:"id"`
+	Stack     string    `json:"stack"`
+	Lineage   string    `json:"lineage"`
+	Serial    uint64    `json:"serial"`
+	StateHash string    `json:"state_hash"`
+	CreatedAt time.Time `json:"created_at"`
+	ExpiresAt time.Time `json:"expires_at,omitempty"`
+	Destroy   bool      `json:"destroy,omitempty"`
+	Runtime   string    `json:"runtime"` // e.g. "docker compose v2 (context default)"
+
+	Network  Action              `json:"network,omitempty"` // create/delete of devarch-{stack}-net, NoOp when unchanged
+	Changes  []ResourceChange    `json:"changes,omitempty"` // sorted by instance; NoOp instances omitted
+	Wires    []core.ResolvedWire `json:"wires,omitempty"`
+	Warnings []string            `json:"warnings,omitempty"`
+	Summary  Summary             `json:"summary"`
+
+	// Desired is what apply converges to (secrets kept sealed in the daemon's
+	// store; a plan sent to a client has secret values redacted).
+	Desired core.Desired `json:"desired"`
+}
+
+// Empty reports whether the plan changes nothing.
+func (p *Plan) Empty() bool { return len(p.Changes) == 0 && p.Network == NoOp }

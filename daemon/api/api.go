@@ -1,0 +1,359 @@
+// Package api holds the wire types of devarch's local API: HTTP+JSON on a Unix socket under versioned paths.
+//
+// Every path starts with Prefix. Errors always use the Error shape with an
+// HTTP status from the Code. Streams (job events, logs) are newline-delimited
+// JSON (one Event or LogLine per line).
+//
+//	GET    /v1/status                                   -> Status
+//	POST   /v1/shutdown                                 -> {}
+//	GET    /v1/templates                                -> []core.Template
+//	POST   /v1/templates            TemplateAddRequest  -> core.Template
+//	GET    /v1/templates/{name}                         -> core.Template
+//	DELETE /v1/templates/{name}                         -> {}
+//	GET    /v1/stacks                                   -> []StackSummary
+//	POST   /v1/stacks               StackCreateRequest  -> core.Stack
+//	GET    /v1/stacks/{stack}                           -> core.Stack (secrets redacted)
+//	DELETE /v1/stacks/{stack}                           -> {}
+//	GET    /v1/stacks/{stack}/instances                 -> []InstanceSummary
+//	POST   /v1/stacks/{stack}/instances InstanceAddRequest -> core.Instance
+//	GET    /v1/stacks/{stack}/instances/{name}?effective=1 -> InstanceView
+//	PATCH  /v1/stacks/{stack}/instances/{name} InstanceSetRequest -> InstanceView
+//	POST   /v1/stacks/{stack}/instances/{name}/reset    ResetRequest -> InstanceView
+//	POST   /v1/stacks/{stack}/instances/{name}/rename   NameRequest  -> core.Instance
+//	POST   /v1/stacks/{stack}/instances/{name}/duplicate NameRequest -> core.Instance
+//	DELETE /v1/stacks/{stack}/instances/{name}          -> {}
+//	GET    /v1/stacks/{stack}/wires                     -> WiresView
+//	POST   /v1/stacks/{stack}/wires  core.Wire          -> WiresView
+//	DELETE /v1/stacks/{stack}/wires?consumer=C&import=I -> WiresView
+//	GET    /v1/stacks/{stack}/config?show_secrets=1     -> ConfigView
+//	POST   /v1/stacks/{stack}/plan   PlanRequest        -> plan.Plan
+//	POST   /v1/stacks/{stack}/apply  ApplyRequest       -> Job
+//	GET    /v1/stacks/{stack}/ps     ?runtime fields     -> []Container
+//	GET    /v1/stacks/{stack}/logs?instance=I&follow=1&tail=N -> stream of LogLine
+//	GET    /v1/stacks/{stack}/lock                      -> LockView
+//	POST   /v1/stacks/{stack}/unlock UnlockRequest      -> {}
+//	POST   /v1/stacks/{stack}/export ExportRequest      -> FileView
+//	POST   /v1/import                ImportRequest      -> ImportResult
+//	POST   /v1/import-compose        ImportComposeRequest -> ImportResult
+//	GET    /v1/jobs                                     -> []Job
+//	GET    /v1/jobs/{id}                                -> Job
+//	GET    /v1/jobs/{id}/events?follow=1                -> stream of Event
+//	POST   /v1/jobs/{id}/cancel                         -> Job
+//	POST   /v1/key/rotate                               -> KeyRotateResult
+package api
+
+import (
+	"time"
+
+	"github.com/devarch-dev/devarch/core"
+)
+
+// Prefix is the version prefix of every path.
+const Prefix = "/v1"
+
+// Version is devarch's version, reported by status and the plugin metadata.
+var Version = "0.1.0"
+
+// Code classifies an error; each maps to one HTTP status.
+type Code string
+
+const (
+	CodeInvalid      Code = "invalid"      // 400: bad input; Fields or Diagnostics say which
+	CodeUnauthorized Code = "unauthorized" // 403: peer uid differs
+	CodeNotFound     Code = "not_found"    // 404
+	CodeConflict     Code = "conflict"     // 409: already exists, in use
+	CodeLocked       Code = "locked"       // 423: stack lock held; Lock says by whom
+	CodeStalePlan    Code = "stale_plan"   // 409: saved plan no longer matches the state
+	CodeRuntime      Code = "runtime"      // 502: the container runtime failed
+	CodeInternal     Code = "internal"     // 500
+)
+
+// Error is the one JSON error shape: {"error": {...}}.
+type Error struct {
+	Code        Code               `json:"code"`
+	Message     string             `json:"message"`
+	Hint        string             `json:"hint,omitempty"`
+	Fields      []*core.FieldError `json:"fields,omitempty"`
+	Diagnostics []core.Diagnostic  `json:"diagnostics,omitempty"`
+	Lock        *LockInfo          `json:"lock,omitempty"`
+}
+
+// ErrorBody wraps Error on the wire.
+type ErrorBody struct {
+	Error *Error `json:"error"`
+}
+
+// Status describes the running daemon.
+type Status struct {
+	PID           int       `json:"pid"`
+	Version       string    `json:"version"`
+	Home          string    `json:"home"`
+	Socket        string    `json:"socket"`
+	StartedAt     time.Time `json:"started_at"`
+	SchemaVersion int       `json:"schema_version"`
+	Stacks        int       `json:"stacks"`
+	RunningJobs   int       `json:"running_jobs"`
+}
+
+// TemplateAddRequest adds (or with Replace, replaces) a user template.
+type TemplateAddRequest struct {
+	Template core.Template `json:"template"`
+	Replace  bool          `json:"replace,omitempty"`
+}
+
+// StackCreateRequest creates an empty stack.
+type StackCreateRequest struct {
+	Name        string `json:"name"`
+	Description string `json:"description,omitempty"`
+	Environment string `json:"environment,omitempty"`
+}
+
+// StackSummary is one row of `stack ls`.
+type StackSummary struct {
+	Name          string     `json:"name"`
+	Description   string     `json:"description,omitempty"`
+	Environment   string     `json:"environment,omitempty"`
+	Instances     int        `json:"instances"`
+	Serial        uint64     `json:"serial"`
+	Lineage       string     `json:"lineage"`
+	AppliedAt     *time.Time `json:"applied_at,omitempty"`
+	AppliedSerial uint64     `json:"applied_serial,omitempty"`
+}
+
+// InstanceAddRequest adds an instance of a template to a stack.
+type InstanceAddRequest struct {
+	Name     string `json:"name"`
+	Template string `json:"template"`
+	Disabled bool   `json:"disabled,omitempty"`
+}
+
+// InstanceSummary is one row of `instance ls`.
+type InstanceSummary struct {
+	Name       string   `json:"name"`
+	Template   string   `json:"template"`
+	Enabled    bool     `json:"enabled"`
+	Image      string   `json:"image"`
+	Ports      []string `json:"ports,omitempty"`
+	Overridden []string `json:"overridden,omitempty"` // override field names, sorted
+}
+
+// InstanceView is an instance with, when asked, its effective config.
+// Secret values are redacted.
+type InstanceView struct {
+	Stack     string        `json:"stack"`
+	Instance  core.Instance `json:"instance"`
+	Effective *core.Service `json:"effective,omitempty"`
+}
+
+// HealthcheckPatch changes some fields of the instance's effective
+// healthcheck; the result is stored as a whole-object override.
+type HealthcheckPatch struct {
+	Test        *[]string      `json:"test,omitempty"`
+	Interval    *core.Duration `json:"interval,omitempty"`
+	Timeout     *core.Duration `json:"timeout,omitempty"`
+	StartPeriod *core.Duration `json:"start_period,omitempty"`
+	Retries     *int           `json:"retries,omitempty"`
+	Disable     bool           `json:"disable,omitempty"` // override with no healthcheck
+}
+
+// InstanceSetRequest changes an instance's overrides. Nil fields are left
+// as they are. Env/Labels/Files entries are added or replaced by key.
+type InstanceSetRequest struct {
+	Image       *string                    `json:"image,omitempty"`
+	Tag         *string                    `json:"tag,omitempty"`
+	Command     *[]string                  `json:"command,omitempty"`
+	Entrypoint  *[]string                  `json:"entrypoint,omitempty"`
+	User        *string                    `json:"user,omitempty"`
+	Restart     *string                    `json:"restart,omitempty"`
+	Env         map[string]core.EnvVar     `json:"env,omitempty"`
+	UnsetEnv    []string                   `json:"unset_env,omitempty"`
+	Labels      map[string]string          `json:"labels,omitempty"`
+	Ports       *[]core.Port               `json:"ports,omitempty"`
+	Volumes     *[]core.Volume             `json:"volumes,omitempty"`
+	Healthcheck *HealthcheckPatch          `json:"healthcheck,omitempty"`
+	Files       map[string]core.ConfigFile `json:"files,omitempty"`
+	Domains     *[]string                  `json:"domains,omitempty"`
+	Exports     *[]core.Export             `json:"exports,omitempty"`
+	Imports     *[]core.Import             `json:"imports,omitempty"`
+	Compose     *string                    `json:"compose,omitempty"`
+	Enabled     *bool                      `json:"enabled,omitempty"`
+}
+
+// ResetRequest drops overrides: field names from core.OverrideFields, or
+// "env.KEY", "labels.KEY", "files./target" for one entry.
+type ResetRequest struct {
+	Fields []string `json:"fields"`
+}
+
+// NameRequest carries a new instance name (rename, duplicate).
+type NameRequest struct {
+	Name string `json:"name"`
+}
+
+// WiresView is the stack's wiring: explicit and automatic wires, and
+// imports without a provider, plus the problems that block a plan.
+type WiresView struct {
+	Stack       string                  `json:"stack"`
+	Explicit    []core.Wire             `json:"explicit,omitempty"`
+	Wires       []core.ResolvedWire     `json:"wires,omitempty"`
+	Unresolved  []core.UnresolvedImport `json:"unresolved,omitempty"`
+	Diagnostics []core.Diagnostic       `json:"diagnostics,omitempty"`
+}
+
+// ConfigView is the generated compose project.
+type ConfigView struct {
+	Stack   string `json:"stack"`
+	Project string `json:"project"`
+	YAML    string `json:"yaml"`
+}
+
+// RuntimeSpec tells the daemon which engine to drive and how. The CLI
+// fills it from plugin invocation, --runtime, DEVARCH_RUNTIME or detection.
+type RuntimeSpec struct {
+	Kind   string            `json:"kind"`             // "docker" or "podman"
+	Binary string            `json:"binary,omitempty"` // docker binary that invoked the plugin, or podman
+	Env    map[string]string `json:"env,omitempty"`    // DOCKER_HOST, DOCKER_CONTEXT, ... for the runtime
+}
+
+// PlanRequest computes (and with Save, stores) a plan.
+type PlanRequest struct {
+	Runtime     RuntimeSpec   `json:"runtime"`
+	Save        bool          `json:"save,omitempty"`
+	TTL         core.Duration `json:"ttl,omitempty"` // default 15m
+	Destroy     bool          `json:"destroy,omitempty"`
+	LockTimeout core.Duration `json:"lock_timeout,omitempty"`
+}
+
+// ApplyRequest applies a saved plan (PlanID) or, without one, plans and
+// applies in one step (the CLI shows the plan and asks first).
+type ApplyRequest struct {
+	Runtime     RuntimeSpec   `json:"runtime"`
+	PlanID      string        `json:"plan_id,omitempty"`
+	Destroy     bool          `json:"destroy,omitempty"`
+	Purge       bool          `json:"purge,omitempty"` // with Destroy: remove the stack definition too
+	LockTimeout core.Duration `json:"lock_timeout,omitempty"`
+}
+
+// JobState is a job's lifecycle state.
+type JobState string
+
+const (
+	JobQueued      JobState = "queued"
+	JobRunning     JobState = "running"
+	JobSucceeded   JobState = "succeeded"
+	JobFailed      JobState = "failed"
+	JobRolledBack  JobState = "rolled_back" // failed, previous snapshot restored
+	JobCancelled   JobState = "cancelled"
+	JobInterrupted JobState = "interrupted" // the daemon died while it ran
+)
+
+// Done reports whether s is final.
+func (s JobState) Done() bool { return s != JobQueued && s != JobRunning }
+
+// Job is an apply or destroy run by the daemon.
+type Job struct {
+	ID        string     `json:"id"`
+	Stack     string     `json:"stack"`
+	Operation string     `json:"operation"` // apply, destroy
+	PlanID    string     `json:"plan_id,omitempty"`
+	State     JobState   `json:"state"`
+	Error     string     `json:"error,omitempty"`
+	Instance  string     `json:"instance,omitempty"` // instance the failure is about
+	CreatedAt time.Time  `json:"created_at"`
+	EndedAt   *time.Time `json:"ended_at,omitempty"`
+	Summary   string     `json:"summary,omitempty"`
+}
+
+// Event is one line of a job's progress stream.
+type Event struct {
+	Time     time.Time `json:"time"`
+	JobID    string    `json:"job_id"`
+	Instance string    `json:"instance,omitempty"`
+	Message  string    `json:"message"`
+	State    JobState  `json:"state,omitempty"` // set on the final event
+}
+
+// Container is one row of `ps`.
+type Container struct {
+	Instance string `json:"instance"`
+	Name     string `json:"name"`
+	Image    string `json:"image"`
+	State    string `json:"state"`
+	Health   string `json:"health,omitempty"`
+	Ports    string `json:"ports,omitempty"`
+}
+
+// LogLine is one line of container output.
+type LogLine struct {
+	Instance string `json:"instance"`
+	Line     string `json:"line"`
+}
+
+// LockInfo describes who holds a stack's lock.
+type LockInfo struct {
+	ID        string    `json:"id"`
+	Stack     string    `json:"stack"`
+	Operation string    `json:"operation"` // plan, apply, destroy, import
+	JobID     string    `json:"job_id,omitempty"`
+	Who       string    `json:"who"` // user@host
+	PID       int       `json:"pid"`
+	Created   time.Time `json:"created"`
+	Exclusive bool      `json:"exclusive"`
+}
+
+// LockView is the lock state of a stack.
+type LockView struct {
+	Stack   string     `json:"stack"`
+	Holders []LockInfo `json:"holders,omitempty"`
+}
+
+// UnlockRequest force-releases a stack's locks.
+type UnlockRequest struct {
+	Force bool   `json:"force"`
+	ID    string `json:"id,omitempty"`
+}
+
+// ExportRequest exports a stack as devarch.yml.
+type ExportRequest struct {
+	Passphrase     string `json:"passphrase,omitempty"`      // seal secrets with argon2id + AES-GCM
+	IncludeSecrets bool   `json:"include_secrets,omitempty"` // write secrets in plaintext (asked for by name)
+}
+
+// FileView carries a generated file.
+type FileView struct {
+	Name    string `json:"name"`
+	Content string `json:"content"`
+}
+
+// ImportRequest imports a devarch.yml.
+type ImportRequest struct {
+	Content    string            `json:"content"`
+	Filename   string            `json:"filename,omitempty"`
+	Stack      string            `json:"stack,omitempty"` // rename the imported stack
+	Passphrase string            `json:"passphrase,omitempty"`
+	SetSecrets map[string]string `json:"set_secrets,omitempty"` // "instance.ENV" -> value for redacted secrets
+	Runtime    RuntimeSpec       `json:"runtime"`
+}
+
+// ImportComposeRequest turns a compose file into templates and a stack.
+type ImportComposeRequest struct {
+	Content  string `json:"content"`
+	Filename string `json:"filename,omitempty"`
+	Stack    string `json:"stack"`
+}
+
+// ImportResult says what an import did: created a stack, or planned changes
+// to an existing one (apply the plan to finish).
+type ImportResult struct {
+	Stack     string   `json:"stack"`
+	Created   bool     `json:"created"`
+	Templates []string `json:"templates,omitempty"`
+	Instances []string `json:"instances,omitempty"`
+	PlanID    string   `json:"plan_id,omitempty"`
+	Warnings  []string `json:"warnings,omitempty"`
+}
+
+// KeyRotateResult reports a key rotation.
+type KeyRotateResult struct {
+	Records int `json:"records"`
+}
