@@ -1,0 +1,51 @@
+# devarch — build, install and test.
+SHELL := /bin/bash
+GO        ?= go
+BIN       := bin/docker-devarch
+PLUGINDIR ?= $(HOME)/.docker/cli-plugins
+BINDIR    ?= /usr/local/bin
+VERSION   ?= 0.1.0
+LDFLAGS   := -s -w -X github.com/devarch-dev/devarch/daemon/api.Version=$(VERSION)
+
+.PHONY: all build install uninstall test e2e test-all bench vet fmt-check clean
+
+all: build
+
+## build: compile bin/docker-devarch (the plugin, the standalone CLI and the daemon)
+build:
+	CGO_ENABLED=0 $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN) ./plugin
+
+## install: put the plugin in ~/.docker/cli-plugins and a `devarch` link on PATH
+install: build
+	install -d $(PLUGINDIR)
+	install -m 0755 $(BIN) $(PLUGINDIR)/docker-devarch
+	ln -sf $(PLUGINDIR)/docker-devarch $(BINDIR)/devarch
+
+uninstall:
+	rm -f $(PLUGINDIR)/docker-devarch $(BINDIR)/devarch
+
+## test: unit and integration tests (no container engine needed)
+test: vet fmt-check
+	$(GO) test -count=1 ./...
+
+## e2e: end-to-end tests against a real engine (Docker + compose v2, Podman); fails when none answers
+e2e:
+	$(GO) test -tags e2e -count=1 -timeout 45m -v ./tests/... 2>&1 | tee e2e.out | grep -E '^(=== RUN|--- |PASS|FAIL|ok|panic|\s+\S+_test\.go)' ; exit $${PIPESTATUS[0]}
+
+## test-all: everything CI runs
+test-all: test e2e
+
+## bench: benchmarks, including devarch vs plain docker compose (see BENCHMARKS.md)
+bench:
+	$(GO) test -run '^$$' -bench . -benchmem -count=5 ./core/... ./store/... ./plugin/...
+	$(GO) test -tags e2e -run '^$$' -bench . -benchmem -count=3 -timeout 30m ./tests/...
+
+vet:
+	$(GO) vet ./...
+	$(GO) vet -tags e2e ./tests/...
+
+fmt-check:
+	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
+
+clean:
+	rm -rf bin e2e.out

@@ -1,0 +1,75 @@
+#!/usr/bin/env bash
+# engine-setup.sh — install and start the container engines devarch's tests run against:
+# Docker Engine with compose v2, and Podman with its API service. Safe to run repeatedly:
+# only what is missing is installed or started. Debian 12, root.
+set -euo pipefail
+
+log() { printf 'engine-setup: %s\n' "$*" >&2; }
+die() { printf 'engine-setup: error: %s\n' "$*" >&2; exit 1; }
+
+COMPOSE_VERSION="${COMPOSE_VERSION:-v2.29.7}"
+PLUGIN_DIR=/usr/local/lib/docker/cli-plugins
+RUN_DIR="${ENGINE_RUN_DIR:-/var/log/devarch-engines}"
+mkdir -p "$RUN_DIR"
+
+need_pkgs=()
+command -v dockerd >/dev/null 2>&1 || need_pkgs+=(docker.io)
+command -v podman >/dev/null 2>&1 || need_pkgs+=(podman)
+for p in uidmap slirp4netns fuse-overlayfs iptables; do
+  dpkg -s "$p" >/dev/null 2>&1 || need_pkgs+=("$p")
+done
+if ((${#need_pkgs[@]})); then
+  log "installing ${need_pkgs[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq >"$RUN_DIR/apt.log" 2>&1 || { cat "$RUN_DIR/apt.log" >&2; die "apt-get update failed"; }
+  apt-get install -y -qq --no-install-recommends "${need_pkgs[@]}" >>"$RUN_DIR/apt.log" 2>&1 \
+    || { tail -30 "$RUN_DIR/apt.log" >&2; die "apt-get install ${need_pkgs[*]} failed"; }
+fi
+
+# Docker Engine: no systemd here, so dockerd runs in the background.
+if ! docker info >/dev/null 2>&1; then
+  log "starting dockerd"
+  nohup dockerd >"$RUN_DIR/dockerd.log" 2>&1 &
+  for _ in $(seq 1 60); do docker info >/dev/null 2>&1 && break; sleep 1; done
+  docker info >/dev/null 2>&1 || { tail -30 "$RUN_DIR/dockerd.log" >&2; die "dockerd did not answer within 60s"; }
+fi
+
+# Compose v2 is not packaged in Debian 12: build it from its Go module.
+if ! docker compose version >/dev/null 2>&1; then
+  log "building docker compose $COMPOSE_VERSION from its Go module (takes a few minutes)"
+  gobin="$(mktemp -d)"
+  GOBIN="$gobin" CGO_ENABLED=0 go install "github.com/docker/compose/v2/cmd@$COMPOSE_VERSION" \
+    || die "building compose $COMPOSE_VERSION failed"
+  install -d "$PLUGIN_DIR"
+  install -m 0755 "$gobin/cmd" "$PLUGIN_DIR/docker-compose"
+  rm -rf "$gobin"
+  docker compose version >/dev/null 2>&1 || die "docker compose still missing after install"
+fi
+
+# Podman 4.3: the sandbox forbids raising rlimits, so containers get the host's own limits.
+conf=/etc/containers/containers.conf
+if ! grep -q '^default_ulimits' "$conf" 2>/dev/null; then
+  log "setting podman default_ulimits to the host limits"
+  mkdir -p /etc/containers
+  nofile="$(ulimit -Hn)"; nproc="$(ulimit -Hu)"
+  [ "$nproc" = unlimited ] && nproc=-1
+  [ "$nofile" = unlimited ] && nofile=-1
+  {
+    echo "[containers]"
+    echo "default_ulimits = [\"nofile=$nofile:$nofile\", \"nproc=$nproc:$nproc\"]"
+  } >"$conf"
+fi
+if ! podman info >/dev/null 2>&1; then
+  tail -20 "$RUN_DIR/apt.log" >&2 || true
+  die "podman info failed"
+fi
+sock=/run/podman/podman.sock
+if ! curl -fsS --unix-socket "$sock" http://d/_ping >/dev/null 2>&1; then
+  log "starting podman system service on $sock"
+  mkdir -p /run/podman
+  nohup podman system service --time=0 "unix://$sock" >"$RUN_DIR/podman.log" 2>&1 &
+  for _ in $(seq 1 30); do curl -fsS --unix-socket "$sock" http://d/_ping >/dev/null 2>&1 && break; sleep 1; done
+  curl -fsS --unix-socket "$sock" http://d/_ping >/dev/null 2>&1 || { tail -20 "$RUN_DIR/podman.log" >&2; die "podman service did not answer"; }
+fi
+
+log "ready: $(docker version --format 'docker {{.Server.Version}}'), $(docker compose version --short | sed 's/^/compose /'), $(podman version --format 'podman {{.Version}}')"
