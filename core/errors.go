@@ -2,6 +2,7 @@ package core
 
 import (
 	"errors"
+	"fmt"
 	"strings"
 )
 
@@ -11,9 +12,15 @@ type FieldError struct {
 	Field string `json:"field"`
 	Rule  string `json:"rule"`
 	Hint  string `json:"hint,omitempty"`
+	Line  int    `json:"line,omitempty"` // line in the input file, when known
 }
 
-func (e *FieldError) Error() string { return e.Field + ": " + e.Rule }
+func (e *FieldError) Error() string {
+	if e.Line > 0 {
+		return fmt.Sprintf("%s (line %d): %s", e.Field, e.Line, e.Rule)
+	}
+	return e.Field + ": " + e.Rule
+}
 
 // Errf returns a *FieldError.
 func Errf(field, rule string) *FieldError { return &FieldError{Field: field, Rule: rule} }

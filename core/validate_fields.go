@@ -1,0 +1,302 @@
+package core
+
+import (
+	"fmt"
+	"net"
+	"path"
+	"slices"
+	"strings"
+	"text/template"
+)
+
+// checker collects field errors for one input.
+type checker struct{ errs FieldErrors }
+
+func (c *checker) add(field, rule string) { c.errs = append(c.errs, Errf(field, rule)) }
+
+func (c *checker) restart(field, r string) {
+	if r != "" && !restartRE.MatchString(r) {
+		c.add(field, fmt.Sprintf("%q is not a restart policy: want no, always, on-failure[:N] or unless-stopped", r))
+	}
+}
+
+func (c *checker) env(field string, env map[string]EnvVar) {
+	for _, k := range sortedKeys(env) {
+		if !envKeyRE.MatchString(k) {
+			c.add(field+"."+k, fmt.Sprintf("%q is not a valid environment variable name (^[A-Za-z_][A-Za-z0-9_.-]*$)", k))
+		}
+	}
+}
+
+func (c *checker) envKeys(field string, keys []string) {
+	for i, k := range keys {
+		if !envKeyRE.MatchString(k) {
+			c.add(fmt.Sprintf("%s[%d]", field, i), fmt.Sprintf("%q is not a valid environment variable name (^[A-Za-z_][A-Za-z0-9_.-]*$)", k))
+		}
+	}
+}
+
+func (c *checker) labels(field string, labels map[string]string) {
+	for _, k := range sortedKeys(labels) {
+		switch {
+		case strings.TrimSpace(k) == "":
+			c.add(field, "a label key must not be empty")
+		case strings.HasPrefix(k, "devarch."):
+			c.add(field+"."+k, fmt.Sprintf("label %q is reserved: devarch sets the devarch.* labels itself", k))
+		}
+	}
+}
+
+// portProblem returns the rule p breaks, or "".
+func portProblem(p Port) string {
+	switch {
+	case p.Container < 1 || p.Container > 65535:
+		return fmt.Sprintf("container port %d is out of range 1-65535", p.Container)
+	case p.Host < 0 || p.Host > 65535:
+		return fmt.Sprintf("host port %d is out of range 1-65535 (or 0 for a random port)", p.Host)
+	case p.Protocol != "" && p.Protocol != "tcp" && p.Protocol != "udp":
+		return fmt.Sprintf("protocol %q is not tcp or udp", p.Protocol)
+	case p.HostIP != "" && net.ParseIP(p.HostIP) == nil:
+		return fmt.Sprintf("host IP %q is not an IPv4 or IPv6 address", p.HostIP)
+	}
+	return ""
+}
+
+// ports checks each port, that no container port/protocol is published twice
+// on one host address, and that no two entries claim the same host socket.
+func (c *checker) ports(field string, ports []Port) {
+	for i, p := range ports {
+		f := fmt.Sprintf("%s[%d]", field, i)
+		if prob := portProblem(p); prob != "" {
+			c.add(f, prob)
+			continue
+		}
+		for j, q := range ports[:i] {
+			if portProblem(q) != "" {
+				continue
+			}
+			if q.Container == p.Container && protocol(q) == protocol(p) && q.HostIP == p.HostIP {
+				c.add(f, fmt.Sprintf("container port %d/%s is already published by %s[%d]", p.Container, protocol(p), field, j))
+				break
+			}
+			if portsOverlap(p, q) {
+				c.add(f, fmt.Sprintf("host port %s is already published by %s[%d]", HostPortString(p), field, j))
+				break
+			}
+		}
+	}
+}
+
+// cleanAbs reports whether p is an absolute, clean path other than "/".
+func cleanAbs(p string) bool { return path.IsAbs(p) && path.Clean(p) == p && p != "/" }
+
+// volumeProblem returns the rule v breaks, or "".
+func volumeProblem(v Volume) string {
+	switch {
+	case v.Source == "":
+		return "source is required: a named volume or an absolute host path"
+	case strings.HasPrefix(v.Source, "/"):
+		if path.Clean(v.Source) != v.Source {
+			return fmt.Sprintf("source %q is not a clean path (want %q)", v.Source, path.Clean(v.Source))
+		}
+	case !volumeNameRE.MatchString(v.Source):
+		return fmt.Sprintf("source %q is neither an absolute host path nor a volume name (^[a-zA-Z0-9][a-zA-Z0-9_.-]*$)", v.Source)
+	}
+	switch {
+	case v.Target == "":
+		return "target is required: an absolute path in the container"
+	case !path.IsAbs(v.Target):
+		return fmt.Sprintf("target %q must be an absolute path in the container", v.Target)
+	case path.Clean(v.Target) != v.Target:
+		return fmt.Sprintf("target %q is not a clean path (want %q)", v.Target, path.Clean(v.Target))
+	case v.Target == "/":
+		return "target must not be the container's root directory"
+	}
+	return ""
+}
+
+func (c *checker) volumes(field string, vols []Volume) {
+	seen := map[string]int{}
+	for i, v := range vols {
+		f := fmt.Sprintf("%s[%d]", field, i)
+		if prob := volumeProblem(v); prob != "" {
+			c.add(f, prob)
+			continue
+		}
+		if j, dup := seen[v.Target]; dup {
+			c.add(f, fmt.Sprintf("target %q is already mounted by %s[%d]", v.Target, field, j))
+		}
+		seen[v.Target] = i
+	}
+}
+
+func (c *checker) healthcheck(field string, h *Healthcheck) {
+	if h == nil {
+		return
+	}
+	if len(h.Test) == 0 {
+		c.add(field+".test", `is required: ["CMD", "prog", "arg"...], ["CMD-SHELL", "command line"] or ["NONE"]`)
+	} else {
+		switch h.Test[0] {
+		case "CMD", "CMD-SHELL":
+			if len(h.Test) < 2 || strings.TrimSpace(h.Test[1]) == "" {
+				c.add(field+".test", fmt.Sprintf("%s needs a command after it", h.Test[0]))
+			}
+		case "NONE":
+			if len(h.Test) > 1 {
+				c.add(field+".test", "NONE takes no arguments")
+			}
+		default:
+			c.add(field+".test", fmt.Sprintf("first element %q must be CMD, CMD-SHELL or NONE", h.Test[0]))
+		}
+	}
+	for _, d := range []struct {
+		name string
+		d    Duration
+	}{{"interval", h.Interval}, {"timeout", h.Timeout}, {"start_period", h.StartPeriod}} {
+		if d.d < 0 {
+			c.add(field+"."+d.name, fmt.Sprintf("duration %s must not be negative", d.d))
+		}
+	}
+	if h.Retries < 0 {
+		c.add(field+".retries", fmt.Sprintf("%d must not be negative", h.Retries))
+	}
+}
+
+func (c *checker) file(field string, f ConfigFile) {
+	switch {
+	case f.Target == "":
+		c.add(field+".target", "is required: an absolute path in the container")
+	case !path.IsAbs(f.Target):
+		c.add(field+".target", fmt.Sprintf("%q must be an absolute path in the container", f.Target))
+	case path.Clean(f.Target) != f.Target:
+		c.add(field+".target", fmt.Sprintf("%q is not a clean path (want %q)", f.Target, path.Clean(f.Target)))
+	case f.Target == "/":
+		c.add(field+".target", "must not be the container's root directory")
+	}
+	if f.Mode > 0o777 {
+		c.add(field+".mode", fmt.Sprintf("%#o is not a file mode: at most 0777", f.Mode))
+	}
+}
+
+func (c *checker) domains(field string, domains []string) {
+	seen := map[string]bool{}
+	for i, d := range domains {
+		f := fmt.Sprintf("%s[%d]", field, i)
+		if !validDomain(d) {
+			c.add(f, fmt.Sprintf("%q is not a DNS name: dot-separated labels of lowercase letters, digits and '-', at most 253 characters", d))
+			continue
+		}
+		if seen[d] {
+			c.add(f, fmt.Sprintf("duplicate domain %q", d))
+		}
+		seen[d] = true
+	}
+}
+
+func validDomain(d string) bool {
+	if d == "" || len(d) > 253 {
+		return false
+	}
+	for _, l := range strings.Split(d, ".") {
+		if !domainLabelRE.MatchString(l) {
+			return false
+		}
+	}
+	return true
+}
+
+// exports checks each export. When checkPorts is set and the service lists
+// ports, an export's port must be one of their container ports. Env
+// templates must parse and render against env.
+func (c *checker) exports(field string, exps []Export, ports []Port, env map[string]EnvVar, checkPorts bool) {
+	var valid []Port
+	for _, p := range ports {
+		if portProblem(p) == "" {
+			valid = append(valid, p)
+		}
+	}
+	ports = valid
+	seen := map[string]int{}
+	values := make(map[string]string, len(env))
+	for k, v := range env {
+		values[k] = v.Value
+	}
+	for i, e := range exps {
+		f := fmt.Sprintf("%s[%d]", field, i)
+		if !contractRE.MatchString(e.Name) {
+			c.add(f+".name", fmt.Sprintf("%q is not a contract name: 1-63 lowercase letters, digits, '-' and '_', starting and ending with a letter or digit", e.Name))
+		} else if j, dup := seen[e.Name]; dup {
+			c.add(f+".name", fmt.Sprintf("duplicate export name %q (also %s[%d])", e.Name, field, j))
+		}
+		seen[e.Name] = i
+		if !e.Type.Valid() {
+			c.add(f+".type", contractTypeRule(e.Type))
+		}
+		switch {
+		case e.Port < 1 || e.Port > 65535:
+			c.add(f+".port", fmt.Sprintf("port %d is out of range 1-65535", e.Port))
+		case checkPorts && len(ports) > 0 && !slices.ContainsFunc(ports, func(p Port) bool { return p.Container == e.Port }):
+			c.add(f+".port", fmt.Sprintf("port %d is not one of the container ports the template lists (%s)", e.Port, containerPorts(ports)))
+		}
+		for _, k := range sortedKeys(e.Env) {
+			if !envKeyRE.MatchString(k) {
+				c.add(f+".env."+k, fmt.Sprintf("%q is not a valid environment variable name (^[A-Za-z_][A-Za-z0-9_.-]*$)", k))
+				continue
+			}
+			if prob := exportEnvProblem(k, e.Env[k], ExportData{
+				Host: ContainerName("stack", "instance"), Port: e.Port, Instance: "instance", Stack: "stack", Env: values,
+			}); prob != "" {
+				c.add(f+".env."+k, prob)
+			}
+		}
+	}
+}
+
+// exportEnvProblem parses and renders one export env template.
+func exportEnvProblem(key, text string, data ExportData) string {
+	tpl, err := template.New(key).Option("missingkey=error").Parse(text)
+	if err != nil {
+		return fmt.Sprintf("is not a valid template ({{.Host}}, {{.Port}}, {{.Instance}}, {{.Stack}}, {{.Env.KEY}}): %v", err)
+	}
+	if err := tpl.Execute(&strings.Builder{}, data); err != nil {
+		return fmt.Sprintf("does not render: %v (it may use .Host, .Port, .Instance, .Stack and .Env.KEY for keys the service's env defines)", err)
+	}
+	return ""
+}
+
+func containerPorts(ports []Port) string {
+	out := make([]string, len(ports))
+	for i, p := range ports {
+		out[i] = fmt.Sprint(p.Container)
+	}
+	return strings.Join(out, ", ")
+}
+
+func (c *checker) imports(field string, imps []Import) {
+	seen := map[string]int{}
+	for i, im := range imps {
+		f := fmt.Sprintf("%s[%d]", field, i)
+		if !contractRE.MatchString(im.Name) {
+			c.add(f+".name", fmt.Sprintf("%q is not a contract name: 1-63 lowercase letters, digits, '-' and '_', starting and ending with a letter or digit", im.Name))
+		} else if j, dup := seen[im.Name]; dup {
+			c.add(f+".name", fmt.Sprintf("duplicate import name %q (also %s[%d])", im.Name, field, j))
+		}
+		seen[im.Name] = i
+		if !im.Type.Valid() {
+			c.add(f+".type", contractTypeRule(im.Type))
+		}
+		if im.Prefix != "" && !prefixRE.MatchString(im.Prefix) {
+			c.add(f+".prefix", fmt.Sprintf("%q is not an env prefix: uppercase letters, digits and '_', not starting with a digit (^[A-Z_][A-Z0-9_]*$)", im.Prefix))
+		}
+	}
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	return keys
+}
