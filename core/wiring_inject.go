@@ -1,0 +1,236 @@
+package core
+
+import (
+	"cmp"
+	"fmt"
+	"maps"
+	"slices"
+	"strings"
+	"text/template"
+	"text/template/parse"
+)
+
+// secretSentinel stands in for secret values when Inject checks whether a
+// rendered value depends on one.
+const secretSentinel = "\x00devarch-secret\x00"
+
+// HasHealthcheck reports whether s defines a healthcheck that runs, so that
+// its consumers wait for service_healthy rather than service_started.
+func (s *Service) HasHealthcheck() bool {
+	h := s.Healthcheck
+	return h != nil && len(h.Test) > 0 && h.Test[0] != "NONE"
+}
+
+// Inject applies wires to services: each consumer gets the env of the
+// export it is wired to, rendered with text/template (missingkey=error) over
+// ExportData (Host is the provider's container name devarch-{stack}-{name},
+// Port the export's container port, Env the provider's effective env), each
+// key prefixed with the import's Prefix; and a DependsOn entry on the
+// provider, Healthy when the provider has a healthcheck. An injected value
+// is secret when it depends on a secret value of the provider. A key the
+// consumer sets in its own env is kept (a warning says so). Two imports
+// injecting the same key, and export env templates that do not render, are
+// errors. The result holds every service, sorted by instance; disabled ones
+// get no wiring. Inputs are not modified.
+func Inject(stack string, services []Service, wires []ResolvedWire) ([]WiredService, []Diagnostic) {
+	byName := make(map[string]*Service, len(services))
+	for i := range services {
+		byName[services[i].Instance] = &services[i]
+	}
+	byConsumer := map[string][]ResolvedWire{}
+	for _, w := range wires {
+		byConsumer[w.Consumer] = append(byConsumer[w.Consumer], w)
+	}
+	var diags []Diagnostic
+	out := make([]WiredService, 0, len(services))
+	for _, s := range services {
+		ws := WiredService{Service: s}
+		ws.Env = maps.Clone(s.Env)
+		if s.Enabled {
+			diags = append(diags, injectInto(stack, &ws, byConsumer[s.Instance], byName)...)
+		}
+		out = append(out, ws)
+	}
+	slices.SortStableFunc(out, func(a, b WiredService) int { return cmp.Compare(a.Instance, b.Instance) })
+	return out, diags
+}
+
+func injectInto(stack string, ws *WiredService, wires []ResolvedWire, byName map[string]*Service) []Diagnostic {
+	var diags []Diagnostic
+	c := ws.Instance
+	slices.SortFunc(wires, func(a, b ResolvedWire) int { return cmp.Compare(a.Import, b.Import) })
+	injectedBy := map[string]string{} // env key -> import name
+	deps := map[string]bool{}
+	own := maps.Clone(ws.Env)
+	for _, w := range wires {
+		p, ok := byName[w.Provider]
+		if !ok {
+			continue
+		}
+		label := fmt.Sprintf("wire %s.%s -> %s", c, w.Import, w.Provider)
+		exp, ok := exportNamed(p, w.Export, w.Type)
+		if !ok {
+			diags = append(diags, errDiag(c, "%s: instance %s has no export %q", label, w.Provider, w.Export))
+			continue
+		}
+		var prefix string
+		if i := slices.IndexFunc(ws.Imports, func(i Import) bool { return i.Name == w.Import }); i >= 0 {
+			prefix = ws.Imports[i].Prefix
+		}
+		data := ExportData{
+			Host: ContainerName(stack, p.Instance), Port: exp.Port,
+			Instance: p.Instance, Stack: stack, Env: envValues(p.Env),
+		}
+		for _, key := range slices.Sorted(maps.Keys(exp.Env)) {
+			name := fmt.Sprintf("%s.exports.%s.env.%s", p.Instance, exp.Name, key)
+			value, secret, err := renderExportEnv(name, exp.Env[key], data, p.Env)
+			if err != nil {
+				diags = append(diags, errDiag(c, "%s: %v", label, err))
+				continue
+			}
+			k := prefix + key
+			if _, mine := own[k]; mine {
+				diags = append(diags, Diagnostic{
+					Severity: SeverityWarning, Instance: c,
+					Message: fmt.Sprintf("env %s is set by the instance itself and is kept; %s would set it", k, label),
+				})
+				continue
+			}
+			if prev, dup := injectedBy[k]; dup {
+				diags = append(diags, errDiag(c, "imports %s and %s both inject env %s; give one of them a prefix",
+					prev, w.Import, k))
+				continue
+			}
+			if ws.Env == nil {
+				ws.Env = map[string]EnvVar{}
+			}
+			ws.Env[k] = EnvVar{Value: value, Secret: secret}
+			injectedBy[k] = w.Import
+		}
+		deps[p.Instance] = deps[p.Instance] || p.HasHealthcheck()
+	}
+	ws.InjectedEnv = slices.Sorted(maps.Keys(injectedBy))
+	for _, name := range slices.Sorted(maps.Keys(deps)) {
+		ws.DependsOn = append(ws.DependsOn, Dependency{Instance: name, Healthy: deps[name]})
+	}
+	return diags
+}
+
+// exportNamed returns p's export called name, or its first export of type t
+// when name is empty.
+func exportNamed(p *Service, name string, t ContractType) (Export, bool) {
+	if name == "" {
+		return exportOf(p, t)
+	}
+	for _, e := range p.Exports {
+		if e.Name == name {
+			return e, true
+		}
+	}
+	return Export{}, false
+}
+
+func envValues(env map[string]EnvVar) map[string]string {
+	out := make(map[string]string, len(env))
+	for k, v := range env {
+		out[k] = v.Value
+	}
+	return out
+}
+
+// renderExportEnv renders one export env template. The result is secret
+// when the template names a secret env key of the provider, or when its
+// output changes once secret values are swapped for a sentinel.
+func renderExportEnv(name, text string, data ExportData, env map[string]EnvVar) (string, bool, error) {
+	tpl, err := template.New(name).Option("missingkey=error").Parse(text)
+	if err != nil {
+		return "", false, fmt.Errorf("export env %s: %w", name, err)
+	}
+	var b strings.Builder
+	if err := tpl.Execute(&b, data); err != nil {
+		return "", false, fmt.Errorf("export env %s: %w", name, err)
+	}
+	secretKeys := map[string]bool{}
+	for k, v := range env {
+		if v.Secret {
+			secretKeys[k] = true
+		}
+	}
+	if len(secretKeys) == 0 {
+		return b.String(), false, nil
+	}
+	if referencesAny(tpl.Root, secretKeys) {
+		return b.String(), true, nil
+	}
+	masked := data
+	masked.Env = maps.Clone(data.Env)
+	for k := range secretKeys {
+		masked.Env[k] = secretSentinel
+	}
+	var m strings.Builder
+	if err := tpl.Execute(&m, masked); err != nil || m.String() != b.String() {
+		return b.String(), true, nil
+	}
+	return b.String(), false, nil
+}
+
+// referencesAny reports whether the template tree under n names any of
+// keys as a field (.Env.KEY) or as a string literal (index .Env "KEY").
+func referencesAny(n parse.Node, keys map[string]bool) bool {
+	if n == nil {
+		return false
+	}
+	switch n := n.(type) {
+	case *parse.ListNode:
+		if n == nil {
+			return false
+		}
+		for _, c := range n.Nodes {
+			if referencesAny(c, keys) {
+				return true
+			}
+		}
+	case *parse.ActionNode:
+		return referencesAny(n.Pipe, keys)
+	case *parse.PipeNode:
+		if n == nil {
+			return false
+		}
+		for _, c := range n.Cmds {
+			if referencesAny(c, keys) {
+				return true
+			}
+		}
+	case *parse.CommandNode:
+		for _, a := range n.Args {
+			if referencesAny(a, keys) {
+				return true
+			}
+		}
+	case *parse.FieldNode:
+		return anyKey(n.Ident, keys)
+	case *parse.ChainNode:
+		return anyKey(n.Field, keys) || referencesAny(n.Node, keys)
+	case *parse.VariableNode:
+		return anyKey(n.Ident, keys)
+	case *parse.StringNode:
+		return keys[n.Text]
+	case *parse.IfNode:
+		return referencesBranch(&n.BranchNode, keys)
+	case *parse.RangeNode:
+		return referencesBranch(&n.BranchNode, keys)
+	case *parse.WithNode:
+		return referencesBranch(&n.BranchNode, keys)
+	case *parse.TemplateNode:
+		return referencesAny(n.Pipe, keys)
+	}
+	return false
+}
+
+func referencesBranch(b *parse.BranchNode, keys map[string]bool) bool {
+	return referencesAny(b.Pipe, keys) || referencesAny(b.List, keys) || referencesAny(b.ElseList, keys)
+}
+
+func anyKey(idents []string, keys map[string]bool) bool {
+	return slices.ContainsFunc(idents, func(s string) bool { return keys[s] })
+}
