@@ -93,6 +93,20 @@ type Plan struct {
 	// Desired is what apply converges to (secrets kept sealed in the daemon's
 	// store; a plan sent to a client has secret values redacted).
 	Desired core.Desired `json:"desired"`
+
+	// Basis records what the plan was computed from, so Staleness can say
+	// what changed since. It holds hashes, never secret values.
+	Basis Basis `json:"basis"`
+	// AppliedAt is set once a saved plan has been applied.
+	AppliedAt *time.Time `json:"applied_at,omitempty"`
+}
+
+// Basis is the state a plan assumed, part by part.
+type Basis struct {
+	DesiredHash   string          `json:"desired_hash"`
+	AppliedHash   string          `json:"applied_hash"`
+	AppliedSerial uint64          `json:"applied_serial,omitempty"` // serial of the applied snapshot, 0 when none
+	Live          []LiveContainer `json:"live,omitempty"`           // sorted by name
 }
 
 // Empty reports whether the plan changes nothing.

@@ -1,0 +1,276 @@
+package plan
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/devarch-dev/devarch/core"
+)
+
+// Input is everything a plan is computed from.
+type Input struct {
+	// Desired is the stack's desired state (effective configs plus wiring).
+	Desired core.Desired
+	// Applied is the last applied snapshot, nil when the stack was never
+	// applied (or was destroyed).
+	Applied *core.Desired
+	// Live are the containers carrying the stack's devarch labels.
+	Live []LiveContainer
+	// Destroy plans the removal of everything the stack runs.
+	Destroy bool
+}
+
+// Reasons a change carries besides plain configuration changes.
+const (
+	ReasonImageChanged = "image changed"
+	ReasonMissing      = "container missing (drift)"
+	ReasonUnrecorded   = "container exists but is not in the applied snapshot (drift)"
+	ReasonDisabled     = "instance disabled"
+	ReasonRemoved      = "instance removed"
+	ReasonDestroy      = "stack destroyed"
+)
+
+// Compute diffs in.Desired against the applied snapshot and the live
+// containers. Its rules:
+//
+//   - enabled in Desired, not applied, no container: + create.
+//   - applied (or running) but removed or disabled in Desired: - delete.
+//   - in both: every field is compared (image, command, entrypoint, user,
+//     restart, env per key, labels per key, ports, volumes, healthcheck,
+//     files by target, depends_on, networks, domains, compose fragment).
+//     Compose recreates a container for any configuration change while
+//     keeping its volumes, so a configuration change is ~ update. An image
+//     change is ± replace: the container is rebuilt from another image. A
+//     live container of an earlier stack with the same name (another
+//     lineage) is ± replace as well.
+//   - drift: applied but the container is missing is + create; applied
+//     but not running is ~ update; a container devarch never recorded as
+//     applied is ~ update.
+//   - Destroy: every live container is - delete.
+//
+// The network is + when the stack starts running enabled instances and -
+// when nothing is left to run. Changes are sorted by instance. The live
+// image is not compared: runtimes report it in forms (short names, image
+// IDs) that differ from the configured reference without any change.
+func Compute(in Input) Plan {
+	stack := in.Desired.Stack
+	p := Plan{
+		Stack:   stack,
+		Lineage: in.Desired.Lineage,
+		Serial:  in.Desired.Serial,
+		Destroy: in.Destroy,
+		Desired: in.Desired,
+		Basis:   basisOf(in),
+	}
+	p.StateHash = stateHashOf(p.Basis, in.Destroy)
+	live := liveByInstance(stack, in.Live)
+	applied := enabledServices(in.Applied)
+	existed := len(in.Live) > 0 || len(applied) > 0
+
+	if in.Destroy {
+		for _, inst := range sortedKeys(live) {
+			c := live[inst]
+			p.Changes = append(p.Changes, ResourceChange{
+				Instance: inst, Container: strings.TrimPrefix(c.Name, "/"), Template: templateOf(inst, in),
+				Action: Delete, Reason: ReasonDestroy,
+			})
+		}
+		if existed {
+			p.Network = Delete
+		}
+		p.Summary = summarize(p.Changes)
+		return p
+	}
+
+	desired := enabledServices(&in.Desired)
+	secrets := secretValues(&in.Desired, in.Applied)
+	names := map[string]bool{}
+	for _, m := range []map[string]*core.WiredService{desired, applied} {
+		for k := range m {
+			names[k] = true
+		}
+	}
+	for k := range live {
+		names[k] = true
+	}
+	for _, inst := range sortedKeys(names) {
+		c, ok := change(stack, inst, desired[inst], applied[inst], live[inst], in, secrets)
+		if ok {
+			p.Changes = append(p.Changes, c)
+		}
+	}
+
+	switch {
+	case len(desired) > 0 && !existed:
+		p.Network = Create
+	case len(desired) == 0 && existed:
+		p.Network = Delete
+	}
+	p.Wires = slices.Clone(in.Desired.Wires)
+	for _, d := range in.Desired.Warnings {
+		p.Warnings = append(p.Warnings, d.Error())
+	}
+	for _, c := range p.Changes {
+		if note := driftNote(c); note != "" {
+			p.Warnings = append(p.Warnings, note)
+		}
+	}
+	p.Summary = summarize(p.Changes)
+	return p
+}
+
+// change decides what happens to one instance; ok is false for no change.
+func change(stack, inst string, want, had *core.WiredService, c *LiveContainer, in Input, secrets []string) (ResourceChange, bool) {
+	rc := ResourceChange{Instance: inst, Container: core.ContainerName(stack, inst), Template: templateOf(inst, in)}
+	if c != nil && c.Name != "" {
+		rc.Container = strings.TrimPrefix(c.Name, "/")
+	}
+	if want == nil {
+		switch {
+		case c == nil:
+			// Applied but already gone: nothing to remove.
+			return rc, false
+		case disabled(&in.Desired, inst):
+			rc.Reason = ReasonDisabled
+		case had == nil:
+			rc.Reason = ReasonUnrecorded
+		default:
+			rc.Reason = ReasonRemoved
+		}
+		rc.Action = Delete
+		return rc, true
+	}
+
+	var reasons []string
+	if had != nil {
+		var prevNets []string
+		if in.Applied != nil {
+			prevNets = in.Applied.JoinNetworks
+		}
+		rc.Fields = diffServices(stack, had, want, prevNets, in.Desired.JoinNetworks, secrets)
+		if had.Image != want.Image {
+			rc.Action = Replace
+			reasons = append(reasons, ReasonImageChanged)
+		} else if len(rc.Fields) > 0 {
+			rc.Action = Update
+		}
+	}
+	switch {
+	case c == nil && had == nil:
+		rc.Action = Create
+	case c == nil:
+		rc.Action = Create
+		reasons = append([]string{ReasonMissing}, reasons...)
+	case c.Lineage != "" && in.Desired.Lineage != "" && c.Lineage != in.Desired.Lineage:
+		rc.Action = Replace
+		reasons = append(reasons, fmt.Sprintf("container belongs to an earlier stack of that name (lineage %s)", c.Lineage))
+	case had == nil:
+		if rc.Action == NoOp {
+			rc.Action = Update
+		}
+		reasons = append(reasons, ReasonUnrecorded)
+	case c.State != "running":
+		if rc.Action == NoOp {
+			rc.Action = Update
+		}
+		reasons = append(reasons, fmt.Sprintf("container %s (drift)", stateWord(c.State)))
+	}
+	rc.Reason = strings.Join(reasons, "; ")
+	return rc, rc.Action != NoOp
+}
+
+func stateWord(s string) string {
+	if s == "" {
+		return "not running"
+	}
+	return s
+}
+
+// driftNote is the warning a drifted change adds to the plan.
+func driftNote(c ResourceChange) string {
+	if !strings.Contains(c.Reason, "(drift)") {
+		return ""
+	}
+	return fmt.Sprintf("instance %s: %s; apply will converge it", c.Instance, c.Reason)
+}
+
+// enabledServices indexes the enabled services of d by instance.
+func enabledServices(d *core.Desired) map[string]*core.WiredService {
+	out := map[string]*core.WiredService{}
+	if d == nil {
+		return out
+	}
+	for i := range d.Services {
+		if d.Services[i].Enabled {
+			out[d.Services[i].Instance] = &d.Services[i]
+		}
+	}
+	return out
+}
+
+func disabled(d *core.Desired, inst string) bool {
+	s, ok := d.Service(inst)
+	return ok && !s.Enabled
+}
+
+// liveByInstance indexes live containers by instance (the first one wins),
+// deriving the instance from the container name when the label is missing.
+func liveByInstance(stack string, cs []LiveContainer) map[string]*LiveContainer {
+	out := map[string]*LiveContainer{}
+	prefix := core.ContainerName(stack, "")
+	for i := range cs {
+		c := &cs[i]
+		inst := c.Instance
+		if inst == "" {
+			inst = strings.TrimPrefix(strings.TrimPrefix(c.Name, "/"), prefix)
+		}
+		if inst == "" {
+			continue
+		}
+		if _, dup := out[inst]; !dup {
+			out[inst] = c
+		}
+	}
+	return out
+}
+
+// templateOf names the template of inst from the desired state, else the
+// applied snapshot.
+func templateOf(inst string, in Input) string {
+	if s, ok := in.Desired.Service(inst); ok {
+		return s.Template
+	}
+	if in.Applied != nil {
+		if s, ok := in.Applied.Service(inst); ok {
+			return s.Template
+		}
+	}
+	return ""
+}
+
+func summarize(cs []ResourceChange) Summary {
+	var s Summary
+	for _, c := range cs {
+		switch c.Action {
+		case Create:
+			s.Create++
+		case Update:
+			s.Update++
+		case Replace:
+			s.Replace++
+		case Delete:
+			s.Delete++
+		}
+	}
+	return s
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	return keys
+}

@@ -1,0 +1,82 @@
+package plan
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"slices"
+	"strings"
+
+	"github.com/devarch-dev/devarch/core"
+)
+
+// hashVersion prefixes every hashed encoding so a change of encoding never
+// makes two different states hash alike.
+const hashVersion = "devarch-plan-state/v1"
+
+// StateHash is a sha256 over a canonical encoding of everything a plan
+// assumes: the desired state (secret values included, so a changed secret
+// makes a saved plan stale; only the hash is kept), the applied snapshot,
+// the live containers (name, instance, state, image, lineage) and whether
+// the plan destroys. Container health is left out: it moves on its own
+// (starting → healthy) without anything a plan would do differently.
+func StateHash(in Input) string { return stateHashOf(basisOf(in), in.Destroy) }
+
+// stateHashOf combines the hashes of a basis into the state hash.
+func stateHashOf(b Basis, destroy bool) string {
+	h := sha256.New()
+	h.Write([]byte(hashVersion + "\x00"))
+	h.Write([]byte(b.DesiredHash + "\x00" + b.AppliedHash + "\x00" + liveHash(b.Live) + "\x00"))
+	if destroy {
+		h.Write([]byte("destroy"))
+	}
+	return hex.EncodeToString(h.Sum(nil))
+}
+
+// basisOf computes the per-part hashes Staleness compares.
+func basisOf(in Input) Basis {
+	b := Basis{DesiredHash: desiredHash(&in.Desired), AppliedHash: desiredHash(in.Applied)}
+	if in.Applied != nil {
+		b.AppliedSerial = in.Applied.Serial
+	}
+	if len(in.Live) > 0 {
+		b.Live = make([]LiveContainer, len(in.Live))
+		for i, c := range in.Live {
+			c.Health = ""
+			c.Name = strings.TrimPrefix(c.Name, "/")
+			b.Live[i] = c
+		}
+		slices.SortFunc(b.Live, func(x, y LiveContainer) int {
+			if c := strings.Compare(x.Name, y.Name); c != 0 {
+				return c
+			}
+			return strings.Compare(x.Instance, y.Instance)
+		})
+	}
+	return b
+}
+
+// desiredHash hashes the JSON encoding of d, which is canonical: struct
+// fields in declaration order, map keys sorted. nil hashes as "none".
+func desiredHash(d *core.Desired) string {
+	if d == nil {
+		return "none"
+	}
+	data, err := json.Marshal(d)
+	if err != nil {
+		// A Desired is plain data; marshalling cannot fail for it. Fall
+		// back to a value that never matches a real hash.
+		return "unencodable"
+	}
+	sum := sha256.Sum256(append([]byte(hashVersion+"\x00"), data...))
+	return hex.EncodeToString(sum[:])
+}
+
+// liveHash hashes live containers, already sorted and stripped of health.
+func liveHash(cs []LiveContainer) string {
+	h := sha256.New()
+	for _, c := range cs {
+		h.Write([]byte(strings.Join([]string{c.Name, c.Instance, c.State, c.Image, c.Lineage}, "\x00") + "\n"))
+	}
+	return hex.EncodeToString(h.Sum(nil))
+}

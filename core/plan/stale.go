@@ -1,0 +1,159 @@
+package plan
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+)
+
+// StaleError says why a saved plan can no longer be applied.
+type StaleError struct {
+	PlanID string
+	Stack  string   // the stack the plan is for
+	Kind   string   // the first reason's kind: one of the Stale* constants
+	What   []string // what changed since the plan, one entry per part
+}
+
+// Kinds of staleness, in the order Staleness checks them.
+const (
+	StaleOtherStack = "other-stack"
+	StaleApplied    = "applied"
+	StaleExpired    = "expired"
+	StaleDestroy    = "destroy"
+	StaleLineage    = "lineage"
+	StaleSerial     = "serial"
+	StaleDesired    = "desired"
+	StaleSnapshot   = "snapshot"
+	StaleLive       = "live"
+)
+
+func (e *StaleError) Error() string {
+	id := e.PlanID
+	if id == "" {
+		id = "(unsaved)"
+	}
+	switch e.Kind {
+	case StaleOtherStack, StaleApplied, StaleExpired:
+		return "plan " + id + " " + strings.Join(e.What, "; ")
+	}
+	return "plan " + id + " is stale: " + strings.Join(e.What, "; ")
+}
+
+// Hint says how to get a plan that applies.
+func (e *StaleError) Hint() string {
+	if e.Stack == "" {
+		return "run `plan` again"
+	}
+	return "run `plan " + e.Stack + "` again"
+}
+
+// IsStale reports whether err (or an error it wraps) is a *StaleError.
+func IsStale(err error) bool {
+	var se *StaleError
+	return errors.As(err, &se)
+}
+
+// Staleness checks a saved plan against the state it would be applied to
+// now. It returns nil when the plan is fresh, else a *StaleError saying
+// what changed since: another stack, already applied, expired, lineage
+// (the stack was re-created), serial, desired configuration (templates or
+// secrets), the applied snapshot, or which live containers changed.
+func Staleness(saved Plan, in Input, now time.Time) error {
+	e := &StaleError{PlanID: saved.ID, Stack: saved.Stack}
+	fail := func(kind, format string, args ...any) {
+		if e.Kind == "" {
+			e.Kind = kind
+		}
+		e.What = append(e.What, fmt.Sprintf(format, args...))
+	}
+	switch {
+	case in.Desired.Stack != "" && saved.Stack != in.Desired.Stack:
+		fail(StaleOtherStack, "is for stack %q, not %q", saved.Stack, in.Desired.Stack)
+	case saved.AppliedAt != nil:
+		fail(StaleApplied, "was already applied at %s", saved.AppliedAt.UTC().Format(time.RFC3339))
+	case !saved.ExpiresAt.IsZero() && !now.Before(saved.ExpiresAt):
+		fail(StaleExpired, "expired at %s", saved.ExpiresAt.UTC().Format(time.RFC3339))
+	}
+	if e.Kind != "" {
+		return e
+	}
+
+	if saved.Destroy != in.Destroy {
+		if saved.Destroy {
+			fail(StaleDestroy, "the plan destroys stack %q but this is not a destroy", saved.Stack)
+		} else {
+			fail(StaleDestroy, "the plan does not destroy stack %q", saved.Stack)
+		}
+	}
+	if saved.Lineage != in.Desired.Lineage {
+		fail(StaleLineage, "stack %q was deleted and re-created since the plan (lineage %s, plan has %s)",
+			saved.Stack, orNone(in.Desired.Lineage), orNone(saved.Lineage))
+	} else if saved.Serial != in.Desired.Serial {
+		fail(StaleSerial, "stack %q changed since the plan (serial %d → %d)", saved.Stack, saved.Serial, in.Desired.Serial)
+	}
+	now2 := basisOf(in)
+	if saved.Basis.DesiredHash != now2.DesiredHash && e.Kind != StaleLineage && e.Kind != StaleSerial {
+		fail(StaleDesired, "the desired configuration changed since the plan (a template, secret or wiring changed)")
+	}
+	if saved.Basis.AppliedHash != now2.AppliedHash {
+		switch {
+		case saved.Basis.AppliedHash == "none":
+			fail(StaleSnapshot, "the stack was applied since the plan (applied serial %d)", now2.AppliedSerial)
+		case now2.AppliedHash == "none":
+			fail(StaleSnapshot, "the applied snapshot was removed since the plan (the stack was destroyed)")
+		case saved.Basis.AppliedSerial != now2.AppliedSerial:
+			fail(StaleSnapshot, "the applied snapshot changed since the plan (applied serial %d → %d)",
+				saved.Basis.AppliedSerial, now2.AppliedSerial)
+		default:
+			fail(StaleSnapshot, "the applied snapshot changed since the plan")
+		}
+	}
+	if diff := liveDiff(saved.Basis.Live, now2.Live); len(diff) > 0 {
+		fail(StaleLive, "live containers changed since the plan: %s", strings.Join(diff, ", "))
+	}
+	if e.Kind == "" && saved.StateHash != "" && saved.StateHash != StateHash(in) {
+		fail(StaleDesired, "the state changed since the plan")
+	}
+	if e.Kind != "" {
+		return e
+	}
+	return nil
+}
+
+// liveDiff describes how the live containers changed, by name.
+func liveDiff(old, cur []LiveContainer) []string {
+	om := map[string]LiveContainer{}
+	for _, c := range old {
+		om[c.Name] = c
+	}
+	cm := map[string]LiveContainer{}
+	for _, c := range cur {
+		cm[c.Name] = c
+	}
+	var out []string
+	for _, name := range unionKeys(om, cm) {
+		o, okO := om[name]
+		c, okC := cm[name]
+		switch {
+		case !okO:
+			out = append(out, name+" appeared ("+stateWord(c.State)+")")
+		case !okC:
+			out = append(out, name+" is gone")
+		case o.State != c.State:
+			out = append(out, fmt.Sprintf("%s %s → %s", name, stateWord(o.State), stateWord(c.State)))
+		case o.Image != c.Image:
+			out = append(out, fmt.Sprintf("%s image %s → %s", name, o.Image, c.Image))
+		case o.Lineage != c.Lineage || o.Instance != c.Instance:
+			out = append(out, name+" was replaced")
+		}
+	}
+	return out
+}
+
+func orNone(s string) string {
+	if s == "" {
+		return "none"
+	}
+	return s
+}
