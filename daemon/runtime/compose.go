@@ -1,0 +1,144 @@
+package runtime
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+)
+
+// projectArgs are the compose arguments naming project and its file: "-"
+// (stdin) for docker compose, a file for podman-compose.
+func (e *Engine) projectArgs(project, file, workdir string) []string {
+	args := []string{"-p", project}
+	if file != "" {
+		args = append(args, "-f", file)
+	}
+	if workdir != "" && e.socketOrDocker() {
+		args = append(args, "--project-directory", workdir)
+	}
+	return args
+}
+
+// socketOrDocker reports whether compose is docker compose (which reads
+// the project from stdin and takes --project-directory).
+func (e *Engine) socketOrDocker() bool { return e.kind == KindDocker || e.socket != "" }
+
+// composeFile returns the -f argument for composeYAML and the bytes to
+// pass on stdin. podman-compose cannot read stdin, so it gets a 0600 file
+// in dir (removed by cleanup) instead.
+func (e *Engine) composeFile(composeYAML []byte, dir string) (file string, stdin []byte, cleanup func(), err error) {
+	if composeYAML == nil {
+		return "", nil, func() {}, nil
+	}
+	if e.socketOrDocker() {
+		return "-", composeYAML, func() {}, nil
+	}
+	if dir == "" {
+		dir = os.TempDir()
+	}
+	f, err := os.CreateTemp(dir, ".devarch-compose-*.yml")
+	if err != nil {
+		return "", nil, nil, fmt.Errorf("write compose file for podman-compose: %w", err)
+	}
+	name := f.Name()
+	cleanup = func() { os.Remove(name) }
+	if err := f.Chmod(0o600); err != nil {
+		f.Close()
+		cleanup()
+		return "", nil, nil, fmt.Errorf("write compose file for podman-compose: %w", err)
+	}
+	if _, err := f.Write(composeYAML); err != nil {
+		f.Close()
+		cleanup()
+		return "", nil, nil, fmt.Errorf("write compose file for podman-compose: %w", err)
+	}
+	if err := f.Close(); err != nil {
+		cleanup()
+		return "", nil, nil, fmt.Errorf("write compose file for podman-compose: %w", err)
+	}
+	return name, nil, cleanup, nil
+}
+
+// Up runs `compose -p PROJECT -f - [--project-directory WORKDIR] up -d
+// --remove-orphans` with composeYAML on stdin. Every line the engine prints
+// goes to progress; a failure is a *ComposeError naming the instance when
+// the engine's output does.
+func (e *Engine) Up(ctx context.Context, project string, composeYAML []byte, workdir string, progress func(string)) error {
+	return e.runCompose(ctx, "up", project, composeYAML, workdir, progress, "up", "-d", "--remove-orphans")
+}
+
+// Down runs `compose -p PROJECT [-f -] down --remove-orphans`; named
+// volumes are kept.
+func (e *Engine) Down(ctx context.Context, project string, composeYAML []byte, progress func(string)) error {
+	return e.runCompose(ctx, "down", project, composeYAML, "", progress, "down", "--remove-orphans")
+}
+
+func (e *Engine) runCompose(ctx context.Context, op, project string, composeYAML []byte, workdir string, progress func(string), args ...string) error {
+	file, stdin, cleanup, err := e.composeFile(composeYAML, workdir)
+	if err != nil {
+		return err
+	}
+	defer cleanup()
+	cmd := e.composeCmd(ctx, append(e.projectArgs(project, file, workdir), args...)...)
+	cmd.Dir = workdir
+	if cmd.Dir == "" {
+		// No stray compose file in the daemon's directory may be picked up.
+		cmd.Dir = "/"
+	}
+	line := func(l string) {
+		if progress != nil && strings.TrimSpace(l) != "" {
+			progress(strings.TrimSpace(l))
+		}
+	}
+	stderr, err := stream(cmd, stdin, line)
+	if err != nil {
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		ce := ParseComposeError(op, project, stderr)
+		if !exitErr(err) {
+			ce.Reason = fmt.Sprintf("run %s: %v", strings.Join(e.compose, " "), err)
+		}
+		return ce
+	}
+	return nil
+}
+
+// ComposeConfig runs `compose -f - config` on composeYAML and returns the
+// normalized project the engine's compose prints; a project compose rejects
+// is a *ComposeError with Op "config".
+func (e *Engine) ComposeConfig(ctx context.Context, composeYAML []byte) ([]byte, error) {
+	file, stdin, cleanup, err := e.composeFile(composeYAML, "")
+	if err != nil {
+		return nil, err
+	}
+	defer cleanup()
+	dir, err := os.MkdirTemp("", "devarch-config-")
+	if err != nil {
+		return nil, fmt.Errorf("compose config: %w", err)
+	}
+	defer os.RemoveAll(dir)
+	cmd := e.composeCmd(ctx, "-f", file, "--project-directory", filepath.Clean(dir), "config")
+	if !e.socketOrDocker() {
+		cmd = e.composeCmd(ctx, "-f", file, "config")
+	}
+	cmd.Dir = dir
+	var stdout, stderr strings.Builder
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	if stdin != nil {
+		cmd.Stdin = strings.NewReader(string(stdin))
+	}
+	if err := cmd.Run(); err != nil {
+		if ctx.Err() != nil {
+			return nil, ctx.Err()
+		}
+		ce := ParseComposeError("config", "", stderr.String())
+		if !exitErr(err) {
+			ce.Reason = fmt.Sprintf("run %s: %v", strings.Join(e.compose, " "), err)
+		}
+		return nil, ce
+	}
+	return []byte(stdout.String()), nil
+}

@@ -1,0 +1,190 @@
+package runtime
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"sort"
+	"strings"
+	"sync"
+
+	"github.com/devarch-dev/devarch/core"
+)
+
+// Containers lists the containers labeled devarch.managed=true and
+// devarch.stack=stack: `ps -a -q --filter label=...` then `inspect`.
+func (e *Engine) Containers(ctx context.Context, stack string) ([]Container, error) {
+	out, err := e.output(ctx, e.cliCmd(ctx, "ps", "-a", "-q", "--no-trunc",
+		"--filter", "label="+core.LabelManaged+"=true",
+		"--filter", "label="+core.LabelStack+"="+stack), nil)
+	if err != nil {
+		return nil, fmt.Errorf("list containers of stack %q: %w", stack, err)
+	}
+	return e.inspect(ctx, strings.Fields(out))
+}
+
+// ContainersNamed returns the containers named one of names, labeled or not.
+func (e *Engine) ContainersNamed(ctx context.Context, names []string) ([]Container, error) {
+	if len(names) == 0 {
+		return nil, nil
+	}
+	out, err := e.output(ctx, e.cliCmd(ctx, "ps", "-a", "--no-trunc", "--format", "{{.ID}} {{.Names}}"), nil)
+	if err != nil {
+		return nil, fmt.Errorf("list containers: %w", err)
+	}
+	want := map[string]bool{}
+	for _, n := range names {
+		want[strings.TrimPrefix(n, "/")] = true
+	}
+	var ids []string
+	for _, l := range strings.Split(out, "\n") {
+		id, rest, ok := strings.Cut(strings.TrimSpace(l), " ")
+		if !ok {
+			continue
+		}
+		for _, n := range strings.Split(rest, ",") {
+			if want[strings.TrimPrefix(strings.TrimSpace(n), "/")] {
+				ids = append(ids, id)
+				break
+			}
+		}
+	}
+	return e.inspect(ctx, ids)
+}
+
+// inspect returns the containers with ids, sorted by name. A container
+// removed meanwhile is left out.
+func (e *Engine) inspect(ctx context.Context, ids []string) ([]Container, error) {
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	out, err := e.output(ctx, e.cliCmd(ctx, append([]string{"inspect", "--type", "container"}, ids...)...), nil)
+	if err != nil && strings.TrimSpace(out) == "" {
+		return nil, fmt.Errorf("inspect containers: %w", err)
+	}
+	cs, perr := parseInspect([]byte(out))
+	if perr != nil {
+		return nil, fmt.Errorf("inspect containers: %w", perr)
+	}
+	return cs, nil
+}
+
+type inspected struct {
+	ID    string `json:"Id"`
+	Name  string `json:"Name"`
+	State struct {
+		Status string `json:"Status"`
+		Health *struct {
+			Status string `json:"Status"`
+		} `json:"Health"`
+		Healthcheck *struct {
+			Status string `json:"Status"`
+		} `json:"Healthcheck"`
+	} `json:"State"`
+	Config struct {
+		Image  string            `json:"Image"`
+		Labels map[string]string `json:"Labels"`
+	} `json:"Config"`
+	NetworkSettings struct {
+		Ports map[string][]struct {
+			HostIP   string `json:"HostIp"`
+			HostPort string `json:"HostPort"`
+		} `json:"Ports"`
+	} `json:"NetworkSettings"`
+}
+
+// parseInspect reads `docker inspect` or `podman inspect` output.
+func parseInspect(data []byte) ([]Container, error) {
+	var raw []inspected
+	if err := json.Unmarshal(data, &raw); err != nil {
+		return nil, err
+	}
+	out := make([]Container, 0, len(raw))
+	for _, r := range raw {
+		c := Container{
+			ID:     r.ID,
+			Name:   strings.TrimPrefix(r.Name, "/"),
+			Image:  r.Config.Image,
+			State:  r.State.Status,
+			Labels: r.Config.Labels,
+			Ports:  formatPorts(r),
+		}
+		if c.Labels == nil {
+			c.Labels = map[string]string{}
+		}
+		switch {
+		case r.State.Health != nil && r.State.Health.Status != "":
+			c.Health = r.State.Health.Status
+		case r.State.Healthcheck != nil && r.State.Healthcheck.Status != "":
+			c.Health = r.State.Healthcheck.Status
+		}
+		out = append(out, c)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
+	return out, nil
+}
+
+// formatPorts renders published ports like `docker ps`:
+// "0.0.0.0:8080->8080/tcp"; IPv6 duplicates are dropped.
+func formatPorts(r inspected) string {
+	var parts []string
+	seen := map[string]bool{}
+	for port, binds := range r.NetworkSettings.Ports {
+		for _, b := range binds {
+			if b.HostPort == "" || strings.Contains(b.HostIP, ":") {
+				continue
+			}
+			ip := b.HostIP
+			if ip == "" {
+				ip = "0.0.0.0"
+			}
+			s := ip + ":" + b.HostPort + "->" + port
+			if !seen[s] {
+				seen[s] = true
+				parts = append(parts, s)
+			}
+		}
+	}
+	sort.Strings(parts)
+	return strings.Join(parts, ", ")
+}
+
+// Logs streams `logs [--follow] [--tail N] NAME` of every named container
+// at once; lines reach fn one at a time, with the instance taken from the
+// container name project-INSTANCE.
+func (e *Engine) Logs(ctx context.Context, project string, containerNames []string, follow bool, tail int, fn func(instance, line string)) error {
+	var mu sync.Mutex
+	var wg sync.WaitGroup
+	errs := make([]error, len(containerNames))
+	for i, name := range containerNames {
+		args := []string{"logs"}
+		if follow {
+			args = append(args, "--follow")
+		}
+		if tail > 0 {
+			args = append(args, "--tail", fmt.Sprint(tail))
+		}
+		args = append(args, name)
+		inst := strings.TrimPrefix(strings.TrimPrefix(name, "/"), project+"-")
+		cmd := e.cliCmd(ctx, args...)
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			stderr, err := stream(cmd, nil, func(l string) {
+				mu.Lock()
+				defer mu.Unlock()
+				fn(inst, l)
+			})
+			if err != nil && ctx.Err() == nil {
+				errs[i] = commandError(ctx, cmd, err, stderr)
+			}
+		}()
+	}
+	wg.Wait()
+	for _, err := range errs {
+		if err != nil {
+			return fmt.Errorf("container logs: %w", err)
+		}
+	}
+	return nil
+}

@@ -1,0 +1,45 @@
+package runtime
+
+import (
+	"context"
+	"fmt"
+	"os/exec"
+	"strings"
+	"time"
+
+	"github.com/devarch-dev/devarch/daemon/api"
+)
+
+// detectTimeout bounds each engine probe of Detect.
+const detectTimeout = 10 * time.Second
+
+// Detect picks the engine that answers: the docker binary when `docker
+// info` succeeds (with env applied, so DOCKER_HOST and DOCKER_CONTEXT count),
+// else podman when `podman info` does. Neither answering is an error that
+// says what each probe reported.
+func Detect(env map[string]string) (api.RuntimeSpec, error) {
+	var reports []string
+	probe := func(kind, bin string) bool {
+		path, err := exec.LookPath(bin)
+		if err != nil {
+			reports = append(reports, bin+": not found on PATH")
+			return false
+		}
+		e := &Engine{kind: kind, cli: path, env: env}
+		ctx, cancel := context.WithTimeout(context.Background(), detectTimeout)
+		defer cancel()
+		if _, err := e.output(ctx, e.cliCmd(ctx, "info", "--format", "{{json .}}"), nil); err != nil {
+			reports = append(reports, fmt.Sprintf("%s info: %v", bin, err))
+			return false
+		}
+		return true
+	}
+	if probe(KindDocker, "docker") {
+		return api.RuntimeSpec{Kind: KindDocker, Binary: "docker", Env: env}, nil
+	}
+	if probe(KindPodman, "podman") {
+		return api.RuntimeSpec{Kind: KindPodman, Binary: "podman", Env: env}, nil
+	}
+	return api.RuntimeSpec{}, fmt.Errorf("no container engine answered (%s); start Docker (dockerd) or install Podman, or set DOCKER_HOST",
+		strings.Join(reports, "; "))
+}

@@ -1,0 +1,349 @@
+// Package runtime is the only code that runs container engines: docker compose v2 and Podman.
+package runtime
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"sort"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/devarch-dev/devarch/core"
+	"github.com/devarch-dev/devarch/daemon/api"
+)
+
+// Runtime runs compose projects and reads containers on one engine.
+type Runtime interface {
+	// Name describes the engine and how it is driven, for plan output:
+	// "docker compose v2 (context default)".
+	Name() string
+	// Kind is "docker" or "podman".
+	Kind() string
+	// Up creates or updates project from composeYAML (passed on stdin),
+	// removing orphans, without waiting for health. workdir is the project
+	// directory relative paths resolve against. progress gets each line the
+	// engine prints. A failure is a *ComposeError.
+	Up(ctx context.Context, project string, composeYAML []byte, workdir string, progress func(string)) error
+	// Down removes project's containers and networks (volumes stay).
+	// composeYAML may be nil.
+	Down(ctx context.Context, project string, composeYAML []byte, progress func(string)) error
+	// Containers lists every container labeled devarch.managed=true and
+	// devarch.stack=stack, running or not, sorted by name.
+	Containers(ctx context.Context, stack string) ([]Container, error)
+	// ContainersNamed returns the containers having one of names, labeled
+	// or not, sorted by name. Missing names are left out.
+	ContainersNamed(ctx context.Context, names []string) ([]Container, error)
+	// Logs calls fn with each output line of the named containers of
+	// project; tail > 0 limits each container's history; follow keeps
+	// streaming until ctx ends.
+	Logs(ctx context.Context, project string, containerNames []string, follow bool, tail int, fn func(instance, line string)) error
+}
+
+// Container is one engine container as inspected.
+type Container struct {
+	ID     string            `json:"id"`
+	Name   string            `json:"name"`
+	Image  string            `json:"image"`
+	State  string            `json:"state"`            // running, exited, created, ...
+	Health string            `json:"health,omitempty"` // healthy, unhealthy, starting; empty without healthcheck
+	Ports  string            `json:"ports,omitempty"`  // "0.0.0.0:8080->8080/tcp, ..."
+	Labels map[string]string `json:"labels,omitempty"`
+}
+
+// Managed reports whether c carries devarch.managed=true.
+func (c Container) Managed() bool { return c.Labels[core.LabelManaged] == "true" }
+
+// Instance is the devarch.instance label of c.
+func (c Container) Instance() string { return c.Labels[core.LabelInstance] }
+
+// Kinds of runtime.
+const (
+	KindDocker = "docker"
+	KindPodman = "podman"
+)
+
+// Engine is a Runtime that drives an engine through its command-line tools.
+type Engine struct {
+	kind    string
+	cli     string            // docker or podman binary: ps, inspect, logs, build
+	compose []string          // compose command before its arguments: [docker compose] or [podman-compose]
+	env     map[string]string // overrides for every command
+	socket  string            // podman API socket docker compose talks to, if any
+
+	nameOnce sync.Once
+	name     string
+}
+
+// New builds the runtime spec names. It runs nothing.
+func New(spec api.RuntimeSpec) (Runtime, error) {
+	e, err := NewEngine(spec)
+	if err != nil {
+		return nil, err
+	}
+	return e, nil
+}
+
+// NewEngine builds the engine spec names. Kind "docker" drives
+// `BINARY compose` (BINARY defaults to docker); kind "podman" drives
+// podman-compose when it is on PATH, else `docker compose` against
+// Podman's API socket, with podman (or BINARY) for everything else.
+func NewEngine(spec api.RuntimeSpec) (*Engine, error) {
+	env := map[string]string{}
+	for k, v := range spec.Env {
+		env[k] = v
+	}
+	switch spec.Kind {
+	case KindDocker:
+		bin := spec.Binary
+		if bin == "" {
+			bin = "docker"
+		}
+		return &Engine{kind: KindDocker, cli: bin, compose: []string{bin, "compose"}, env: env}, nil
+	case KindPodman:
+		bin := spec.Binary
+		if bin == "" {
+			bin = "podman"
+		}
+		e := &Engine{kind: KindPodman, cli: bin, env: env}
+		if pc, err := exec.LookPath("podman-compose"); err == nil {
+			e.compose = []string{pc}
+			return e, nil
+		}
+		docker, err := exec.LookPath("docker")
+		if err != nil {
+			return nil, fmt.Errorf("podman needs podman-compose or docker (for docker compose) on PATH; found neither")
+		}
+		e.socket = podmanSocket(env)
+		e.compose = []string{docker, "compose"}
+		return e, nil
+	case "":
+		return nil, fmt.Errorf("kind is empty; want %q or %q", KindDocker, KindPodman)
+	default:
+		return nil, fmt.Errorf("kind %q is unknown; want %q or %q", spec.Kind, KindDocker, KindPodman)
+	}
+}
+
+// podmanSocket is the address of Podman's Docker-compatible API: CONTAINER_HOST
+// when set, else the rootful socket when present, else the user's.
+func podmanSocket(env map[string]string) string {
+	if h := lookupEnv(env, "CONTAINER_HOST"); h != "" {
+		return h
+	}
+	const rootful = "/run/podman/podman.sock"
+	if _, err := os.Stat(rootful); err == nil || os.Geteuid() == 0 {
+		return "unix://" + rootful
+	}
+	if dir := lookupEnv(env, "XDG_RUNTIME_DIR"); dir != "" {
+		return "unix://" + dir + "/podman/podman.sock"
+	}
+	return fmt.Sprintf("unix:///run/user/%d/podman/podman.sock", os.Geteuid())
+}
+
+func lookupEnv(env map[string]string, key string) string {
+	if v, ok := env[key]; ok {
+		return v
+	}
+	return os.Getenv(key)
+}
+
+// Kind is "docker" or "podman".
+func (e *Engine) Kind() string { return e.kind }
+
+// Name describes the engine for plan output, e.g. "docker compose v2
+// (context default)" or "podman 4.3 via docker compose
+// (unix:///run/podman/podman.sock)". It asks the engine once.
+func (e *Engine) Name() string {
+	e.nameOnce.Do(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		switch e.kind {
+		case KindDocker:
+			e.name = "docker compose v2 (" + e.dockerTarget(ctx) + ")"
+		case KindPodman:
+			ver := "podman"
+			if out, err := e.output(ctx, e.cliCmd(ctx, "version", "--format", "{{.Client.Version}}"), nil); err == nil {
+				ver = "podman " + majorMinor(strings.TrimSpace(out))
+			}
+			if e.socket != "" {
+				e.name = ver + " via docker compose (" + e.socket + ")"
+			} else {
+				e.name = ver + " via podman-compose"
+			}
+		}
+	})
+	return e.name
+}
+
+func (e *Engine) dockerTarget(ctx context.Context) string {
+	if h := lookupEnv(e.env, "DOCKER_HOST"); h != "" {
+		return "host " + h
+	}
+	if c := lookupEnv(e.env, "DOCKER_CONTEXT"); c != "" {
+		return "context " + c
+	}
+	if out, err := e.output(ctx, e.cliCmd(ctx, "context", "show"), nil); err == nil && strings.TrimSpace(out) != "" {
+		return "context " + strings.TrimSpace(out)
+	}
+	return "context default"
+}
+
+func majorMinor(v string) string {
+	parts := strings.SplitN(v, ".", 3)
+	if len(parts) >= 2 {
+		return parts[0] + "." + parts[1]
+	}
+	return v
+}
+
+// environ is the process environment with e's overrides; compose against
+// Podman gets DOCKER_HOST pointing at its socket and no DOCKER_CONTEXT.
+func (e *Engine) environ(forCompose bool) []string {
+	over := map[string]string{}
+	for k, v := range e.env {
+		over[k] = v
+	}
+	unset := map[string]bool{}
+	if forCompose && e.socket != "" {
+		over["DOCKER_HOST"] = e.socket
+		unset["DOCKER_CONTEXT"] = true
+	}
+	var out []string
+	for _, kv := range os.Environ() {
+		k, _, _ := strings.Cut(kv, "=")
+		if _, ok := over[k]; !ok && !unset[k] {
+			out = append(out, kv)
+		}
+	}
+	keys := make([]string, 0, len(over))
+	for k := range over {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		if !unset[k] {
+			out = append(out, k+"="+over[k])
+		}
+	}
+	return out
+}
+
+// command prepares argv with e's environment; an ended ctx interrupts it
+// and kills it 10 seconds later.
+func (e *Engine) command(ctx context.Context, forCompose bool, argv ...string) *exec.Cmd {
+	cmd := exec.CommandContext(ctx, argv[0], argv[1:]...)
+	cmd.Env = e.environ(forCompose)
+	cmd.Cancel = func() error { return cmd.Process.Signal(syscall.SIGINT) }
+	cmd.WaitDelay = 10 * time.Second
+	return cmd
+}
+
+func (e *Engine) cliCmd(ctx context.Context, args ...string) *exec.Cmd {
+	return e.command(ctx, false, append([]string{e.cli}, args...)...)
+}
+
+func (e *Engine) composeCmd(ctx context.Context, args ...string) *exec.Cmd {
+	return e.command(ctx, true, append(append([]string{}, e.compose...), args...)...)
+}
+
+// output runs cmd with stdin and returns its stdout; a failure carries the
+// command and the last line of its stderr.
+func (e *Engine) output(ctx context.Context, cmd *exec.Cmd, stdin []byte) (string, error) {
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	if stdin != nil {
+		cmd.Stdin = bytes.NewReader(stdin)
+	}
+	if err := cmd.Run(); err != nil {
+		return stdout.String(), commandError(ctx, cmd, err, stderr.String())
+	}
+	return stdout.String(), nil
+}
+
+func commandError(ctx context.Context, cmd *exec.Cmd, err error, stderr string) error {
+	if ctx.Err() != nil {
+		return ctx.Err()
+	}
+	name := strings.Join(cmd.Args[1:min(len(cmd.Args), 3)], " ")
+	if msg := lastLine(stderr); msg != "" {
+		return fmt.Errorf("%s %s: %s: %w", baseName(cmd.Args[0]), name, msg, err)
+	}
+	return fmt.Errorf("%s %s: %w", baseName(cmd.Args[0]), name, err)
+}
+
+func baseName(p string) string {
+	if i := strings.LastIndexByte(p, '/'); i >= 0 {
+		return p[i+1:]
+	}
+	return p
+}
+
+func lastLine(s string) string {
+	lines := strings.Split(strings.TrimSpace(s), "\n")
+	return strings.TrimSpace(lines[len(lines)-1])
+}
+
+// maxStderr bounds the stderr stream keeps; older output is dropped.
+const maxStderr = 256 * 1024
+
+// stream runs cmd, calling line with every line of its stdout and stderr as
+// it comes, and returns stderr in full.
+func stream(cmd *exec.Cmd, stdin []byte, line func(string)) (string, error) {
+	if stdin != nil {
+		cmd.Stdin = bytes.NewReader(stdin)
+	}
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		return "", err
+	}
+	stderrPipe, err := cmd.StderrPipe()
+	if err != nil {
+		return "", err
+	}
+	if err := cmd.Start(); err != nil {
+		return "", err
+	}
+	var mu sync.Mutex
+	var stderr strings.Builder
+	var wg sync.WaitGroup
+	read := func(r io.Reader, keep bool) {
+		defer wg.Done()
+		sc := bufio.NewScanner(r)
+		sc.Buffer(make([]byte, 64*1024), 1024*1024)
+		for sc.Scan() {
+			mu.Lock()
+			if keep {
+				if stderr.Len() > maxStderr {
+					rest := stderr.String()[stderr.Len()-maxStderr/2:]
+					stderr.Reset()
+					stderr.WriteString(rest)
+				}
+				stderr.WriteString(sc.Text())
+				stderr.WriteByte('\n')
+			}
+			if line != nil {
+				line(sc.Text())
+			}
+			mu.Unlock()
+		}
+	}
+	wg.Add(2)
+	go read(stdout, false)
+	go read(stderrPipe, true)
+	wg.Wait()
+	err = cmd.Wait()
+	return stderr.String(), err
+}
+
+// exitErr reports whether err is a non-zero exit rather than a failure to run.
+func exitErr(err error) bool {
+	var ee *exec.ExitError
+	return errors.As(err, &ee)
+}

@@ -1,0 +1,366 @@
+package runtime
+
+import (
+	"context"
+	"errors"
+	"os"
+	"reflect"
+	"strings"
+	"testing"
+
+	"github.com/devarch-dev/devarch/daemon/api"
+)
+
+const sampleYAML = "name: devarch-shop\nservices:\n  api:\n    image: x\n"
+
+func mustEngine(t *testing.T, spec api.RuntimeSpec) *Engine {
+	t.Helper()
+	e, err := NewEngine(spec)
+	if err != nil {
+		t.Fatalf("NewEngine(%+v): %v", spec, err)
+	}
+	return e
+}
+
+func TestNewRejectsUnknownKinds(t *testing.T) {
+	for _, kind := range []string{"", "containerd", "Docker"} {
+		t.Run(kind, func(t *testing.T) {
+			rt, err := New(api.RuntimeSpec{Kind: kind})
+			if err == nil || rt != nil {
+				t.Fatalf("New(%q) = %v, %v; want an error", kind, rt, err)
+			}
+			if !strings.Contains(err.Error(), "docker") || !strings.Contains(err.Error(), "podman") {
+				t.Errorf("error %q does not name the valid kinds", err)
+			}
+		})
+	}
+}
+
+func TestDockerUp(t *testing.T) {
+	f := newFake(t, "docker")
+	f.reply("docker-compose-up", "", " Container devarch-shop-api  Creating\n Container devarch-shop-api  Started\n", 0)
+	e := mustEngine(t, api.RuntimeSpec{Kind: "docker", Binary: f.path("docker"), Env: map[string]string{"DOCKER_CONTEXT": "ci"}})
+	wd := t.TempDir()
+	var progress []string
+	if err := e.Up(context.Background(), "devarch-shop", []byte(sampleYAML), wd, func(l string) { progress = append(progress, l) }); err != nil {
+		t.Fatal(err)
+	}
+	c := f.only()
+	want := []string{"compose", "-p", "devarch-shop", "-f", "-", "--project-directory", wd, "up", "-d", "--remove-orphans"}
+	if !reflect.DeepEqual(c.Args, want) {
+		t.Errorf("args = %q, want %q", c.Args, want)
+	}
+	if c.Stdin != sampleYAML {
+		t.Errorf("stdin = %q, want the compose yaml", c.Stdin)
+	}
+	if c.Env["DOCKER_CONTEXT"] != "ci" {
+		t.Errorf("DOCKER_CONTEXT = %q, want ci from the spec", c.Env["DOCKER_CONTEXT"])
+	}
+	wantProgress := []string{"Container devarch-shop-api  Creating", "Container devarch-shop-api  Started"}
+	if !reflect.DeepEqual(progress, wantProgress) {
+		t.Errorf("progress = %q, want %q", progress, wantProgress)
+	}
+	if entries, _ := os.ReadDir(wd); len(entries) != 0 {
+		t.Errorf("workdir has %d files; the compose yaml must not be written", len(entries))
+	}
+}
+
+func TestDockerUpFailureIsComposeError(t *testing.T) {
+	f := newFake(t, "docker")
+	stderr, err := os.ReadFile("testdata/stderr/docker-port-allocated.txt")
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.reply("docker-compose-up", "", string(stderr), 1)
+	e := mustEngine(t, api.RuntimeSpec{Kind: "docker", Binary: f.path("docker")})
+	err = e.Up(context.Background(), "devarch-samp", []byte(sampleYAML), "", nil)
+	var ce *ComposeError
+	if !errors.As(err, &ce) {
+		t.Fatalf("Up error = %v (%T), want *ComposeError", err, err)
+	}
+	if got, want := err.Error(), "instance api: port 18081 already allocated"; got != want {
+		t.Errorf("error = %q, want %q", got, want)
+	}
+	if ce.Op != "up" || !strings.Contains(ce.Stderr, "Bind for 0.0.0.0:18081") {
+		t.Errorf("ComposeError = %+v, want op up with the engine's stderr", ce)
+	}
+}
+
+func TestDockerDown(t *testing.T) {
+	tests := []struct {
+		name      string
+		yaml      []byte
+		wantArgs  []string
+		wantStdin string
+	}{
+		{"with yaml", []byte(sampleYAML), []string{"compose", "-p", "devarch-shop", "-f", "-", "down", "--remove-orphans"}, sampleYAML},
+		{"without yaml", nil, []string{"compose", "-p", "devarch-shop", "down", "--remove-orphans"}, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f := newFake(t, "docker")
+			e := mustEngine(t, api.RuntimeSpec{Kind: "docker", Binary: f.path("docker")})
+			if err := e.Down(context.Background(), "devarch-shop", tt.yaml, func(string) {}); err != nil {
+				t.Fatal(err)
+			}
+			c := f.only()
+			if !reflect.DeepEqual(c.Args, tt.wantArgs) {
+				t.Errorf("args = %q, want %q", c.Args, tt.wantArgs)
+			}
+			if c.Stdin != tt.wantStdin {
+				t.Errorf("stdin = %q, want %q", c.Stdin, tt.wantStdin)
+			}
+		})
+	}
+}
+
+func TestComposeConfig(t *testing.T) {
+	f := newFake(t, "docker")
+	f.reply("docker-compose-config", "name: devarch-shop\nservices: {}\n", "", 0)
+	e := mustEngine(t, api.RuntimeSpec{Kind: "docker", Binary: f.path("docker")})
+	out, err := e.ComposeConfig(context.Background(), []byte(sampleYAML))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if string(out) != "name: devarch-shop\nservices: {}\n" {
+		t.Errorf("output = %q", out)
+	}
+	c := f.only()
+	if c.Args[0] != "compose" || c.Args[1] != "-f" || c.Args[2] != "-" || c.Args[len(c.Args)-1] != "config" {
+		t.Errorf("args = %q, want compose -f - ... config", c.Args)
+	}
+	if c.Stdin != sampleYAML {
+		t.Errorf("stdin = %q", c.Stdin)
+	}
+
+	f.reply("docker-compose-config", "", "validating -: services.x Additional property bogus is not allowed\n", 15)
+	_, err = e.ComposeConfig(context.Background(), []byte(sampleYAML))
+	var ce *ComposeError
+	if !errors.As(err, &ce) || ce.Op != "config" || ce.Reason != "validating -: services.x Additional property bogus is not allowed" {
+		t.Errorf("error = %#v, want a config ComposeError with compose's message", err)
+	}
+}
+
+func TestContainers(t *testing.T) {
+	f := newFake(t, "docker")
+	inspect, err := os.ReadFile("testdata/inspect/docker.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.reply("docker-ps", "abc123\n", "", 0)
+	f.reply("docker-inspect", string(inspect), "", 0)
+	e := mustEngine(t, api.RuntimeSpec{Kind: "docker", Binary: f.path("docker")})
+	cs, err := e.Containers(context.Background(), "samp")
+	if err != nil {
+		t.Fatal(err)
+	}
+	calls := f.calls()
+	if len(calls) != 2 {
+		t.Fatalf("want ps + inspect, got %d calls", len(calls))
+	}
+	wantPs := []string{"ps", "-a", "-q", "--no-trunc", "--filter", "label=devarch.managed=true", "--filter", "label=devarch.stack=samp"}
+	if !reflect.DeepEqual(calls[0].Args, wantPs) {
+		t.Errorf("ps args = %q, want %q", calls[0].Args, wantPs)
+	}
+	if want := []string{"inspect", "--type", "container", "abc123"}; !reflect.DeepEqual(calls[1].Args, want) {
+		t.Errorf("inspect args = %q, want %q", calls[1].Args, want)
+	}
+	if len(cs) != 1 {
+		t.Fatalf("got %d containers, want 1", len(cs))
+	}
+	c := cs[0]
+	if c.Name != "devarch-samp-api" || c.State != "running" || c.Health != "healthy" || c.Instance() != "api" || !c.Managed() {
+		t.Errorf("container = %+v", c)
+	}
+	if c.Ports != "0.0.0.0:18080->8080/tcp" {
+		t.Errorf("ports = %q", c.Ports)
+	}
+}
+
+func TestContainersNoneSkipsInspect(t *testing.T) {
+	f := newFake(t, "docker")
+	e := mustEngine(t, api.RuntimeSpec{Kind: "docker", Binary: f.path("docker")})
+	cs, err := e.Containers(context.Background(), "empty")
+	if err != nil || len(cs) != 0 {
+		t.Fatalf("Containers = %v, %v; want none", cs, err)
+	}
+	if c := f.only(); c.Args[0] != "ps" {
+		t.Errorf("call = %q, want ps only", c.Args)
+	}
+}
+
+func TestContainersNamed(t *testing.T) {
+	f := newFake(t, "docker")
+	inspect, _ := os.ReadFile("testdata/inspect/docker.json")
+	f.reply("docker-ps", "abc123 devarch-samp-api\nfff999 unrelated\n", "", 0)
+	f.reply("docker-inspect", string(inspect), "", 0)
+	e := mustEngine(t, api.RuntimeSpec{Kind: "docker", Binary: f.path("docker")})
+	cs, err := e.ContainersNamed(context.Background(), []string{"devarch-samp-api", "devarch-samp-db"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	calls := f.calls()
+	if want := []string{"inspect", "--type", "container", "abc123"}; len(calls) != 2 || !reflect.DeepEqual(calls[1].Args, want) {
+		t.Fatalf("calls = %+v, want ps then inspect of abc123 only", calls)
+	}
+	if len(cs) != 1 || cs[0].Name != "devarch-samp-api" {
+		t.Errorf("containers = %+v", cs)
+	}
+}
+
+func TestParseInspect(t *testing.T) {
+	tests := []struct {
+		file                             string
+		name, image, state, health, port string
+	}{
+		{"docker.json", "devarch-samp-api", "devarch-testprog:e2e", "running", "healthy", "0.0.0.0:18080->8080/tcp"},
+		{"podman.json", "devarch-samp-api", "localhost/devarch-testprog:e2e", "created", "", "0.0.0.0:18080->8080/tcp"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.file, func(t *testing.T) {
+			data, err := os.ReadFile("testdata/inspect/" + tt.file)
+			if err != nil {
+				t.Fatal(err)
+			}
+			cs, err := parseInspect(data)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(cs) != 1 {
+				t.Fatalf("got %d containers", len(cs))
+			}
+			c := cs[0]
+			got := []string{c.Name, c.Image, c.State, c.Health, c.Ports, c.Instance()}
+			want := []string{tt.name, tt.image, tt.state, tt.health, tt.port, "api"}
+			if !reflect.DeepEqual(got, want) {
+				t.Errorf("got %q, want %q", got, want)
+			}
+		})
+	}
+}
+
+func TestLogs(t *testing.T) {
+	f := newFake(t, "docker")
+	f.reply("docker-logs", "line one\nline two\n", "", 0)
+	e := mustEngine(t, api.RuntimeSpec{Kind: "docker", Binary: f.path("docker")})
+	got := map[string][]string{}
+	err := e.Logs(context.Background(), "devarch-shop", []string{"devarch-shop-api", "devarch-shop-db"}, true, 5, func(inst, line string) {
+		got[inst] = append(got[inst], line)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string][]string{"api": {"line one", "line two"}, "db": {"line one", "line two"}}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("lines = %v, want %v", got, want)
+	}
+	for _, c := range f.calls() {
+		if !reflect.DeepEqual(c.Args[:4], []string{"logs", "--follow", "--tail", "5"}) {
+			t.Errorf("args = %q", c.Args)
+		}
+	}
+}
+
+func TestPodmanViaDockerCompose(t *testing.T) {
+	f := newFake(t, "podman", "docker")
+	f.reply("podman-version", "4.3.1\n", "", 0)
+	e := mustEngine(t, api.RuntimeSpec{Kind: "podman", Binary: f.path("podman"),
+		Env: map[string]string{"CONTAINER_HOST": "unix:///tmp/test-podman.sock", "DOCKER_CONTEXT": "other"}})
+	if got, want := e.Name(), "podman 4.3 via docker compose (unix:///tmp/test-podman.sock)"; got != want {
+		t.Errorf("Name = %q, want %q", got, want)
+	}
+	if e.Kind() != "podman" {
+		t.Errorf("Kind = %q", e.Kind())
+	}
+	if err := e.Up(context.Background(), "devarch-shop", []byte(sampleYAML), "", nil); err != nil {
+		t.Fatal(err)
+	}
+	calls := f.calls()
+	up := calls[len(calls)-1]
+	if up.Args[0] != "compose" || up.Stdin != sampleYAML {
+		t.Fatalf("up call = %+v, want docker compose with the yaml on stdin", up)
+	}
+	if up.Env["DOCKER_HOST"] != "unix:///tmp/test-podman.sock" {
+		t.Errorf("DOCKER_HOST = %q, want the podman socket", up.Env["DOCKER_HOST"])
+	}
+	if v, ok := up.Env["DOCKER_CONTEXT"]; ok {
+		t.Errorf("DOCKER_CONTEXT = %q passed to compose against podman; want it unset", v)
+	}
+}
+
+func TestPodmanCompose(t *testing.T) {
+	f := newFake(t, "podman", "podman-compose")
+	e := mustEngine(t, api.RuntimeSpec{Kind: "podman", Binary: f.path("podman")})
+	wd := t.TempDir()
+	if err := e.Up(context.Background(), "devarch-shop", []byte(sampleYAML), wd, nil); err != nil {
+		t.Fatal(err)
+	}
+	c := f.only()
+	if len(c.Args) != 7 || c.Args[0] != "-p" || c.Args[2] != "-f" || c.Args[3] == "-" ||
+		!reflect.DeepEqual(c.Args[4:], []string{"up", "-d", "--remove-orphans"}) {
+		t.Fatalf("args = %q, want -p devarch-shop -f FILE up -d --remove-orphans", c.Args)
+	}
+	if c.File != sampleYAML || c.FileMode != "600" {
+		t.Errorf("compose file = %q mode %s, want the yaml with mode 600", c.File, c.FileMode)
+	}
+	if entries, _ := os.ReadDir(wd); len(entries) != 0 {
+		t.Errorf("compose file left behind in %s", wd)
+	}
+	if !strings.Contains(e.Name(), "podman-compose") {
+		t.Errorf("Name = %q, want it to say podman-compose", e.Name())
+	}
+}
+
+func TestDetect(t *testing.T) {
+	tests := []struct {
+		name    string
+		progs   []string
+		fail    []string // programs whose info fails
+		want    string
+		wantErr []string
+	}{
+		{"docker answers", []string{"docker", "podman"}, nil, "docker", nil},
+		{"docker down, podman answers", []string{"docker", "podman"}, []string{"docker"}, "podman", nil},
+		{"only podman installed", []string{"podman"}, nil, "podman", nil},
+		{"nothing answers", []string{"docker", "podman"}, []string{"docker", "podman"}, "",
+			[]string{"no container engine answered", "docker info", "podman info", "Cannot connect"}},
+		{"nothing installed", nil, nil, "", []string{"docker: not found on PATH", "podman: not found on PATH"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f := newFake(t, tt.progs...)
+			for _, p := range tt.fail {
+				f.reply(p+"-info", "", "Cannot connect to the engine\n", 1)
+			}
+			spec, err := Detect(map[string]string{"DOCKER_HOST": "unix:///x.sock"})
+			if tt.want == "" {
+				if err == nil {
+					t.Fatalf("Detect = %+v, want an error", spec)
+				}
+				for _, w := range tt.wantErr {
+					if !strings.Contains(err.Error(), w) {
+						t.Errorf("error %q does not contain %q", err, w)
+					}
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if spec.Kind != tt.want || spec.Env["DOCKER_HOST"] != "unix:///x.sock" {
+				t.Errorf("Detect = %+v, want kind %s keeping the env", spec, tt.want)
+			}
+		})
+	}
+}
+
+func TestUpCancelled(t *testing.T) {
+	f := newFake(t, "docker")
+	e := mustEngine(t, api.RuntimeSpec{Kind: "docker", Binary: f.path("docker")})
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	err := e.Up(ctx, "devarch-shop", []byte(sampleYAML), "", nil)
+	if !errors.Is(err, context.Canceled) {
+		t.Errorf("Up on a cancelled context = %v, want context.Canceled", err)
+	}
+}

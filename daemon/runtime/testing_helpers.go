@@ -1,0 +1,87 @@
+package runtime
+
+import (
+	"context"
+	"fmt"
+	"strings"
+)
+
+// The methods in this file exist for end-to-end tests, which may not run
+// engine commands themselves: they build and tag test images, run and
+// remove containers devarch does not manage, and run commands inside
+// containers. The daemon never calls them.
+
+// BuildImage builds contextDir (which holds a Dockerfile) as tag.
+func (e *Engine) BuildImage(ctx context.Context, contextDir, tag string) error {
+	_, err := e.output(ctx, e.cliCmd(ctx, "build", "-q", "-t", tag, contextDir), nil)
+	if err != nil {
+		return fmt.Errorf("build image %s: %w", tag, err)
+	}
+	return nil
+}
+
+// TagImage gives image src the extra name dst.
+func (e *Engine) TagImage(ctx context.Context, src, dst string) error {
+	if _, err := e.output(ctx, e.cliCmd(ctx, "tag", src, dst), nil); err != nil {
+		return fmt.Errorf("tag image %s as %s: %w", src, dst, err)
+	}
+	return nil
+}
+
+// RemoveImage removes the image names refs; missing ones are ignored.
+func (e *Engine) RemoveImage(ctx context.Context, refs ...string) error {
+	for _, ref := range refs {
+		if _, err := e.output(ctx, e.cliCmd(ctx, "image", "rm", ref), nil); err != nil && !notFound(err) {
+			return fmt.Errorf("remove image %s: %w", ref, err)
+		}
+	}
+	return nil
+}
+
+// RunContainer starts a detached container called name: `run -d --name
+// NAME ARGS...` where args holds run options, the image and its command.
+// It returns the container id.
+func (e *Engine) RunContainer(ctx context.Context, name string, args ...string) (string, error) {
+	out, err := e.output(ctx, e.cliCmd(ctx, append([]string{"run", "-d", "--name", name}, args...)...), nil)
+	if err != nil {
+		return "", fmt.Errorf("run container %s: %w", name, err)
+	}
+	return strings.TrimSpace(out), nil
+}
+
+// RemoveContainers force-removes the named containers; missing ones are
+// ignored.
+func (e *Engine) RemoveContainers(ctx context.Context, names ...string) error {
+	for _, n := range names {
+		if _, err := e.output(ctx, e.cliCmd(ctx, "rm", "-f", n), nil); err != nil && !notFound(err) {
+			return fmt.Errorf("remove container %s: %w", n, err)
+		}
+	}
+	return nil
+}
+
+// Exec runs cmd in container and returns its stdout; a non-zero exit is
+// an error carrying its stderr.
+func (e *Engine) Exec(ctx context.Context, container string, cmd ...string) (string, error) {
+	out, err := e.output(ctx, e.cliCmd(ctx, append([]string{"exec", container}, cmd...)...), nil)
+	if err != nil {
+		return out, fmt.Errorf("exec in %s: %w", container, err)
+	}
+	return out, nil
+}
+
+// RemoveProject removes every container, network and volume of compose
+// project, with no compose file needed.
+func (e *Engine) RemoveProject(ctx context.Context, project string) error {
+	cmd := e.composeCmd(ctx, "-p", project, "down", "--remove-orphans", "--volumes")
+	cmd.Dir = "/"
+	if _, err := e.output(ctx, cmd, nil); err != nil {
+		return fmt.Errorf("remove project %s: %w", project, err)
+	}
+	return nil
+}
+
+func notFound(err error) bool {
+	s := strings.ToLower(err.Error())
+	return strings.Contains(s, "no such") || strings.Contains(s, "not found") || strings.Contains(s, "not known")
+}
