@@ -205,6 +205,9 @@ type ConfigView struct {
 	Stack   string `json:"stack"`
 	Project string `json:"project"`
 	YAML    string `json:"yaml"`
+	// Warnings are the stack's non-blocking problems, such as host ports
+	// another stack publishes too.
+	Warnings []core.Diagnostic `json:"warnings,omitempty"`
 }
 
 // RuntimeSpec tells the daemon which engine to drive and how. The CLI
@@ -333,6 +336,7 @@ type ImportRequest struct {
 	Passphrase string            `json:"passphrase,omitempty"`
 	SetSecrets map[string]string `json:"set_secrets,omitempty"` // "instance.ENV" -> value for redacted secrets
 	Runtime    RuntimeSpec       `json:"runtime"`
+	TTL        core.Duration     `json:"ttl,omitempty"` // of the plan made when importing over an existing stack
 }
 
 // ImportComposeRequest turns a compose file into templates and a stack.
@@ -340,6 +344,7 @@ type ImportComposeRequest struct {
 	Content  string `json:"content"`
 	Filename string `json:"filename,omitempty"`
 	Stack    string `json:"stack"`
+	WorkDir  string `json:"workdir,omitempty"` // resolves relative bind mounts (the client's directory)
 }
 
 // ImportResult says what an import did: created a stack, or planned changes

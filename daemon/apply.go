@@ -1,0 +1,454 @@
+package daemon
+
+import (
+	"cmp"
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/devarch-dev/devarch/core"
+	"github.com/devarch-dev/devarch/core/compose"
+	"github.com/devarch-dev/devarch/core/plan"
+	"github.com/devarch-dev/devarch/daemon/api"
+	"github.com/devarch-dev/devarch/daemon/runtime"
+	"github.com/devarch-dev/devarch/store"
+)
+
+var (
+	// verifyTimeout bounds the wait for containers to run and be healthy.
+	verifyTimeout = 120 * time.Second
+	// verifyInterval is how often containers are checked while waiting.
+	verifyInterval = time.Second
+	// recoverTimeout bounds a rollback or cleanup after a failed job.
+	recoverTimeout = 3 * time.Minute
+)
+
+// applyRun is one apply or destroy job, prepared under the stack's lock.
+type applyRun struct {
+	job       api.Job
+	stack     string
+	rt        runtime.Runtime
+	spec      api.RuntimeSpec
+	plan      plan.Plan         // unredacted: Desired holds secret values
+	saved     *store.SavedPlan  // the saved plan applied, or nil
+	prev      *store.Applied    // last applied snapshot, or nil
+	foreignOf map[string]string // instance -> name of the foreign container named like it
+	destroy   bool
+	purge     bool
+	secrets   []string
+}
+
+// runApply is the body of an apply or destroy job.
+func (s *Server) runApply(ctx context.Context, a *applyRun, emit func(instance, msg string)) (string, error) {
+	if a.destroy {
+		return s.runDestroy(ctx, a, emit)
+	}
+	d := a.plan.Desired
+	if err := a.refuseForeign(); err != nil {
+		return "", err
+	}
+	for _, c := range a.plan.Changes {
+		emit(c.Instance, c.Action.Word()+" "+c.Container)
+	}
+	if err := s.converge(ctx, a.rt, a.stack, d, emit); err != nil {
+		return "", s.recoverApply(ctx, a, err, emit)
+	}
+	now := time.Now().UTC()
+	err := s.Store.Update(func(tx *store.Tx) error {
+		d, err := s.commitPending(tx, a, now)
+		if err != nil {
+			return err
+		}
+		if err := tx.PutApplied(a.stack, store.Applied{
+			Desired: d, AppliedAt: now, JobID: a.job.ID, Runtime: a.spec,
+		}); err != nil {
+			return err
+		}
+		return markApplied(tx, a.saved, now)
+	})
+	if err != nil {
+		return "", fmt.Errorf("containers are up but recording the applied snapshot failed: %w", err)
+	}
+	sum := a.plan.Summary
+	return fmt.Sprintf("Apply complete: %d created, %d updated, %d replaced, %d deleted.",
+		sum.Create, sum.Update, sum.Replace, sum.Delete), nil
+}
+
+// refuseForeign fails the job, before anything is touched, when an enabled
+// instance's container name is taken by a container without our labels.
+func (a *applyRun) refuseForeign() error {
+	for _, svc := range a.plan.Desired.Services {
+		name, ok := a.foreignOf[svc.Instance]
+		if !svc.Enabled || !ok {
+			continue
+		}
+		return &jobFailure{
+			state:    api.JobFailed,
+			instance: svc.Instance,
+			err: fmt.Errorf("instance %s: a container named %s exists without devarch labels; remove or rename it",
+				svc.Instance, name),
+		}
+	}
+	return nil
+}
+
+// converge makes the runtime run d: config files materialized, compose up
+// for the stack's project, then every enabled container running and healthy.
+func (s *Server) converge(ctx context.Context, rt runtime.Runtime, stack string, d core.Desired, emit func(instance, msg string)) error {
+	dir := s.filesDir(stack)
+	if err := materialize(dir, d); err != nil {
+		return fmt.Errorf("write config files: %w", err)
+	}
+	yaml, err := compose.Generate(d, compose.Options{ShowSecrets: true, FilesDir: dir})
+	if err != nil {
+		return fmt.Errorf("generate compose project: %w", err)
+	}
+	emit("", "compose up "+core.ProjectName(stack))
+	if err := rt.Up(ctx, core.ProjectName(stack), yaml, dir, progressFunc(stack, d, emit)); err != nil {
+		return err
+	}
+	return verify(ctx, rt, d, emit)
+}
+
+// progressFunc turns runtime output lines into events, attributing a line
+// to the instance whose container it names.
+func progressFunc(stack string, d core.Desired, emit func(instance, msg string)) func(string) {
+	type named struct{ instance, container string }
+	var names []named
+	for _, svc := range d.Services {
+		names = append(names, named{svc.Instance, core.ContainerName(stack, svc.Instance)})
+	}
+	// Longest first, so devarch-s-db-replica is not taken for devarch-s-db.
+	slices.SortFunc(names, func(a, b named) int { return cmp.Compare(len(b.container), len(a.container)) })
+	return func(line string) {
+		line = strings.TrimSpace(line)
+		if line == "" {
+			return
+		}
+		instance := ""
+		for _, n := range names {
+			if strings.Contains(line, n.container) {
+				instance = n.instance
+				break
+			}
+		}
+		emit(instance, line)
+	}
+}
+
+// verifyWindow is how long verify waits: verifyTimeout, or longer when a
+// healthcheck that sets its own start period or interval needs more time to
+// report healthy (start period plus every retry at its interval; the
+// engine's default retries are 3).
+func verifyWindow(want []core.WiredService) time.Duration {
+	window := verifyTimeout
+	for _, svc := range want {
+		if !svc.HasHealthcheck() {
+			continue
+		}
+		h := svc.Healthcheck
+		if h.Interval == 0 && h.StartPeriod == 0 {
+			continue
+		}
+		interval := cmp.Or(time.Duration(h.Interval), 30*time.Second)
+		retries := cmp.Or(h.Retries, 3)
+		if need := time.Duration(h.StartPeriod) + time.Duration(retries+1)*interval; need > window {
+			window = need
+		}
+	}
+	return window
+}
+
+// verify waits until every enabled instance of d has a running container,
+// healthy where it has a healthcheck. A container that exited or became
+// unhealthy fails at once; one not ready within verifyTimeout fails then.
+func verify(ctx context.Context, rt runtime.Runtime, d core.Desired, emit func(instance, msg string)) error {
+	var want []core.WiredService
+	for _, svc := range d.Services {
+		if svc.Enabled {
+			want = append(want, svc)
+		}
+	}
+	if len(want) == 0 {
+		return nil
+	}
+	window := verifyWindow(want)
+	deadline := time.Now().Add(window)
+	ready := map[string]bool{}
+	for {
+		cs, err := rt.Containers(ctx, d.Stack)
+		if err != nil {
+			return fmt.Errorf("list containers: %w", err)
+		}
+		byInstance := map[string]runtime.Container{}
+		for _, c := range cs {
+			byInstance[c.Instance()] = c
+		}
+		var waiting []string
+		for _, svc := range want {
+			c, ok := byInstance[svc.Instance]
+			name := core.ContainerName(d.Stack, svc.Instance)
+			switch {
+			case !ok:
+				waiting = append(waiting, fmt.Sprintf("instance %s: container %s not found", svc.Instance, name))
+			case c.State == "exited" || c.State == "dead" || c.State == "stopped":
+				return &jobFailure{instance: svc.Instance,
+					err: fmt.Errorf("instance %s: container %s %s", svc.Instance, name, c.State)}
+			case c.Health == "unhealthy":
+				return &jobFailure{instance: svc.Instance,
+					err: fmt.Errorf("instance %s: container %s is unhealthy", svc.Instance, name)}
+			case c.State != "running" || ((svc.HasHealthcheck() || c.Health == "starting") && c.Health != "healthy"):
+				waiting = append(waiting, fmt.Sprintf("instance %s: container %s not ready (state %s, health %s)",
+					svc.Instance, name, c.State, cmp.Or(c.Health, "none")))
+			case !ready[svc.Instance]:
+				ready[svc.Instance] = true
+				msg := "running"
+				if c.Health == "healthy" {
+					msg = "running, healthy"
+				}
+				emit(svc.Instance, msg)
+			}
+		}
+		if len(waiting) == 0 {
+			return nil
+		}
+		if time.Now().After(deadline) {
+			inst := strings.TrimPrefix(strings.SplitN(waiting[0], ":", 2)[0], "instance ")
+			return &jobFailure{instance: inst,
+				err: fmt.Errorf("%s after %s", waiting[0], window)}
+		}
+		t := time.NewTimer(verifyInterval)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return ctx.Err()
+		case <-t.C:
+		}
+	}
+}
+
+// describeFailure returns the instance a failure is about and its message,
+// `instance api: port 8080 already allocated` for a compose error.
+func describeFailure(err error, cancelled bool) (instance, msg string) {
+	if cancelled {
+		return "", "cancelled"
+	}
+	var ce *runtime.ComposeError
+	if errors.As(err, &ce) {
+		reason := strings.TrimSpace(ce.Reason)
+		if reason == "" {
+			reason = lastLine(ce.Stderr)
+		}
+		if ce.Instance != "" {
+			return ce.Instance, "instance " + ce.Instance + ": " + reason
+		}
+		return "", "compose " + ce.Op + ": " + reason
+	}
+	var jf *jobFailure
+	if errors.As(err, &jf) {
+		return jf.instance, jf.err.Error()
+	}
+	return "", err.Error()
+}
+
+func lastLine(s string) string {
+	lines := strings.Split(strings.TrimSpace(s), "\n")
+	return strings.TrimSpace(lines[len(lines)-1])
+}
+
+// recoverApply handles a failed or cancelled apply: it rolls back to the
+// previous applied snapshot, or removes the half-created project when there
+// is none, and records a partial snapshot if that fails too.
+func (s *Server) recoverApply(ctx context.Context, a *applyRun, cause error, emit func(instance, msg string)) error {
+	cancelled := ctx.Err() != nil
+	instance, msg := describeFailure(cause, cancelled)
+	state := api.JobFailed
+	if cancelled {
+		state = api.JobCancelled
+	}
+	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), recoverTimeout)
+	defer cancel()
+
+	if a.prev != nil {
+		emit(instance, fmt.Sprintf("apply %s: %s; rolling back to the snapshot applied at %s",
+			failedWord(cancelled), msg, a.prev.AppliedAt.UTC().Format(time.RFC3339)))
+		rbErr := s.converge(rctx, a.rt, a.stack, a.prev.Desired, emit)
+		if rbErr == nil {
+			emit("", "rolled back to the previous applied snapshot")
+			if !cancelled {
+				state = api.JobRolledBack
+			}
+			return &jobFailure{state: state, instance: instance, err: errors.New(msg)}
+		}
+		_, rbMsg := describeFailure(rbErr, false)
+		note := fmt.Sprintf("apply job %s failed (%s) and the rollback failed (%s); containers may be in a mixed state",
+			a.job.ID, msg, rbMsg)
+		prev := *a.prev
+		prev.Partial, prev.Note = true, note
+		s.putPartial(a.stack, prev)
+		return &jobFailure{state: api.JobFailed, instance: instance,
+			err: fmt.Errorf("%s; rollback to the previous snapshot failed: %s", msg, rbMsg)}
+	}
+
+	emit(instance, fmt.Sprintf("apply %s: %s; removing what it created", failedWord(cancelled), msg))
+	project := core.ProjectName(a.stack)
+	yaml, genErr := compose.Generate(a.plan.Desired, compose.Options{ShowSecrets: true, FilesDir: s.filesDir(a.stack)})
+	if genErr != nil {
+		yaml = nil
+	}
+	downErr := a.rt.Down(rctx, project, yaml, progressFunc(a.stack, a.plan.Desired, emit))
+	if downErr == nil {
+		if err := removeFiles(s.filesDir(a.stack)); err != nil {
+			emit("", err.Error())
+		}
+		return &jobFailure{state: state, instance: instance, err: errors.New(msg)}
+	}
+	_, downMsg := describeFailure(downErr, false)
+	note := fmt.Sprintf("apply job %s failed (%s) and removing the project failed (%s); containers may remain",
+		a.job.ID, msg, downMsg)
+	s.putPartial(a.stack, store.Applied{
+		Desired: a.plan.Desired, AppliedAt: time.Now().UTC(), JobID: a.job.ID, Runtime: a.spec,
+		Partial: true, Note: note,
+	})
+	return &jobFailure{state: api.JobFailed, instance: instance,
+		err: fmt.Errorf("%s; removing the half-created project failed: %s", msg, downMsg)}
+}
+
+func failedWord(cancelled bool) string {
+	if cancelled {
+		return "cancelled"
+	}
+	return "failed"
+}
+
+func (s *Server) putPartial(stack string, ap store.Applied) {
+	if err := s.Store.Update(func(tx *store.Tx) error { return tx.PutApplied(stack, ap) }); err != nil {
+		s.logger().Error("record partial snapshot", "stack", stack, "err", err)
+	}
+}
+
+// runDestroy removes the stack's project and snapshot (and with purge, its
+// definition and saved plans).
+func (s *Server) runDestroy(ctx context.Context, a *applyRun, emit func(instance, msg string)) (string, error) {
+	project := core.ProjectName(a.stack)
+	dir := s.filesDir(a.stack)
+	var yaml []byte
+	d := core.Desired{Stack: a.stack}
+	if a.prev != nil {
+		d = a.prev.Desired
+		if y, err := compose.Generate(d, compose.Options{ShowSecrets: true, FilesDir: dir}); err == nil {
+			yaml = y
+		}
+	}
+	for _, c := range a.plan.Changes {
+		emit(c.Instance, c.Action.Word()+" "+c.Container)
+	}
+	emit("", "compose down "+project)
+	err := a.rt.Down(ctx, project, yaml, progressFunc(a.stack, d, emit))
+	if err == nil {
+		err = checkGone(ctx, a.rt, a.stack)
+	}
+	if err != nil {
+		cancelled := ctx.Err() != nil
+		instance, msg := describeFailure(err, cancelled)
+		state := api.JobFailed
+		if cancelled {
+			state = api.JobCancelled
+		}
+		if a.prev != nil {
+			prev := *a.prev
+			prev.Partial = true
+			prev.Note = fmt.Sprintf("destroy job %s %s: %s; containers may remain", a.job.ID, failedWord(cancelled), msg)
+			s.putPartial(a.stack, prev)
+		}
+		return "", &jobFailure{state: state, instance: instance, err: errors.New(msg)}
+	}
+	if err := removeFiles(dir); err != nil {
+		emit("", err.Error())
+	}
+	now := time.Now().UTC()
+	err = s.Store.Update(func(tx *store.Tx) error {
+		if err := tx.DeleteApplied(a.stack); err != nil && !store.IsNotFound(err) {
+			return err
+		}
+		if a.purge {
+			return purgeStack(tx, a.stack)
+		}
+		return markApplied(tx, a.saved, now)
+	})
+	if err != nil {
+		return "", fmt.Errorf("containers are removed but updating the store failed: %w", err)
+	}
+	summary := fmt.Sprintf("Destroy complete: %d deleted.", a.plan.Summary.Delete)
+	if a.purge {
+		summary += fmt.Sprintf(" Stack %q removed.", a.stack)
+	}
+	return summary, nil
+}
+
+// checkGone fails when containers of the stack remain after compose down.
+func checkGone(ctx context.Context, rt runtime.Runtime, stack string) error {
+	cs, err := rt.Containers(ctx, stack)
+	if err != nil {
+		return fmt.Errorf("list containers: %w", err)
+	}
+	if len(cs) == 0 {
+		return nil
+	}
+	names := make([]string, len(cs))
+	for i, c := range cs {
+		names[i] = c.Name
+	}
+	slices.Sort(names)
+	return &jobFailure{instance: cs[0].Instance(),
+		err: fmt.Errorf("containers still present after compose down: %s", strings.Join(names, ", "))}
+}
+
+// commitPending stores the definition an import plan carries, with its
+// serial bumped, and returns the desired state to record as applied.
+func (s *Server) commitPending(tx *store.Tx, a *applyRun, now time.Time) (core.Desired, error) {
+	d := a.plan.Desired
+	if a.saved == nil || a.saved.Stack == nil {
+		return d, nil
+	}
+	st := *a.saved.Stack
+	cur, err := tx.GetStack(a.stack)
+	switch {
+	case err == nil:
+		st.Serial = cur.Serial + 1
+		st.Lineage = cur.Lineage
+		st.CreatedAt = cur.CreatedAt
+	case store.IsNotFound(err):
+		st.Serial++
+	default:
+		return d, err
+	}
+	st.UpdatedAt = now
+	if err := tx.PutStack(st); err != nil {
+		return d, err
+	}
+	d.Serial = st.Serial
+	return d, nil
+}
+
+// markApplied stamps a saved plan as applied so it cannot be applied again.
+func markApplied(tx *store.Tx, sp *store.SavedPlan, now time.Time) error {
+	if sp == nil {
+		return nil
+	}
+	done := *sp
+	done.AppliedAt = &now
+	done.Plan.AppliedAt = &now
+	return tx.PutPlan(done)
+}
+
+// purgeStack removes a stack's definition and saved plans.
+func purgeStack(tx *store.Tx, stack string) error {
+	if err := tx.DeleteStack(stack); err != nil && !store.IsNotFound(err) {
+		return err
+	}
+	return tx.DeletePlansForStack(stack)
+}

@@ -1,0 +1,199 @@
+package daemon
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+	"sync"
+
+	"gopkg.in/yaml.v3"
+
+	"github.com/devarch-dev/devarch/core"
+	"github.com/devarch-dev/devarch/daemon/runtime"
+)
+
+// fakeRuntime is an in-memory runtime.Runtime: Up creates containers from
+// the compose YAML's services (name, labels, image), Down removes the
+// project's containers. Hooks let tests fail or block calls.
+type fakeRuntime struct {
+	mu         sync.Mutex
+	containers map[string]runtime.Container // by name
+	ups        []fakeCall
+	downs      []fakeCall
+
+	// upHook runs at the start of Up (n counts Up calls from 1); a non-nil
+	// error fails the call before anything changes.
+	upHook func(ctx context.Context, n int, progress func(string)) error
+	// afterUp adjusts containers after a successful Up.
+	afterUp func(cs map[string]runtime.Container)
+	downErr error
+	logs    []fakeLog
+}
+
+type fakeCall struct {
+	Project string
+	YAML    string
+	Workdir string
+}
+
+type fakeLog struct{ container, instance, line string }
+
+func newFakeRuntime() *fakeRuntime {
+	return &fakeRuntime{containers: map[string]runtime.Container{}}
+}
+
+func (f *fakeRuntime) Name() string { return "fake compose" }
+func (f *fakeRuntime) Kind() string { return "fake" }
+
+type composeDoc struct {
+	Services map[string]struct {
+		ContainerName string    `yaml:"container_name"`
+		Image         string    `yaml:"image"`
+		Labels        yaml.Node `yaml:"labels"`
+		Healthcheck   *struct {
+			Test yaml.Node `yaml:"test"`
+		} `yaml:"healthcheck"`
+	} `yaml:"services"`
+}
+
+func nodeLabels(n yaml.Node) map[string]string {
+	out := map[string]string{}
+	switch n.Kind {
+	case yaml.MappingNode:
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			out[n.Content[i].Value] = n.Content[i+1].Value
+		}
+	case yaml.SequenceNode:
+		for _, c := range n.Content {
+			k, v, _ := strings.Cut(c.Value, "=")
+			out[k] = v
+		}
+	}
+	return out
+}
+
+func (f *fakeRuntime) Up(ctx context.Context, project string, composeYAML []byte, workdir string, progress func(string)) error {
+	f.mu.Lock()
+	f.ups = append(f.ups, fakeCall{project, string(composeYAML), workdir})
+	n := len(f.ups)
+	hook := f.upHook
+	f.mu.Unlock()
+	if hook != nil {
+		if err := hook(ctx, n, progress); err != nil {
+			return err
+		}
+	}
+	var doc composeDoc
+	if err := yaml.Unmarshal(composeYAML, &doc); err != nil {
+		return fmt.Errorf("fake: parse compose yaml: %w", err)
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	stack := strings.TrimPrefix(project, "devarch-")
+	keep := map[string]bool{}
+	for svc, def := range doc.Services {
+		labels := nodeLabels(def.Labels)
+		name := def.ContainerName
+		if name == "" {
+			name = project + "-" + svc
+		}
+		c := runtime.Container{ID: "id-" + name, Name: name, Image: def.Image, State: "running", Labels: labels}
+		if def.Healthcheck != nil {
+			c.Health = "healthy"
+		}
+		f.containers[name] = c
+		keep[name] = true
+		progress("Container " + name + "  Started")
+	}
+	for name, c := range f.containers {
+		if c.Labels[core.LabelStack] == stack && !keep[name] {
+			delete(f.containers, name)
+		}
+	}
+	if f.afterUp != nil {
+		f.afterUp(f.containers)
+	}
+	return nil
+}
+
+func (f *fakeRuntime) Down(ctx context.Context, project string, composeYAML []byte, progress func(string)) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.downs = append(f.downs, fakeCall{Project: project, YAML: string(composeYAML)})
+	if f.downErr != nil {
+		return f.downErr
+	}
+	stack := strings.TrimPrefix(project, "devarch-")
+	for name, c := range f.containers {
+		if c.Labels[core.LabelStack] == stack && c.Labels[core.LabelManaged] == "true" {
+			delete(f.containers, name)
+			progress("Container " + name + "  Removed")
+		}
+	}
+	return nil
+}
+
+func (f *fakeRuntime) Containers(ctx context.Context, stack string) ([]runtime.Container, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	var out []runtime.Container
+	for _, c := range f.containers {
+		if c.Labels[core.LabelManaged] == "true" && c.Labels[core.LabelStack] == stack {
+			out = append(out, c)
+		}
+	}
+	slices.SortFunc(out, func(a, b runtime.Container) int { return strings.Compare(a.Name, b.Name) })
+	return out, nil
+}
+
+func (f *fakeRuntime) ContainersNamed(ctx context.Context, names []string) ([]runtime.Container, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	var out []runtime.Container
+	for _, n := range names {
+		if c, ok := f.containers[n]; ok {
+			out = append(out, c)
+		}
+	}
+	return out, nil
+}
+
+func (f *fakeRuntime) Logs(ctx context.Context, project string, containerNames []string, follow bool, tail int, fn func(instance, line string)) error {
+	f.mu.Lock()
+	logs := slices.Clone(f.logs)
+	f.mu.Unlock()
+	for _, l := range logs {
+		if slices.Contains(containerNames, l.container) {
+			fn(l.instance, l.line)
+		}
+	}
+	return nil
+}
+
+// addForeign adds a container without devarch labels.
+func (f *fakeRuntime) addForeign(name string) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.containers[name] = runtime.Container{ID: "foreign", Name: name, Image: "docker.io/library/busybox:1", State: "running", Labels: map[string]string{}}
+}
+
+func (f *fakeRuntime) counts() (ups, downs int) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return len(f.ups), len(f.downs)
+}
+
+func (f *fakeRuntime) upCalls() []fakeCall {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return slices.Clone(f.ups)
+}
+
+func (f *fakeRuntime) downCalls() []fakeCall {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return slices.Clone(f.downs)
+}
+
+var _ runtime.Runtime = (*fakeRuntime)(nil)

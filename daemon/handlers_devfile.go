@@ -1,0 +1,304 @@
+package daemon
+
+import (
+	"fmt"
+	"maps"
+	"net/http"
+	"reflect"
+	"slices"
+	"time"
+
+	"github.com/devarch-dev/devarch/core"
+	"github.com/devarch-dev/devarch/core/catalog"
+	"github.com/devarch-dev/devarch/core/devfile"
+	"github.com/devarch-dev/devarch/daemon/api"
+	"github.com/devarch-dev/devarch/store"
+)
+
+// registerDevfileRoutes adds export, import and import-compose.
+func (s *Server) registerDevfileRoutes(mux *http.ServeMux) {
+	mux.HandleFunc("POST "+api.Prefix+"/stacks/{stack}/export", s.handleExport)
+	mux.HandleFunc("POST "+api.Prefix+"/import", s.handleImport)
+	mux.HandleFunc("POST "+api.Prefix+"/import-compose", s.handleImportCompose)
+}
+
+func (s *Server) handleExport(w http.ResponseWriter, r *http.Request) {
+	name := r.PathValue("stack")
+	var req api.ExportRequest
+	if err := decodeJSON(r, &req); err != nil {
+		writeError(w, err)
+		return
+	}
+	opt := devfile.ExportOptions{Secrets: devfile.Redact}
+	switch {
+	case req.Passphrase != "" && req.IncludeSecrets:
+		writeError(w, errorf(api.CodeInvalid, "choose one of --passphrase-file and --include-secrets",
+			"passphrase and include_secrets: the two secret modes exclude each other"))
+		return
+	case req.Passphrase != "":
+		opt = devfile.ExportOptions{Secrets: devfile.Seal, Passphrase: req.Passphrase}
+	case req.IncludeSecrets:
+		opt.Secrets = devfile.Plaintext
+	}
+	var (
+		st   core.Stack
+		tpls map[string]core.Template
+	)
+	err := s.Store.View(func(tx *store.Tx) error {
+		var err error
+		if st, err = tx.GetStack(name); err != nil {
+			return err
+		}
+		tpls, err = s.templates(tx)
+		return err
+	})
+	if err != nil {
+		writeError(w, err)
+		return
+	}
+	out, err := devfile.Export(st, slices.Collect(maps.Values(tpls)), opt)
+	if err != nil {
+		writeError(w, fmt.Errorf("export stack %q: %w", name, err))
+		return
+	}
+	s.Log.Info("stack exported", "stack", name, "secrets", exportMode(opt.Secrets))
+	writeJSON(w, http.StatusOK, api.FileView{Name: "devarch.yml", Content: string(out)})
+}
+
+func exportMode(m devfile.SecretMode) string {
+	switch m {
+	case devfile.Seal:
+		return "sealed"
+	case devfile.Plaintext:
+		return "plaintext"
+	}
+	return "redacted"
+}
+
+// handleImport validates a whole devarch.yml before writing anything. A new
+// stack is created at once; over an existing stack the import becomes a
+// saved plan that `apply --plan ID` commits, like any other change.
+func (s *Server) handleImport(w http.ResponseWriter, r *http.Request) {
+	var req api.ImportRequest
+	if err := decodeJSON(r, &req); err != nil {
+		writeError(w, err)
+		return
+	}
+	var known map[string]core.Template
+	if err := s.Store.View(func(tx *store.Tx) error {
+		var err error
+		known, err = s.templates(tx)
+		return err
+	}); err != nil {
+		writeError(w, err)
+		return
+	}
+	res, err := devfile.Parse([]byte(req.Content), devfile.ParseOptions{
+		Passphrase: req.Passphrase,
+		SetSecrets: req.SetSecrets,
+		Templates:  known,
+		StackName:  req.Stack,
+	})
+	if err != nil {
+		writeError(w, err)
+		return
+	}
+	name := res.Stack.Name
+	peer := PeerFrom(r.Context())
+	release, err := s.Locks.Acquire(r.Context(), api.LockInfo{
+		Stack: name, Operation: "import", Who: peer.Who, PID: peer.PID, Exclusive: true,
+	}, 0)
+	if err != nil {
+		writeError(w, err)
+		return
+	}
+	defer release()
+
+	result := api.ImportResult{Stack: name}
+	for _, t := range res.Templates {
+		result.Templates = append(result.Templates, t.Name)
+	}
+	for _, inst := range res.Stack.Instances {
+		result.Instances = append(result.Instances, inst.Name)
+	}
+
+	var existing *core.Stack
+	err = s.Store.Update(func(tx *store.Tx) error {
+		if err := putImportedTemplates(tx, res.Templates); err != nil {
+			return err
+		}
+		cur, err := tx.GetStack(name)
+		switch {
+		case store.IsNotFound(err):
+			st := res.Stack
+			now := time.Now().UTC()
+			st.Lineage, st.Serial, st.CreatedAt, st.UpdatedAt = randomHex(16), 1, now, now
+			result.Created = true
+			return tx.PutStack(st)
+		case err != nil:
+			return err
+		}
+		existing = &cur
+		return nil
+	})
+	if err != nil {
+		writeError(w, err)
+		return
+	}
+	if existing == nil {
+		s.Log.Info("stack imported", "stack", name, "instances", len(result.Instances))
+		writeJSON(w, http.StatusCreated, result)
+		return
+	}
+
+	pending := res.Stack
+	pending.Lineage, pending.Serial = existing.Lineage, existing.Serial
+	pending.CreatedAt, pending.UpdatedAt = existing.CreatedAt, existing.UpdatedAt
+	rt, _, err := openRuntime(req.Runtime)
+	if err != nil {
+		writeError(w, err)
+		return
+	}
+	p, err := s.PlanStack(r.Context(), name, rt, &pending, false)
+	if err != nil {
+		writeError(w, err)
+		return
+	}
+	ttl := time.Duration(req.TTL)
+	if ttl <= 0 {
+		ttl = defaultPlanTTL
+	}
+	p.ExpiresAt = p.CreatedAt.Add(ttl)
+	if err := s.Store.Update(func(tx *store.Tx) error {
+		return tx.PutPlan(store.SavedPlan{Plan: p, Stack: &pending})
+	}); err != nil {
+		writeError(w, fmt.Errorf("save import plan: %w", err))
+		return
+	}
+	result.PlanID = p.ID
+	result.Warnings = p.Warnings
+	s.Log.Info("import planned over existing stack", "stack", name, "plan", p.ID)
+	writeJSON(w, http.StatusOK, result)
+}
+
+// handleImportCompose turns a compose file into user templates and a new stack.
+func (s *Server) handleImportCompose(w http.ResponseWriter, r *http.Request) {
+	var req api.ImportComposeRequest
+	if err := decodeJSON(r, &req); err != nil {
+		writeError(w, err)
+		return
+	}
+	builtins := catalog.Builtin()
+	ci, err := devfile.FromCompose([]byte(req.Content), req.Filename, req.Stack, req.WorkDir,
+		slices.Collect(maps.Values(builtins)))
+	if err != nil {
+		writeError(w, err)
+		return
+	}
+	peer := PeerFrom(r.Context())
+	release, err := s.Locks.Acquire(r.Context(), api.LockInfo{
+		Stack: req.Stack, Operation: "import", Who: peer.Who, PID: peer.PID, Exclusive: true,
+	}, 0)
+	if err != nil {
+		writeError(w, err)
+		return
+	}
+	defer release()
+
+	result := api.ImportResult{Stack: req.Stack, Created: true, Warnings: ci.Warnings}
+	err = s.Store.Update(func(tx *store.Tx) error {
+		if _, err := tx.GetStack(req.Stack); err == nil {
+			return errorf(api.CodeConflict, "pick another name with --stack, or `devarch stack rm "+req.Stack+"`",
+				"stack %q already exists", req.Stack)
+		} else if !store.IsNotFound(err) {
+			return err
+		}
+		if err := putImportedTemplates(tx, ci.Templates); err != nil {
+			return err
+		}
+		tpls, err := s.templates(tx)
+		if err != nil {
+			return err
+		}
+		st := ci.Stack
+		now := time.Now().UTC()
+		st.Lineage, st.Serial, st.CreatedAt, st.UpdatedAt = randomHex(16), 1, now, now
+		if err := core.ValidateStack(st, tpls); err != nil {
+			return err
+		}
+		for _, t := range ci.Templates {
+			result.Templates = append(result.Templates, t.Name)
+		}
+		for _, inst := range st.Instances {
+			result.Instances = append(result.Instances, inst.Name)
+		}
+		return tx.PutStack(st)
+	})
+	if err != nil {
+		writeError(w, err)
+		return
+	}
+	s.Log.Info("compose file imported", "stack", req.Stack, "instances", len(result.Instances))
+	writeJSON(w, http.StatusCreated, result)
+}
+
+// putImportedTemplates stores the user templates a file brings. A template
+// that already exists must be identical: an import never silently changes a
+// template other stacks may use.
+func putImportedTemplates(tx *store.Tx, tpls []core.Template) error {
+	builtins := catalog.Builtin()
+	for _, t := range tpls {
+		if _, ok := builtins[t.Name]; ok {
+			return &core.FieldError{Field: "templates." + t.Name, Rule: "shadows a built-in template; rename it"}
+		}
+		if err := core.ValidateTemplate(t); err != nil {
+			return err
+		}
+		cur, err := tx.GetTemplate(t.Name)
+		switch {
+		case store.IsNotFound(err):
+			if err := tx.PutTemplate(t); err != nil {
+				return err
+			}
+		case err != nil:
+			return err
+		case !reflect.DeepEqual(normalizeTemplate(cur), normalizeTemplate(t)):
+			return errorf(api.CodeConflict,
+				"compare with `devarch template show "+t.Name+"`; replace it with `devarch template add -f FILE --replace`",
+				"template %q already exists with a different definition", t.Name)
+		}
+	}
+	return nil
+}
+
+// normalizeTemplate makes nil and empty collections compare equal.
+func normalizeTemplate(t core.Template) core.Template {
+	t.Builtin = false
+	if len(t.Env) == 0 {
+		t.Env = nil
+	}
+	if len(t.Labels) == 0 {
+		t.Labels = nil
+	}
+	for _, p := range []*[]string{&t.Command, &t.Entrypoint, &t.Domains} {
+		if len(*p) == 0 {
+			*p = nil
+		}
+	}
+	if len(t.Ports) == 0 {
+		t.Ports = nil
+	}
+	if len(t.Volumes) == 0 {
+		t.Volumes = nil
+	}
+	if len(t.Files) == 0 {
+		t.Files = nil
+	}
+	if len(t.Exports) == 0 {
+		t.Exports = nil
+	}
+	if len(t.Imports) == 0 {
+		t.Imports = nil
+	}
+	return t
+}

@@ -1,0 +1,303 @@
+package daemon
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"time"
+
+	"github.com/devarch-dev/devarch/core"
+	"github.com/devarch-dev/devarch/core/plan"
+	"github.com/devarch-dev/devarch/daemon/api"
+	"github.com/devarch-dev/devarch/daemon/runtime"
+	"github.com/devarch-dev/devarch/secrets"
+	"github.com/devarch-dev/devarch/store"
+)
+
+const (
+	// defaultPlanLockTimeout is how long a plan waits for a stack's lock.
+	defaultPlanLockTimeout = 10 * time.Second
+	// defaultPlanTTL is how long a saved plan stays applicable.
+	defaultPlanTTL = 15 * time.Minute
+)
+
+// registerPlanRoutes adds plan, apply, jobs, ps, logs and lock routes.
+func (s *Server) registerPlanRoutes(mux *http.ServeMux) {
+	mux.HandleFunc("POST /v1/stacks/{stack}/plan", s.handlePlan)
+	mux.HandleFunc("POST /v1/stacks/{stack}/apply", s.handleApply)
+	mux.HandleFunc("GET /v1/jobs", s.handleJobs)
+	mux.HandleFunc("GET /v1/jobs/{id}", s.handleJob)
+	mux.HandleFunc("GET /v1/jobs/{id}/events", s.handleJobEvents)
+	mux.HandleFunc("POST /v1/jobs/{id}/cancel", s.handleJobCancel)
+	s.registerRuntimeRoutes(mux)
+}
+
+func (s *Server) handlePlan(w http.ResponseWriter, r *http.Request) {
+	name := r.PathValue("stack")
+	var req api.PlanRequest
+	if err := decodeJSON(r, &req); err != nil {
+		writeError(w, err)
+		return
+	}
+	timeout := time.Duration(req.LockTimeout)
+	if timeout == 0 {
+		timeout = defaultPlanLockTimeout
+	}
+	ttl := time.Duration(req.TTL)
+	if ttl == 0 {
+		ttl = defaultPlanTTL
+	}
+	rt, _, err := openRuntime(req.Runtime)
+	if err != nil {
+		writeError(w, err)
+		return
+	}
+	peer := PeerFrom(r.Context())
+	release, err := s.Locks.Acquire(r.Context(), api.LockInfo{
+		Stack: name, Operation: "plan", Who: peer.Who, PID: peer.PID,
+	}, timeout)
+	if err != nil {
+		writeError(w, err)
+		return
+	}
+	defer release()
+
+	p, err := s.PlanStack(r.Context(), name, rt, nil, req.Destroy)
+	if err != nil {
+		writeError(w, err)
+		return
+	}
+	if req.Save {
+		p.ExpiresAt = p.CreatedAt.Add(ttl)
+		if err := s.Store.Update(func(tx *store.Tx) error {
+			return tx.PutPlan(store.SavedPlan{Plan: p})
+		}); err != nil {
+			writeError(w, fmt.Errorf("save plan: %w", err))
+			return
+		}
+	}
+	writeJSON(w, http.StatusOK, plan.Redact(p))
+}
+
+// savedPlan loads plan id and refuses one for another stack or already applied.
+func (s *Server) savedPlan(stack, id string) (*store.SavedPlan, error) {
+	var sp store.SavedPlan
+	err := s.Store.View(func(tx *store.Tx) error {
+		var err error
+		sp, err = tx.GetPlan(id)
+		return err
+	})
+	switch {
+	case store.IsNotFound(err):
+		return nil, errorf(api.CodeNotFound, "run `plan "+stack+" --save` to make one", "no saved plan with ID %q", id)
+	case err != nil:
+		return nil, fmt.Errorf("load plan %q: %w", id, err)
+	case sp.Plan.Stack != stack:
+		return nil, errorf(api.CodeStalePlan, "", "plan %s is for stack %q, not %q", id, sp.Plan.Stack, stack)
+	case sp.AppliedAt != nil || sp.Plan.AppliedAt != nil:
+		at := sp.AppliedAt
+		if at == nil {
+			at = sp.Plan.AppliedAt
+		}
+		return nil, errorf(api.CodeStalePlan, "run `plan "+stack+"` again",
+			"plan %s was already applied at %s", id, at.UTC().Format(time.RFC3339))
+	}
+	return &sp, nil
+}
+
+// storedStack returns the stored definition of stack name.
+func (s *Server) storedStack(name string) (core.Stack, error) {
+	var st core.Stack
+	err := s.Store.View(func(tx *store.Tx) error {
+		var err error
+		st, err = tx.GetStack(name)
+		return err
+	})
+	return st, err
+}
+
+// checkPending refuses an import plan when the stored definition it
+// replaces changed since the plan was made.
+func checkPending(planID string, stored, pending core.Stack) error {
+	switch {
+	case stored.Lineage != pending.Lineage:
+		return errorf(api.CodeStalePlan, "run the import again",
+			"plan %s is stale: stack %q was deleted and re-created since the plan (lineage %s, plan has %s)",
+			planID, stored.Name, stored.Lineage, pending.Lineage)
+	case stored.Serial != pending.Serial:
+		return errorf(api.CodeStalePlan, "run the import again",
+			"plan %s is stale: stack %q changed since the plan (serial %d, plan has %d)",
+			planID, stored.Name, stored.Serial, pending.Serial)
+	}
+	return nil
+}
+
+// handleApply takes the stack's write lock (waiting up to the request's
+// lock timeout), checks the saved plan or computes one, and starts the job
+// that converges the stack; it answers with the job at once. The job
+// belongs to the daemon, not the request: a client that goes away leaves it
+// running (the CLI cancels on Ctrl-C with POST /v1/jobs/{id}/cancel), and
+// its lock is released when it ends. An empty plan touches no runtime and
+// is answered with an already finished job.
+func (s *Server) handleApply(w http.ResponseWriter, r *http.Request) {
+	name := r.PathValue("stack")
+	var req api.ApplyRequest
+	if err := decodeJSON(r, &req); err != nil {
+		writeError(w, err)
+		return
+	}
+	var saved *store.SavedPlan
+	if req.PlanID != "" {
+		var err error
+		if saved, err = s.savedPlan(name, req.PlanID); err != nil {
+			writeError(w, err)
+			return
+		}
+		if req.Destroy && !saved.Plan.Destroy {
+			writeError(w, errorf(api.CodeStalePlan, "run `destroy "+name+"` without a plan ID",
+				"plan %s does not destroy stack %q", req.PlanID, name))
+			return
+		}
+	}
+	destroy := req.Destroy || (saved != nil && saved.Plan.Destroy)
+	if req.Purge && !destroy {
+		writeError(w, core.Errf("purge", "only applies to a destroy"))
+		return
+	}
+	purge := destroy && (req.Purge || (saved != nil && saved.Purge))
+	op := "apply"
+	if destroy {
+		op = "destroy"
+	}
+	rt, spec, err := openRuntime(req.Runtime)
+	if err != nil {
+		writeError(w, err)
+		return
+	}
+
+	job := api.Job{ID: randomHex(8), Stack: name, Operation: op, PlanID: req.PlanID}
+	peer := PeerFrom(r.Context())
+	release, err := s.Locks.Acquire(r.Context(), api.LockInfo{
+		Stack: name, Operation: op, JobID: job.ID, Who: peer.Who, PID: peer.PID, Exclusive: true,
+	}, time.Duration(req.LockTimeout))
+	if err != nil {
+		writeError(w, err)
+		return
+	}
+	handedOff := false
+	defer func() {
+		if !handedOff {
+			release()
+		}
+	}()
+
+	a, err := s.prepareApply(r.Context(), name, req.PlanID, rt, destroy)
+	if err != nil {
+		writeError(w, err)
+		return
+	}
+	a.job, a.spec, a.purge = job, spec, purge
+
+	if a.plan.Empty() {
+		if err := s.finishEmpty(a); err != nil {
+			writeError(w, err)
+			return
+		}
+		writeJSON(w, http.StatusOK, s.Jobs.record(job, "No changes."))
+		return
+	}
+
+	handedOff = true
+	job = s.Jobs.Start(job, func(ctx context.Context, emit func(instance, msg string)) (string, error) {
+		defer release()
+		return s.runApply(ctx, a, emit)
+	}, a.secrets...)
+	writeJSON(w, http.StatusOK, job)
+}
+
+// prepareApply builds what an apply job needs, under the stack's lock: the
+// saved plan checked fresh against the current state, or a plan computed now.
+func (s *Server) prepareApply(ctx context.Context, name, planID string, rt runtime.Runtime, destroy bool) (*applyRun, error) {
+	a := &applyRun{stack: name, rt: rt, destroy: destroy}
+	var pending *core.Stack
+	if planID != "" {
+		saved, err := s.savedPlan(name, planID)
+		if err != nil {
+			return nil, err
+		}
+		a.saved = saved
+		pending = saved.Stack
+	}
+	st, err := s.loadState(ctx, name, rt, pending, destroy)
+	if err != nil {
+		return nil, err
+	}
+	if a.saved != nil {
+		if pending != nil {
+			stored, err := s.storedStack(name)
+			if err != nil {
+				return nil, err
+			}
+			if err := checkPending(planID, stored, *pending); err != nil {
+				return nil, err
+			}
+		}
+		if err := plan.Staleness(a.saved.Plan, st.input, time.Now()); err != nil {
+			var se *plan.StaleError
+			if errors.As(err, &se) {
+				return nil, errorf(api.CodeStalePlan, se.Hint(), "%s", se.Error())
+			}
+			return nil, err
+		}
+		a.plan = a.saved.Plan
+	} else {
+		a.plan = newPlan(st, rt)
+	}
+	a.prev = st.applied
+	a.foreignOf = map[string]string{}
+	for _, c := range st.foreign {
+		a.foreignOf[st.foreignInstance(c)] = c.Name
+	}
+	a.secrets = secrets.SecretValues(a.plan.Desired)
+	if a.prev != nil {
+		a.secrets = append(a.secrets, secrets.SecretValues(a.prev.Desired)...)
+	}
+	return a, nil
+}
+
+// finishEmpty records an apply that changes no container: the snapshot and
+// the definition move on without any runtime call.
+func (s *Server) finishEmpty(a *applyRun) error {
+	now := time.Now().UTC()
+	err := s.Store.Update(func(tx *store.Tx) error {
+		if a.destroy {
+			if err := tx.DeleteApplied(a.stack); err != nil && !store.IsNotFound(err) {
+				return err
+			}
+			if a.purge {
+				return purgeStack(tx, a.stack)
+			}
+		} else {
+			d, err := s.commitPending(tx, a, now)
+			if err != nil {
+				return err
+			}
+			if a.prev != nil {
+				if err := tx.PutApplied(a.stack, store.Applied{
+					Desired: d, AppliedAt: now, JobID: a.job.ID, Runtime: a.spec,
+				}); err != nil {
+					return err
+				}
+			}
+		}
+		return markApplied(tx, a.saved, now)
+	})
+	if err != nil {
+		return fmt.Errorf("record apply of stack %q: %w", a.stack, err)
+	}
+	if a.destroy {
+		return removeFiles(s.filesDir(a.stack))
+	}
+	return nil
+}

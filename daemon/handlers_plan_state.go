@@ -1,0 +1,240 @@
+package daemon
+
+import (
+	"context"
+	"fmt"
+	"maps"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/devarch-dev/devarch/core"
+	"github.com/devarch-dev/devarch/core/plan"
+	"github.com/devarch-dev/devarch/daemon/api"
+	"github.com/devarch-dev/devarch/daemon/runtime"
+	"github.com/devarch-dev/devarch/store"
+)
+
+// openRuntime builds the runtime a request asks for; tests replace it.
+var openRuntime = resolveRuntime
+
+// resolveRuntime detects the runtime when spec.Kind is empty (spec.Env and
+// spec.Binary still apply) and builds it. It returns the spec it used.
+func resolveRuntime(spec api.RuntimeSpec) (runtime.Runtime, api.RuntimeSpec, error) {
+	if spec.Kind == "" {
+		found, err := runtime.Detect(spec.Env)
+		if err != nil {
+			return nil, spec, errorf(api.CodeRuntime, "choose one with --runtime docker|podman or DEVARCH_RUNTIME",
+				"detect container runtime: %v", err)
+		}
+		if spec.Binary != "" {
+			found.Binary = spec.Binary
+		}
+		if len(spec.Env) > 0 {
+			found.Env = maps.Clone(found.Env)
+			if found.Env == nil {
+				found.Env = map[string]string{}
+			}
+			maps.Copy(found.Env, spec.Env)
+		}
+		spec = found
+	}
+	rt, err := runtime.New(spec)
+	if err != nil {
+		return nil, spec, errorf(api.CodeInvalid, "choose one with --runtime docker|podman or DEVARCH_RUNTIME",
+			"runtime %q: %v", spec.Kind, err)
+	}
+	return rt, spec, nil
+}
+
+// stackState is everything a plan of one stack is computed from.
+type stackState struct {
+	name    string
+	stack   core.Stack
+	desired core.Desired
+	applied *store.Applied
+	others  []core.Desired      // desired states of the other stacks
+	live    []runtime.Container // containers carrying the stack's labels
+	foreign []runtime.Container // containers named like the stack's without its labels
+	input   plan.Input
+}
+
+// loadState reads stack name's definition (or pending, a definition an
+// import will replace it with), its applied snapshot and its live
+// containers. A destroy does not need a definition that still builds.
+func (s *Server) loadState(ctx context.Context, name string, rt runtime.Runtime, pending *core.Stack, destroy bool) (*stackState, error) {
+	st := &stackState{name: name}
+	err := s.Store.View(func(tx *store.Tx) error {
+		var err error
+		switch {
+		case pending != nil:
+			tpls, err := s.templates(tx)
+			if err != nil {
+				return err
+			}
+			st.stack = *pending
+			if st.desired, err = core.Build(*pending, tpls); err != nil {
+				return err
+			}
+		default:
+			st.stack, st.desired, err = s.loadDesired(tx, name)
+			if err != nil && destroy {
+				// A destroy removes what runs; it needs the stack, not a
+				// definition that still builds.
+				if st.stack, err = tx.GetStack(name); err != nil {
+					return err
+				}
+				st.desired = core.Desired{Stack: name, Lineage: st.stack.Lineage, Serial: st.stack.Serial}
+			}
+			if err != nil {
+				return err
+			}
+		}
+		applied, err := tx.GetApplied(name)
+		switch {
+		case err == nil:
+			st.applied = &applied
+		case !store.IsNotFound(err):
+			return err
+		}
+		others, err := tx.ListStacks()
+		if err != nil {
+			return err
+		}
+		for _, o := range others {
+			if o.Name == name {
+				continue
+			}
+			if _, d, err := s.loadDesired(tx, o.Name); err == nil {
+				st.others = append(st.others, d)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	if st.desired.Stack == "" {
+		st.desired.Stack = name
+	}
+
+	if st.live, err = rt.Containers(ctx, name); err != nil {
+		return nil, fmt.Errorf("list containers of stack %q: %w", name, err)
+	}
+	if st.foreign, err = s.foreignContainers(ctx, rt, st); err != nil {
+		return nil, err
+	}
+	st.input = plan.Input{Desired: st.desired, Live: liveContainers(st.live), Destroy: destroy}
+	if st.applied != nil {
+		d := st.applied.Desired
+		st.input.Applied = &d
+	}
+	return st, nil
+}
+
+// foreignContainers returns containers that carry a name of this stack
+// (desired or applied) without this stack's labels. They are never touched.
+func (s *Server) foreignContainers(ctx context.Context, rt runtime.Runtime, st *stackState) ([]runtime.Container, error) {
+	set := map[string]bool{}
+	for _, svc := range st.desired.Services {
+		set[core.ContainerName(st.name, svc.Instance)] = true
+	}
+	if st.applied != nil {
+		for _, svc := range st.applied.Desired.Services {
+			set[core.ContainerName(st.name, svc.Instance)] = true
+		}
+	}
+	if len(set) == 0 {
+		return nil, nil
+	}
+	names := slices.Sorted(maps.Keys(set))
+	found, err := rt.ContainersNamed(ctx, names)
+	if err != nil {
+		return nil, fmt.Errorf("look up containers of stack %q by name: %w", st.name, err)
+	}
+	var foreign []runtime.Container
+	for _, c := range found {
+		c.Name = strings.TrimPrefix(c.Name, "/")
+		if !set[c.Name] {
+			continue
+		}
+		if c.Managed() && c.Labels[core.LabelStack] == st.name {
+			continue
+		}
+		foreign = append(foreign, c)
+	}
+	slices.SortFunc(foreign, func(a, b runtime.Container) int { return strings.Compare(a.Name, b.Name) })
+	return foreign, nil
+}
+
+func liveContainers(cs []runtime.Container) []plan.LiveContainer {
+	out := make([]plan.LiveContainer, 0, len(cs))
+	for _, c := range cs {
+		out = append(out, plan.LiveContainer{
+			Name:     strings.TrimPrefix(c.Name, "/"),
+			Instance: c.Instance(),
+			State:    c.State,
+			Health:   c.Health,
+			Image:    c.Image,
+			Lineage:  c.Labels[core.LabelLineage],
+		})
+	}
+	slices.SortFunc(out, func(a, b plan.LiveContainer) int { return strings.Compare(a.Instance, b.Instance) })
+	return out
+}
+
+// foreignInstance names the instance a foreign container collides with.
+func (st *stackState) foreignInstance(c runtime.Container) string {
+	return strings.TrimPrefix(c.Name, core.ContainerName(st.name, ""))
+}
+
+// warnings lists what the plan shows besides changes: desired-state
+// warnings, host ports other stacks also publish, and foreign containers.
+func (st *stackState) warnings() []string {
+	var out []string
+	for _, d := range st.desired.Warnings {
+		out = append(out, d.Error())
+	}
+	if !st.input.Destroy {
+		for _, d := range core.PortConflicts(st.desired, st.others) {
+			out = append(out, d.Error())
+		}
+	}
+	for _, c := range st.foreign {
+		out = append(out, fmt.Sprintf("container %s exists without devarch labels; it will not be touched", c.Name))
+	}
+	return out
+}
+
+// newPlan computes the plan of st and stamps it with an id, time, runtime
+// and the hash of the state it assumed.
+func newPlan(st *stackState, rt runtime.Runtime) plan.Plan {
+	p := plan.Compute(st.input)
+	p.ID = randomHex(8)
+	p.Stack = st.name
+	p.Lineage = st.desired.Lineage
+	p.Serial = st.desired.Serial
+	p.CreatedAt = time.Now().UTC()
+	p.Runtime = rt.Name()
+	p.StateHash = plan.StateHash(st.input)
+	p.Destroy = st.input.Destroy
+	for _, w := range st.warnings() {
+		if !slices.Contains(p.Warnings, w) {
+			p.Warnings = append(p.Warnings, w)
+		}
+	}
+	return p
+}
+
+// PlanStack computes a plan of stack name against its applied snapshot and
+// live containers. pending, when set, is a definition that replaces the
+// stored one when the plan is applied (an import over an existing stack);
+// it must carry the stored stack's lineage and serial. The caller holds the
+// stack's lock.
+func (s *Server) PlanStack(ctx context.Context, name string, rt runtime.Runtime, pending *core.Stack, destroy bool) (plan.Plan, error) {
+	st, err := s.loadState(ctx, name, rt, pending, destroy)
+	if err != nil {
+		return plan.Plan{}, err
+	}
+	return newPlan(st, rt), nil
+}

@@ -1,0 +1,271 @@
+package daemon
+
+// Runtime-facing read routes (ps, logs) and the lock routes.
+//
+// GET requests cannot carry a body, so ps and logs take the RuntimeSpec as
+// query parameters:
+//
+//	kind=docker|podman     RuntimeSpec.Kind (empty: detect)
+//	binary=/usr/bin/docker RuntimeSpec.Binary
+//	env=KEY=VALUE          one RuntimeSpec.Env entry; repeat for more
+//
+// e.g. GET /v1/stacks/shop/logs?kind=docker&env=DOCKER_CONTEXT=default&instance=db&follow=1&tail=100
+
+import (
+	"encoding/json"
+	"log/slog"
+	"net/http"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+
+	"github.com/devarch-dev/devarch/core"
+	"github.com/devarch-dev/devarch/daemon/api"
+	"github.com/devarch-dev/devarch/daemon/runtime"
+	"github.com/devarch-dev/devarch/secrets"
+	"github.com/devarch-dev/devarch/store"
+)
+
+func (s *Server) registerRuntimeRoutes(mux *http.ServeMux) {
+	mux.HandleFunc("GET /v1/stacks/{stack}/ps", s.handlePs)
+	mux.HandleFunc("GET /v1/stacks/{stack}/logs", s.handleLogs)
+	mux.HandleFunc("GET /v1/stacks/{stack}/lock", s.handleLock)
+	mux.HandleFunc("POST /v1/stacks/{stack}/unlock", s.handleUnlock)
+}
+
+// runtimeSpecFromQuery reads kind, binary and repeated env=KEY=VALUE.
+func runtimeSpecFromQuery(r *http.Request) (api.RuntimeSpec, error) {
+	q := r.URL.Query()
+	spec := api.RuntimeSpec{Kind: q.Get("kind"), Binary: q.Get("binary")}
+	for _, kv := range q["env"] {
+		k, v, ok := strings.Cut(kv, "=")
+		if !ok || k == "" {
+			return spec, &core.FieldError{Field: "env", Rule: "must be KEY=VALUE, got " + strconv.Quote(kv)}
+		}
+		if spec.Env == nil {
+			spec.Env = map[string]string{}
+		}
+		spec.Env[k] = v
+	}
+	return spec, nil
+}
+
+func queryBool(r *http.Request, name string) bool {
+	v, err := strconv.ParseBool(r.URL.Query().Get(name))
+	return err == nil && v
+}
+
+// stackRuntime checks that stack exists and opens the runtime the query names.
+func (s *Server) stackRuntime(r *http.Request, stack string) (runtime.Runtime, error) {
+	if _, err := s.storedStack(stack); err != nil {
+		return nil, err
+	}
+	spec, err := runtimeSpecFromQuery(r)
+	if err != nil {
+		return nil, err
+	}
+	rt, _, err := openRuntime(spec)
+	return rt, err
+}
+
+func (s *Server) handlePs(w http.ResponseWriter, r *http.Request) {
+	name := r.PathValue("stack")
+	rt, err := s.stackRuntime(r, name)
+	if err != nil {
+		writeError(w, err)
+		return
+	}
+	cs, err := rt.Containers(r.Context(), name)
+	if err != nil {
+		writeError(w, err)
+		return
+	}
+	out := make([]api.Container, 0, len(cs))
+	for _, c := range cs {
+		out = append(out, api.Container{
+			Instance: c.Instance(),
+			Name:     strings.TrimPrefix(c.Name, "/"),
+			Image:    c.Image,
+			State:    c.State,
+			Health:   c.Health,
+			Ports:    c.Ports,
+		})
+	}
+	slices.SortFunc(out, func(a, b api.Container) int {
+		if c := strings.Compare(a.Instance, b.Instance); c != 0 {
+			return c
+		}
+		return strings.Compare(a.Name, b.Name)
+	})
+	writeJSON(w, http.StatusOK, out)
+}
+
+// handleLogs streams the output of the stack's devarch-labeled containers
+// (one instance with instance=NAME) as NDJSON LogLines, secret values
+// scrubbed. tail=N limits each container's history; follow=1 keeps going
+// until the client leaves.
+func (s *Server) handleLogs(w http.ResponseWriter, r *http.Request) {
+	name := r.PathValue("stack")
+	q := r.URL.Query()
+	tail := 0
+	if v := q.Get("tail"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 0 {
+			writeError(w, &core.FieldError{Field: "tail", Rule: "must be a whole number of lines, got " + strconv.Quote(v)})
+			return
+		}
+		tail = n
+	}
+	rt, err := s.stackRuntime(r, name)
+	if err != nil {
+		writeError(w, err)
+		return
+	}
+	cs, err := rt.Containers(r.Context(), name)
+	if err != nil {
+		writeError(w, err)
+		return
+	}
+	instance := q.Get("instance")
+	var names []string
+	for _, c := range cs {
+		if instance == "" || c.Instance() == instance {
+			names = append(names, strings.TrimPrefix(c.Name, "/"))
+		}
+	}
+	if len(names) == 0 {
+		if instance != "" {
+			writeError(w, errorf(api.CodeNotFound, "run `ps "+name+"` to list its containers",
+				"instance %q of stack %q has no container", instance, name))
+			return
+		}
+		writeError(w, errorf(api.CodeNotFound, "run `apply "+name+"` first", "stack %q has no containers", name))
+		return
+	}
+	slices.Sort(names)
+	hidden := s.stackSecrets(name)
+
+	out := newNDJSON(w)
+	follow := queryBool(r, "follow")
+	if follow {
+		out.start()
+	}
+	err = rt.Logs(r.Context(), core.ProjectName(name), names, follow, tail, func(inst, line string) {
+		out.write(api.LogLine{Instance: inst, Line: secrets.Scrub(line, hidden)})
+	})
+	if err != nil && r.Context().Err() == nil {
+		if !out.started() {
+			writeError(w, err)
+			return
+		}
+		s.logger().Warn("stream logs", "stack", name, "err", err)
+	}
+	out.start()
+}
+
+// stackSecrets returns the secret values of stack's desired and applied
+// states, for scrubbing what containers print.
+func (s *Server) stackSecrets(stack string) []string {
+	var out []string
+	_ = s.Store.View(func(tx *store.Tx) error {
+		if _, d, err := s.loadDesired(tx, stack); err == nil {
+			out = append(out, secrets.SecretValues(d)...)
+		}
+		if ap, err := tx.GetApplied(stack); err == nil {
+			out = append(out, secrets.SecretValues(ap.Desired)...)
+		}
+		return nil
+	})
+	return out
+}
+
+func (s *Server) handleLock(w http.ResponseWriter, r *http.Request) {
+	name := r.PathValue("stack")
+	writeJSON(w, http.StatusOK, api.LockView{Stack: name, Holders: s.Locks.Holders(name)})
+}
+
+func (s *Server) handleUnlock(w http.ResponseWriter, r *http.Request) {
+	name := r.PathValue("stack")
+	var req api.UnlockRequest
+	if err := decodeJSON(r, &req); err != nil {
+		writeError(w, err)
+		return
+	}
+	if !req.Force {
+		writeError(w, errorf(api.CodeInvalid, "--force",
+			"unlocking stack %q releases locks held by running jobs; confirm with force", name))
+		return
+	}
+	n := s.Locks.ForceUnlock(name, req.ID)
+	if n == 0 && req.ID != "" {
+		writeError(w, errorf(api.CodeNotFound, "run `lock "+name+"` to list holders",
+			"stack %q has no lock holder with ID %q", name, req.ID))
+		return
+	}
+	s.logger().Warn("stack force-unlocked", "stack", name, "released", n, "by", PeerFrom(r.Context()).Who)
+	writeJSON(w, http.StatusOK, map[string]int{"released": n})
+}
+
+func (s *Server) logger() *slog.Logger {
+	if s.Log == nil {
+		return slog.New(slog.DiscardHandler)
+	}
+	return s.Log
+}
+
+// ndjson writes one JSON value per line, flushing after each, and sends the
+// 200 header with the first line (or at start when nothing was written).
+type ndjson struct {
+	mu      sync.Mutex
+	w       http.ResponseWriter
+	enc     *json.Encoder
+	begun   bool
+	failure error
+}
+
+func newNDJSON(w http.ResponseWriter) *ndjson {
+	return &ndjson{w: w, enc: json.NewEncoder(w)}
+}
+
+func (n *ndjson) write(v any) error {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	if n.failure != nil {
+		return n.failure
+	}
+	n.beginLocked()
+	if err := n.enc.Encode(v); err != nil {
+		n.failure = err
+		return err
+	}
+	if f, ok := n.w.(http.Flusher); ok {
+		f.Flush()
+	}
+	return nil
+}
+
+// start sends the header if no line was written, so an empty stream is a 200.
+func (n *ndjson) start() {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	n.beginLocked()
+}
+
+func (n *ndjson) started() bool {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	return n.begun
+}
+
+func (n *ndjson) beginLocked() {
+	if n.begun {
+		return
+	}
+	n.begun = true
+	n.w.Header().Set("Content-Type", "application/x-ndjson")
+	n.w.WriteHeader(http.StatusOK)
+	if f, ok := n.w.(http.Flusher); ok {
+		f.Flush()
+	}
+}

@@ -1,0 +1,140 @@
+package daemon
+
+import (
+	"cmp"
+	"net/http"
+	"os"
+	"slices"
+	"time"
+
+	"github.com/devarch-dev/devarch/core"
+	"github.com/devarch-dev/devarch/daemon/api"
+	"github.com/devarch-dev/devarch/secrets"
+	"github.com/devarch-dev/devarch/store"
+)
+
+func (s *Server) handleStackCreate(w http.ResponseWriter, r *http.Request) {
+	var req api.StackCreateRequest
+	if err := decodeJSON(r, &req); err != nil {
+		writeError(w, err)
+		return
+	}
+	if err := core.ValidateStackName(req.Name); err != nil {
+		writeError(w, err)
+		return
+	}
+	now := time.Now().UTC()
+	st := core.Stack{
+		Name:        req.Name,
+		Description: req.Description,
+		Environment: req.Environment,
+		Lineage:     randomHex(16),
+		Serial:      1,
+		CreatedAt:   now,
+		UpdatedAt:   now,
+	}
+	err := s.Store.Update(func(tx *store.Tx) error {
+		if _, err := tx.GetStack(req.Name); err == nil {
+			return errorf(api.CodeConflict, "pick another name, or see it with `devarch stack show "+req.Name+"`",
+				"stack %q already exists", req.Name)
+		} else if !store.IsNotFound(err) {
+			return err
+		}
+		tpls, err := s.templates(tx)
+		if err != nil {
+			return err
+		}
+		if err := core.ValidateStack(st, tpls); err != nil {
+			return err
+		}
+		return tx.PutStack(st)
+	})
+	if err != nil {
+		writeError(w, err)
+		return
+	}
+	s.logger().Info("stack created", "stack", st.Name, "lineage", st.Lineage)
+	writeJSON(w, http.StatusCreated, st)
+}
+
+func (s *Server) handleStackList(w http.ResponseWriter, r *http.Request) {
+	out := []api.StackSummary{}
+	err := s.Store.View(func(tx *store.Tx) error {
+		stacks, err := tx.ListStacks()
+		if err != nil {
+			return err
+		}
+		for _, st := range stacks {
+			sum := api.StackSummary{
+				Name: st.Name, Description: st.Description, Environment: st.Environment,
+				Instances: len(st.Instances), Serial: st.Serial, Lineage: st.Lineage,
+			}
+			ap, err := tx.GetApplied(st.Name)
+			switch {
+			case err == nil:
+				at := ap.AppliedAt
+				sum.AppliedAt = &at
+				sum.AppliedSerial = ap.Desired.Serial
+			case !store.IsNotFound(err):
+				return err
+			}
+			out = append(out, sum)
+		}
+		return nil
+	})
+	if err != nil {
+		writeError(w, err)
+		return
+	}
+	slices.SortFunc(out, func(a, b api.StackSummary) int { return cmp.Compare(a.Name, b.Name) })
+	writeJSON(w, http.StatusOK, out)
+}
+
+func (s *Server) handleStackShow(w http.ResponseWriter, r *http.Request) {
+	name := r.PathValue("stack")
+	var st core.Stack
+	err := s.Store.View(func(tx *store.Tx) error {
+		var err error
+		st, err = getStack(tx, name)
+		return err
+	})
+	if err != nil {
+		writeError(w, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, secrets.RedactStack(st))
+}
+
+func (s *Server) handleStackRemove(w http.ResponseWriter, r *http.Request) {
+	name := r.PathValue("stack")
+	release, err := s.editLock(r, name)
+	if err != nil {
+		writeError(w, err)
+		return
+	}
+	defer release()
+	err = s.Store.Update(func(tx *store.Tx) error {
+		if _, err := getStack(tx, name); err != nil {
+			return err
+		}
+		if _, err := tx.GetApplied(name); err == nil {
+			return errorf(api.CodeConflict, "destroy it first: devarch destroy "+name,
+				"stack %q has applied containers", name)
+		} else if !store.IsNotFound(err) {
+			return err
+		}
+		if err := tx.DeletePlansForStack(name); err != nil && !store.IsNotFound(err) {
+			return err
+		}
+		return tx.DeleteStack(name)
+	})
+	if err != nil {
+		writeError(w, err)
+		return
+	}
+	if err := removeFiles(s.filesDir(name)); err != nil && !os.IsNotExist(err) {
+		s.logger().Warn("remove stack files", "stack", name, "error", err)
+	}
+	s.logger().Info("stack removed", "stack", name)
+	writeJSON(w, http.StatusOK, struct{}{})
+}

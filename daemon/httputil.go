@@ -1,0 +1,168 @@
+package daemon
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
+
+	"github.com/devarch-dev/devarch/core"
+	"github.com/devarch-dev/devarch/core/plan"
+	"github.com/devarch-dev/devarch/daemon/api"
+	"github.com/devarch-dev/devarch/daemon/runtime"
+	"github.com/devarch-dev/devarch/store"
+)
+
+// maxBody is the largest request body the daemon reads.
+const maxBody = 16 << 20
+
+// apiError is an error with an API code, a message and an optional hint.
+type apiError struct {
+	Code api.Code
+	Msg  string
+	Hint string
+}
+
+func (e *apiError) Error() string { return e.Msg }
+
+// errorf returns an *apiError with code, hint and a formatted message.
+func errorf(code api.Code, hint string, format string, args ...any) error {
+	return &apiError{Code: code, Msg: fmt.Sprintf(format, args...), Hint: hint}
+}
+
+// statusFor maps an API error code to its HTTP status.
+func statusFor(code api.Code) int {
+	switch code {
+	case api.CodeInvalid:
+		return http.StatusBadRequest
+	case api.CodeUnauthorized:
+		return http.StatusForbidden
+	case api.CodeNotFound:
+		return http.StatusNotFound
+	case api.CodeConflict, api.CodeStalePlan:
+		return http.StatusConflict
+	case api.CodeLocked:
+		return http.StatusLocked
+	case api.CodeRuntime:
+		return http.StatusBadGateway
+	}
+	return http.StatusInternalServerError
+}
+
+// writeJSON writes v as JSON with status.
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	b, err := json.Marshal(v)
+	if err != nil {
+		status = http.StatusInternalServerError
+		b, _ = json.Marshal(api.ErrorBody{Error: &api.Error{Code: api.CodeInternal, Message: "encode response: " + err.Error()}})
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	w.Write(append(b, '\n'))
+}
+
+// writeError writes err in the one API error shape, with the status of its code.
+func writeError(w http.ResponseWriter, err error) {
+	e := toAPIError(err)
+	writeJSON(w, statusFor(e.Code), api.ErrorBody{Error: e})
+}
+
+// toAPIError classifies err.
+func toAPIError(err error) *api.Error {
+	if err == nil {
+		return &api.Error{Code: api.CodeInternal, Message: "unknown error"}
+	}
+	var (
+		ae    *apiError
+		lock  *LockError
+		diags *core.DiagnosticsError
+		ce    *runtime.ComposeError
+	)
+	switch {
+	case errors.As(err, &ae):
+		return &api.Error{Code: ae.Code, Message: ae.Msg, Hint: ae.Hint}
+	case errors.As(err, &lock):
+		h := lock.Holder
+		return &api.Error{Code: api.CodeLocked, Message: lock.Error(), Lock: &h,
+			Hint: "wait for it to finish, or `devarch unlock " + lock.Stack + " --force` if its holder is gone"}
+	case errors.As(err, &diags):
+		return &api.Error{Code: api.CodeInvalid, Message: diags.Error(), Diagnostics: diags.Diagnostics}
+	case core.AsFieldErrors(err) != nil:
+		fes := core.AsFieldErrors(err)
+		return &api.Error{Code: api.CodeInvalid, Message: err.Error(), Fields: fes}
+	case store.IsNotFound(err):
+		return &api.Error{Code: api.CodeNotFound, Message: err.Error()}
+	case plan.IsStale(err):
+		return &api.Error{Code: api.CodeStalePlan, Message: err.Error()}
+	case errors.As(err, &ce):
+		return &api.Error{Code: api.CodeRuntime, Message: err.Error()}
+	}
+	return &api.Error{Code: api.CodeInternal, Message: err.Error()}
+}
+
+// decodeJSON reads r's JSON body into v. Unknown fields, trailing data and
+// bodies over 16 MiB are refused; an empty body leaves v as it is.
+func decodeJSON(r *http.Request, v any) error {
+	if r.Body == nil {
+		return nil
+	}
+	dec := json.NewDecoder(io.LimitReader(r.Body, maxBody+1))
+	dec.DisallowUnknownFields()
+	err := dec.Decode(v)
+	if errors.Is(err, io.EOF) {
+		return nil
+	}
+	if err == nil {
+		if dec.InputOffset() > maxBody {
+			return errorf(api.CodeInvalid, "", "request body is larger than %d MiB", maxBody>>20)
+		}
+		if _, more := dec.Token(); more == nil {
+			return errorf(api.CodeInvalid, "", "request body: unexpected data after the JSON value")
+		}
+		return nil
+	}
+	var (
+		syn *json.SyntaxError
+		typ *json.UnmarshalTypeError
+	)
+	switch {
+	case errors.As(err, &syn):
+		if syn.Offset > maxBody {
+			return errorf(api.CodeInvalid, "", "request body is larger than %d MiB", maxBody>>20)
+		}
+		return errorf(api.CodeInvalid, "", "request body is not valid JSON at byte %d: %v", syn.Offset, err)
+	case errors.As(err, &typ):
+		field := typ.Field
+		if field == "" {
+			field = "body"
+		}
+		return &core.FieldError{Field: field, Rule: fmt.Sprintf("must be a JSON %s, got %s", jsonKind(typ.Type.Kind().String()), typ.Value)}
+	case strings.HasPrefix(err.Error(), "json: unknown field "):
+		name := strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`)
+		return &core.FieldError{Field: name, Rule: "unknown field"}
+	case errors.Is(err, io.ErrUnexpectedEOF):
+		return errorf(api.CodeInvalid, "", "request body: JSON ends early")
+	}
+	var fe *core.FieldError
+	if errors.As(err, &fe) {
+		return fe
+	}
+	return errorf(api.CodeInvalid, "", "request body: %v", err)
+}
+
+// jsonKind names a Go kind the way a JSON user thinks of it.
+func jsonKind(kind string) string {
+	switch {
+	case strings.HasPrefix(kind, "int"), strings.HasPrefix(kind, "uint"), strings.HasPrefix(kind, "float"):
+		return "number"
+	case kind == "slice", kind == "array":
+		return "array"
+	case kind == "map", kind == "struct", kind == "ptr":
+		return "object"
+	case kind == "bool":
+		return "boolean"
+	}
+	return kind
+}

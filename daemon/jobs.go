@@ -1,0 +1,386 @@
+package daemon
+
+import (
+	"cmp"
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/devarch-dev/devarch/daemon/api"
+	"github.com/devarch-dev/devarch/secrets"
+	"github.com/devarch-dev/devarch/store"
+)
+
+// JobRunFunc is the body of a job. It reports progress through emit and
+// returns a one-line summary on success. Returning a *jobFailure picks the
+// final state (rolled_back, cancelled) and the instance a failure is about;
+// any other error ends the job failed, or cancelled when ctx was cancelled.
+type JobRunFunc func(ctx context.Context, emit func(instance, msg string)) (summary string, err error)
+
+// JobManager runs apply and destroy jobs in the background, persists every
+// job and event in the store and fans events out to followers.
+type JobManager struct {
+	store *store.Store
+	log   *slog.Logger
+
+	mu      sync.Mutex
+	running map[string]*jobRun
+	wg      sync.WaitGroup
+}
+
+// jobRun is the in-memory state of a job that has not ended yet.
+type jobRun struct {
+	job     api.Job
+	cancel  context.CancelFunc
+	secrets []string
+	events  []api.Event   // every event so far, also persisted
+	changed chan struct{} // closed and replaced on each event
+	done    bool          // the final event is in events
+}
+
+// jobFailure ends a job in a given state, naming the instance at fault.
+type jobFailure struct {
+	state    api.JobState
+	instance string
+	err      error
+}
+
+func (e *jobFailure) Error() string { return e.err.Error() }
+func (e *jobFailure) Unwrap() error { return e.err }
+
+// interruptedMsg is the error of a job found unfinished when the daemon starts.
+const interruptedMsg = "daemon stopped while the job ran"
+
+// NewJobManager returns a JobManager persisting into st.
+func NewJobManager(st *store.Store, log *slog.Logger) *JobManager {
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	return &JobManager{store: st, log: log, running: map[string]*jobRun{}}
+}
+
+// RecoverInterrupted marks jobs left queued or running by a previous daemon
+// as interrupted, with a final event saying so, and returns how many.
+func (j *JobManager) RecoverInterrupted() (int, error) {
+	n := 0
+	err := j.store.Update(func(tx *store.Tx) error {
+		recs, err := tx.ListJobs()
+		if err != nil {
+			return err
+		}
+		now := time.Now().UTC()
+		for _, rec := range recs {
+			if rec.Job.State.Done() {
+				continue
+			}
+			rec.Job.State = api.JobInterrupted
+			rec.Job.Error = interruptedMsg
+			rec.Job.EndedAt = &now
+			if err := tx.PutJob(rec); err != nil {
+				return err
+			}
+			ev := api.Event{Time: now, JobID: rec.Job.ID, Message: interruptedMsg, State: api.JobInterrupted}
+			if err := tx.AppendEvent(rec.Job.ID, ev); err != nil {
+				return err
+			}
+			n++
+		}
+		return nil
+	})
+	if err != nil {
+		return 0, fmt.Errorf("mark interrupted jobs: %w", err)
+	}
+	return n, nil
+}
+
+// Running returns how many jobs have not ended.
+func (j *JobManager) Running() int {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	return len(j.running)
+}
+
+// Start persists job as queued and runs it in the background; it returns
+// the job as stored. job.ID is filled when empty. Every message and error
+// of the job is scrubbed of secretValues.
+func (j *JobManager) Start(job api.Job, run JobRunFunc, secretValues ...string) api.Job {
+	if job.ID == "" {
+		job.ID = randomHex(8)
+	}
+	job.State = api.JobQueued
+	job.CreatedAt = time.Now().UTC()
+	job.EndedAt = nil
+	ctx, cancel := context.WithCancel(context.Background())
+	r := &jobRun{job: job, cancel: cancel, secrets: secretValues, changed: make(chan struct{})}
+
+	j.mu.Lock()
+	j.running[job.ID] = r
+	j.wg.Add(1)
+	j.mu.Unlock()
+	j.persistJob(job)
+
+	go j.run(ctx, r, run)
+	return job
+}
+
+func (j *JobManager) run(ctx context.Context, r *jobRun, run JobRunFunc) {
+	defer j.wg.Done()
+	defer r.cancel()
+
+	j.mu.Lock()
+	r.job.State = api.JobRunning
+	job := r.job
+	j.mu.Unlock()
+	j.persistJob(job)
+	j.emit(r, "", job.Operation+" started", "")
+
+	summary, err := j.protect(ctx, run, func(instance, msg string) { j.emit(r, instance, msg, "") })
+
+	j.mu.Lock()
+	now := time.Now().UTC()
+	r.job.EndedAt = &now
+	var final string
+	switch {
+	case err == nil:
+		r.job.State = api.JobSucceeded
+		r.job.Summary = secrets.Scrub(summary, r.secrets)
+		final = r.job.Summary
+		if final == "" {
+			final = job.Operation + " complete"
+		}
+	default:
+		r.job.State = api.JobFailed
+		if ctx.Err() != nil {
+			r.job.State = api.JobCancelled
+		}
+		var jf *jobFailure
+		if errors.As(err, &jf) {
+			if jf.state != "" {
+				r.job.State = jf.state
+			}
+			r.job.Instance = jf.instance
+		}
+		r.job.Error = secrets.Scrub(err.Error(), r.secrets)
+		final = r.job.Error
+	}
+	job = r.job
+	j.mu.Unlock()
+
+	j.persistJob(job)
+	j.emit(r, job.Instance, final, job.State)
+
+	j.log.Info("job ended", "job", job.ID, "stack", job.Stack, "operation", job.Operation, "state", job.State)
+}
+
+// protect runs run, turning a panic into an error so a job always ends.
+func (j *JobManager) protect(ctx context.Context, run JobRunFunc, emit func(instance, msg string)) (summary string, err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			j.log.Error("job panicked", "panic", p)
+			err = fmt.Errorf("internal error: %v", p)
+		}
+	}()
+	return run(ctx, emit)
+}
+
+// emit records one event of r: persisted first, then offered to followers.
+func (j *JobManager) emit(r *jobRun, instance, msg string, state api.JobState) {
+	ev := api.Event{
+		Time:     time.Now().UTC(),
+		JobID:    r.job.ID,
+		Instance: instance,
+		Message:  secrets.Scrub(msg, r.secrets),
+		State:    state,
+	}
+	if err := j.store.Update(func(tx *store.Tx) error { return tx.AppendEvent(ev.JobID, ev) }); err != nil {
+		j.log.Error("persist job event", "job", ev.JobID, "err", err)
+	}
+	j.mu.Lock()
+	r.events = append(r.events, ev)
+	if state != "" {
+		r.done = true
+		delete(j.running, r.job.ID)
+	}
+	close(r.changed)
+	r.changed = make(chan struct{})
+	j.mu.Unlock()
+}
+
+func (j *JobManager) persistJob(job api.Job) {
+	rec := store.JobRecord{Job: job, PID: os.Getpid()}
+	if err := j.store.Update(func(tx *store.Tx) error { return tx.PutJob(rec) }); err != nil {
+		j.log.Error("persist job", "job", job.ID, "err", err)
+	}
+}
+
+// Get returns the job with id.
+func (j *JobManager) Get(id string) (api.Job, error) {
+	j.mu.Lock()
+	if r, ok := j.running[id]; ok {
+		job := r.job
+		j.mu.Unlock()
+		return job, nil
+	}
+	j.mu.Unlock()
+	var rec store.JobRecord
+	err := j.store.View(func(tx *store.Tx) error {
+		var err error
+		rec, err = tx.GetJob(id)
+		return err
+	})
+	if err != nil {
+		return api.Job{}, fmt.Errorf("job %q: %w", id, err)
+	}
+	return rec.Job, nil
+}
+
+// List returns every job, newest first.
+func (j *JobManager) List() ([]api.Job, error) {
+	var recs []store.JobRecord
+	err := j.store.View(func(tx *store.Tx) error {
+		var err error
+		recs, err = tx.ListJobs()
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("list jobs: %w", err)
+	}
+	j.mu.Lock()
+	jobs := make([]api.Job, 0, len(recs))
+	for _, rec := range recs {
+		if r, ok := j.running[rec.Job.ID]; ok {
+			rec.Job = r.job
+		}
+		jobs = append(jobs, rec.Job)
+	}
+	j.mu.Unlock()
+	slices.SortStableFunc(jobs, func(a, b api.Job) int {
+		if c := b.CreatedAt.Compare(a.CreatedAt); c != 0 {
+			return c
+		}
+		return cmp.Compare(a.ID, b.ID)
+	})
+	return jobs, nil
+}
+
+// Cancel asks a running job to stop; its run rolls back and ends cancelled.
+// A job that already ended is returned as it is.
+func (j *JobManager) Cancel(id string) (api.Job, error) {
+	j.mu.Lock()
+	if r, ok := j.running[id]; ok {
+		r.cancel()
+		job := r.job
+		j.mu.Unlock()
+		return job, nil
+	}
+	j.mu.Unlock()
+	return j.Get(id)
+}
+
+// Follow calls fn with every event of job id: those already recorded, then
+// live ones until the final event. It returns when the job has ended and
+// every event was delivered, when fn fails or when ctx is done.
+func (j *JobManager) Follow(ctx context.Context, id string, fn func(api.Event) error) error {
+	j.mu.Lock()
+	r, live := j.running[id]
+	j.mu.Unlock()
+	if !live {
+		events, err := j.storedEvents(id)
+		if err != nil {
+			return err
+		}
+		for _, ev := range events {
+			if err := fn(ev); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	next := 0
+	for {
+		j.mu.Lock()
+		batch := slices.Clone(r.events[next:])
+		changed, done := r.changed, r.done
+		j.mu.Unlock()
+		for _, ev := range batch {
+			if err := fn(ev); err != nil {
+				return err
+			}
+		}
+		next += len(batch)
+		if done && len(batch) == 0 {
+			return nil
+		}
+		if len(batch) > 0 {
+			continue
+		}
+		select {
+		case <-changed:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+}
+
+// Events returns the recorded events of job id.
+func (j *JobManager) Events(id string) ([]api.Event, error) {
+	j.mu.Lock()
+	if r, ok := j.running[id]; ok {
+		evs := slices.Clone(r.events)
+		j.mu.Unlock()
+		return evs, nil
+	}
+	j.mu.Unlock()
+	return j.storedEvents(id)
+}
+
+func (j *JobManager) storedEvents(id string) ([]api.Event, error) {
+	var events []api.Event
+	err := j.store.View(func(tx *store.Tx) error {
+		if _, err := tx.GetJob(id); err != nil {
+			return err
+		}
+		var err error
+		events, err = tx.Events(id)
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("job %q: %w", id, err)
+	}
+	return events, nil
+}
+
+// record persists a job that ended without running anything (an empty
+// plan), with its single final event, and returns it.
+func (j *JobManager) record(job api.Job, summary string) api.Job {
+	if job.ID == "" {
+		job.ID = randomHex(8)
+	}
+	now := time.Now().UTC()
+	job.CreatedAt = now
+	job.EndedAt = &now
+	job.State = api.JobSucceeded
+	job.Summary = summary
+	j.persistJob(job)
+	ev := api.Event{Time: now, JobID: job.ID, Message: summary, State: api.JobSucceeded}
+	if err := j.store.Update(func(tx *store.Tx) error { return tx.AppendEvent(job.ID, ev) }); err != nil {
+		j.log.Error("persist job event", "job", job.ID, "err", err)
+	}
+	return job
+}
+
+// Wait cancels every running job and waits until each has ended (rolled
+// back where it could).
+func (j *JobManager) Wait() {
+	j.mu.Lock()
+	for _, r := range j.running {
+		r.cancel()
+	}
+	j.mu.Unlock()
+	j.wg.Wait()
+}

@@ -1,0 +1,160 @@
+package daemon
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+
+	"github.com/devarch-dev/devarch/core"
+)
+
+// materialize writes the config files of every enabled instance of d under
+// dir (Home/stacks/<stack>) as <instance>/<target path>: sensitive files
+// 0600, others their mode (default 0644), directories 0700. The files are
+// written into a fresh temporary directory next to dir and swapped in with
+// renames, so dir always holds one complete set.
+func materialize(dir string, d core.Desired) error {
+	parent, stack := filepath.Dir(dir), filepath.Base(dir)
+	if err := os.MkdirAll(parent, 0o700); err != nil {
+		return fmt.Errorf("create %s: %w", parent, err)
+	}
+	removeLeftovers(parent, stack)
+	tmp := filepath.Join(parent, ".tmp-"+stack+"-"+randomHex(6))
+	if err := os.Mkdir(tmp, 0o700); err != nil {
+		return fmt.Errorf("create %s: %w", tmp, err)
+	}
+	if err := writeFiles(tmp, d); err != nil {
+		os.RemoveAll(tmp)
+		return err
+	}
+	return swapDir(tmp, dir)
+}
+
+func writeFiles(root string, d core.Desired) error {
+	for _, svc := range d.Services {
+		if !svc.Enabled || len(svc.Files) == 0 {
+			continue
+		}
+		base := filepath.Join(root, svc.Instance)
+		for _, f := range svc.Files {
+			path, err := filePath(base, f.Target)
+			if err != nil {
+				return fmt.Errorf("instance %s: %w", svc.Instance, err)
+			}
+			if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+				return fmt.Errorf("instance %s: create directory for %s: %w", svc.Instance, f.Target, err)
+			}
+			if err := writeFile(path, []byte(f.Content), fileMode(f)); err != nil {
+				return fmt.Errorf("instance %s: write %s: %w", svc.Instance, f.Target, err)
+			}
+		}
+	}
+	return nil
+}
+
+// filePath places target (an absolute path in the container) under base,
+// refusing any path that would leave base.
+func filePath(base, target string) (string, error) {
+	rel := filepath.Clean("/" + target)
+	if rel == "/" || slices.Contains(strings.Split(target, "/"), "..") {
+		return "", fmt.Errorf("config file target %q: must be an absolute file path without \"..\"", target)
+	}
+	return filepath.Join(base, rel), nil
+}
+
+// fileMode is the mode a config file is written with.
+func fileMode(f core.ConfigFile) fs.FileMode {
+	switch {
+	case f.Sensitive:
+		return 0o600
+	case f.Mode != 0:
+		return fs.FileMode(f.Mode) & fs.ModePerm
+	}
+	return 0o644
+}
+
+func writeFile(path string, data []byte, mode fs.FileMode) error {
+	fh, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, mode)
+	if err != nil {
+		return err
+	}
+	if _, err := fh.Write(data); err != nil {
+		fh.Close()
+		return err
+	}
+	if err := fh.Sync(); err != nil {
+		fh.Close()
+		return err
+	}
+	if err := fh.Close(); err != nil {
+		return err
+	}
+	// The umask may have narrowed the mode; the configured mode is the rule.
+	return os.Chmod(path, mode)
+}
+
+// swapDir replaces dir by tmp: the old dir is renamed aside, tmp renamed in,
+// and the old one removed.
+func swapDir(tmp, dir string) error {
+	old := ""
+	if _, err := os.Lstat(dir); err == nil {
+		old = filepath.Join(filepath.Dir(dir), ".old-"+filepath.Base(dir)+"-"+randomHex(6))
+		if err := os.Rename(dir, old); err != nil {
+			os.RemoveAll(tmp)
+			return fmt.Errorf("move %s aside: %w", dir, err)
+		}
+	} else if !errors.Is(err, fs.ErrNotExist) {
+		os.RemoveAll(tmp)
+		return fmt.Errorf("stat %s: %w", dir, err)
+	}
+	if err := os.Rename(tmp, dir); err != nil {
+		if old != "" {
+			os.Rename(old, dir)
+		}
+		os.RemoveAll(tmp)
+		return fmt.Errorf("move config files into %s: %w", dir, err)
+	}
+	if old != "" {
+		if err := os.RemoveAll(old); err != nil {
+			return fmt.Errorf("remove old config files %s: %w", old, err)
+		}
+	}
+	return nil
+}
+
+// removeFiles deletes a stack's materialized config files.
+func removeFiles(dir string) error {
+	if err := os.RemoveAll(dir); err != nil {
+		return fmt.Errorf("remove config files %s: %w", dir, err)
+	}
+	return nil
+}
+
+// removeLeftovers deletes temporary directories of stack that a daemon
+// stopped mid-write left behind. The pattern matches only this stack's
+// names: another stack's would have more characters before the suffix.
+func removeLeftovers(parent, stack string) {
+	suffix := strings.Repeat("[0-9a-f]", 12)
+	for _, prefix := range []string{".tmp-", ".old-"} {
+		matches, _ := filepath.Glob(filepath.Join(parent, prefix+globEscape(stack)+"-"+suffix))
+		for _, m := range matches {
+			os.RemoveAll(m)
+		}
+	}
+}
+
+// globEscape quotes the glob metacharacters of s.
+func globEscape(s string) string {
+	var b strings.Builder
+	for _, r := range s {
+		if strings.ContainsRune(`*?[]\`, r) {
+			b.WriteByte('\\')
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
+}

@@ -1,0 +1,120 @@
+package daemon
+
+import (
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/devarch-dev/devarch/core"
+)
+
+func desiredWithFiles(files ...core.ConfigFile) core.Desired {
+	return core.Desired{Stack: "s", Services: []core.WiredService{
+		{Service: core.Service{Instance: "web", Enabled: true, Files: files}},
+		{Service: core.Service{Instance: "off", Enabled: false, Files: []core.ConfigFile{{Target: "/x", Content: "x"}}}},
+	}}
+}
+
+func TestMaterializeWritesModesAndReplacesAtomically(t *testing.T) {
+	parent := filepath.Join(t.TempDir(), "stacks")
+	dir := filepath.Join(parent, "s")
+	first := desiredWithFiles(
+		core.ConfigFile{Target: "/etc/app/app.conf", Content: "a=1\n"},
+		core.ConfigFile{Target: "/etc/app/key.pem", Content: "KEY", Sensitive: true, Mode: 0o644},
+		core.ConfigFile{Target: "/run/script.sh", Content: "#!/bin/sh\n", Mode: 0o755},
+	)
+	if err := materialize(dir, first); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		path    string
+		content string
+		mode    fs.FileMode
+	}{
+		{"web/etc/app/app.conf", "a=1\n", 0o644},
+		{"web/etc/app/key.pem", "KEY", 0o600},
+		{"web/run/script.sh", "#!/bin/sh\n", 0o755},
+	}
+	for _, tt := range tests {
+		t.Run(tt.path, func(t *testing.T) {
+			p := filepath.Join(dir, tt.path)
+			info, err := os.Stat(p)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if info.Mode().Perm() != tt.mode {
+				t.Errorf("mode = %o, want %o", info.Mode().Perm(), tt.mode)
+			}
+			if b, _ := os.ReadFile(p); string(b) != tt.content {
+				t.Errorf("content = %q, want %q", b, tt.content)
+			}
+		})
+	}
+	if _, err := os.Stat(filepath.Join(dir, "off")); !os.IsNotExist(err) {
+		t.Errorf("disabled instance's files written: %v", err)
+	}
+
+	// A second set replaces the first entirely: no file of the first stays.
+	second := desiredWithFiles(core.ConfigFile{Target: "/etc/app/app.conf", Content: "a=2\n"})
+	if err := materialize(dir, second); err != nil {
+		t.Fatal(err)
+	}
+	if b, _ := os.ReadFile(filepath.Join(dir, "web/etc/app/app.conf")); string(b) != "a=2\n" {
+		t.Errorf("content after rewrite = %q", b)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "web/etc/app/key.pem")); !os.IsNotExist(err) {
+		t.Errorf("file of the previous set kept: %v", err)
+	}
+	entries, _ := os.ReadDir(parent)
+	if len(entries) != 1 || entries[0].Name() != "s" {
+		t.Errorf("stacks dir holds %v, want only s", entries)
+	}
+}
+
+func TestMaterializeRefusesEscapingTargetAndKeepsOldSet(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "stacks", "s")
+	if err := materialize(dir, desiredWithFiles(core.ConfigFile{Target: "/ok.conf", Content: "ok"})); err != nil {
+		t.Fatal(err)
+	}
+	tests := []string{"/../../etc/passwd", "/", "/a/../b"}
+	for _, target := range tests {
+		t.Run(target, func(t *testing.T) {
+			err := materialize(dir, desiredWithFiles(core.ConfigFile{Target: target, Content: "bad"}))
+			if err == nil || !strings.Contains(err.Error(), "instance web") || !strings.Contains(err.Error(), "without \"..\"") {
+				t.Fatalf("err = %v, want a refusal naming the instance and the rule", err)
+			}
+			if b, _ := os.ReadFile(filepath.Join(dir, "web/ok.conf")); string(b) != "ok" {
+				t.Errorf("previous set damaged: %q", b)
+			}
+			leftovers, _ := filepath.Glob(filepath.Join(filepath.Dir(dir), ".*"))
+			if len(leftovers) != 0 {
+				t.Errorf("temporary dirs left: %v", leftovers)
+			}
+		})
+	}
+}
+
+func TestMaterializeRemovesOwnLeftoversOnly(t *testing.T) {
+	parent := filepath.Join(t.TempDir(), "stacks")
+	mine := filepath.Join(parent, ".tmp-s-0123456789ab")
+	old := filepath.Join(parent, ".old-s-ba9876543210")
+	other := filepath.Join(parent, ".tmp-s-x-0123456789ab")
+	for _, d := range []string{mine, old, other} {
+		if err := os.MkdirAll(d, 0o700); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := materialize(filepath.Join(parent, "s"), desiredWithFiles()); err != nil {
+		t.Fatal(err)
+	}
+	for _, d := range []string{mine, old} {
+		if _, err := os.Stat(d); !os.IsNotExist(err) {
+			t.Errorf("leftover %s kept: %v", filepath.Base(d), err)
+		}
+	}
+	if _, err := os.Stat(other); err != nil {
+		t.Errorf("another stack's temporary dir removed: %v", err)
+	}
+}
