@@ -1,0 +1,124 @@
+package client
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+	"strings"
+
+	"github.com/devarch-dev/devarch/core"
+	"github.com/devarch-dev/devarch/daemon/api"
+)
+
+// APIError is the daemon's error shape, embedded in Error.
+type APIError = api.Error
+
+// Error is an error answered by the daemon: the HTTP status and the decoded
+// api.Error (Code, Message, Fields, Diagnostics, Lock are promoted).
+type Error struct {
+	Status int
+	APIError
+}
+
+// Error returns the daemon's message. Diagnostics and field errors the
+// message does not already spell out are appended, so every problem shows.
+func (e *Error) Error() string {
+	var parts []string
+	if e.Message != "" {
+		parts = append(parts, e.Message)
+	}
+	if len(e.Diagnostics) > 0 {
+		if d := (&core.DiagnosticsError{Diagnostics: e.Diagnostics}).Error(); !strings.HasSuffix(e.Message, d) {
+			parts = append(parts, d)
+		}
+	} else if len(e.Fields) > 0 {
+		if f := core.FieldErrors(e.Fields).Error(); !strings.HasSuffix(e.Message, f) {
+			parts = append(parts, f)
+		}
+	}
+	if len(parts) > 0 {
+		return strings.Join(parts, ": ")
+	}
+	if e.Code != "" {
+		return fmt.Sprintf("%s (HTTP %d)", e.Code, e.Status)
+	}
+	return fmt.Sprintf("daemon answered HTTP %d %s", e.Status, http.StatusText(e.Status))
+}
+
+// Hint suggests what to do next: the daemon's hint, or for a held lock the
+// holder's job and the command that breaks the lock.
+func (e *Error) Hint() string {
+	if e.APIError.Hint != "" {
+		return e.APIError.Hint
+	}
+	if e.Code == api.CodeLocked && e.Lock != nil {
+		if e.Lock.JobID != "" {
+			return fmt.Sprintf("wait for job %s (`jobs attach %s`), or run `unlock %s --force` if its holder is gone",
+				e.Lock.JobID, e.Lock.JobID, e.Lock.Stack)
+		}
+		return fmt.Sprintf("retry with a longer --lock-timeout, or run `unlock %s --force` if its holder is gone", e.Lock.Stack)
+	}
+	return ""
+}
+
+// UnavailableError means nothing answered on the daemon's socket.
+type UnavailableError struct {
+	Socket string
+	Err    error
+}
+
+func (e *UnavailableError) Error() string {
+	return fmt.Sprintf("devarch daemon is not answering on %s: %v", e.Socket, e.Err)
+}
+
+func (e *UnavailableError) Unwrap() error { return e.Err }
+
+// Hint says how to get a daemon running.
+func (e *UnavailableError) Hint() string {
+	return "start it with `devarch daemon run` (the CLI starts it on demand unless the socket path is taken)"
+}
+
+func hasCode(err error, code api.Code) bool {
+	var e *Error
+	return errors.As(err, &e) && e.Code == code
+}
+
+// IsNotFound reports whether the daemon answered not_found.
+func IsNotFound(err error) bool { return hasCode(err, api.CodeNotFound) }
+
+// IsInvalid reports whether the daemon refused the input.
+func IsInvalid(err error) bool { return hasCode(err, api.CodeInvalid) }
+
+// IsLocked reports whether the stack's lock is held by someone else.
+func IsLocked(err error) bool { return hasCode(err, api.CodeLocked) }
+
+// IsStalePlan reports whether a saved plan no longer applies.
+func IsStalePlan(err error) bool { return hasCode(err, api.CodeStalePlan) }
+
+// IsConflict reports whether the request conflicts with what exists.
+func IsConflict(err error) bool { return hasCode(err, api.CodeConflict) }
+
+// IsRuntime reports whether the container runtime failed.
+func IsRuntime(err error) bool { return hasCode(err, api.CodeRuntime) }
+
+// IsUnauthorized reports whether the daemon refused the caller's uid.
+func IsUnauthorized(err error) bool { return hasCode(err, api.CodeUnauthorized) }
+
+// IsDaemonUnavailable reports whether nothing answered on the socket.
+func IsDaemonUnavailable(err error) bool {
+	var e *UnavailableError
+	return errors.As(err, &e)
+}
+
+// Unwrap exposes the daemon's diagnostics as a *core.DiagnosticsError and
+// its field errors as core.FieldErrors, for errors.As.
+func (e *Error) Unwrap() []error {
+	var out []error
+	if len(e.Diagnostics) > 0 {
+		out = append(out, &core.DiagnosticsError{Diagnostics: e.Diagnostics})
+	}
+	if len(e.Fields) > 0 {
+		out = append(out, core.FieldErrors(e.Fields))
+	}
+	return out
+}

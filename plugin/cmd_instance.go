@@ -1,0 +1,234 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/devarch-dev/devarch/daemon/api"
+	"github.com/devarch-dev/devarch/plugin/render"
+)
+
+func newInstanceCommand(c *cli) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:     "instance",
+		Aliases: []string{"instances"},
+		Short:   "Manage a stack's instances",
+	}
+	cmd.AddCommand(
+		newInstanceAddCommand(c), newInstanceLsCommand(c), newInstanceShowCommand(c),
+		newInstanceSetCommand(c), newInstanceResetCommand(c), newInstanceRmCommand(c),
+		newInstanceRenameCommand(c), newInstanceDuplicateCommand(c),
+	)
+	return cmd
+}
+
+type instanceAddOptions struct {
+	template string
+	disabled bool
+}
+
+func newInstanceAddCommand(c *cli) *cobra.Command {
+	var opts instanceAddOptions
+	cmd := &cobra.Command{
+		Use:   "add STACK NAME --template T",
+		Short: "Add an instance of a template to a stack",
+		Args:  exactArgs("STACK", "NAME"),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			ctx := cmd.Context()
+			cl, err := c.Client(ctx)
+			if err != nil {
+				return err
+			}
+			in, err := cl.AddInstance(ctx, args[0], api.InstanceAddRequest{Name: args[1], Template: opts.template, Disabled: opts.disabled})
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(c.out, "Added instance %s (template %s) to stack %s.\n", in.Name, in.Template, args[0])
+			return nil
+		},
+	}
+	cmd.Flags().StringVarP(&opts.template, "template", "t", "", "template to instantiate")
+	cmd.Flags().BoolVar(&opts.disabled, "disabled", false, "add the instance disabled (left out of the compose project)")
+	_ = cmd.MarkFlagRequired("template")
+	return cmd
+}
+
+func newInstanceLsCommand(c *cli) *cobra.Command {
+	var opts jsonOption
+	cmd := &cobra.Command{
+		Use:     "ls STACK",
+		Aliases: []string{"list"},
+		Short:   "List a stack's instances",
+		Args:    exactArgs("STACK"),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return runInstanceLs(cmd.Context(), c, args[0], opts)
+		},
+	}
+	opts.bind(cmd)
+	return cmd
+}
+
+func runInstanceLs(ctx context.Context, c *cli, stack string, opts jsonOption) error {
+	cl, err := c.Client(ctx)
+	if err != nil {
+		return err
+	}
+	insts, err := cl.Instances(ctx, stack)
+	if err != nil {
+		return err
+	}
+	if opts.json {
+		render.JSON(c.out, nonNil(insts))
+		return nil
+	}
+	rows := make([][]string, 0, len(insts))
+	for _, in := range insts {
+		rows = append(rows, []string{in.Name, in.Template, enabledWord(in.Enabled), in.Image,
+			strings.Join(in.Ports, ","), strings.Join(in.Overridden, ",")})
+	}
+	render.Table(c.out, []string{"NAME", "TEMPLATE", "STATE", "IMAGE", "PORTS", "OVERRIDES"}, rows)
+	return nil
+}
+
+type instanceShowOptions struct {
+	json      bool
+	effective bool
+}
+
+func newInstanceShowCommand(c *cli) *cobra.Command {
+	var opts instanceShowOptions
+	cmd := &cobra.Command{
+		Use:   "show STACK NAME",
+		Short: "Show an instance's overrides (and with --effective its effective config; secrets redacted)",
+		Args:  exactArgs("STACK", "NAME"),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			ctx := cmd.Context()
+			cl, err := c.Client(ctx)
+			if err != nil {
+				return err
+			}
+			view, err := cl.Instance(ctx, args[0], args[1], opts.effective)
+			if err != nil {
+				return err
+			}
+			if opts.json {
+				render.JSON(c.out, view)
+				return nil
+			}
+			return printJSONAsYAML(c, view)
+		},
+	}
+	cmd.Flags().BoolVar(&opts.json, "json", false, "print JSON")
+	cmd.Flags().BoolVar(&opts.effective, "effective", false, "include the effective config (template + overrides)")
+	return cmd
+}
+
+// printJSONAsYAML prints v's JSON form as YAML, so human output uses the
+// same field names as --json.
+func printJSONAsYAML(c *cli, v any) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return fmt.Errorf("encode: %w", err)
+	}
+	var generic any
+	if err := json.Unmarshal(b, &generic); err != nil {
+		return fmt.Errorf("decode: %w", err)
+	}
+	return writeYAML(c.out, generic)
+}
+
+func newInstanceResetCommand(c *cli) *cobra.Command {
+	return &cobra.Command{
+		Use:   "reset STACK NAME FIELD...",
+		Short: "Drop overrides so the template's values apply again",
+		Long: "Drop overrides so the template's values apply again. FIELD is one of " +
+			"command, compose, domains, entrypoint, env, exports, files, healthcheck, image, imports, labels, " +
+			"ports, restart, tag, user, volumes; or env.KEY, labels.KEY, files./target for one entry.",
+		Args: func(cmd *cobra.Command, args []string) error {
+			if len(args) < 3 {
+				return withHint(fmt.Errorf("%q takes STACK NAME FIELD..., got %d argument(s)", cmd.CommandPath(), len(args)),
+					"see `"+cmd.CommandPath()+" --help`")
+			}
+			return nil
+		},
+		RunE: func(cmd *cobra.Command, args []string) error {
+			ctx := cmd.Context()
+			cl, err := c.Client(ctx)
+			if err != nil {
+				return err
+			}
+			if _, err := cl.ResetInstance(ctx, args[0], args[1], api.ResetRequest{Fields: args[2:]}); err != nil {
+				return err
+			}
+			fmt.Fprintf(c.out, "Reset %s of instance %s.\n", strings.Join(args[2:], ", "), args[1])
+			return nil
+		},
+	}
+}
+
+func newInstanceRmCommand(c *cli) *cobra.Command {
+	return &cobra.Command{
+		Use:     "rm STACK NAME",
+		Aliases: []string{"remove"},
+		Short:   "Remove an instance from a stack (apply removes its container)",
+		Args:    exactArgs("STACK", "NAME"),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			ctx := cmd.Context()
+			cl, err := c.Client(ctx)
+			if err != nil {
+				return err
+			}
+			if err := cl.RemoveInstance(ctx, args[0], args[1]); err != nil {
+				return err
+			}
+			fmt.Fprintf(c.out, "Removed instance %s from stack %s.\n", args[1], args[0])
+			return nil
+		},
+	}
+}
+
+func newInstanceRenameCommand(c *cli) *cobra.Command {
+	return &cobra.Command{
+		Use:   "rename STACK OLD NEW",
+		Short: "Rename an instance",
+		Args:  exactArgs("STACK", "OLD", "NEW"),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			ctx := cmd.Context()
+			cl, err := c.Client(ctx)
+			if err != nil {
+				return err
+			}
+			in, err := cl.RenameInstance(ctx, args[0], args[1], args[2])
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(c.out, "Renamed instance %s to %s.\n", args[1], in.Name)
+			return nil
+		},
+	}
+}
+
+func newInstanceDuplicateCommand(c *cli) *cobra.Command {
+	return &cobra.Command{
+		Use:   "duplicate STACK SRC DST",
+		Short: "Copy an instance with all its overrides",
+		Args:  exactArgs("STACK", "SRC", "DST"),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			ctx := cmd.Context()
+			cl, err := c.Client(ctx)
+			if err != nil {
+				return err
+			}
+			in, err := cl.DuplicateInstance(ctx, args[0], args[1], args[2])
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(c.out, "Duplicated instance %s as %s.\n", args[1], in.Name)
+			return nil
+		},
+	}
+}

@@ -1,0 +1,138 @@
+package main
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/spf13/cobra"
+
+	"github.com/devarch-dev/devarch/core"
+	"github.com/devarch-dev/devarch/daemon/api"
+)
+
+// setRequest parses args as `instance set` flags and builds the request.
+func setRequest(t *testing.T, stdin string, args ...string) (api.InstanceSetRequest, error) {
+	t.Helper()
+	var opts instanceSetOptions
+	cmd := &cobra.Command{}
+	opts.bindFlags(cmd.Flags())
+	if err := cmd.ParseFlags(args); err != nil {
+		t.Fatalf("parse %v: %v", args, err)
+	}
+	return opts.request(cmd.Flags().Changed, strings.NewReader(stdin))
+}
+
+func asJSON(t *testing.T, v any) string {
+	t.Helper()
+	b, err := json.Marshal(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
+
+func TestInstanceSetRequest(t *testing.T) {
+	dir := t.TempDir()
+	conf := filepath.Join(dir, "app.conf")
+	if err := os.WriteFile(conf, []byte("x=1\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	frag := filepath.Join(dir, "frag.yml")
+	if err := os.WriteFile(frag, []byte("shm_size: 1g\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cases := []struct {
+		name  string
+		stdin string
+		args  []string
+		want  string // JSON of the request
+	}{
+		{"scalars", "", []string{"--image", "docker.io/library/postgres:16", "--tag", "15", "--user", "1000:1000", "--restart", "always"},
+			`{"image":"docker.io/library/postgres:16","tag":"15","user":"1000:1000","restart":"always"}`},
+		{"empty tag is still a change", "", []string{"--tag", ""}, `{"tag":""}`},
+		{"command split like a shell", "", []string{"--command", `sh -c "echo hi there"`}, `{"command":["sh","-c","echo hi there"]}`},
+		{"command repeated", "", []string{"--command", "sh", "--command", "-c", "--command", "echo a b"}, `{"command":["sh","-c","echo a b"]}`},
+		{"entrypoint cleared", "", []string{"--entrypoint", ""}, `{"entrypoint":[]}`},
+		{"env, secret env and unset", "", []string{"--env", "A=1", "--env", "B=x=y", "--secret-env", "PW=s3", "--unset-env", "OLD"},
+			`{"env":{"A":{"value":"1"},"B":{"value":"x=y"},"PW":{"value":"s3","secret":true}},"unset_env":["OLD"]}`},
+		{"secret from stdin", "from-stdin\n", []string{"--secret-env", "TOKEN=-"}, `{"env":{"TOKEN":{"value":"from-stdin","secret":true}}}`},
+		{"ports replace the list", "", []string{"--port", "127.0.0.1:5433:5432", "--port", "53/udp"},
+			`{"ports":[{"host_ip":"127.0.0.1","host":5433,"container":5432},{"container":53,"protocol":"udp"}]}`},
+		{"no ports", "", []string{"--no-ports"}, `{"ports":[]}`},
+		{"volumes and labels", "", []string{"--volume", "data:/var/lib/data:ro", "--label", "team=core"},
+			`{"labels":{"team":"core"},"volumes":[{"source":"data","target":"/var/lib/data","read_only":true}]}`},
+		{"healthcheck patch", "", []string{"--healthcheck-cmd", "pg_isready -U app", "--healthcheck-interval", "3s", "--healthcheck-retries", "0"},
+			`{"healthcheck":{"test":["CMD-SHELL","pg_isready -U app"],"interval":"3s","retries":0}}`},
+		{"interval only keeps the template test", "", []string{"--healthcheck-interval", "3s"}, `{"healthcheck":{"interval":"3s"}}`},
+		{"no healthcheck", "", []string{"--no-healthcheck"}, `{"healthcheck":{"disable":true}}`},
+		{"sensitive file", "", []string{"--file", "/etc/app.conf=@" + conf, "--sensitive"},
+			`{"files":{"/etc/app.conf":{"target":"/etc/app.conf","content":"x=1\n","sensitive":true}}}`},
+		{"domains and disable", "", []string{"--domain", "shop.test", "--disable"}, `{"domains":["shop.test"],"enabled":false}`},
+		{"enable", "", []string{"--enable"}, `{"enabled":true}`},
+		{"compose fragment", "", []string{"--compose-file", frag}, `{"compose":"shm_size: 1g\n"}`},
+		{"compose fragment cleared", "", []string{"--compose-file", ""}, `{"compose":""}`},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			req, err := setRequest(t, tc.stdin, tc.args...)
+			if err != nil {
+				t.Fatalf("request: %v", err)
+			}
+			if got := asJSON(t, req); got != tc.want {
+				t.Errorf("request =\n%s\nwant\n%s", got, tc.want)
+			}
+		})
+	}
+}
+
+func TestInstanceSetRequestErrors(t *testing.T) {
+	cases := []struct {
+		name  string
+		stdin string
+		args  []string
+		want  []string // substrings of the error
+	}{
+		{"nothing to change", "", nil, []string{"nothing to change"}},
+		{"port not a number", "", []string{"--port", "abc"}, []string{"--port", "not a number"}},
+		{"port out of range", "", []string{"--port", "70000:6379"}, []string{"--port", "65535"}},
+		{"env without =", "", []string{"--env", "NOVALUE"}, []string{"--env", "KEY=VALUE"}},
+		{"set and unset one key", "", []string{"--env", "A=1", "--unset-env", "A"}, []string{"--unset-env", "A"}},
+		{"two stdin secrets", "x", []string{"--secret-env", "A=-", "--secret-env", "B=-"}, []string{"stdin"}},
+		{"ports and no ports", "", []string{"--port", "80", "--no-ports"}, []string{"--no-ports"}},
+		{"relative volume target", "", []string{"--volume", "data:relative"}, []string{"--volume", "absolute"}},
+		{"reserved label", "", []string{"--label", "devarch.stack=x"}, []string{"--label", "reserved"}},
+		{"bad duration", "", []string{"--healthcheck-interval", "soon"}, []string{"--healthcheck-interval", "soon"}},
+		{"no healthcheck with a healthcheck flag", "", []string{"--no-healthcheck", "--healthcheck-retries", "3"}, []string{"--no-healthcheck"}},
+		{"file without @", "", []string{"--file", "/etc/a=content"}, []string{"--file", "TARGET=@LOCALPATH"}},
+		{"relative file target", "", []string{"--file", "etc/a=@/dev/null"}, []string{"--file", "absolute"}},
+		{"unclean file target", "", []string{"--file", "/etc/../a=@/dev/null"}, []string{"--file", "clean"}},
+		{"missing local file", "", []string{"--file", "/etc/a=@/nonexistent/file"}, []string{"--file", "/nonexistent/file"}},
+		{"sensitive without file", "", []string{"--sensitive"}, []string{"--sensitive"}},
+		{"enable and disable", "", []string{"--enable", "--disable"}, []string{"--disable"}},
+		{"unbalanced quote", "", []string{"--command", `sh -c "oops`}, []string{"--command"}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := setRequest(t, tc.stdin, tc.args...)
+			if err == nil {
+				t.Fatal("want an error")
+			}
+			for _, w := range tc.want {
+				if !strings.Contains(err.Error(), w) {
+					t.Errorf("error %q lacks %q", err, w)
+				}
+			}
+		})
+	}
+}
+
+func TestInstanceSetCollectsEveryFieldError(t *testing.T) {
+	_, err := setRequest(t, "", "--port", "abc", "--env", "NOVALUE")
+	fes := core.AsFieldErrors(err)
+	if len(fes) != 2 || fes[0].Field != "--env" && fes[1].Field != "--env" {
+		t.Fatalf("field errors = %v; want one for --port and one for --env", fes)
+	}
+}

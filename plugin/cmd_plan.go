@@ -1,0 +1,93 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/devarch-dev/devarch/core"
+	"github.com/devarch-dev/devarch/daemon/api"
+	"github.com/devarch-dev/devarch/plugin/render"
+)
+
+// defaultPlanTTL is how long a saved plan stays applicable.
+const defaultPlanTTL = 15 * time.Minute
+
+type planOptions struct {
+	save             bool
+	json             bool
+	detailedExitcode bool
+	destroy          bool
+	ttl              time.Duration
+	lockTimeout      time.Duration
+}
+
+func newPlanCommand(c *cli) *cobra.Command {
+	var opts planOptions
+	cmd := &cobra.Command{
+		Use:   "plan STACK",
+		Short: "Show what apply would change: desired state vs last applied vs live containers",
+		Args:  exactArgs("STACK"),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return runPlan(cmd.Context(), c, args[0], opts)
+		},
+	}
+	f := cmd.Flags()
+	f.BoolVar(&opts.save, "save", false, "save the plan so `apply --plan ID` applies exactly it")
+	f.BoolVar(&opts.json, "json", false, "print JSON")
+	f.BoolVar(&opts.detailedExitcode, "detailed-exitcode", false, "exit 0 when nothing changes, 2 when something does, 1 on error")
+	f.BoolVar(&opts.destroy, "destroy", false, "plan the removal of every container of the stack")
+	f.DurationVar(&opts.ttl, "ttl", defaultPlanTTL, "how long a saved plan stays applicable")
+	f.DurationVar(&opts.lockTimeout, "lock-timeout", 0, "how long to wait for the stack's lock (0: the daemon's default)")
+	return cmd
+}
+
+func runPlan(ctx context.Context, c *cli, stack string, opts planOptions) error {
+	if opts.ttl <= 0 {
+		return fieldErr("--ttl", "must be positive, like 15m")
+	}
+	if opts.lockTimeout < 0 {
+		return fieldErr("--lock-timeout", "must not be negative")
+	}
+	spec, err := c.RuntimeSpec()
+	if err != nil {
+		return err
+	}
+	cl, err := c.Client(ctx)
+	if err != nil {
+		return err
+	}
+	p, err := cl.Plan(ctx, stack, api.PlanRequest{
+		Runtime: spec, Save: opts.save, TTL: core.Duration(opts.ttl),
+		Destroy: opts.destroy, LockTimeout: core.Duration(opts.lockTimeout),
+	})
+	if err != nil {
+		return err
+	}
+	if opts.json {
+		render.JSON(c.out, p)
+	} else {
+		render.Plan(c.out, p, c.color())
+		if opts.save && p.ID != "" {
+			fmt.Fprintf(c.out, "\nSaved plan %s (valid until %s). Apply exactly this plan with:\n  %s apply %s --plan %s\n",
+				p.ID, p.ExpiresAt.Local().Format(time.RFC3339), c.commandName(), stack, p.ID)
+		}
+	}
+	if opts.detailedExitcode && !p.Empty() {
+		return &exitError{code: 2}
+	}
+	return nil
+}
+
+// commandName is how the user runs devarch: "docker devarch" or "devarch".
+func (c *cli) commandName() string {
+	if c.inv.plugin {
+		return "docker " + pluginName
+	}
+	return pluginName
+}
+
+// fieldErr is bad command-line input.
+func fieldErr(field, rule string) error { return core.Errf(field, rule) }

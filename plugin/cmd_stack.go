@@ -1,0 +1,203 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/devarch-dev/devarch/core"
+	"github.com/devarch-dev/devarch/daemon/api"
+	"github.com/devarch-dev/devarch/plugin/render"
+)
+
+func newStackCommand(c *cli) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:     "stack",
+		Aliases: []string{"stacks"},
+		Short:   "Manage stacks",
+	}
+	cmd.AddCommand(newStackCreateCommand(c), newStackLsCommand(c), newStackShowCommand(c), newStackRmCommand(c))
+	return cmd
+}
+
+type stackCreateOptions struct {
+	description string
+	environment string
+}
+
+func newStackCreateCommand(c *cli) *cobra.Command {
+	var opts stackCreateOptions
+	cmd := &cobra.Command{
+		Use:   "create NAME",
+		Short: "Create an empty stack",
+		Args:  exactArgs("NAME"),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			ctx := cmd.Context()
+			cl, err := c.Client(ctx)
+			if err != nil {
+				return err
+			}
+			st, err := cl.CreateStack(ctx, api.StackCreateRequest{Name: args[0], Description: opts.description, Environment: opts.environment})
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(c.out, "Created stack %s.\n", st.Name)
+			return nil
+		},
+	}
+	cmd.Flags().StringVar(&opts.description, "description", "", "what the stack is for")
+	cmd.Flags().StringVar(&opts.environment, "environment", "", "environment label (dev, test, ...)")
+	return cmd
+}
+
+func newStackLsCommand(c *cli) *cobra.Command {
+	var opts jsonOption
+	cmd := &cobra.Command{
+		Use:     "ls",
+		Aliases: []string{"list"},
+		Short:   "List stacks",
+		Args:    exactArgs(),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return runStackLs(cmd.Context(), c, opts)
+		},
+	}
+	opts.bind(cmd)
+	return cmd
+}
+
+func runStackLs(ctx context.Context, c *cli, opts jsonOption) error {
+	cl, err := c.Client(ctx)
+	if err != nil {
+		return err
+	}
+	stacks, err := cl.Stacks(ctx)
+	if err != nil {
+		return err
+	}
+	if opts.json {
+		render.JSON(c.out, nonNil(stacks))
+		return nil
+	}
+	rows := make([][]string, 0, len(stacks))
+	for _, s := range stacks {
+		applied := "never"
+		if s.AppliedAt != nil {
+			applied = fmt.Sprintf("%s (serial %d)", s.AppliedAt.Local().Format(time.RFC3339), s.AppliedSerial)
+		}
+		rows = append(rows, []string{s.Name, fmt.Sprint(s.Instances), s.Environment, fmt.Sprint(s.Serial), applied, s.Description})
+	}
+	render.Table(c.out, []string{"NAME", "INSTANCES", "ENVIRONMENT", "SERIAL", "APPLIED", "DESCRIPTION"}, rows)
+	return nil
+}
+
+func newStackShowCommand(c *cli) *cobra.Command {
+	var opts jsonOption
+	cmd := &cobra.Command{
+		Use:   "show NAME",
+		Short: "Show a stack's definition (secrets redacted)",
+		Args:  exactArgs("NAME"),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			ctx := cmd.Context()
+			cl, err := c.Client(ctx)
+			if err != nil {
+				return err
+			}
+			st, err := cl.Stack(ctx, args[0])
+			if err != nil {
+				return err
+			}
+			if opts.json {
+				render.JSON(c.out, st)
+				return nil
+			}
+			printStack(c, st)
+			return nil
+		},
+	}
+	opts.bind(cmd)
+	return cmd
+}
+
+func printStack(c *cli, st core.Stack) {
+	fmt.Fprintf(c.out, "Stack:       %s\n", st.Name)
+	if st.Description != "" {
+		fmt.Fprintf(c.out, "Description: %s\n", st.Description)
+	}
+	if st.Environment != "" {
+		fmt.Fprintf(c.out, "Environment: %s\n", st.Environment)
+	}
+	fmt.Fprintf(c.out, "Project:     %s (network %s)\n", core.ProjectName(st.Name), core.NetworkName(st.Name))
+	fmt.Fprintf(c.out, "Lineage:     %s\n", st.Lineage)
+	fmt.Fprintf(c.out, "Serial:      %d\n", st.Serial)
+	if len(st.JoinNetworks) > 0 {
+		fmt.Fprintf(c.out, "Joins:       %s\n", strings.Join(st.JoinNetworks, ", "))
+	}
+	fmt.Fprintln(c.out)
+	if len(st.Instances) == 0 {
+		fmt.Fprintf(c.out, "No instances. Add one with `instance add %s NAME --template T`.\n", st.Name)
+	} else {
+		rows := make([][]string, 0, len(st.Instances))
+		for _, in := range st.Instances {
+			rows = append(rows, []string{in.Name, in.Template, enabledWord(in.Enabled), strings.Join(overrideNames(in.Overrides), ",")})
+		}
+		render.Table(c.out, []string{"INSTANCE", "TEMPLATE", "STATE", "OVERRIDES"}, rows)
+	}
+	if len(st.Wires) > 0 {
+		fmt.Fprintln(c.out)
+		rows := make([][]string, 0, len(st.Wires))
+		for _, w := range st.Wires {
+			rows = append(rows, []string{w.Consumer + "." + w.Import, w.Provider})
+		}
+		render.Table(c.out, []string{"WIRE", "PROVIDER"}, rows)
+	}
+}
+
+func enabledWord(enabled bool) string {
+	if enabled {
+		return "enabled"
+	}
+	return "disabled"
+}
+
+// overrideNames lists the fields an instance overrides, sorted like core.OverrideFields.
+func overrideNames(o core.Overrides) []string {
+	set := map[string]bool{
+		"image": o.Image != nil, "tag": o.Tag != nil, "command": o.Command != nil,
+		"entrypoint": o.Entrypoint != nil, "user": o.User != nil, "restart": o.Restart != nil,
+		"env": len(o.Env) > 0 || len(o.UnsetEnv) > 0, "labels": len(o.Labels) > 0,
+		"ports": o.Ports != nil, "volumes": o.Volumes != nil, "healthcheck": o.Healthcheck != nil,
+		"files": len(o.Files) > 0, "domains": o.Domains != nil, "exports": o.Exports != nil,
+		"imports": o.Imports != nil, "compose": o.Compose != "",
+	}
+	var out []string
+	for _, f := range core.OverrideFields {
+		if set[f] {
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
+func newStackRmCommand(c *cli) *cobra.Command {
+	return &cobra.Command{
+		Use:     "rm NAME",
+		Aliases: []string{"remove"},
+		Short:   "Remove a stack's definition (run `destroy` first to remove its containers)",
+		Args:    exactArgs("NAME"),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			ctx := cmd.Context()
+			cl, err := c.Client(ctx)
+			if err != nil {
+				return err
+			}
+			if err := cl.RemoveStack(ctx, args[0]); err != nil {
+				return err
+			}
+			fmt.Fprintf(c.out, "Removed stack %s.\n", args[0])
+			return nil
+		},
+	}
+}

@@ -1,0 +1,150 @@
+package render
+
+import (
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/devarch-dev/devarch/core"
+	"github.com/devarch-dev/devarch/core/plan"
+)
+
+// ANSI styles used when color is on.
+const (
+	ansiReset   = "\x1b[0m"
+	ansiBold    = "\x1b[1m"
+	ansiRed     = "\x1b[31m"
+	ansiGreen   = "\x1b[32m"
+	ansiYellow  = "\x1b[33m"
+	ansiMagenta = "\x1b[35m"
+)
+
+// sensitive is what a secret field change prints instead of its values.
+const sensitive = "(sensitive value)"
+
+// painter applies ANSI styles when enabled.
+type painter bool
+
+func (c painter) paint(style, s string) string {
+	if !c || s == "" {
+		return s
+	}
+	return style + s + ansiReset
+}
+
+func actionStyle(a plan.Action) string {
+	switch a {
+	case plan.Create:
+		return ansiGreen
+	case plan.Update:
+		return ansiYellow
+	case plan.Delete:
+		return ansiRed
+	case plan.Replace:
+		return ansiMagenta
+	}
+	return ""
+}
+
+// Plan prints p like Terraform does: one line per instance change with its
+// field changes below, then network, wiring and warnings, then a summary.
+// Secret field values print as "(sensitive value)", whatever p holds.
+func Plan(w io.Writer, p plan.Plan, color bool) error {
+	c := painter(color)
+	var b strings.Builder
+	if p.Empty() {
+		if p.Destroy {
+			fmt.Fprintf(&b, "No changes. Stack %q has nothing to destroy.\n", p.Stack)
+		} else {
+			fmt.Fprintf(&b, "No changes. Stack %q matches the configuration.\n", p.Stack)
+		}
+		if len(p.Warnings) > 0 {
+			b.WriteString("\n")
+			writeWarnings(&b, c, p.Warnings)
+		}
+		_, err := io.WriteString(w, b.String())
+		return err
+	}
+
+	verb := "perform the following actions on"
+	if p.Destroy {
+		verb = "destroy"
+	}
+	fmt.Fprintf(&b, "devarch will %s stack %q", verb, p.Stack)
+	if p.Runtime != "" {
+		fmt.Fprintf(&b, " (runtime: %s)", p.Runtime)
+	}
+	b.WriteString(":\n")
+
+	if len(p.Changes) > 0 {
+		b.WriteString("\n")
+		for _, rc := range p.Changes {
+			writeChange(&b, c, rc)
+		}
+	}
+
+	var extra strings.Builder
+	if p.Network != plan.NoOp {
+		fmt.Fprintf(&extra, "Network: %s %s\n", c.paint(actionStyle(p.Network), string(p.Network)), core.NetworkName(p.Stack))
+	}
+	if len(p.Wires) > 0 {
+		extra.WriteString("Wiring:\n")
+		for _, wr := range p.Wires {
+			how := "explicit"
+			if wr.Auto {
+				how = "auto"
+			}
+			fmt.Fprintf(&extra, "  %s.%s -> %s (%s, %s)\n", wr.Consumer, wr.Import, wr.Provider, wr.Type, how)
+		}
+	}
+	writeWarnings(&extra, c, p.Warnings)
+	if extra.Len() > 0 {
+		b.WriteString("\n")
+		b.WriteString(extra.String())
+	}
+
+	s := p.Summary
+	fmt.Fprintf(&b, "\n%s %d to create, %d to update, %d to replace, %d to delete.\n",
+		c.paint(ansiBold, "Plan:"), s.Create, s.Update, s.Replace, s.Delete)
+	_, err := io.WriteString(w, b.String())
+	return err
+}
+
+// writeChange prints one instance's line and its field lines.
+func writeChange(b *strings.Builder, c painter, rc plan.ResourceChange) {
+	word := rc.Action.Word()
+	head := c.paint(actionStyle(rc.Action), string(rc.Action)+" "+word)
+	fmt.Fprintf(b, "  %s%s %s", head, strings.Repeat(" ", max(0, 7-len(word))), rc.Container)
+	if rc.Reason != "" {
+		fmt.Fprintf(b, " (%s)", rc.Reason)
+	}
+	b.WriteString("\n")
+	for _, f := range rc.Fields {
+		fmt.Fprintf(b, "      %s: %s\n", f.Field, fieldValue(f))
+	}
+}
+
+// fieldValue formats a field change as "old → new"; secrets never show.
+func fieldValue(f plan.FieldChange) string {
+	if f.Secret || f.Old == core.Redacted || f.New == core.Redacted {
+		return sensitive
+	}
+	return orNone(f.Old) + " → " + orNone(f.New)
+}
+
+func orNone(s string) string {
+	if s == "" {
+		return "(none)"
+	}
+	return s
+}
+
+func writeWarnings(b *strings.Builder, c painter, ws []string) {
+	if len(ws) == 0 {
+		return
+	}
+	b.WriteString("Warnings:\n")
+	for _, w := range ws {
+		fmt.Fprintf(b, "  %s %s\n", c.paint(ansiYellow, "!"), w)
+	}
+}
