@@ -1,0 +1,271 @@
+package devfile
+
+import (
+	"bytes"
+	"fmt"
+	"maps"
+	"slices"
+	"strconv"
+
+	"gopkg.in/yaml.v3"
+
+	"github.com/devarch-dev/devarch/core"
+	"github.com/devarch-dev/devarch/secrets"
+)
+
+// SecretMode says how Export writes secret values.
+type SecretMode int
+
+const (
+	// Redact writes secrets as [REDACTED]; importing needs them set again.
+	Redact SecretMode = iota
+	// Seal encrypts secrets with a key derived from a passphrase.
+	Seal
+	// Plaintext writes secret values as they are; only when asked by name.
+	Plaintext
+)
+
+// ExportOptions control Export.
+type ExportOptions struct {
+	Secrets    SecretMode
+	Passphrase string             // for Seal
+	KDF        *secrets.KDFParams // for Seal; nil draws fresh parameters
+}
+
+// Export writes st and the user templates it uses as a version 1 devarch.yml.
+// Output is deterministic for Redact and Plaintext: keys sorted, stable layout.
+func Export(st core.Stack, templates []core.Template, opt ExportOptions) ([]byte, error) {
+	f := File{
+		Version: Version,
+		Stack: StackSpec{
+			Name: st.Name, Description: st.Description, Environment: st.Environment,
+			JoinNetworks: slices.Clone(st.JoinNetworks),
+		},
+		Wires: slices.Clone(st.Wires),
+	}
+	var sealer *valueSealer
+	if opt.Secrets == Seal {
+		kdf := opt.KDF
+		if kdf == nil {
+			p, err := secrets.DefaultKDF()
+			if err != nil {
+				return nil, err
+			}
+			kdf = &p
+		}
+		key, err := secrets.DeriveKey(opt.Passphrase, *kdf)
+		if err != nil {
+			return nil, err
+		}
+		f.Sealing = kdf
+		sealer = &valueSealer{key: key}
+	}
+	w := writer{mode: opt.Secrets, sealer: sealer}
+
+	used := map[string]bool{}
+	for _, inst := range st.Instances {
+		used[inst.Template] = true
+	}
+	for _, t := range templates {
+		if !used[t.Name] || t.Builtin {
+			continue
+		}
+		if f.Templates == nil {
+			f.Templates = map[string]*TemplateSpec{}
+		}
+		spec, err := w.template(t)
+		if err != nil {
+			return nil, err
+		}
+		f.Templates[t.Name] = spec
+	}
+	for _, inst := range st.Instances {
+		if f.Instances == nil {
+			f.Instances = map[string]*InstanceSpec{}
+		}
+		spec, err := w.instance(inst)
+		if err != nil {
+			return nil, err
+		}
+		f.Instances[inst.Name] = spec
+	}
+	var buf bytes.Buffer
+	enc := yaml.NewEncoder(&buf)
+	enc.SetIndent(2)
+	if err := enc.Encode(&f); err != nil {
+		return nil, fmt.Errorf("encode devarch.yml: %w", err)
+	}
+	if err := enc.Close(); err != nil {
+		return nil, fmt.Errorf("encode devarch.yml: %w", err)
+	}
+	return buf.Bytes(), nil
+}
+
+type valueSealer struct{ key secrets.Key }
+
+type writer struct {
+	mode   SecretMode
+	sealer *valueSealer
+}
+
+func (w writer) value(v core.EnvVar, path string) (Value, error) {
+	if !v.Secret {
+		return Value{Text: v.Value}, nil
+	}
+	switch w.mode {
+	case Seal:
+		s, err := secrets.SealString(w.sealer.key, v.Value, path)
+		if err != nil {
+			return Value{}, fmt.Errorf("%s: seal: %w", path, err)
+		}
+		return Value{Secret: true, Sealed: s}, nil
+	case Plaintext:
+		return Value{Secret: true, Text: v.Value}, nil
+	}
+	return Value{Secret: true, Text: core.Redacted}, nil
+}
+
+func (w writer) env(env map[string]core.EnvVar, path string) (map[string]Value, error) {
+	if len(env) == 0 {
+		return nil, nil
+	}
+	out := make(map[string]Value, len(env))
+	for _, k := range slices.Sorted(maps.Keys(env)) {
+		v, err := w.value(env[k], path+"."+k)
+		if err != nil {
+			return nil, err
+		}
+		out[k] = v
+	}
+	return out, nil
+}
+
+func (w writer) file(f core.ConfigFile, path string) (*FileSpec, error) {
+	spec := &FileSpec{Sensitive: f.Sensitive}
+	if f.Mode != 0 {
+		spec.Mode = fmt.Sprintf("%04o", f.Mode)
+	}
+	if !f.Sensitive {
+		spec.Content = f.Content
+		return spec, nil
+	}
+	switch w.mode {
+	case Seal:
+		s, err := secrets.SealString(w.sealer.key, f.Content, path)
+		if err != nil {
+			return nil, fmt.Errorf("%s: seal: %w", path, err)
+		}
+		spec.Sealed = s
+	case Plaintext:
+		spec.Content = f.Content
+	default:
+		spec.Redacted = true
+	}
+	return spec, nil
+}
+
+func (w writer) files(files map[string]core.ConfigFile, path string) (map[string]*FileSpec, error) {
+	if len(files) == 0 {
+		return nil, nil
+	}
+	out := make(map[string]*FileSpec, len(files))
+	for target, f := range files {
+		spec, err := w.file(f, path+"."+target)
+		if err != nil {
+			return nil, err
+		}
+		out[target] = spec
+	}
+	return out, nil
+}
+
+func (w writer) template(t core.Template) (*TemplateSpec, error) {
+	path := "templates." + t.Name
+	env, err := w.env(t.Env, path+".env")
+	if err != nil {
+		return nil, err
+	}
+	byTarget := map[string]core.ConfigFile{}
+	for _, f := range t.Files {
+		byTarget[f.Target] = f
+	}
+	files, err := w.files(byTarget, path+".files")
+	if err != nil {
+		return nil, err
+	}
+	return &TemplateSpec{
+		Description: t.Description, Image: t.Image,
+		Command: t.Command, Entrypoint: t.Entrypoint, User: t.User, Restart: t.Restart,
+		Env: env, Ports: portStrings(t.Ports), Volumes: volumeStrings(t.Volumes),
+		Labels: t.Labels, Healthcheck: t.Healthcheck, Files: files, Domains: t.Domains,
+		Exports: t.Exports, Imports: t.Imports,
+	}, nil
+}
+
+func (w writer) instance(inst core.Instance) (*InstanceSpec, error) {
+	o := inst.Overrides
+	path := "instances." + inst.Name
+	env, err := w.env(o.Env, path+".env")
+	if err != nil {
+		return nil, err
+	}
+	files, err := w.files(o.Files, path+".files")
+	if err != nil {
+		return nil, err
+	}
+	spec := &InstanceSpec{
+		Template: inst.Template, Image: o.Image, Tag: o.Tag, Command: o.Command, Entrypoint: o.Entrypoint,
+		User: o.User, Restart: o.Restart, Env: env, UnsetEnv: o.UnsetEnv, Labels: o.Labels,
+		Healthcheck: o.Healthcheck, Files: files, Domains: o.Domains, Exports: o.Exports, Imports: o.Imports,
+		Compose: o.Compose,
+	}
+	if !inst.Enabled {
+		spec.Enabled = new(false)
+	}
+	if o.Ports != nil {
+		p := portStrings(*o.Ports)
+		if p == nil {
+			p = []string{}
+		}
+		spec.Ports = &p
+	}
+	if o.Volumes != nil {
+		v := volumeStrings(*o.Volumes)
+		if v == nil {
+			v = []string{}
+		}
+		spec.Volumes = &v
+	}
+	return spec, nil
+}
+
+func portStrings(ps []core.Port) []string {
+	var out []string
+	for _, p := range ps {
+		out = append(out, core.FormatPort(p))
+	}
+	return out
+}
+
+func volumeStrings(vs []core.Volume) []string {
+	var out []string
+	for _, v := range vs {
+		s := v.Source + ":" + v.Target
+		if v.ReadOnly {
+			s += ":ro"
+		}
+		out = append(out, s)
+	}
+	return out
+}
+
+func parseMode(s string) (uint32, error) {
+	if s == "" {
+		return 0, nil
+	}
+	m, err := strconv.ParseUint(s, 8, 32)
+	if err != nil || m > 0o777 {
+		return 0, fmt.Errorf("mode %q: must be octal 0000-0777, like \"0640\"", s)
+	}
+	return uint32(m), nil
+}
