@@ -46,18 +46,20 @@ if ! docker compose version >/dev/null 2>&1; then
   docker compose version >/dev/null 2>&1 || die "docker compose still missing after install"
 fi
 
-# Podman 4.3: the sandbox forbids raising rlimits, so containers get the host's own limits.
+# Podman 4.3 gives containers default ulimits it then fails to set where the sandbox
+# forbids raising rlimits ("error setting rlimit type 6"). An empty default_ulimits
+# makes containers inherit the host's own limits, which always works.
 conf=/etc/containers/containers.conf
-if ! grep -q '^default_ulimits' "$conf" 2>/dev/null; then
-  log "setting podman default_ulimits to the host limits"
+if ! grep -qx 'default_ulimits = \[\]' "$conf" 2>/dev/null; then
+  log "setting podman default_ulimits to inherit the host limits"
   mkdir -p /etc/containers
-  nofile="$(ulimit -Hn)"; nproc="$(ulimit -Hu)"
-  [ "$nproc" = unlimited ] && nproc=-1
-  [ "$nofile" = unlimited ] && nofile=-1
-  {
-    echo "[containers]"
-    echo "default_ulimits = [\"nofile=$nofile:$nofile\", \"nproc=$nproc:$nproc\"]"
-  } >"$conf"
+  if [ -f "$conf" ] && grep -q '^\[containers\]' "$conf"; then
+    sed -i '/^default_ulimits/d' "$conf"
+    sed -i 's/^\[containers\]$/[containers]\ndefault_ulimits = []/' "$conf"
+  else
+    printf '[containers]\ndefault_ulimits = []\n' >>"$conf"
+  fi
+  pkill -f 'podman system service' 2>/dev/null || true
 fi
 if ! podman info >/dev/null 2>&1; then
   tail -20 "$RUN_DIR/apt.log" >&2 || true
