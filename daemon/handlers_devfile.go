@@ -11,6 +11,7 @@ import (
 	"github.com/devarch-dev/devarch/core"
 	"github.com/devarch-dev/devarch/core/catalog"
 	"github.com/devarch-dev/devarch/core/devfile"
+	"github.com/devarch-dev/devarch/core/plan"
 	"github.com/devarch-dev/devarch/daemon/api"
 	"github.com/devarch-dev/devarch/store"
 )
@@ -176,6 +177,8 @@ func (s *Server) handleImport(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	result.PlanID = p.ID
+	shown := plan.Redact(p)
+	result.Plan = &shown
 	result.Warnings = p.Warnings
 	s.Log.Info("import planned over existing stack", "stack", name, "plan", p.ID)
 	writeJSON(w, http.StatusOK, result)

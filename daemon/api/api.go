@@ -46,6 +46,7 @@ import (
 	"time"
 
 	"github.com/devarch-dev/devarch/core"
+	"github.com/devarch-dev/devarch/core/plan"
 )
 
 // Prefix is the version prefix of every path.
@@ -350,12 +351,13 @@ type ImportComposeRequest struct {
 // ImportResult says what an import did: created a stack, or planned changes
 // to an existing one (apply the plan to finish).
 type ImportResult struct {
-	Stack     string   `json:"stack"`
-	Created   bool     `json:"created"`
-	Templates []string `json:"templates,omitempty"`
-	Instances []string `json:"instances,omitempty"`
-	PlanID    string   `json:"plan_id,omitempty"`
-	Warnings  []string `json:"warnings,omitempty"`
+	Stack     string     `json:"stack"`
+	Created   bool       `json:"created"`
+	Templates []string   `json:"templates,omitempty"`
+	Instances []string   `json:"instances,omitempty"`
+	PlanID    string     `json:"plan_id,omitempty"`
+	Plan      *plan.Plan `json:"plan,omitempty"` // the saved plan, when importing over an existing stack
+	Warnings  []string   `json:"warnings,omitempty"`
 }
 
 // KeyRotateResult reports a key rotation.
