@@ -176,10 +176,10 @@ func (c *converter) env(in map[string]Value, path string) map[string]core.EnvVar
 	out := make(map[string]core.EnvVar, len(in))
 	for _, k := range keys(in) {
 		v := in[k]
-		val, ok := c.secretValue(v.Secret, v.Text, v.Sealed, path+"."+k)
-		if ok {
-			out[k] = core.EnvVar{Value: val, Secret: v.Secret}
-		}
+		// A secret without a value is already reported; the key stays so
+		// that export templates naming it do not fail a second time.
+		val, _ := c.secretValue(v.Secret, v.Text, v.Sealed, path+"."+k)
+		out[k] = core.EnvVar{Value: val, Secret: v.Secret}
 	}
 	return out
 }
