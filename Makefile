@@ -7,7 +7,7 @@ BINDIR    ?= /usr/local/bin
 VERSION   ?= 0.1.0
 LDFLAGS   := -s -w -X github.com/devarch-dev/devarch/daemon/api.Version=$(VERSION)
 
-.PHONY: all build install uninstall test e2e test-all bench vet fmt-check clean
+.PHONY: all build install uninstall test e2e test-all bench fuzz vet fmt-check clean
 
 all: build
 
@@ -36,9 +36,16 @@ e2e:
 test-all: test e2e
 
 ## bench: benchmarks, including devarch vs plain docker compose (see BENCHMARKS.md)
+## (the e2e ones need a container engine: each iteration starts real containers)
 bench:
-	$(GO) test -run '^$$' -bench . -benchmem -count=5 ./core/... ./store/... ./plugin/...
-	$(GO) test -tags e2e -run '^$$' -bench . -benchmem -count=3 -timeout 30m ./tests/...
+	$(GO) test -run '^$$' -bench . -benchmem -count=5 -timeout 30m ./core/... ./store/... ./secrets/... ./plugin/...
+	$(GO) test -tags e2e -run '^$$' -bench . -benchmem -count=3 -benchtime=3x -timeout 30m ./tests/...
+
+## fuzz: run the devarch.yml fuzzers (FUZZTIME each, default 30s)
+FUZZTIME ?= 30s
+fuzz:
+	$(GO) test -run '^$$' -fuzz '^FuzzParse$$' -fuzztime $(FUZZTIME) ./core/devfile/
+	$(GO) test -run '^$$' -fuzz '^FuzzImportNeverWritesOnError$$' -fuzztime $(FUZZTIME) ./daemon/
 
 vet:
 	$(GO) vet ./...

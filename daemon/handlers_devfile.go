@@ -13,6 +13,7 @@ import (
 	"github.com/devarch-dev/devarch/core/devfile"
 	"github.com/devarch-dev/devarch/core/plan"
 	"github.com/devarch-dev/devarch/daemon/api"
+	"github.com/devarch-dev/devarch/secrets"
 	"github.com/devarch-dev/devarch/store"
 )
 
@@ -37,6 +38,10 @@ func (s *Server) handleExport(w http.ResponseWriter, r *http.Request) {
 			"passphrase and include_secrets: the two secret modes exclude each other"))
 		return
 	case req.Passphrase != "":
+		if err := secrets.CheckPassphrase(req.Passphrase); err != nil {
+			writeError(w, errorf(api.CodeInvalid, "choose a longer passphrase", "%s", err.Error()))
+			return
+		}
 		opt = devfile.ExportOptions{Secrets: devfile.Seal, Passphrase: req.Passphrase}
 	case req.IncludeSecrets:
 		opt.Secrets = devfile.Plaintext

@@ -95,7 +95,12 @@ func toAPIError(err error) *api.Error {
 	case store.IsNotFound(err):
 		return &api.Error{Code: api.CodeNotFound, Message: err.Error()}
 	case plan.IsStale(err):
-		return &api.Error{Code: api.CodeStalePlan, Message: err.Error()}
+		e := &api.Error{Code: api.CodeStalePlan, Message: err.Error()}
+		var h interface{ Hint() string }
+		if errors.As(err, &h) {
+			e.Hint = h.Hint()
+		}
+		return e
 	case errors.As(err, &ce):
 		return &api.Error{Code: api.CodeRuntime, Message: err.Error()}
 	}

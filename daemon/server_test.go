@@ -30,13 +30,13 @@ const (
 // srvEnv is a Server over a real store in a temp dir, served through
 // Handler with the test's own uid as the peer.
 type srvEnv struct {
-	t   *testing.T
+	t   testing.TB
 	s   *Server
 	h   http.Handler
 	log *bytes.Buffer
 }
 
-func newSrvEnv(t *testing.T) *srvEnv {
+func newSrvEnv(t testing.TB) *srvEnv {
 	t.Helper()
 	home := t.TempDir()
 	var key secrets.Key
@@ -134,7 +134,7 @@ func (e *srvEnv) doAs(p Peer, withCreds bool, method, path string, body any) *ht
 }
 
 // ok asserts rec has status and decodes its body into T.
-func srvOK[T any](t *testing.T, rec *httptest.ResponseRecorder, status int) T {
+func srvOK[T any](t testing.TB, rec *httptest.ResponseRecorder, status int) T {
 	t.Helper()
 	if rec.Code != status {
 		t.Fatalf("status = %d, want %d; body %s", rec.Code, status, rec.Body.String())
@@ -147,7 +147,7 @@ func srvOK[T any](t *testing.T, rec *httptest.ResponseRecorder, status int) T {
 }
 
 // srvErr asserts rec is an API error with status and code.
-func srvErr(t *testing.T, rec *httptest.ResponseRecorder, status int, code api.Code) *api.Error {
+func srvErr(t testing.TB, rec *httptest.ResponseRecorder, status int, code api.Code) *api.Error {
 	t.Helper()
 	body := srvOK[api.ErrorBody](t, rec, status)
 	if body.Error == nil || body.Error.Code != code {
