@@ -47,7 +47,7 @@ func newApplyCommand(c *cli) *cobra.Command {
 		},
 	}
 	opts.bind(cmd)
-	cmd.Flags().StringVar(&opts.planID, "plan", "", "apply this saved plan (from `plan --save`)")
+	cmd.Flags().StringVar(&opts.planID, "plan", "", "apply the saved plan `ID` (from plan --save)")
 	return cmd
 }
 

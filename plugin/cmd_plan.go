@@ -35,7 +35,7 @@ func newPlanCommand(c *cli) *cobra.Command {
 		},
 	}
 	f := cmd.Flags()
-	f.BoolVar(&opts.save, "save", false, "save the plan so `apply --plan ID` applies exactly it")
+	f.BoolVar(&opts.save, "save", false, "save the plan so apply --plan ID applies exactly it")
 	f.BoolVar(&opts.json, "json", false, "print JSON")
 	f.BoolVar(&opts.detailedExitcode, "detailed-exitcode", false, "exit 0 when nothing changes, 2 when something does, 1 on error")
 	f.BoolVar(&opts.destroy, "destroy", false, "plan the removal of every container of the stack")

@@ -74,7 +74,7 @@ func newUnlockCommand(c *cli) *cobra.Command {
 		},
 	}
 	cmd.Flags().BoolVar(&opts.force, "force", false, "confirm releasing locks others hold")
-	cmd.Flags().StringVar(&opts.id, "id", "", "release only this holder (see `lock STACK`)")
+	cmd.Flags().StringVar(&opts.id, "id", "", "release only the holder with this lock `ID` (see lock STACK)")
 	return cmd
 }
 
