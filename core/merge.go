@@ -6,6 +6,30 @@ import (
 	"strings"
 )
 
+// mergeVolumes returns the instance's volumes when it sets them, else the
+// template's with every named volume scoped to the instance: two instances of
+// one template in a stack must never share a data directory by accident
+// (postgres-data becomes db-postgres-data). Volumes an instance sets are
+// used as named, so instances can share a volume on purpose.
+func mergeVolumes(instance string, own *[]Volume, tpl []Volume) []Volume {
+	if own != nil {
+		return slices.Clone(*own)
+	}
+	out := slices.Clone(tpl)
+	for i, v := range out {
+		if IsNamedVolume(v.Source) {
+			out[i].Source = instance + "-" + v.Source
+		}
+	}
+	return out
+}
+
+// IsNamedVolume reports whether a volume source names a volume rather than
+// a host path.
+func IsNamedVolume(source string) bool {
+	return source != "" && !strings.HasPrefix(source, "/") && !strings.HasPrefix(source, ".") && !strings.HasPrefix(source, "~")
+}
+
 // Merge computes an instance's effective configuration from its template and
 // its copy-on-write overrides, following the merge table in DESIGN.md:
 // scalars replace; env and labels merge by key (instance wins, UnsetEnv
@@ -24,7 +48,7 @@ func Merge(t Template, inst Instance) Service {
 		User:        pick(o.User, t.User),
 		Restart:     pick(o.Restart, t.Restart),
 		Ports:       slices.Clone(pickSlice(o.Ports, t.Ports)),
-		Volumes:     slices.Clone(pickSlice(o.Volumes, t.Volumes)),
+		Volumes:     mergeVolumes(inst.Name, o.Volumes, t.Volumes),
 		Domains:     slices.Clone(pickSlice(o.Domains, t.Domains)),
 		Exports:     cloneExports(pickSlice(o.Exports, t.Exports)),
 		Imports:     slices.Clone(pickSlice(o.Imports, t.Imports)),

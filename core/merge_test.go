@@ -87,6 +87,8 @@ func TestMerge(t *testing.T) {
 			want: func(s *Service) {
 				s.Volumes = []Volume{{Source: "/srv/pg", Target: "/var/lib/postgresql/data", ReadOnly: true}}
 			}},
+		{name: "instance named volumes are used as named", o: Overrides{Volumes: &[]Volume{{Source: "shared", Target: "/srv"}}},
+			want: func(s *Service) { s.Volumes = []Volume{{Source: "shared", Target: "/srv"}} }},
 		{name: "healthcheck replaces the whole object",
 			o: Overrides{Healthcheck: &Healthcheck{Test: []string{"CMD", "true"}}},
 			want: func(s *Service) {
@@ -141,12 +143,20 @@ func TestMerge(t *testing.T) {
 	}
 }
 
-// inherited is what an instance named db with no overrides gets.
+// inherited is what an instance named db with no overrides gets: the
+// template's values, with its named volumes scoped to the instance.
 func inherited(t Template) Service {
+	vols := make([]Volume, len(t.Volumes))
+	for i, v := range t.Volumes {
+		vols[i] = v
+		if IsNamedVolume(v.Source) {
+			vols[i].Source = "db-" + v.Source
+		}
+	}
 	return Service{
 		Instance: "db", Template: t.Name, Enabled: true, Image: t.Image,
 		Command: t.Command, Entrypoint: t.Entrypoint, User: t.User, Restart: t.Restart,
-		Env: t.Env, Labels: t.Labels, Ports: t.Ports, Volumes: t.Volumes, Healthcheck: t.Healthcheck,
+		Env: t.Env, Labels: t.Labels, Ports: t.Ports, Volumes: vols, Healthcheck: t.Healthcheck,
 		Files: t.Files, Domains: t.Domains, Exports: t.Exports, Imports: t.Imports,
 	}
 }
@@ -214,5 +224,23 @@ func TestSplitImageWithTag(t *testing.T) {
 				t.Errorf("WithTag = %q, want %q", got, tt.withTag)
 			}
 		})
+	}
+}
+
+// TestTemplateVolumesPerInstance checks that two instances of one template
+// never share the template's named volume, while host paths stay as they are.
+func TestTemplateVolumesPerInstance(t *testing.T) {
+	tpl := mergeTemplate()
+	tpl.Volumes = append(tpl.Volumes, Volume{Source: "/srv/seed", Target: "/seed", ReadOnly: true})
+	a := Merge(tpl, Instance{Name: "db1", Enabled: true})
+	b := Merge(tpl, Instance{Name: "db2", Enabled: true})
+	if a.Volumes[0].Source != "db1-data" || b.Volumes[0].Source != "db2-data" {
+		t.Errorf("named volumes = %q, %q; want db1-data, db2-data", a.Volumes[0].Source, b.Volumes[0].Source)
+	}
+	if a.Volumes[1].Source != "/srv/seed" || b.Volumes[1].Source != "/srv/seed" {
+		t.Errorf("bind mounts must keep their host path: %+v %+v", a.Volumes[1], b.Volumes[1])
+	}
+	if tpl.Volumes[0].Source != "data" {
+		t.Errorf("Merge changed the template: %+v", tpl.Volumes)
 	}
 }

@@ -8,9 +8,12 @@ import (
 	"gopkg.in/yaml.v3"
 )
 
-// composeOwnedKeys are compose service keys devarch sets itself; an
-// instance's compose fragment may not set them.
-var composeOwnedKeys = []string{"container_name", "extends", "network_mode", "networks", "profiles", "scale"}
+// ComposeOwnedKeys are the compose service keys devarch sets itself (from
+// the instance's name, wiring and healthcheck) or that would break a
+// stack's isolation; an instance's compose fragment may not set them. Sorted.
+var ComposeOwnedKeys = []string{
+	"container_name", "depends_on", "extends", "healthcheck", "network_mode", "networks", "profiles", "scale",
+}
 
 // ValidateStack checks st against the templates it uses: the stack name and
 // join_networks; each instance's name (unique, DNS label, container name
@@ -152,7 +155,7 @@ func (c *checker) compose(field, frag string) {
 		c.add(field, "must be a YAML mapping of compose service keys")
 		return
 	}
-	for _, k := range composeOwnedKeys {
+	for _, k := range ComposeOwnedKeys {
 		if _, ok := m[k]; ok {
 			c.add(field, fmt.Sprintf("sets %q, which devarch manages; remove it from the fragment", k))
 		}

@@ -247,9 +247,7 @@ func service(d core.Desired, s core.WiredService, enabled map[string]bool, joine
 
 // isBind reports whether a volume source is a host path rather than a
 // named volume.
-func isBind(source string) bool {
-	return strings.HasPrefix(source, "/") || strings.HasPrefix(source, ".") || strings.HasPrefix(source, "~")
-}
+func isBind(source string) bool { return !core.IsNamedVolume(source) }
 
 func duration(d core.Duration) *types.Duration {
 	if d == 0 {

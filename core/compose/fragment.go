@@ -17,13 +17,9 @@ import (
 	"github.com/devarch-dev/devarch/core"
 )
 
-// OwnedKeys are the compose service keys devarch sets itself (from the
-// instance's name, wiring and healthcheck) or that would break a stack's
-// isolation, and that an instance's compose fragment may not set, sorted.
-// Labels under "devarch." are refused too.
-var OwnedKeys = []string{
-	"container_name", "depends_on", "extends", "healthcheck", "network_mode", "networks", "profiles", "scale",
-}
+// OwnedKeys are the compose service keys a fragment may not set (see
+// core.ComposeOwnedKeys). Labels under "devarch." are refused too.
+var OwnedKeys = core.ComposeOwnedKeys
 
 // applyFragment merges the raw compose service fragment frag onto svc:
 // each key the fragment sets replaces the service's value, except mappings
