@@ -80,7 +80,7 @@ type Plan struct {
 	Serial    uint64    `json:"serial"`
 	StateHash string    `json:"state_hash"`
 	CreatedAt time.Time `json:"created_at"`
-	ExpiresAt time.Time `json:"expires_at,omitempty"`
+	ExpiresAt time.Time `json:"expires_at,omitzero"`
 	Destroy   bool      `json:"destroy,omitempty"`
 	Runtime   string    `json:"runtime"` // e.g. "docker compose v2 (context default)"
 
