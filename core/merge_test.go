@@ -244,3 +244,24 @@ func TestTemplateVolumesPerInstance(t *testing.T) {
 		t.Errorf("Merge changed the template: %+v", tpl.Volumes)
 	}
 }
+
+func TestOverridesSet(t *testing.T) {
+	tag, empty := "15", []Port{}
+	cases := []struct {
+		name string
+		o    Overrides
+		want []string
+	}{
+		{"none", Overrides{}, nil},
+		{"unset env counts as env", Overrides{UnsetEnv: []string{"A"}}, []string{"env"}},
+		{"empty ports list is an override", Overrides{Ports: &empty, Tag: &tag}, []string{"ports", "tag"}},
+		{"compose fragment", Overrides{Compose: "init: true", Labels: map[string]string{"a": "b"}}, []string{"compose", "labels"}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := tc.o.Set(); !reflect.DeepEqual(got, tc.want) {
+				t.Errorf("Set() = %v, want %v", got, tc.want)
+			}
+		})
+	}
+}

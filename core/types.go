@@ -149,6 +149,25 @@ var OverrideFields = []string{
 	"image", "imports", "labels", "ports", "restart", "tag", "user", "volumes",
 }
 
+// Set names the fields o overrides, in OverrideFields order.
+func (o Overrides) Set() []string {
+	set := map[string]bool{
+		"image": o.Image != nil, "tag": o.Tag != nil, "command": o.Command != nil,
+		"entrypoint": o.Entrypoint != nil, "user": o.User != nil, "restart": o.Restart != nil,
+		"env": len(o.Env) > 0 || len(o.UnsetEnv) > 0, "labels": len(o.Labels) > 0,
+		"ports": o.Ports != nil, "volumes": o.Volumes != nil, "healthcheck": o.Healthcheck != nil,
+		"files": len(o.Files) > 0, "domains": o.Domains != nil, "exports": o.Exports != nil,
+		"imports": o.Imports != nil, "compose": o.Compose != "",
+	}
+	var out []string
+	for _, f := range OverrideFields {
+		if set[f] {
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
 // Instance is one use of a template inside a stack.
 type Instance struct {
 	Name      string    `json:"name" yaml:"name"`

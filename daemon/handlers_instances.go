@@ -64,7 +64,7 @@ func (s *Server) handleInstanceList(w http.ResponseWriter, r *http.Request) {
 		}
 		for _, inst := range st.Instances {
 			sum := api.InstanceSummary{Name: inst.Name, Template: inst.Template, Enabled: inst.Enabled,
-				Overridden: overriddenFields(inst.Overrides)}
+				Overridden: inst.Overrides.Set()}
 			if tpl, ok := tpls[inst.Template]; ok {
 				svc := core.Merge(tpl, inst)
 				sum.Image = svc.Image
@@ -81,25 +81,6 @@ func (s *Server) handleInstanceList(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	writeJSON(w, http.StatusOK, out)
-}
-
-// overriddenFields names the override fields o sets, sorted.
-func overriddenFields(o core.Overrides) []string {
-	set := map[string]bool{
-		"image": o.Image != nil, "tag": o.Tag != nil, "command": o.Command != nil,
-		"entrypoint": o.Entrypoint != nil, "user": o.User != nil, "restart": o.Restart != nil,
-		"env": len(o.Env) > 0 || len(o.UnsetEnv) > 0, "labels": len(o.Labels) > 0,
-		"ports": o.Ports != nil, "volumes": o.Volumes != nil, "healthcheck": o.Healthcheck != nil,
-		"files": len(o.Files) > 0, "domains": o.Domains != nil, "exports": o.Exports != nil,
-		"imports": o.Imports != nil, "compose": o.Compose != "",
-	}
-	var out []string
-	for _, f := range core.OverrideFields {
-		if set[f] {
-			out = append(out, f)
-		}
-	}
-	return out
 }
 
 func (s *Server) handleInstanceAdd(w http.ResponseWriter, r *http.Request) {

@@ -141,7 +141,7 @@ func printStack(c *cli, st core.Stack) {
 	} else {
 		rows := make([][]string, 0, len(st.Instances))
 		for _, in := range st.Instances {
-			rows = append(rows, []string{in.Name, in.Template, enabledWord(in.Enabled), strings.Join(overrideNames(in.Overrides), ",")})
+			rows = append(rows, []string{in.Name, in.Template, enabledWord(in.Enabled), strings.Join(in.Overrides.Set(), ",")})
 		}
 		render.Table(c.out, []string{"INSTANCE", "TEMPLATE", "STATE", "OVERRIDES"}, rows)
 	}
@@ -160,25 +160,6 @@ func enabledWord(enabled bool) string {
 		return "enabled"
 	}
 	return "disabled"
-}
-
-// overrideNames lists the fields an instance overrides, sorted like core.OverrideFields.
-func overrideNames(o core.Overrides) []string {
-	set := map[string]bool{
-		"image": o.Image != nil, "tag": o.Tag != nil, "command": o.Command != nil,
-		"entrypoint": o.Entrypoint != nil, "user": o.User != nil, "restart": o.Restart != nil,
-		"env": len(o.Env) > 0 || len(o.UnsetEnv) > 0, "labels": len(o.Labels) > 0,
-		"ports": o.Ports != nil, "volumes": o.Volumes != nil, "healthcheck": o.Healthcheck != nil,
-		"files": len(o.Files) > 0, "domains": o.Domains != nil, "exports": o.Exports != nil,
-		"imports": o.Imports != nil, "compose": o.Compose != "",
-	}
-	var out []string
-	for _, f := range core.OverrideFields {
-		if set[f] {
-			out = append(out, f)
-		}
-	}
-	return out
 }
 
 func newStackRmCommand(c *cli) *cobra.Command {
