@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 
 	"github.com/spf13/cobra"
@@ -13,6 +14,7 @@ import (
 type logsOptions struct {
 	follow bool
 	tail   int
+	json   bool
 }
 
 func newLogsCommand(c *cli) *cobra.Command {
@@ -31,6 +33,7 @@ func newLogsCommand(c *cli) *cobra.Command {
 	}
 	cmd.Flags().BoolVarP(&opts.follow, "follow", "f", false, "keep printing new output")
 	cmd.Flags().IntVar(&opts.tail, "tail", 0, "lines of history per container (0: all)")
+	cmd.Flags().BoolVar(&opts.json, "json", false, "print one JSON object per line")
 	return cmd
 }
 
@@ -46,8 +49,12 @@ func runLogs(ctx context.Context, c *cli, stack, instance string, opts logsOptio
 	if err != nil {
 		return err
 	}
+	enc := json.NewEncoder(c.out)
 	return cl.Logs(ctx, stack, client.LogsOptions{Runtime: spec, Instance: instance, Follow: opts.follow, Tail: opts.tail},
 		func(l api.LogLine) error {
+			if opts.json {
+				return enc.Encode(l)
+			}
 			_, err := fmt.Fprintf(c.out, "%s | %s\n", l.Instance, l.Line)
 			return err
 		})
