@@ -64,8 +64,12 @@ func (e *Engine) composeFile(composeYAML []byte, dir string) (file string, stdin
 // Up runs `compose -p PROJECT -f - [--project-directory WORKDIR] up -d
 // --remove-orphans` with composeYAML on stdin. Every line the engine prints
 // goes to progress; a failure is a *ComposeError naming the instance when
-// the engine's output does.
+// the engine's output does. On Podman the project's due health checks run
+// meanwhile, so a depends_on condition service_healthy is met without
+// systemd (see driveHealthchecks).
 func (e *Engine) Up(ctx context.Context, project string, composeYAML []byte, workdir string, progress func(string)) error {
+	stop := e.driveHealthchecks(ctx, project)
+	defer stop()
 	return e.runCompose(ctx, "up", project, composeYAML, workdir, progress, "up", "-d", "--remove-orphans")
 }
 

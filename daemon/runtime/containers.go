@@ -7,6 +7,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/devarch-dev/devarch/core"
 )
@@ -53,14 +54,25 @@ func (e *Engine) ContainersNamed(ctx context.Context, names []string) ([]Contain
 }
 
 // inspect returns the containers with ids, sorted by name. A container
-// removed meanwhile is left out.
+// removed meanwhile is left out. On Podman, the health checks that are due
+// run first (see dueHealthchecks), so health is current without systemd.
 func (e *Engine) inspect(ctx context.Context, ids []string) ([]Container, error) {
 	if len(ids) == 0 {
 		return nil, nil
 	}
-	out, err := e.output(ctx, e.cliCmd(ctx, append([]string{"inspect", "--type", "container"}, ids...)...), nil)
+	args := append([]string{"inspect", "--type", "container"}, ids...)
+	out, err := e.output(ctx, e.cliCmd(ctx, args...), nil)
 	if err != nil && strings.TrimSpace(out) == "" {
 		return nil, fmt.Errorf("inspect containers: %w", err)
+	}
+	if e.kind == KindPodman {
+		if due := dueHealthchecks([]byte(out), time.Now()); len(due) > 0 {
+			e.runHealthchecks(ctx, due)
+			out, err = e.output(ctx, e.cliCmd(ctx, args...), nil)
+			if err != nil && strings.TrimSpace(out) == "" {
+				return nil, fmt.Errorf("inspect containers: %w", err)
+			}
+		}
 	}
 	cs, perr := parseInspect([]byte(out))
 	if perr != nil {
