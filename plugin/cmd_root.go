@@ -92,7 +92,29 @@ func (c *cli) rootCommand() *cobra.Command {
 		newUnlockCommand(c),
 	)
 	addExtraCommands(c, root)
+	refuseUnknownCommands(root)
 	return root
+}
+
+// refuseUnknownCommands makes every command that only groups subcommands
+// fail on an unknown one. Cobra checks that for the root command alone, so
+// `devarch stack nosuch`, and `docker devarch nosuch` (where devarch runs
+// under a docker parent), printed help and exited 0: a mistyped command in
+// a script passed. Without arguments a group still prints its help.
+func refuseUnknownCommands(cmd *cobra.Command) {
+	for _, sub := range cmd.Commands() {
+		refuseUnknownCommands(sub)
+	}
+	if cmd.Runnable() || !cmd.HasSubCommands() {
+		return
+	}
+	cmd.RunE = func(cmd *cobra.Command, args []string) error {
+		if len(args) == 0 {
+			return cmd.Help()
+		}
+		return withHint(fmt.Errorf("unknown command %q for %q", args[0], cmd.CommandPath()),
+			"see `"+cmd.CommandPath()+" --help`")
+	}
 }
 
 // extraCommands are added by other files of the command (export, import).
