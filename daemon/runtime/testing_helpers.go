@@ -3,6 +3,7 @@ package runtime
 import (
 	"context"
 	"fmt"
+	"path/filepath"
 	"strings"
 )
 
@@ -79,6 +80,61 @@ func (e *Engine) RemoveProject(ctx context.Context, project string) error {
 		return fmt.Errorf("remove project %s: %w", project, err)
 	}
 	return nil
+}
+
+// ComposeUpWait runs plain `compose -p PROJECT -f FILE up -d --wait` in
+// FILE's directory: what a user without devarch runs, for the benchmarks
+// that compare the two. --wait returns once every service is running and
+// healthy.
+func (e *Engine) ComposeUpWait(ctx context.Context, project, file string) error {
+	cmd := e.composeCmd(ctx, "-p", project, "-f", file, "up", "-d", "--wait")
+	cmd.Dir = filepath.Dir(file)
+	if _, err := e.output(ctx, cmd, nil); err != nil {
+		return fmt.Errorf("compose up %s: %w", project, err)
+	}
+	return nil
+}
+
+// ComposeDownFile runs plain `compose -p PROJECT -f FILE down
+// --remove-orphans --volumes` in FILE's directory.
+func (e *Engine) ComposeDownFile(ctx context.Context, project, file string) error {
+	cmd := e.composeCmd(ctx, "-p", project, "-f", file, "down", "--remove-orphans", "--volumes")
+	cmd.Dir = filepath.Dir(file)
+	if _, err := e.output(ctx, cmd, nil); err != nil {
+		return fmt.Errorf("compose down %s: %w", project, err)
+	}
+	return nil
+}
+
+// NetworkDNSEnabled reports whether containers on network resolve each
+// other's names. Docker's user-defined networks always do; a Podman network
+// does when it says dns_enabled (netavark with aardvark-dns, or CNI with the
+// dnsname plugin installed).
+func (e *Engine) NetworkDNSEnabled(ctx context.Context, network string) (bool, error) {
+	if e.kind != KindPodman {
+		return true, nil
+	}
+	out, err := e.output(ctx, e.cliCmd(ctx, "network", "inspect", "--format", "{{.DNSEnabled}}", network), nil)
+	if err != nil {
+		return false, fmt.Errorf("inspect network %s: %w", network, err)
+	}
+	return strings.TrimSpace(out) == "true", nil
+}
+
+// CLI runs the engine's own command-line tool (docker or podman) with args,
+// adding env (KEY=VALUE entries, which win over the process environment),
+// and returns its stdout and stderr; a non-zero exit is an error carrying
+// the reason stderr gives. Tests run devarch as a docker CLI plugin with it.
+func (e *Engine) CLI(ctx context.Context, env []string, args ...string) (stdout, stderr string, err error) {
+	cmd := e.cliCmd(ctx, args...)
+	cmd.Env = append(cmd.Env, env...)
+	cmd.Dir = "/"
+	var out, errb strings.Builder
+	cmd.Stdout, cmd.Stderr = &out, &errb
+	if err := cmd.Run(); err != nil {
+		return out.String(), errb.String(), commandError(ctx, cmd, err, errb.String())
+	}
+	return out.String(), errb.String(), nil
 }
 
 func notFound(err error) bool {
