@@ -24,6 +24,10 @@ var (
 	verifyInterval = time.Second
 	// recoverTimeout bounds a rollback or cleanup after a failed job.
 	recoverTimeout = 3 * time.Minute
+	// upTimeout, plus the healthcheck window, bounds compose up, which
+	// itself waits for providers to be healthy: a provider that never turns
+	// healthy must fail the job, not hold the stack's lock forever.
+	upTimeout = 5 * time.Minute
 )
 
 // applyRun is one apply or destroy job, prepared under the stack's lock.
@@ -107,7 +111,14 @@ func (s *Server) converge(ctx context.Context, rt runtime.Runtime, stack string,
 		return fmt.Errorf("generate compose project: %w", err)
 	}
 	emit("", "compose up "+core.ProjectName(stack))
-	if err := rt.Up(ctx, core.ProjectName(stack), yaml, dir, progressFunc(stack, d, emit)); err != nil {
+	window := upTimeout + verifyWindow(d.Services)
+	upCtx, cancel := context.WithTimeout(ctx, window)
+	defer cancel()
+	if err := rt.Up(upCtx, core.ProjectName(stack), yaml, dir, progressFunc(stack, d, emit)); err != nil {
+		if ctx.Err() == nil && errors.Is(upCtx.Err(), context.DeadlineExceeded) {
+			return fmt.Errorf("compose up %s did not finish within %s; a provider that never turns healthy keeps it waiting (see `devarch ps %s`)",
+				core.ProjectName(stack), window, stack)
+		}
 		return err
 	}
 	return verify(ctx, rt, d, emit)
