@@ -272,7 +272,7 @@ func commandError(ctx context.Context, cmd *exec.Cmd, err error, stderr string) 
 		return ctx.Err()
 	}
 	name := strings.Join(cmd.Args[1:min(len(cmd.Args), 3)], " ")
-	if msg := lastLine(stderr); msg != "" {
+	if msg := errorLine(stderr); msg != "" {
 		return fmt.Errorf("%s %s: %s: %w", baseName(cmd.Args[0]), name, msg, err)
 	}
 	return fmt.Errorf("%s %s: %w", baseName(cmd.Args[0]), name, err)
@@ -288,6 +288,21 @@ func baseName(p string) string {
 func lastLine(s string) string {
 	lines := strings.Split(strings.TrimSpace(s), "\n")
 	return strings.TrimSpace(lines[len(lines)-1])
+}
+
+// errorLine is the last line of a command's stderr that says what went
+// wrong: the usage hint the docker CLI prints after an error ("Run 'docker
+// run --help' for more information") is skipped.
+func errorLine(stderr string) string {
+	lines := strings.Split(strings.TrimSpace(stderr), "\n")
+	for i := len(lines) - 1; i >= 0; i-- {
+		l := strings.TrimSpace(lines[i])
+		if l == "" || strings.HasPrefix(l, "Run '") && strings.HasSuffix(l, "--help' for more information") {
+			continue
+		}
+		return l
+	}
+	return lastLine(stderr)
 }
 
 // maxStderr bounds the stderr stream keeps; older output is dropped.
