@@ -10,9 +10,14 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"reflect"
+	"slices"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/compose-spec/compose-go/v2/loader"
+	"github.com/compose-spec/compose-go/v2/types"
 
 	"github.com/devarch-dev/devarch/core"
 )
@@ -236,9 +241,68 @@ func TestEngineComposeConfigAcceptsGoldens(t *testing.T) {
 			if err != nil {
 				t.Fatalf("compose config rejects %s: %v", f, err)
 			}
-			if !strings.Contains(string(out), "services:") {
-				t.Errorf("compose config printed no services:\n%s", out)
+			// "Unchanged": what docker compose makes of the file is what
+			// devarch wrote. Both are loaded by compose-go and compared
+			// service by service, field by field.
+			ours, theirs := loadProject(t, "ours", data), loadProject(t, "docker compose config", out)
+			if ours.Name != theirs.Name {
+				t.Errorf("project name: ours %q, docker compose %q", ours.Name, theirs.Name)
+			}
+			if !slices.Equal(ours.ServiceNames(), theirs.ServiceNames()) {
+				t.Fatalf("services: ours %v, docker compose %v", ours.ServiceNames(), theirs.ServiceNames())
+			}
+			for _, name := range ours.ServiceNames() {
+				a, b := ours.Services[name], theirs.Services[name]
+				for _, f := range []struct {
+					field  string
+					ta, tb any
+				}{
+					{"container_name", a.ContainerName, b.ContainerName},
+					{"image", a.Image, b.Image},
+					{"command", a.Command, b.Command},
+					{"entrypoint", a.Entrypoint, b.Entrypoint},
+					{"environment", a.Environment, b.Environment},
+					{"labels", a.Labels, b.Labels},
+					{"ports", a.Ports, b.Ports},
+					{"volumes", a.Volumes, b.Volumes},
+					{"healthcheck", a.HealthCheck, b.HealthCheck},
+					{"depends_on", a.DependsOn, b.DependsOn},
+					{"networks", a.Networks, b.Networks},
+					{"restart", a.Restart, b.Restart},
+					{"user", a.User, b.User},
+				} {
+					if !reflect.DeepEqual(f.ta, f.tb) {
+						t.Errorf("service %s %s changed by docker compose config:\nours:   %#v\ntheirs: %#v", name, f.field, f.ta, f.tb)
+					}
+				}
+			}
+			for key, n := range ours.Networks {
+				m, ok := theirs.Networks[key]
+				if !ok || n.Name != m.Name || !reflect.DeepEqual(n.Labels, m.Labels) || n.External != m.External {
+					t.Errorf("network %s: ours %+v, docker compose %+v", key, n, m)
+				}
 			}
 		})
 	}
+}
+
+// loadProject loads a compose file with compose-go, validation and
+// normalization on.
+func loadProject(t *testing.T, what string, data []byte) *types.Project {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	p, err := loader.LoadWithContext(ctx, types.ConfigDetails{
+		WorkingDir:  t.TempDir(),
+		ConfigFiles: []types.ConfigFile{{Filename: "compose.yaml", Content: data}},
+		Environment: types.Mapping{},
+	}, func(o *loader.Options) {
+		o.SkipValidation = false
+		o.SkipNormalization = false
+		o.SkipConsistencyCheck = false
+	})
+	if err != nil {
+		t.Fatalf("compose-go refuses %s: %v\n%s", what, err, data)
+	}
+	return p
 }
