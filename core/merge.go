@@ -153,3 +153,20 @@ func WithTag(ref, tag string) string {
 	}
 	return repo + ":" + tag
 }
+
+// Clone returns a deep copy of t that shares no memory with it.
+func (t Template) Clone() Template {
+	c := t
+	c.Command = slices.Clone(t.Command)
+	c.Entrypoint = slices.Clone(t.Entrypoint)
+	c.Env = maps.Clone(t.Env)
+	c.Ports = slices.Clone(t.Ports)
+	c.Volumes = slices.Clone(t.Volumes)
+	c.Labels = maps.Clone(t.Labels)
+	c.Healthcheck = cloneHealthcheck(t.Healthcheck)
+	c.Files = slices.Clone(t.Files)
+	c.Domains = slices.Clone(t.Domains)
+	c.Exports = cloneExports(t.Exports)
+	c.Imports = slices.Clone(t.Imports)
+	return c
+}

@@ -8,6 +8,7 @@ import (
 	"path"
 	"slices"
 	"strings"
+	"sync"
 
 	"github.com/devarch-dev/devarch/core"
 )
@@ -15,30 +16,37 @@ import (
 //go:embed templates/*.yml
 var files embed.FS
 
-// Builtin returns every built-in template by name, decoded afresh so the
-// caller may change the result freely. Each has Builtin set.
-func Builtin() map[string]core.Template {
+// decoded is the catalog, decoded once: the embedded files never change.
+var decoded = sync.OnceValue(func() map[string]core.Template {
 	out := map[string]core.Template{}
 	for _, name := range Names() {
 		t, err := load(name)
 		if err != nil {
-			panic(err)
+			panic(err) // the embedded catalog is checked by the package's tests
 		}
 		out[name] = t
 	}
 	return out
+})
+
+// Builtin returns every built-in template by name, as deep copies the
+// caller may change freely. Each has Builtin set.
+func Builtin() map[string]core.Template {
+	all := decoded()
+	out := make(map[string]core.Template, len(all))
+	for name, t := range all {
+		out[name] = t.Clone()
+	}
+	return out
 }
 
-// Get returns one built-in template and whether it exists.
+// Get returns a deep copy of one built-in template and whether it exists.
 func Get(name string) (core.Template, bool) {
-	if !slices.Contains(Names(), name) {
+	t, ok := decoded()[name]
+	if !ok {
 		return core.Template{}, false
 	}
-	t, err := load(name)
-	if err != nil {
-		panic(err)
-	}
-	return t, true
+	return t.Clone(), true
 }
 
 // Names lists the built-in templates, sorted.

@@ -155,6 +155,17 @@ func TestBuiltinIndependentCopies(t *testing.T) {
 	if b["redis"].Name != "redis" {
 		t.Error("redis missing from a fresh Builtin()")
 	}
+	g, ok := Get("postgres")
+	if !ok || g.Env["POSTGRES_DB"].Value != "app" || g.Healthcheck.Test[0] != "CMD-SHELL" {
+		t.Errorf("Get returned a changed template: %+v", g)
+	}
+	g.Volumes[0].Source = "changed"
+	if h, _ := Get("postgres"); h.Volumes[0].Source == "changed" {
+		t.Error("a change to Get's result leaked into the next")
+	}
+	if _, ok := Get("nope"); ok {
+		t.Error("Get found a template that does not exist")
+	}
 }
 
 func BenchmarkBuiltin(b *testing.B) {
