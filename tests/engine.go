@@ -33,7 +33,7 @@ func repoRoot() string {
 // requireEngine returns the engine that answers (Docker first, then
 // Podman), with the test image built and retagged. Without an engine the
 // test fails under CI=true and is skipped otherwise.
-func requireEngine(t *testing.T) *drt.Engine {
+func requireEngine(t testing.TB) *drt.Engine {
 	t.Helper()
 	spec, err := drt.Detect(nil)
 	if err != nil {
@@ -51,7 +51,7 @@ func requirePodman(t *testing.T) *drt.Engine {
 	return prepared(t, api.RuntimeSpec{Kind: drt.KindPodman, Binary: "podman"})
 }
 
-func noEngine(t *testing.T, err error) {
+func noEngine(t testing.TB, err error) {
 	t.Helper()
 	if os.Getenv("CI") == "true" {
 		t.Fatalf("CI=true requires a container engine, and none answered: %v", err)
@@ -71,7 +71,7 @@ type preparedEngine struct {
 }
 
 // prepared builds spec's engine and, once per kind, the test image.
-func prepared(t *testing.T, spec api.RuntimeSpec) *drt.Engine {
+func prepared(t testing.TB, spec api.RuntimeSpec) *drt.Engine {
 	t.Helper()
 	engines.Lock()
 	defer engines.Unlock()

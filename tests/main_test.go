@@ -44,7 +44,7 @@ func TestMain(m *testing.M) {
 
 // home is one devarch state directory with its own daemon.
 type home struct {
-	t   *testing.T
+	t   testing.TB // the test or benchmark failures are reported to
 	Dir string
 	env []string
 }
@@ -52,6 +52,12 @@ type home struct {
 // newHome makes a fresh DEVARCH_HOME (short, so the socket path fits) and
 // stops its daemon when the test ends.
 func newHome(t *testing.T) *home {
+	t.Helper()
+	return newHomeTB(t)
+}
+
+// newHomeTB is newHome for a test or a benchmark.
+func newHomeTB(t testing.TB) *home {
 	t.Helper()
 	dir, err := os.MkdirTemp("", "dvh-")
 	if err != nil {
