@@ -1,10 +1,13 @@
 package daemon
 
 import (
+	"context"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/devarch-dev/devarch/core"
+	"github.com/devarch-dev/devarch/daemon/api"
 )
 
 func TestVerifyWindow(t *testing.T) {
@@ -29,5 +32,25 @@ func TestVerifyWindow(t *testing.T) {
 				t.Errorf("window = %v, want %v", got, tt.want)
 			}
 		})
+	}
+}
+
+func TestComposeUpIsBounded(t *testing.T) {
+	e := newTestEnv(t)
+	verifyTimeout, upTimeout = 50*time.Millisecond, 50*time.Millisecond
+	t.Cleanup(func() { upTimeout = 5 * time.Minute })
+	e.rt.upHook = func(ctx context.Context, n int, _ func(string)) error {
+		if n > 1 {
+			return nil // the rollback's up
+		}
+		<-ctx.Done() // compose waiting for a provider that never turns healthy
+		return ctx.Err()
+	}
+	_, job := e.apply("shop", api.ApplyRequest{})
+	if job.State == api.JobSucceeded || !strings.Contains(job.Error, "compose up devarch-shop did not finish within") {
+		t.Fatalf("job = %+v; want a failure saying compose up timed out", job)
+	}
+	if lk := e.s.Locks.Holders("shop"); len(lk) != 0 {
+		t.Errorf("the lock is still held after the job ended: %+v", lk)
 	}
 }
