@@ -25,13 +25,14 @@ func (s *Server) handleStackCreate(w http.ResponseWriter, r *http.Request) {
 	}
 	now := time.Now().UTC()
 	st := core.Stack{
-		Name:        req.Name,
-		Description: req.Description,
-		Environment: req.Environment,
-		Lineage:     randomHex(16),
-		Serial:      1,
-		CreatedAt:   now,
-		UpdatedAt:   now,
+		Name:         req.Name,
+		Description:  req.Description,
+		Environment:  req.Environment,
+		JoinNetworks: req.JoinNetworks,
+		Lineage:      randomHex(16),
+		Serial:       1,
+		CreatedAt:    now,
+		UpdatedAt:    now,
 	}
 	err := s.Store.Update(func(tx *store.Tx) error {
 		if _, err := tx.GetStack(req.Name); err == nil {
@@ -55,6 +56,44 @@ func (s *Server) handleStackCreate(w http.ResponseWriter, r *http.Request) {
 	}
 	s.logger().Info("stack created", "stack", st.Name, "lineage", st.Lineage)
 	writeJSON(w, http.StatusCreated, st)
+}
+
+// handleStackSet changes a stack's description, environment or joined
+// networks, under the same edit lock and validation as any change.
+func (s *Server) handleStackSet(w http.ResponseWriter, r *http.Request) {
+	name := r.PathValue("stack")
+	var req api.StackSetRequest
+	if err := decodeJSON(r, &req); err != nil {
+		writeError(w, err)
+		return
+	}
+	release, err := s.editLock(r, name)
+	if err != nil {
+		writeError(w, err)
+		return
+	}
+	defer release()
+	st, err := s.mutateStack(name, func(st *core.Stack, _ map[string]core.Template) error {
+		if req.Description != nil {
+			st.Description = *req.Description
+		}
+		if req.Environment != nil {
+			st.Environment = *req.Environment
+		}
+		if req.JoinNetworks != nil {
+			st.JoinNetworks = slices.Clone(*req.JoinNetworks)
+			if len(st.JoinNetworks) == 0 {
+				st.JoinNetworks = nil
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		writeError(w, err)
+		return
+	}
+	s.logger().Info("stack changed", "stack", name, "serial", st.Serial)
+	writeJSON(w, http.StatusOK, secrets.RedactStack(st))
 }
 
 func (s *Server) handleStackList(w http.ResponseWriter, r *http.Request) {

@@ -3,6 +3,7 @@ package daemon
 import (
 	"net/http"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -78,4 +79,42 @@ func TestStackShowRedactsSecrets(t *testing.T) {
 		t.Errorf("overrides = %+v", api.Overrides)
 	}
 	noSecrets(t, "daemon log", e.log.String())
+}
+
+func TestStackSet(t *testing.T) {
+	e := newSrvEnv(t)
+	e.stack("shop")
+	srvOK[core.Stack](t, e.do("POST", "/v1/stacks", api.StackCreateRequest{Name: "infra", JoinNetworks: []string{"shop"}}), http.StatusCreated)
+	before := srvOK[core.Stack](t, e.do("GET", "/v1/stacks/shop", nil), http.StatusOK)
+
+	desc, join := "the shop", []string{"infra"}
+	st := srvOK[core.Stack](t, e.do("PATCH", "/v1/stacks/shop", api.StackSetRequest{Description: &desc, JoinNetworks: &join}), http.StatusOK)
+	if st.Description != desc || !slices.Equal(st.JoinNetworks, join) || st.Serial != before.Serial+1 || st.Environment != before.Environment {
+		t.Errorf("after set: %+v (before serial %d)", st, before.Serial)
+	}
+	cfg := srvOK[api.ConfigView](t, e.do("GET", "/v1/stacks/shop/config", nil), http.StatusOK)
+	if !strings.Contains(cfg.YAML, "devarch-infra-net") {
+		t.Errorf("a joined stack's network should be in the compose project:\n%s", cfg.YAML)
+	}
+
+	t.Run("refused changes store nothing", func(t *testing.T) {
+		stored := e.stored("shop")
+		for _, bad := range [][]string{{"shop"}, {"Bad_Name"}, {"infra", "infra"}} {
+			rec := e.do("PATCH", "/v1/stacks/shop", api.StackSetRequest{JoinNetworks: &bad})
+			e := srvErr(t, rec, http.StatusBadRequest, api.CodeInvalid)
+			if !strings.Contains(e.Message, "join_networks") {
+				t.Errorf("join %v: error should name the field: %+v", bad, e)
+			}
+		}
+		srvErr(t, e.do("PATCH", "/v1/stacks/ghost", api.StackSetRequest{Description: &desc}), http.StatusNotFound, api.CodeNotFound)
+		if e.stored("shop") != stored {
+			t.Error("a refused change was stored")
+		}
+	})
+
+	none := []string{}
+	st = srvOK[core.Stack](t, e.do("PATCH", "/v1/stacks/shop", api.StackSetRequest{JoinNetworks: &none}), http.StatusOK)
+	if st.JoinNetworks != nil {
+		t.Errorf("an empty list should join nothing: %v", st.JoinNetworks)
+	}
 }

@@ -49,6 +49,7 @@ func (s *Server) registerRoutes(mux *http.ServeMux) {
 	mux.HandleFunc("GET /v1/stacks", s.handleStackList)
 	mux.HandleFunc("POST /v1/stacks", s.handleStackCreate)
 	mux.HandleFunc("GET /v1/stacks/{stack}", s.handleStackShow)
+	mux.HandleFunc("PATCH /v1/stacks/{stack}", s.handleStackSet)
 	mux.HandleFunc("DELETE /v1/stacks/{stack}", s.handleStackRemove)
 
 	mux.HandleFunc("GET /v1/stacks/{stack}/instances", s.handleInstanceList)

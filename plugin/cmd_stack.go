@@ -19,13 +19,14 @@ func newStackCommand(c *cli) *cobra.Command {
 		Aliases: []string{"stacks"},
 		Short:   "Manage stacks",
 	}
-	cmd.AddCommand(newStackCreateCommand(c), newStackLsCommand(c), newStackShowCommand(c), newStackRmCommand(c))
+	cmd.AddCommand(newStackCreateCommand(c), newStackSetCommand(c), newStackLsCommand(c), newStackShowCommand(c), newStackRmCommand(c))
 	return cmd
 }
 
 type stackCreateOptions struct {
 	description string
 	environment string
+	join        []string
 }
 
 func newStackCreateCommand(c *cli) *cobra.Command {
@@ -40,7 +41,8 @@ func newStackCreateCommand(c *cli) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			st, err := cl.CreateStack(ctx, api.StackCreateRequest{Name: args[0], Description: opts.description, Environment: opts.environment})
+			st, err := cl.CreateStack(ctx, api.StackCreateRequest{Name: args[0], Description: opts.description,
+				Environment: opts.environment, JoinNetworks: opts.join})
 			if err != nil {
 				return err
 			}
@@ -50,6 +52,62 @@ func newStackCreateCommand(c *cli) *cobra.Command {
 	}
 	cmd.Flags().StringVar(&opts.description, "description", "", "what the stack is for")
 	cmd.Flags().StringVar(&opts.environment, "environment", "", "environment label (dev, test, ...)")
+	cmd.Flags().StringArrayVar(&opts.join, "join", nil, "also join STACK's network, so this stack can reach its containers (repeat)")
+	return cmd
+}
+
+func newStackSetCommand(c *cli) *cobra.Command {
+	var (
+		opts   stackCreateOptions
+		noJoin bool
+	)
+	cmd := &cobra.Command{
+		Use:   "set NAME",
+		Short: "Change a stack's description, environment or joined networks",
+		Long: `Change a stack's description, environment or joined networks.
+
+A stack is isolated: its containers resolve only each other. --join OTHER
+makes its containers join OTHER's network as well (OTHER must be applied
+first); --join replaces the list, --no-join empties it. The next apply
+reconnects the containers.`,
+		Args: exactArgs("NAME"),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			var req api.StackSetRequest
+			f := cmd.Flags()
+			if f.Changed("description") {
+				req.Description = &opts.description
+			}
+			if f.Changed("environment") {
+				req.Environment = &opts.environment
+			}
+			switch {
+			case noJoin && f.Changed("join"):
+				return withHint(fmt.Errorf("--join and --no-join exclude each other"), "give the stacks to join, or --no-join to join none")
+			case noJoin:
+				req.JoinNetworks = &[]string{}
+			case f.Changed("join"):
+				req.JoinNetworks = &opts.join
+			}
+			if req == (api.StackSetRequest{}) {
+				return withHint(fmt.Errorf("nothing to change"), "give --description, --environment, --join or --no-join")
+			}
+			ctx := cmd.Context()
+			cl, err := c.Client(ctx)
+			if err != nil {
+				return err
+			}
+			st, err := cl.SetStack(ctx, args[0], req)
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(c.out, "Changed stack %s (serial %d).\n", st.Name, st.Serial)
+			return nil
+		},
+	}
+	cmd.Flags().StringVar(&opts.description, "description", "", "what the stack is for")
+	cmd.Flags().StringVar(&opts.environment, "environment", "", "environment label (dev, test, ...)")
+	cmd.Flags().StringArrayVar(&opts.join, "join", nil, "join STACK's network as well; replaces the list (repeat)")
+	cmd.Flags().BoolVar(&noJoin, "no-join", false, "join no other stack's network")
 	return cmd
 }
 

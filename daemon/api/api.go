@@ -13,6 +13,7 @@
 //	GET    /v1/stacks                                   -> []StackSummary
 //	POST   /v1/stacks               StackCreateRequest  -> core.Stack
 //	GET    /v1/stacks/{stack}                           -> core.Stack (secrets redacted)
+//	PATCH  /v1/stacks/{stack}       StackSetRequest     -> core.Stack
 //	DELETE /v1/stacks/{stack}                           -> {}
 //	GET    /v1/stacks/{stack}/instances                 -> []InstanceSummary
 //	POST   /v1/stacks/{stack}/instances InstanceAddRequest -> core.Instance
@@ -104,9 +105,17 @@ type TemplateAddRequest struct {
 
 // StackCreateRequest creates an empty stack.
 type StackCreateRequest struct {
-	Name        string `json:"name"`
-	Description string `json:"description,omitempty"`
-	Environment string `json:"environment,omitempty"`
+	Name         string   `json:"name"`
+	Description  string   `json:"description,omitempty"`
+	Environment  string   `json:"environment,omitempty"`
+	JoinNetworks []string `json:"join_networks,omitempty"` // stacks whose networks this one joins
+}
+
+// StackSetRequest changes a stack's own fields; nil leaves a field as it is.
+type StackSetRequest struct {
+	Description  *string   `json:"description,omitempty"`
+	Environment  *string   `json:"environment,omitempty"`
+	JoinNetworks *[]string `json:"join_networks,omitempty"` // replaces the list; empty joins none
 }
 
 // StackSummary is one row of `stack ls`.

@@ -57,6 +57,12 @@ func (c *Client) CreateStack(ctx context.Context, req api.StackCreateRequest) (c
 	return out, c.call(ctx, request{method: http.MethodPost, path: "/stacks", body: req}, &out)
 }
 
+// SetStack changes a stack's description, environment or joined networks.
+func (c *Client) SetStack(ctx context.Context, name string, req api.StackSetRequest) (core.Stack, error) {
+	var out core.Stack
+	return out, c.call(ctx, request{method: http.MethodPatch, path: "/stacks/" + seg(name), body: req}, &out)
+}
+
 // Stack returns a stack's definition with secrets redacted.
 func (c *Client) Stack(ctx context.Context, name string) (core.Stack, error) {
 	var out core.Stack
