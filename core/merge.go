@@ -61,8 +61,12 @@ func Merge(t Template, inst Instance) Service {
 	if o.Healthcheck != nil {
 		s.Healthcheck = cloneHealthcheck(o.Healthcheck)
 	}
+	// Another image may not speak the template's contracts; another tag of
+	// the same repository does, like a tag override.
 	if o.Image != nil && o.Exports == nil && len(t.Exports) > 0 {
-		s.ExportsStale = true
+		own, _ := SplitImage(*o.Image)
+		tpl, _ := SplitImage(t.Image)
+		s.ExportsStale = own != tpl
 	}
 
 	env := maps.Clone(t.Env)
@@ -72,7 +76,14 @@ func Merge(t Template, inst Instance) Service {
 	if len(o.Env) > 0 && env == nil {
 		env = map[string]EnvVar{}
 	}
-	maps.Copy(env, o.Env)
+	// A key the template marks secret stays secret whatever the instance
+	// sets: overriding a password must not publish it.
+	for k, v := range o.Env {
+		if tv, ok := env[k]; ok && tv.Secret {
+			v.Secret = true
+		}
+		env[k] = v
+	}
 	if len(env) > 0 {
 		s.Env = env
 	}
@@ -90,7 +101,12 @@ func Merge(t Template, inst Instance) Service {
 	for _, f := range t.Files {
 		files[f.Target] = f
 	}
-	maps.Copy(files, o.Files)
+	for target, f := range o.Files {
+		if tf, ok := files[target]; ok && tf.Sensitive {
+			f.Sensitive = true
+		}
+		files[target] = f
+	}
 	for _, target := range slices.Sorted(maps.Keys(files)) {
 		s.Files = append(s.Files, files[target])
 	}

@@ -74,6 +74,12 @@ func TestMerge(t *testing.T) {
 		{name: "env secret-ness comes from the winning value",
 			o:    Overrides{Env: map[string]EnvVar{"POSTGRES_USER": {Value: "admin", Secret: true}}},
 			want: func(s *Service) { s.Env["POSTGRES_USER"] = EnvVar{Value: "admin", Secret: true} }},
+		{name: "a template secret stays secret when the instance sets it plainly",
+			o:    Overrides{Env: map[string]EnvVar{"POSTGRES_PASSWORD": {Value: "hunter2"}}},
+			want: func(s *Service) { s.Env["POSTGRES_PASSWORD"] = EnvVar{Value: "hunter2", Secret: true} }},
+		{name: "another tag of the template's repository keeps its exports",
+			o:    Overrides{Image: vptr("docker.io/library/postgres:17")},
+			want: func(s *Service) { s.Image = "docker.io/library/postgres:17" }},
 		{name: "labels merge by key, instance wins",
 			o: Overrides{Labels: map[string]string{"tier": "cache", "owner": "me"}},
 			want: func(s *Service) {
@@ -263,5 +269,16 @@ func TestOverridesSet(t *testing.T) {
 				t.Errorf("Set() = %v, want %v", got, tc.want)
 			}
 		})
+	}
+}
+
+func TestSensitiveFileStaysSensitive(t *testing.T) {
+	tpl := mergeTemplate()
+	tpl.Files[0].Sensitive = true
+	s := Merge(tpl, Instance{Name: "db", Enabled: true, Overrides: Overrides{Files: map[string]ConfigFile{
+		"/etc/a.conf": {Target: "/etc/a.conf", Content: "override"},
+	}}})
+	if f := s.Files[0]; f.Target != "/etc/a.conf" || f.Content != "override" || !f.Sensitive {
+		t.Errorf("file = %+v; want the override's content, still sensitive", f)
 	}
 }
