@@ -154,12 +154,13 @@ func FormatVolume(v Volume) string {
 
 // ParseEnvAssign parses "KEY=VALUE" (the value may be empty or contain '=').
 func ParseEnvAssign(s string) (key, value string, err error) {
+	// The value may be a secret: errors name the key, never the value.
 	key, value, ok := strings.Cut(s, "=")
 	if !ok {
-		return "", "", Errf("env", fmt.Sprintf("%q: want KEY=VALUE", s))
+		return "", "", Errf("env", "want KEY=VALUE; the argument has no \"=\"")
 	}
 	if !envKeyRE.MatchString(key) {
-		return "", "", Errf("env", fmt.Sprintf("%q: %q is not a valid environment variable name (^[A-Za-z_][A-Za-z0-9_.-]*$)", s, key))
+		return "", "", Errf("env", fmt.Sprintf("%q is not a valid environment variable name (^[A-Za-z_][A-Za-z0-9_.-]*$)", key))
 	}
 	return key, value, nil
 }
