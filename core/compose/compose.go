@@ -2,6 +2,7 @@
 package compose
 
 import (
+	"cmp"
 	"fmt"
 	"maps"
 	"path"
@@ -122,6 +123,11 @@ func Project(d core.Desired, opt Options) (*types.Project, error) {
 	return p, nil
 }
 
+// DefaultHostIP is where a port without a host IP is published: on the
+// loopback interface, so a development database with a well-known password
+// is not reachable from the network. "0.0.0.0:" publishes on every interface.
+const DefaultHostIP = "127.0.0.1"
+
 // service converts one enabled instance; it also returns the named volumes
 // the service mounts.
 func service(d core.Desired, s core.WiredService, enabled map[string]bool, joined []string, opt Options) (types.ServiceConfig, []string, *core.FieldError) {
@@ -162,7 +168,7 @@ func service(d core.Desired, s core.WiredService, enabled map[string]bool, joine
 	})
 	for _, port := range s.Ports {
 		pc := types.ServicePortConfig{
-			HostIP:   port.HostIP,
+			HostIP:   cmp.Or(port.HostIP, DefaultHostIP),
 			Target:   uint32(port.Container),
 			Protocol: strings.ToLower(port.Protocol),
 		}

@@ -36,9 +36,9 @@ func TestGenerateRules(t *testing.T) {
 			t.Errorf("depends_on = %+v", api.DependsOn)
 		}
 	})
-	t.Run("ports", func(t *testing.T) {
+	t.Run("ports publish on loopback unless a host IP is given", func(t *testing.T) {
 		if len(api.Ports) != 1 || api.Ports[0].Target != 8080 || api.Ports[0].Published != "8080" ||
-			api.Ports[0].Protocol != "tcp" || api.Ports[0].HostIP != "" {
+			api.Ports[0].Protocol != "tcp" || api.Ports[0].HostIP != DefaultHostIP {
 			t.Errorf("ports = %+v", api.Ports)
 		}
 	})
@@ -227,5 +227,30 @@ func BenchmarkGenerate(b *testing.B) {
 		if _, err := Generate(d, opt); err != nil {
 			b.Fatal(err)
 		}
+	}
+}
+
+func TestPortHostIP(t *testing.T) {
+	for _, tc := range []struct{ given, want string }{
+		{"", DefaultHostIP},
+		{"0.0.0.0", "0.0.0.0"},
+		{"192.168.1.5", "192.168.1.5"},
+		{"::1", "::1"},
+	} {
+		t.Run("host ip "+tc.given, func(t *testing.T) {
+			st := shopStack("ports")
+			for i := range st.Instances {
+				if st.Instances[i].Name == "api" {
+					st.Instances[i].Overrides.Ports = &[]core.Port{{HostIP: tc.given, Host: 8080, Container: 8080}}
+				}
+			}
+			p, err := Project(build(t, st), Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := p.Services["api"].Ports; len(got) != 1 || got[0].HostIP != tc.want {
+				t.Errorf("ports = %+v; want host_ip %q", got, tc.want)
+			}
+		})
 	}
 }
