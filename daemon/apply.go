@@ -43,6 +43,7 @@ type applyRun struct {
 	destroy   bool
 	purge     bool
 	secrets   []string
+	public    []string // names runtime output prints; never scrubbed
 }
 
 // runApply is the body of an apply or destroy job.

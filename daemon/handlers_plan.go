@@ -209,10 +209,10 @@ func (s *Server) handleApply(w http.ResponseWriter, r *http.Request) {
 	}
 
 	handedOff = true
-	job = s.Jobs.Start(job, func(ctx context.Context, emit func(instance, msg string)) (string, error) {
+	job = s.Jobs.StartKeeping(job, func(ctx context.Context, emit func(instance, msg string)) (string, error) {
 		defer release()
 		return s.runApply(ctx, a, emit)
-	}, a.secrets...)
+	}, a.secrets, a.public)
 	writeJSON(w, http.StatusOK, job)
 }
 
@@ -260,8 +260,10 @@ func (s *Server) prepareApply(ctx context.Context, name, planID string, rt runti
 		a.foreignOf[st.foreignInstance(c)] = c.Name
 	}
 	a.secrets = secrets.SecretValues(a.plan.Desired)
+	a.public = secrets.PublicNames(a.plan.Desired)
 	if a.prev != nil {
 		a.secrets = append(a.secrets, secrets.SecretValues(a.prev.Desired)...)
+		a.public = append(a.public, secrets.PublicNames(a.prev.Desired)...)
 	}
 	return a, nil
 }

@@ -38,6 +38,7 @@ type jobRun struct {
 	job     api.Job
 	cancel  context.CancelFunc
 	secrets []string
+	keep    []string      // public names secrets are never scrubbed out of
 	events  []api.Event   // every event so far, also persisted
 	changed chan struct{} // closed and replaced on each event
 	done    bool          // the final event is in events
@@ -109,6 +110,12 @@ func (j *JobManager) Running() int {
 // the job as stored. job.ID is filled when empty. Every message and error
 // of the job is scrubbed of secretValues.
 func (j *JobManager) Start(job api.Job, run JobRunFunc, secretValues ...string) api.Job {
+	return j.StartKeeping(job, run, secretValues, nil)
+}
+
+// StartKeeping is Start that leaves the public names in keep (container,
+// volume, network, image names) whole when scrubbing secretValues.
+func (j *JobManager) StartKeeping(job api.Job, run JobRunFunc, secretValues, keep []string) api.Job {
 	if job.ID == "" {
 		job.ID = randomHex(8)
 	}
@@ -116,7 +123,7 @@ func (j *JobManager) Start(job api.Job, run JobRunFunc, secretValues ...string) 
 	job.CreatedAt = time.Now().UTC()
 	job.EndedAt = nil
 	ctx, cancel := context.WithCancel(context.Background())
-	r := &jobRun{job: job, cancel: cancel, secrets: secretValues, changed: make(chan struct{})}
+	r := &jobRun{job: job, cancel: cancel, secrets: secretValues, keep: keep, changed: make(chan struct{})}
 
 	j.mu.Lock()
 	j.running[job.ID] = r
@@ -148,7 +155,7 @@ func (j *JobManager) run(ctx context.Context, r *jobRun, run JobRunFunc) {
 	switch {
 	case err == nil:
 		r.job.State = api.JobSucceeded
-		r.job.Summary = secrets.Scrub(summary, r.secrets)
+		r.job.Summary = secrets.ScrubKeeping(summary, r.secrets, r.keep)
 		final = r.job.Summary
 		if final == "" {
 			final = job.Operation + " complete"
@@ -165,7 +172,7 @@ func (j *JobManager) run(ctx context.Context, r *jobRun, run JobRunFunc) {
 			}
 			r.job.Instance = jf.instance
 		}
-		r.job.Error = secrets.Scrub(err.Error(), r.secrets)
+		r.job.Error = secrets.ScrubKeeping(err.Error(), r.secrets, r.keep)
 		final = r.job.Error
 	}
 	job = r.job
@@ -194,7 +201,7 @@ func (j *JobManager) emit(r *jobRun, instance, msg string, state api.JobState) {
 		Time:     time.Now().UTC(),
 		JobID:    r.job.ID,
 		Instance: instance,
-		Message:  secrets.Scrub(msg, r.secrets),
+		Message:  secrets.ScrubKeeping(msg, r.secrets, r.keep),
 		State:    state,
 	}
 	if err := j.store.Update(func(tx *store.Tx) error { return tx.AppendEvent(ev.JobID, ev) }); err != nil {

@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"maps"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/devarch-dev/devarch/core"
@@ -152,4 +153,59 @@ func Scrub(s string, secrets []string) string {
 		s = strings.ReplaceAll(s, v, core.Redacted)
 	}
 	return s
+}
+
+// ScrubKeeping is Scrub that leaves the names in keep intact: container,
+// volume, network and image names are public, and a secret that happens to
+// be a common word ("postgres") must neither garble them nor, by garbling a
+// well-known name, reveal itself.
+func ScrubKeeping(s string, secrets, keep []string) string {
+	if len(secrets) == 0 || s == "" {
+		return s
+	}
+	// Secrets found in no kept name go first, whole: one that contains a
+	// name (a URL naming a container) is hidden entirely.
+	var inNames, others []string
+	for _, v := range secrets {
+		if slices.ContainsFunc(keep, func(k string) bool { return strings.Contains(k, v) }) {
+			inNames = append(inNames, v)
+		} else {
+			others = append(others, v)
+		}
+	}
+	s = Scrub(s, others)
+	if len(inNames) == 0 {
+		return s
+	}
+	var kept []string
+	for _, k := range sortLongestFirst(slices.Clone(keep)) {
+		if k == "" || !strings.Contains(s, k) {
+			continue
+		}
+		// NUL never occurs in a stored value, so the marks cannot collide.
+		s = strings.ReplaceAll(s, k, "\x00"+strconv.Itoa(len(kept))+"\x00")
+		kept = append(kept, k)
+	}
+	s = Scrub(s, inNames)
+	for i := len(kept) - 1; i >= 0; i-- {
+		s = strings.ReplaceAll(s, "\x00"+strconv.Itoa(i)+"\x00", kept[i])
+	}
+	return s
+}
+
+// PublicNames lists the names of d that runtime output prints and that are
+// not secret: the project, network, container, volume and image names.
+func PublicNames(d core.Desired) []string {
+	project := core.ProjectName(d.Stack)
+	set := map[string]bool{project: true, core.NetworkName(d.Stack): true}
+	for _, s := range d.Services {
+		set[core.ContainerName(d.Stack, s.Instance)] = true
+		set[s.Image] = true
+		for _, v := range s.Volumes {
+			if core.IsNamedVolume(v.Source) {
+				set[project+"_"+v.Source] = true
+			}
+		}
+	}
+	return slices.Collect(maps.Keys(set))
 }

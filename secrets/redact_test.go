@@ -110,3 +110,27 @@ func TestScrub(t *testing.T) {
 		})
 	}
 }
+
+func TestScrubKeeping(t *testing.T) {
+	keep := []string{"devarch-shop_db-postgres-data", "devarch-shop-db", "docker.io/library/postgres:16"}
+	for _, tc := range []struct {
+		name, in, want string
+		hide           []string
+	}{
+		{"a common-word secret leaves names intact",
+			`Volume "devarch-shop_db-postgres-data" Creating; password postgres`,
+			`Volume "devarch-shop_db-postgres-data" Creating; password [REDACTED]`, []string{"postgres"}},
+		{"a secret containing a name is hidden whole",
+			"url postgres://app:pw@devarch-shop-db:5432/app",
+			"url [REDACTED]", []string{"postgres://app:pw@devarch-shop-db:5432/app"}},
+		{"no secrets", "Container devarch-shop-db Started", "Container devarch-shop-db Started", nil},
+		{"secrets outside names", "token s3cr3t-value in devarch-shop-db",
+			"token [REDACTED] in devarch-shop-db", []string{"s3cr3t-value"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := ScrubKeeping(tc.in, tc.hide, keep); got != tc.want {
+				t.Errorf("ScrubKeeping(%q) = %q, want %q", tc.in, got, tc.want)
+			}
+		})
+	}
+}
