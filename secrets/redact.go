@@ -119,11 +119,30 @@ func SecretValues(d core.Desired) []string {
 		}
 		for _, f := range s.Files {
 			if f.Sensitive && f.Content != "" && f.Content != core.Redacted {
-				set[f.Content] = true
+				for _, v := range fileSecrets(f.Content) {
+					set[v] = true
+				}
 			}
 		}
 	}
 	return sortLongestFirst(slices.Collect(maps.Keys(set)))
+}
+
+// minSecretLine is the shortest line of a sensitive file hidden on its own:
+// shorter lines ("}", "[db]") carry no secret and would garble all output.
+const minSecretLine = 4
+
+// fileSecrets are the pieces of a sensitive file's content to hide: the
+// content without its trailing newline, and each line of it, since output
+// (logs, errors) is scrubbed line by line.
+func fileSecrets(content string) []string {
+	out := []string{strings.TrimRight(content, "\r\n")}
+	for _, line := range strings.Split(content, "\n") {
+		if line = strings.TrimSpace(line); len(line) >= minSecretLine {
+			out = append(out, line)
+		}
+	}
+	return out
 }
 
 func sortLongestFirst(vals []string) []string {

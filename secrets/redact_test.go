@@ -134,3 +134,23 @@ func TestScrubKeeping(t *testing.T) {
 		})
 	}
 }
+
+func TestSecretValuesHideFileLines(t *testing.T) {
+	d := core.Desired{Stack: "s", Services: []core.WiredService{{Service: core.Service{Instance: "db", Files: []core.ConfigFile{
+		{Target: "/etc/token", Content: "tok-123456\n", Sensitive: true},
+		{Target: "/etc/key.pem", Content: "-----BEGIN KEY-----\nMIIBOgIBAAJBAKj34\n}\n", Sensitive: true},
+		{Target: "/etc/plain.conf", Content: "workers = 4\n"},
+	}}}}}
+	vals := SecretValues(d)
+	for _, line := range []string{
+		"loaded token tok-123456",
+		"key line MIIBOgIBAAJBAKj34 read",
+	} {
+		if got := Scrub(line, vals); strings.Contains(got, "tok-123456") || strings.Contains(got, "MIIBOgIBAAJBAKj34") {
+			t.Errorf("Scrub(%q) = %q: a line of a sensitive file survived", line, got)
+		}
+	}
+	if got := Scrub("workers = 4 } ok", vals); got != "workers = 4 } ok" {
+		t.Errorf("Scrub hid a plain file or a short line: %q", got)
+	}
+}
