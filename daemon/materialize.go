@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/devarch-dev/devarch/core"
@@ -51,6 +52,9 @@ func writeFiles(root string, d core.Desired) error {
 			if err := writeFile(path, []byte(f.Content), fileMode(f)); err != nil {
 				return fmt.Errorf("instance %s: write %s: %w", svc.Instance, f.Target, err)
 			}
+			if err := handOver(path, f, svc.User); err != nil {
+				return fmt.Errorf("instance %s: give %s to user %s: %w", svc.Instance, f.Target, svc.User, err)
+			}
 		}
 	}
 	return nil
@@ -75,6 +79,29 @@ func fileMode(f core.ConfigFile) fs.FileMode {
 		return fs.FileMode(f.Mode) & fs.ModePerm
 	}
 	return 0o644
+}
+
+// handOver gives a sensitive file (0600) to the container's user when that
+// user is numeric (uid or uid:gid), so a service that does not run as root
+// can read it. A named user cannot be resolved outside the image: such
+// services need --user UID[:GID]. Without the right to chown (a daemon not
+// running as root) the file stays the daemon's.
+func handOver(path string, f core.ConfigFile, user string) error {
+	if !f.Sensitive || user == "" || os.Geteuid() != 0 {
+		return nil
+	}
+	u, g, hasGroup := strings.Cut(user, ":")
+	uid, err := strconv.Atoi(u)
+	if err != nil || uid < 0 {
+		return nil
+	}
+	gid := -1
+	if hasGroup {
+		if gid, err = strconv.Atoi(g); err != nil || gid < 0 {
+			gid = -1
+		}
+	}
+	return os.Lchown(path, uid, gid)
 }
 
 func writeFile(path string, data []byte, mode fs.FileMode) error {

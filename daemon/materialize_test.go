@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 
 	"github.com/devarch-dev/devarch/core"
@@ -116,5 +117,42 @@ func TestMaterializeRemovesOwnLeftoversOnly(t *testing.T) {
 	}
 	if _, err := os.Stat(other); err != nil {
 		t.Errorf("another stack's temporary dir removed: %v", err)
+	}
+}
+
+func TestMaterializeHandsSensitiveFilesToNumericUser(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("chown needs root")
+	}
+	for _, tc := range []struct {
+		user     string
+		uid, gid int
+	}{
+		{"1000:1001", 1000, 1001},
+		{"999", 999, 0},
+		{"postgres", 0, 0}, // a name cannot be resolved outside the image
+		{"", 0, 0},
+	} {
+		t.Run("user "+tc.user, func(t *testing.T) {
+			dir := filepath.Join(t.TempDir(), "stacks", "s")
+			d := desiredWithFiles(
+				core.ConfigFile{Target: "/etc/key.pem", Content: "KEY", Sensitive: true},
+				core.ConfigFile{Target: "/etc/app.conf", Content: "a=1"},
+			)
+			d.Services[0].User = tc.user
+			if err := materialize(dir, d); err != nil {
+				t.Fatal(err)
+			}
+			var st syscall.Stat_t
+			if err := syscall.Stat(filepath.Join(dir, "web/etc/key.pem"), &st); err != nil {
+				t.Fatal(err)
+			}
+			if int(st.Uid) != tc.uid || int(st.Gid) != tc.gid {
+				t.Errorf("key.pem owned by %d:%d, want %d:%d", st.Uid, st.Gid, tc.uid, tc.gid)
+			}
+			if err := syscall.Stat(filepath.Join(dir, "web/etc/app.conf"), &st); err != nil || st.Uid != 0 {
+				t.Errorf("a plain file must stay the daemon's (0644 is readable anyway): uid %d, %v", st.Uid, err)
+			}
+		})
 	}
 }
