@@ -241,7 +241,7 @@ func (j *JobManager) Get(id string) (api.Job, error) {
 		return err
 	})
 	if err != nil {
-		return api.Job{}, fmt.Errorf("job %q: %w", id, err)
+		return api.Job{}, err // names the job already
 	}
 	return rec.Job, nil
 }
@@ -357,7 +357,7 @@ func (j *JobManager) storedEvents(id string) ([]api.Event, error) {
 		return err
 	})
 	if err != nil {
-		return nil, fmt.Errorf("job %q: %w", id, err)
+		return nil, err // names the job already
 	}
 	return events, nil
 }
