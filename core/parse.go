@@ -2,7 +2,8 @@ package core
 
 import (
 	"fmt"
-	"net"
+	"net/netip"
+	"regexp"
 	"strconv"
 	"strings"
 )
@@ -31,7 +32,7 @@ func ParsePort(field, s string) (Port, error) {
 			return fail("an IPv6 host address needs brackets and a port after it; " + portSyntax)
 		}
 		p.HostIP = spec[1:end]
-		if ip := net.ParseIP(p.HostIP); ip == nil || ip.To4() != nil && !strings.Contains(p.HostIP, ":") {
+		if ip, err := netip.ParseAddr(p.HostIP); err != nil || ip.Is4() || ip.Zone() != "" {
 			return fail(fmt.Sprintf("host IP %q is not an IPv6 address", p.HostIP))
 		}
 		rest := strings.Split(spec[end+2:], ":")
@@ -74,15 +75,23 @@ func ParsePort(field, s string) (Port, error) {
 	if prob := portProblem(p); prob != "" {
 		return fail(prob)
 	}
+	// One address has one spelling: [0:0:0:0:0:0:0:1] is stored as ::1, so
+	// equal addresses compare equal everywhere.
+	p.HostIP = CanonicalHostIP(p.HostIP)
 	return p, nil
 }
 
+var portRangeRE = regexp.MustCompile(`^[0-9]+-[0-9]+$`)
+
 func portNumber(which, s string) (int, error) {
-	if strings.Contains(s, "-") {
+	if portRangeRE.MatchString(s) {
 		return 0, fmt.Errorf("%s port %q: port ranges are not supported; publish each port on its own", which, s)
 	}
 	n, err := strconv.Atoi(s)
 	if err != nil {
+		if strings.HasPrefix(s, "-") && strings.Trim(s[1:], "0123456789") == "" && len(s) > 1 {
+			return 0, fmt.Errorf("%s port %s is out of range 1-65535", which, s)
+		}
 		return 0, fmt.Errorf("%s port %q is not a number; %s", which, s, portSyntax)
 	}
 	if n < 1 || n > 65535 {
@@ -162,6 +171,9 @@ func ParseEnvAssign(s string) (key, value string, err error) {
 	if !envKeyRE.MatchString(key) {
 		return "", "", Errf("env", fmt.Sprintf("%q is not a valid environment variable name (^[A-Za-z_][A-Za-z0-9_.-]*$)", key))
 	}
+	if p := TextProblem(value); p != "" {
+		return "", "", Errf("env", key+": value "+p)
+	}
 	return key, value, nil
 }
 
@@ -193,8 +205,12 @@ func ParseLabel(s string) (key, value string, err error) {
 		return "", "", Errf("label", fmt.Sprintf("%q: want KEY=VALUE", s))
 	case strings.TrimSpace(key) == "":
 		return "", "", Errf("label", fmt.Sprintf("%q: the key is empty", s))
+	case TextProblem(key) != "":
+		return "", "", Errf("label", fmt.Sprintf("label key %q %s", key, TextProblem(key)))
 	case strings.HasPrefix(key, "devarch."):
 		return "", "", Errf("label", fmt.Sprintf("%q: devarch.* labels are reserved: devarch sets them itself", s))
+	case TextProblem(value) != "":
+		return "", "", Errf("label", fmt.Sprintf("%s: value %s", key, TextProblem(value)))
 	}
 	return key, value, nil
 }

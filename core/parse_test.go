@@ -32,6 +32,19 @@ func TestParsePort(t *testing.T) {
 		{in: "[::1:80:80", err: "brackets"},
 		{in: "[127.0.0.1]:80:80", err: "not an IPv6 address"},
 		{in: ":80:80", err: "host IP is empty"},
+		// IPv6 host addresses are stored in their canonical form.
+		{in: "[0:0:0:0:0:0:0:1]:16110:6379", want: Port{HostIP: "::1", Host: 16110, Container: 6379}},
+		{in: "[FD00:0:0::A]:80:80", want: Port{HostIP: "fd00::a", Host: 80, Container: 80}},
+		{in: "[0::0]:80:80/udp", want: Port{HostIP: "::", Host: 80, Container: 80, Protocol: "udp"}},
+		{in: "[::ffff:127.0.0.1]:80:80", want: Port{HostIP: "::ffff:127.0.0.1", Host: 80, Container: 80}},
+		{in: "[fe80::1%eth0]:80:80", err: "not an IPv6 address"},
+		{in: "0127.0.0.1:80:80", err: "not an IPv4 or IPv6 address"},
+		// A negative port is out of range, not a range.
+		{in: "-1:5432", err: "host port -1 is out of range 1-65535"},
+		{in: "80:-5", err: "container port -5 is out of range 1-65535"},
+		{in: "-99999999999999999999:1", err: "host port -99999999999999999999 is out of range 1-65535"},
+		{in: "8000-8010:80", err: "host port \"8000-8010\": port ranges are not supported"},
+		{in: "1-:80", err: "not a number"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.in, func(t *testing.T) {
@@ -120,6 +133,9 @@ func TestParseEnvAssign(t *testing.T) {
 		{in: "1A=s3cr3t", err: "not a valid environment variable name"},
 		{in: "bad key=s3cr3t", err: "not a valid environment variable name"},
 		{in: "TOKENs3cr3t", err: "want KEY=VALUE"},
+		{in: "TOKEN=s3cr3t\xff", err: "TOKEN: value is not valid UTF-8 text"},
+		{in: "TOKEN=s3cr3t\x00", err: "TOKEN: value contains a NUL byte"},
+		{in: "GREETING=héllo", k: "GREETING", v: "héllo"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.in, func(t *testing.T) {
@@ -174,6 +190,9 @@ func TestParseLabel(t *testing.T) {
 		{in: "team", err: "want KEY=VALUE"},
 		{in: "=x", err: "key is empty"},
 		{in: "devarch.stack=x", err: "reserved"},
+		{in: "team=c\xff", err: "team: value is not valid UTF-8 text"},
+		{in: "team=c\x00", err: "team: value contains a NUL byte"},
+		{in: "te\xffam=c", err: `label key "te\xffam" is not valid UTF-8 text`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.in, func(t *testing.T) {

@@ -3,6 +3,7 @@ package core
 import (
 	"cmp"
 	"fmt"
+	"net/netip"
 	"slices"
 	"strings"
 )
@@ -86,7 +87,43 @@ func portsOverlap(a, b Port) bool {
 	return ipsOverlap(a.HostIP, b.HostIP)
 }
 
+// ipsOverlap reports whether two host IPs can claim the same socket: the
+// same address (compared parsed, so "::1" and "0:0:0:0:0:0:0:1" or an
+// IPv4-mapped address and its IPv4 form match), or either is a wildcard
+// ("", "0.0.0.0", "::" in any spelling).
 func ipsOverlap(a, b string) bool {
-	wildcard := func(ip string) bool { return ip == "" || ip == "0.0.0.0" || ip == "::" }
-	return a == b || wildcard(a) || wildcard(b)
+	return sameHostIP(a, b) || wildcardIP(a) || wildcardIP(b)
+}
+
+// sameHostIP reports whether a and b name the same host address; "" is
+// its own value. Unparsable values compare as strings.
+func sameHostIP(a, b string) bool {
+	if a == b {
+		return true
+	}
+	pa, errA := netip.ParseAddr(a)
+	pb, errB := netip.ParseAddr(b)
+	if errA != nil || errB != nil {
+		return false
+	}
+	return pa.Unmap() == pb.Unmap()
+}
+
+func wildcardIP(ip string) bool {
+	if ip == "" {
+		return true
+	}
+	a, err := netip.ParseAddr(ip)
+	return err == nil && a.Unmap().IsUnspecified()
+}
+
+// CanonicalHostIP returns ip in its canonical form (IPv6 compressed and
+// lowercase, as net/netip writes it), or ip unchanged when it does not
+// parse.
+func CanonicalHostIP(ip string) string {
+	a, err := netip.ParseAddr(ip)
+	if err != nil || a.Zone() != "" {
+		return ip
+	}
+	return a.String()
 }

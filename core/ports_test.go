@@ -57,6 +57,11 @@ func TestPortConflicts(t *testing.T) {
 			others: []Desired{desiredWithPorts("blog", true, map[string][]Port{"c": {{HostIP: "127.0.0.2", Host: 8080, Container: 8080}}})},
 		},
 		{
+			name:   "v6 addresses compare parsed, not as strings",
+			others: []Desired{desiredWithPorts("blog", true, map[string][]Port{"c": {{HostIP: "0:0:0:0:0:0:0:1", Host: 5432, Container: 5432}}})},
+			want:   []string{"instance a: host port 5432/tcp is also published by instance c of stack blog"},
+		},
+		{
 			name: "sorted by instance, port and stack",
 			others: []Desired{
 				desiredWithPorts("zoo", true, map[string][]Port{"a": {{Host: 53, Container: 53, Protocol: "UDP"}}, "c": {{Host: 5432, Container: 1}}}),
@@ -80,6 +85,37 @@ func TestPortConflicts(t *testing.T) {
 				if d.Severity != SeverityWarning || !strings.Contains(d.Error(), tc.want[i]) {
 					t.Errorf("[%d] = %s %q, want a warning containing %q", i, d.Severity, d.Error(), tc.want[i])
 				}
+			}
+		})
+	}
+}
+
+func TestIPsOverlap(t *testing.T) {
+	tests := []struct {
+		a, b string
+		want bool
+	}{
+		{"", "", true},
+		{"127.0.0.1", "127.0.0.1", true},
+		{"127.0.0.1", "127.0.0.2", false},
+		{"::1", "0:0:0:0:0:0:0:1", true},
+		{"::1", "0000:0000:0000:0000:0000:0000:0000:0001", true},
+		{"fd00::a", "FD00::A", true},
+		{"::1", "::2", false},
+		{"::ffff:127.0.0.1", "127.0.0.1", true},
+		{"0:0:0:0:0:0:0:0", "::1", true},
+		{"0.0.0.0", "::1", true},
+		{"", "10.0.0.1", true},
+		{"::ffff:0.0.0.0", "10.0.0.1", true},
+		{"bogus", "::1", false},
+	}
+	for _, tc := range tests {
+		t.Run(tc.a+" vs "+tc.b, func(t *testing.T) {
+			if got := ipsOverlap(tc.a, tc.b); got != tc.want {
+				t.Errorf("ipsOverlap(%q, %q) = %v, want %v", tc.a, tc.b, got, tc.want)
+			}
+			if got := ipsOverlap(tc.b, tc.a); got != tc.want {
+				t.Errorf("ipsOverlap(%q, %q) = %v, want %v (not symmetric)", tc.b, tc.a, got, tc.want)
 			}
 		})
 	}

@@ -176,11 +176,14 @@ type Instance struct {
 	Overrides Overrides `json:"overrides,omitempty" yaml:"overrides,omitempty"`
 }
 
-// Wire binds a consumer's import to a provider instance explicitly.
+// Wire binds a consumer's import to a provider instance explicitly. Export
+// names one of the provider's exports; empty (and in wires stored before it
+// existed) means the provider's only export of the import's type.
 type Wire struct {
 	Consumer string `json:"consumer" yaml:"consumer"`
 	Import   string `json:"import" yaml:"import"`
 	Provider string `json:"provider" yaml:"provider"`
+	Export   string `json:"export,omitempty" yaml:"export,omitempty"`
 }
 
 // Stack is a named environment made of instances.
@@ -209,13 +212,16 @@ func (s *Stack) Instance(name string) (*Instance, bool) {
 
 // Service is the effective configuration of one instance: its template with
 // the instance's overrides applied by the merge rules. It is computed on read.
+// Command and Entrypoint are nil when the image's own ones apply; an empty list
+// (an instance's --command "") clears the image's, as compose's command: []
+// does, and is shown as [].
 type Service struct {
 	Instance    string            `json:"instance"`
 	Template    string            `json:"template"`
 	Enabled     bool              `json:"enabled"`
 	Image       string            `json:"image"`
-	Command     []string          `json:"command,omitempty"`
-	Entrypoint  []string          `json:"entrypoint,omitempty"`
+	Command     []string          `json:"command,omitzero"`
+	Entrypoint  []string          `json:"entrypoint,omitzero"`
 	User        string            `json:"user,omitempty"`
 	Restart     string            `json:"restart,omitempty"`
 	Env         map[string]EnvVar `json:"env,omitempty"`

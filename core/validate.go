@@ -157,7 +157,10 @@ func ValidateTemplate(t Template) error {
 	if p := imageProblem(t.Image); p != "" {
 		c.add(base+"image", p)
 	}
-	c.restart(base+"restart", t.Restart)
+	c.args(base+"command", t.Command)
+	c.args(base+"entrypoint", t.Entrypoint)
+	c.user(base+"user", t.User)
+	c.restart(base+"restart", t.Restart, false)
 	c.env(base+"env", t.Env)
 	c.labels(base+"labels", t.Labels)
 	c.ports(base+"ports", t.Ports)
@@ -171,6 +174,13 @@ func ValidateTemplate(t Template) error {
 			c.add(field+".target", fmt.Sprintf("duplicate target %q (also files[%d]): each file needs its own target", f.Target, j))
 		}
 		seen[f.Target] = i
+	}
+	for i, f := range t.Files {
+		for j, v := range t.Volumes {
+			if f.Target != "" && v.Target == f.Target {
+				c.add(fmt.Sprintf("%sfiles[%d].target", base, i), mountClash(f.Target, fmt.Sprintf("%svolumes[%d]", base, j)))
+			}
+		}
 	}
 	c.domains(base+"domains", t.Domains)
 	c.exports(base+"exports", t.Exports, t.Ports, t.Env, true)

@@ -2,11 +2,13 @@ package core
 
 import (
 	"fmt"
-	"net"
+	"net/netip"
 	"path"
+	"regexp"
 	"slices"
 	"strings"
 	"text/template"
+	"unicode/utf8"
 )
 
 // checker collects field errors for one input.
@@ -14,16 +16,90 @@ type checker struct{ errs FieldErrors }
 
 func (c *checker) add(field, rule string) { c.errs = append(c.errs, Errf(field, rule)) }
 
-func (c *checker) restart(field, r string) {
-	if r != "" && !restartRE.MatchString(r) {
-		c.add(field, fmt.Sprintf("%q is not a restart policy: want no, always, on-failure[:N] or unless-stopped", r))
+const restartRule = "want no, always, on-failure[:N] or unless-stopped"
+
+// restart checks a restart policy. A template may leave it empty (the
+// runtime's default, no); an instance override may not: an empty override
+// would silently drop the template's policy.
+func (c *checker) restart(field, r string, override bool) {
+	switch {
+	case r == "" && override:
+		c.add(field, "is empty; "+restartRule+" (to inherit the template's policy again, reset the override: instance reset STACK NAME restart)")
+	case r != "" && !restartRE.MatchString(r):
+		c.add(field, fmt.Sprintf("%q is not a restart policy: %s", r, restartRule))
 	}
+}
+
+// ValidateRestart checks a restart policy override: one of no, always,
+// on-failure[:N] or unless-stopped; empty is refused.
+func ValidateRestart(field, r string) error {
+	c := &checker{}
+	c.restart(field, r, true)
+	return c.errs.Err()
+}
+
+// userPartRE is one side of USER[:GROUP]: a name or a numeric id.
+var userPartRE = regexp.MustCompile(`^[A-Za-z0-9_][A-Za-z0-9_.-]*\$?$`)
+
+// user checks USER[:GROUP]; empty means the image's default user.
+func (c *checker) user(field, u string) {
+	if u == "" {
+		return
+	}
+	name, group, hasGroup := strings.Cut(u, ":")
+	if !userPartRE.MatchString(name) || hasGroup && !userPartRE.MatchString(group) {
+		c.add(field, fmt.Sprintf("%q is not a user: want USER or USER:GROUP, each a name or a numeric id (letters, digits, '_', '.', '-'; no spaces or control characters)", u))
+	}
+}
+
+// ValidateUser checks a user override: USER or USER:GROUP, names or numeric
+// ids; empty means the image's default user.
+func ValidateUser(field, u string) error {
+	c := &checker{}
+	c.user(field, u)
+	return c.errs.Err()
+}
+
+// TextProblem returns why s cannot be stored and passed on as text, or "":
+// it must be valid UTF-8 (JSON transport would turn other bytes into
+// U+FFFD) and hold no NUL byte (the container runtime refuses it). The
+// result never quotes s, which may be a secret.
+func TextProblem(s string) string {
+	switch {
+	case !utf8.ValidString(s):
+		return "is not valid UTF-8 text"
+	case strings.IndexByte(s, 0) >= 0:
+		return "contains a NUL byte"
+	}
+	return ""
+}
+
+// FileContentProblem returns why a config file's content is refused, or
+// "". It never quotes the content.
+func FileContentProblem(content string) string {
+	if p := TextProblem(content); p != "" {
+		return "content " + p + "; config files are text (mount binary files with --volume)"
+	}
+	return ""
 }
 
 func (c *checker) env(field string, env map[string]EnvVar) {
 	for _, k := range sortedKeys(env) {
 		if !envKeyRE.MatchString(k) {
 			c.add(field+"."+k, fmt.Sprintf("%q is not a valid environment variable name (^[A-Za-z_][A-Za-z0-9_.-]*$)", k))
+			continue
+		}
+		if p := TextProblem(env[k].Value); p != "" {
+			c.add(field+"."+k, "value "+p)
+		}
+	}
+}
+
+// args checks command, entrypoint and healthcheck arguments: text only.
+func (c *checker) args(field string, args []string) {
+	for i, a := range args {
+		if p := TextProblem(a); p != "" {
+			c.add(fmt.Sprintf("%s[%d]", field, i), "argument "+p)
 		}
 	}
 }
@@ -41,8 +117,14 @@ func (c *checker) labels(field string, labels map[string]string) {
 		switch {
 		case strings.TrimSpace(k) == "":
 			c.add(field, "a label key must not be empty")
+		case TextProblem(k) != "":
+			c.add(field, fmt.Sprintf("label key %q %s", k, TextProblem(k)))
 		case strings.HasPrefix(k, "devarch."):
 			c.add(field+"."+k, fmt.Sprintf("label %q is reserved: devarch sets the devarch.* labels itself", k))
+		default:
+			if p := TextProblem(labels[k]); p != "" {
+				c.add(field+"."+k, "value "+p)
+			}
 		}
 	}
 }
@@ -56,10 +138,16 @@ func portProblem(p Port) string {
 		return fmt.Sprintf("host port %d is out of range 1-65535 (or 0 for a random port)", p.Host)
 	case p.Protocol != "" && p.Protocol != "tcp" && p.Protocol != "udp":
 		return fmt.Sprintf("protocol %q is not tcp or udp", p.Protocol)
-	case p.HostIP != "" && net.ParseIP(p.HostIP) == nil:
+	case p.HostIP != "" && !validHostIP(p.HostIP):
 		return fmt.Sprintf("host IP %q is not an IPv4 or IPv6 address", p.HostIP)
 	}
 	return ""
+}
+
+// validHostIP reports whether s is an IPv4 or IPv6 address without a zone.
+func validHostIP(s string) bool {
+	a, err := netip.ParseAddr(s)
+	return err == nil && a.Zone() == ""
 }
 
 // ports checks each port, that no container port/protocol is published twice
@@ -75,7 +163,7 @@ func (c *checker) ports(field string, ports []Port) {
 			if portProblem(q) != "" {
 				continue
 			}
-			if q.Container == p.Container && protocol(q) == protocol(p) && q.HostIP == p.HostIP {
+			if q.Container == p.Container && protocol(q) == protocol(p) && sameHostIP(q.HostIP, p.HostIP) {
 				c.add(f, fmt.Sprintf("container port %d/%s is already published by %s[%d]", p.Container, protocol(p), field, j))
 				break
 			}
@@ -92,6 +180,12 @@ func cleanAbs(p string) bool { return path.IsAbs(p) && path.Clean(p) == p && p !
 
 // volumeProblem returns the rule v breaks, or "".
 func volumeProblem(v Volume) string {
+	if p := TextProblem(v.Source); p != "" {
+		return "source " + p
+	}
+	if p := TextProblem(v.Target); p != "" {
+		return "target " + p
+	}
 	switch {
 	case v.Source == "":
 		return "source is required: a named volume or an absolute host path"
@@ -158,6 +252,7 @@ func (c *checker) healthcheck(field string, h *Healthcheck) {
 			c.add(field+"."+d.name, fmt.Sprintf("duration %s must not be negative", d.d))
 		}
 	}
+	c.args(field+".test", h.Test)
 	if h.Retries < 0 {
 		c.add(field+".retries", fmt.Sprintf("%d must not be negative", h.Retries))
 	}
@@ -165,6 +260,8 @@ func (c *checker) healthcheck(field string, h *Healthcheck) {
 
 func (c *checker) file(field string, f ConfigFile) {
 	switch {
+	case TextProblem(f.Target) != "":
+		c.add(field+".target", TextProblem(f.Target))
 	case f.Target == "":
 		c.add(field+".target", "is required: an absolute path in the container")
 	case !path.IsAbs(f.Target):
@@ -177,6 +274,15 @@ func (c *checker) file(field string, f ConfigFile) {
 	if f.Mode > 0o777 {
 		c.add(field+".mode", fmt.Sprintf("%#o is not a file mode: at most 0777", f.Mode))
 	}
+	if p := FileContentProblem(f.Content); p != "" {
+		c.add(field, p)
+	}
+}
+
+// mountClash is the rule for a config file and a volume mounted at the
+// same container path: at run time one of the two would silently win.
+func mountClash(target, other string) string {
+	return fmt.Sprintf("target %q is also mounted by %s: one mount per container path; drop the volume or the config file", target, other)
 }
 
 func (c *checker) domains(field string, domains []string) {
@@ -242,6 +348,10 @@ func (c *checker) exports(field string, exps []Export, ports []Port, env map[str
 		for _, k := range sortedKeys(e.Env) {
 			if !envKeyRE.MatchString(k) {
 				c.add(f+".env."+k, fmt.Sprintf("%q is not a valid environment variable name (^[A-Za-z_][A-Za-z0-9_.-]*$)", k))
+				continue
+			}
+			if p := TextProblem(e.Env[k]); p != "" {
+				c.add(f+".env."+k, "value "+p)
 				continue
 			}
 			if prob := exportEnvProblem(k, e.Env[k], ExportData{

@@ -9,10 +9,27 @@ import (
 )
 
 // ComposeOwnedKeys are the compose service keys devarch sets itself (from
-// the instance's name, wiring and healthcheck) or that would break a
-// stack's isolation; an instance's compose fragment may not set them. Sorted.
+// the instance's name, wiring and healthcheck), that would break a stack's
+// isolation, or that would bypass its checks (ports: published ports must go
+// through --port so the per-stack host port check sees them); an instance's
+// compose fragment may not set them. Sorted.
 var ComposeOwnedKeys = []string{
-	"container_name", "depends_on", "extends", "healthcheck", "network_mode", "networks", "profiles", "scale",
+	"container_name", "depends_on", "extends", "healthcheck", "network_mode", "networks", "ports", "profiles", "scale",
+}
+
+// ComposeOwnedKeyRule is the rule a fragment breaks by setting key, one of
+// ComposeOwnedKeys, with the devarch way to get the same effect.
+func ComposeOwnedKeyRule(key string) string {
+	rule := fmt.Sprintf("sets %q, which devarch manages; ", key)
+	switch key {
+	case "ports":
+		return rule + "publish ports with --port (instance set STACK NAME --port [IP:]HOST:CONTAINER), so devarch can check them for host port conflicts"
+	case "healthcheck":
+		return rule + "use the --healthcheck-* flags or --no-healthcheck"
+	case "depends_on":
+		return rule + "startup order follows the instance's wires (devarch wire)"
+	}
+	return rule + "remove it from the fragment"
 }
 
 // ValidateStack checks st against the templates it uses: the stack name and
@@ -86,8 +103,17 @@ func (c *checker) overrides(base string, o Overrides, tpl Template, svc Service)
 			c.errs = append(c.errs, err.(*FieldError))
 		}
 	}
+	if o.Command != nil {
+		c.args(base+"command", *o.Command)
+	}
+	if o.Entrypoint != nil {
+		c.args(base+"entrypoint", *o.Entrypoint)
+	}
+	if o.User != nil {
+		c.user(base+"user", *o.User)
+	}
 	if o.Restart != nil {
-		c.restart(base+"restart", *o.Restart)
+		c.restart(base+"restart", *o.Restart, true)
 	}
 	c.env(base+"env", o.Env)
 	c.envKeys(base+"unset_env", o.UnsetEnv)
@@ -109,6 +135,7 @@ func (c *checker) overrides(base string, o Overrides, tpl Template, svc Service)
 		f.Target = target
 		c.file(field, f)
 	}
+	c.mountClashes(base, o, tpl, svc)
 	if o.Domains != nil {
 		c.domains(base+"domains", *o.Domains)
 	}
@@ -121,6 +148,40 @@ func (c *checker) overrides(base string, o Overrides, tpl Template, svc Service)
 		c.imports(base+"imports", *o.Imports)
 	}
 	c.compose(base+"compose", o.Compose)
+}
+
+// mountClashes reports an effective config file and volume mounted at the
+// same container path when the instance sets at least one of the two (a
+// template's own clash is refused when the template is saved). The error is
+// on the instance's field and names the other.
+func (c *checker) mountClashes(base string, o Overrides, tpl Template, svc Service) {
+	volField := func(i int) string {
+		if o.Volumes != nil {
+			return fmt.Sprintf("%svolumes[%d]", base, i)
+		}
+		return fmt.Sprintf("volumes[%d] of template %s", i, tpl.Name)
+	}
+	for _, target := range sortedKeys(o.Files) {
+		for i, v := range svc.Volumes {
+			if v.Target == target {
+				c.add(base+"files["+target+"]", mountClash(target, volField(i)))
+			}
+		}
+	}
+	if o.Volumes == nil {
+		return
+	}
+	for j, f := range tpl.Files {
+		if _, own := o.Files[f.Target]; own || f.Target == "" {
+			continue
+		}
+		for i, v := range svc.Volumes {
+			if v.Target == f.Target {
+				c.add(volField(i), fmt.Sprintf("target %q is also mounted by config file files[%d] of template %s: one mount per container path; drop the volume or the file",
+					f.Target, j, tpl.Name))
+			}
+		}
+	}
 }
 
 // exportEnvAfterUnset reports inherited exports whose env templates no
@@ -157,8 +218,11 @@ func (c *checker) compose(field, frag string) {
 	}
 	for _, k := range ComposeOwnedKeys {
 		if _, ok := m[k]; ok {
-			c.add(field, fmt.Sprintf("sets %q, which devarch manages; remove it from the fragment", k))
+			c.add(field, ComposeOwnedKeyRule(k))
 		}
+	}
+	if nulIn(m) {
+		c.add(field, "a value contains a NUL byte, which the container runtime refuses")
 	}
 	var keys []string
 	switch l := m["labels"].(type) {
@@ -244,4 +308,26 @@ func (c *checker) wires(wires []Wire, instances map[string]bool, services map[st
 		}
 		seen[key] = i
 	}
+}
+
+// nulIn reports whether a decoded YAML value holds a string with a NUL byte
+// (YAML can write one as "\0").
+func nulIn(v any) bool {
+	switch v := v.(type) {
+	case string:
+		return strings.IndexByte(v, 0) >= 0
+	case map[string]any:
+		for k, x := range v {
+			if strings.IndexByte(k, 0) >= 0 || nulIn(x) {
+				return true
+			}
+		}
+	case []any:
+		for _, x := range v {
+			if nulIn(x) {
+				return true
+			}
+		}
+	}
+	return false
 }

@@ -115,6 +115,78 @@ func TestValidateStack(t *testing.T) {
 			s.Instances = append(s.Instances, Instance{Name: "api2", Template: "api", Enabled: true,
 				Overrides: Overrides{Ports: &[]Port{{HostIP: "::1", Host: 8080, Container: 8080}}}})
 		}, "instances.api2.ports[0]", "instance api"},
+		// text values: valid UTF-8 without NUL, never echoed
+		{"override env not UTF-8", func(s *Stack) {
+			s.Instances[0].Overrides.Env = map[string]EnvVar{"TOKEN": {Value: "s3cr\xff", Secret: true}}
+		}, "instances.api.env.TOKEN", "value is not valid UTF-8 text"},
+		{"override env NUL", func(s *Stack) {
+			s.Instances[0].Overrides.Env = map[string]EnvVar{"TOKEN": {Value: "s3cr\x00et"}}
+		}, "instances.api.env.TOKEN", "value contains a NUL byte"},
+		{"override label value NUL", func(s *Stack) {
+			s.Instances[0].Overrides.Labels = map[string]string{"team": "a\x00"}
+		}, "instances.api.labels.team", "value contains a NUL byte"},
+		{"override file not UTF-8", func(s *Stack) {
+			s.Instances[0].Overrides.Files = map[string]ConfigFile{"/etc/x.bin": {Target: "/etc/x.bin", Content: "\x89PNG\x00\xff"}}
+		}, "instances.api.files[/etc/x.bin]", "content is not valid UTF-8 text; config files are text (mount binary files with --volume)"},
+		{"override file NUL", func(s *Stack) {
+			s.Instances[0].Overrides.Files = map[string]ConfigFile{"/etc/x.conf": {Content: "a=1\x00"}}
+		}, "instances.api.files[/etc/x.conf]", "content contains a NUL byte"},
+		{"override command NUL", func(s *Stack) { s.Instances[0].Overrides.Command = &[]string{"run", "\x00"} }, "instances.api.command[1]", "NUL"},
+		{"override entrypoint not UTF-8", func(s *Stack) { s.Instances[0].Overrides.Entrypoint = &[]string{"\xff"} }, "instances.api.entrypoint[0]", "UTF-8"},
+		{"compose NUL", func(s *Stack) { s.Instances[0].Overrides.Compose = "environment:\n  A: \"x\\0y\"\n" }, "instances.api.compose", "NUL byte"},
+		// command/entrypoint: an explicit empty list clears the image's
+		{"override command cleared", func(s *Stack) { s.Instances[0].Overrides.Command = &[]string{} }, "", ""},
+		{"override entrypoint cleared", func(s *Stack) { s.Instances[0].Overrides.Entrypoint = &[]string{} }, "", ""},
+		// restart and user
+		{"override restart empty", func(s *Stack) { s.Instances[1].Overrides.Restart = vptr("") },
+			"instances.db.restart", "is empty; want no, always, on-failure[:N] or unless-stopped"},
+		{"override restart no", func(s *Stack) { s.Instances[1].Overrides.Restart = vptr("no") }, "", ""},
+		{"override user with space", func(s *Stack) { s.Instances[1].Overrides.User = vptr("a b") }, "instances.db.user", "not a user"},
+		{"override user control char", func(s *Stack) { s.Instances[1].Overrides.User = vptr("root\x1b") }, "instances.db.user", "not a user"},
+		{"override user uid:gid", func(s *Stack) { s.Instances[1].Overrides.User = vptr("1000:1000") }, "", ""},
+		{"override user empty means image default", func(s *Stack) { s.Instances[1].Overrides.User = vptr("") }, "", ""},
+		// one mount per container path (effective config)
+		{"override file over template volume", func(s *Stack) {
+			s.Instances[1].Overrides.Files = map[string]ConfigFile{"/var/lib/postgresql/data": {Content: "x"}}
+		}, "instances.db.files[/var/lib/postgresql/data]", `is also mounted by volumes[0] of template postgres`},
+		{"override file and override volume", func(s *Stack) {
+			s.Instances[0].Overrides.Volumes = &[]Volume{{Source: "/srv/x.conf", Target: "/etc/x.conf"}}
+			s.Instances[0].Overrides.Files = map[string]ConfigFile{"/etc/x.conf": {Content: "x"}}
+		}, "instances.api.files[/etc/x.conf]", `target "/etc/x.conf" is also mounted by instances.api.volumes[0]`},
+		{"override volume over template file", func(s *Stack) {
+			s.Instances[1].Overrides.Volumes = &[]Volume{{Source: "/srv/extra.conf", Target: "/etc/postgresql/extra.conf"}}
+		}, "instances.db.volumes[0]", "is also mounted by config file files[0] of template postgres"},
+		{"override volume elsewhere", func(s *Stack) {
+			s.Instances[1].Overrides.Volumes = &[]Volume{{Source: "/srv/conf", Target: "/etc/postgresql"}}
+		}, "", ""},
+		// compose fragments may not publish ports: --port is checked
+		{"compose ports", func(s *Stack) { s.Instances[1].Overrides.Compose = "ports: [\"8080:5432\"]\n" },
+			"instances.db.compose", `sets "ports", which devarch manages; publish ports with --port`},
+		{"compose expose", func(s *Stack) { s.Instances[1].Overrides.Compose = "expose: [\"5432\"]\n" }, "", ""},
+		// IPv6 host addresses compare parsed, whatever their spelling
+		{"port conflict v6 spellings", func(s *Stack) {
+			s.Instances[0].Overrides.Ports = &[]Port{{HostIP: "::1", Host: 16110, Container: 6379}}
+			s.Instances = append(s.Instances, Instance{Name: "api2", Template: "api", Enabled: true,
+				Overrides: Overrides{Ports: &[]Port{{HostIP: "0:0:0:0:0:0:0:1", Host: 16110, Container: 6379}}}})
+		}, "instances.api2.ports[0]", "[0:0:0:0:0:0:0:1]:16110/tcp is also published by instance api ([::1]:16110/tcp)"},
+		{"port conflict v6 case", func(s *Stack) {
+			s.Instances[0].Overrides.Ports = &[]Port{{HostIP: "fd00::a", Host: 8080, Container: 8080}}
+			s.Instances = append(s.Instances, Instance{Name: "api2", Template: "api", Enabled: true,
+				Overrides: Overrides{Ports: &[]Port{{HostIP: "FD00:0::A", Host: 8080, Container: 8080}}}})
+		}, "instances.api2.ports[0]", "instance api"},
+		{"port conflict long v6 wildcard", func(s *Stack) {
+			s.Instances[0].Overrides.Ports = &[]Port{{HostIP: "::1", Host: 8080, Container: 8080}}
+			s.Instances = append(s.Instances, Instance{Name: "api2", Template: "api", Enabled: true,
+				Overrides: Overrides{Ports: &[]Port{{HostIP: "0:0:0:0:0:0:0:0", Host: 8080, Container: 8080}}}})
+		}, "instances.api2.ports[0]", "instance api"},
+		{"v6 addresses that differ", func(s *Stack) {
+			s.Instances[0].Overrides.Ports = &[]Port{{HostIP: "::1", Host: 8080, Container: 8080}}
+			s.Instances = append(s.Instances, Instance{Name: "api2", Template: "api", Enabled: true,
+				Overrides: Overrides{Ports: &[]Port{{HostIP: "::2", Host: 8080, Container: 8080}}}})
+		}, "", ""},
+		{"same container port twice on one v6 address", func(s *Stack) {
+			s.Instances[0].Overrides.Ports = &[]Port{{HostIP: "::1", Host: 8080, Container: 8080}, {HostIP: "0::1", Host: 8081, Container: 8080}}
+		}, "instances.api.ports[1]", "container port 8080/tcp is already published"},
 		{"wire unknown consumer", func(s *Stack) { s.Wires[0].Consumer = "web" }, "wires[0].consumer", `no instance "web"`},
 		{"wire unknown provider", func(s *Stack) { s.Wires[0].Provider = "pg" }, "wires[0].provider", `no instance "pg"`},
 		{"wire unknown import", func(s *Stack) { s.Wires[0].Import = "cache" }, "wires[0].import", `has no import "cache" (its imports: db)`},
@@ -133,6 +205,7 @@ func TestValidateStack(t *testing.T) {
 				return
 			}
 			assertFieldError(t, err, tt.field, tt.rule)
+			assertNoSecret(t, err)
 		})
 	}
 }

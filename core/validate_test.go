@@ -183,6 +183,40 @@ func TestValidateTemplate(t *testing.T) {
 		{"import type", func(t *Template) { t.Imports[0].Type = "x-" }, "templates.postgres.imports[0].type", "unknown contract type"},
 		{"duplicate import", func(t *Template) { t.Imports = append(t.Imports, t.Imports[0]) }, "templates.postgres.imports[1].name", "duplicate"},
 		{"import prefix", func(t *Template) { t.Imports[0].Prefix = "cache_" }, "templates.postgres.imports[0].prefix", "^[A-Z_][A-Z0-9_]*$"},
+		// Text fields: valid UTF-8 without NUL, and the value is never echoed.
+		{"env value not UTF-8", func(t *Template) { t.Env["POSTGRES_PASSWORD"] = EnvVar{Value: "s3cr\xffet", Secret: true} },
+			"templates.postgres.env.POSTGRES_PASSWORD", "value is not valid UTF-8 text"},
+		{"env value NUL", func(t *Template) { t.Env["POSTGRES_PASSWORD"] = EnvVar{Value: "s3cr\x00et"} },
+			"templates.postgres.env.POSTGRES_PASSWORD", "value contains a NUL byte"},
+		{"env value unicode", func(t *Template) { t.Env["GREETING"] = EnvVar{Value: "héllo ✓"} }, "", ""},
+		{"label value not UTF-8", func(t *Template) { t.Labels["team"] = "c\xc3" }, "templates.postgres.labels.team", "value is not valid UTF-8 text"},
+		{"label value NUL", func(t *Template) { t.Labels["team"] = "c\x00" }, "templates.postgres.labels.team", "value contains a NUL byte"},
+		{"label key not UTF-8", func(t *Template) { t.Labels["te\xffam"] = "x" }, "templates.postgres.labels", "not valid UTF-8"},
+		{"file content not UTF-8", func(t *Template) { t.Files[0].Content = "\x89PNG\r\n" },
+			"templates.postgres.files[0]", "content is not valid UTF-8 text; config files are text (mount binary files with --volume)"},
+		{"file content NUL", func(t *Template) { t.Files[0].Content = "a\x00b" }, "templates.postgres.files[0]", "content contains a NUL byte"},
+		{"command NUL", func(t *Template) { t.Command = []string{"postgres", "-c\x00x"} }, "templates.postgres.command[1]", "argument contains a NUL byte"},
+		{"entrypoint not UTF-8", func(t *Template) { t.Entrypoint = []string{"\xff"} }, "templates.postgres.entrypoint[0]", "argument is not valid UTF-8"},
+		{"healthcheck NUL", func(t *Template) { t.Healthcheck.Test = []string{"CMD-SHELL", "x\x00"} }, "templates.postgres.healthcheck.test[1]", "NUL"},
+		{"export env NUL", func(t *Template) { t.Exports[0].Env["X"] = "a\x00" }, "templates.postgres.exports[0].env.X", "value contains a NUL byte"},
+		// user
+		{"user name", func(t *Template) { t.User = "postgres" }, "", ""},
+		{"user ids", func(t *Template) { t.User = "999:999" }, "", ""},
+		{"user name and group", func(t *Template) { t.User = "www-data:www-data" }, "", ""},
+		{"user with space", func(t *Template) { t.User = "a b" }, "templates.postgres.user", `"a b" is not a user: want USER or USER:GROUP`},
+		{"user with tab", func(t *Template) { t.User = "a\tb" }, "templates.postgres.user", "not a user"},
+		{"user empty group", func(t *Template) { t.User = "a:" }, "templates.postgres.user", "not a user"},
+		{"user two colons", func(t *Template) { t.User = "a:b:c" }, "templates.postgres.user", "not a user"},
+		{"user newline", func(t *Template) { t.User = "root\n" }, "templates.postgres.user", "not a user"},
+		// a template may leave restart empty (the runtime default)
+		{"no restart", func(t *Template) { t.Restart = "" }, "", ""},
+		// one mount per container path
+		{"file and volume at one target", func(t *Template) {
+			t.Volumes = append(t.Volumes, Volume{Source: "/srv/extra.conf", Target: "/etc/postgresql/extra.conf"})
+		}, "templates.postgres.files[0].target", `target "/etc/postgresql/extra.conf" is also mounted by templates.postgres.volumes[1]`},
+		{"file under a mounted directory", func(t *Template) {
+			t.Volumes = append(t.Volumes, Volume{Source: "etc", Target: "/etc/postgresql"})
+		}, "", ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -196,7 +230,19 @@ func TestValidateTemplate(t *testing.T) {
 				return
 			}
 			assertFieldError(t, err, tt.field, tt.rule)
+			assertNoSecret(t, err)
 		})
+	}
+}
+
+// assertNoSecret fails if err quotes a value the tests treat as secret or
+// binary.
+func assertNoSecret(t *testing.T, err error) {
+	t.Helper()
+	for _, s := range []string{"s3cr", "\x00", "\xff", "PNG"} {
+		if err != nil && strings.Contains(err.Error(), s) {
+			t.Errorf("error %q quotes the value (%q)", err, s)
+		}
 	}
 }
 

@@ -5,6 +5,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
 
 	"gopkg.in/yaml.v3"
 )
@@ -24,7 +28,15 @@ func DecodeTemplateYAML(data []byte) (Template, error) {
 		}
 		var fe *FieldError
 		if errors.As(err, &fe) {
+			if fe.Line > 0 && strings.HasPrefix(fe.Rule, "unknown key") {
+				if p := keyPath(yamlRoot(data), "", fe.Field, fe.Line); p != "" {
+					fe.Field = p
+				}
+			}
 			return Template{}, fe
+		}
+		if fes := typeErrors(data, err); fes != nil {
+			return Template{}, fes.Err()
 		}
 		return Template{}, Errf("file", fmt.Sprintf("invalid template YAML: %v", err))
 	}
@@ -51,6 +63,102 @@ func DecodeTemplateYAML(data []byte) (Template, error) {
 		t.Volumes = append(t.Volumes, Volume(v))
 	}
 	return t, nil
+}
+
+// unknownKeyRE matches a yaml.v3 type error for a key the target struct
+// lacks: "line 3: field bogus not found in type core.templateYAML".
+var unknownKeyRE = regexp.MustCompile(`^line ([0-9]+): field (.+) not found in type \S+$`)
+
+// typeErrorLineRE splits any other yaml.v3 type error: "line 3: ...".
+var typeErrorLineRE = regexp.MustCompile(`^line ([0-9]+): (.*)$`)
+
+// typeErrors turns err, when it is a *yaml.TypeError, into FieldErrors:
+// an unknown key is named by its path in data ("healthcheck.bogus") and its
+// line, instead of by a Go type name; other problems keep yaml's words on
+// the file's line. It returns nil for any other error.
+func typeErrors(data []byte, err error) FieldErrors {
+	var te *yaml.TypeError
+	if !errors.As(err, &te) {
+		return nil
+	}
+	root := yamlRoot(data)
+	var out FieldErrors
+	for _, msg := range te.Errors {
+		if m := unknownKeyRE.FindStringSubmatch(msg); m != nil {
+			line, _ := strconv.Atoi(m[1])
+			field := keyPath(root, "", m[2], line)
+			if field == "" {
+				field = m[2]
+			}
+			out = append(out, &FieldError{Field: field, Rule: "unknown key", Line: line})
+			continue
+		}
+		fe := Errf("file", "invalid template YAML: "+msg)
+		if m := typeErrorLineRE.FindStringSubmatch(msg); m != nil {
+			fe.Line, _ = strconv.Atoi(m[1])
+			fe.Rule = "invalid template YAML: " + m[2]
+		}
+		out = append(out, fe)
+	}
+	return out
+}
+
+// yamlRoot parses data as a node tree (empty if it does not parse).
+func yamlRoot(data []byte) *yaml.Node {
+	var root yaml.Node
+	_ = yaml.Unmarshal(data, &root)
+	return &root
+}
+
+// keyPath returns the dotted path ("exports[0].bogus") of the mapping key
+// named key on line line under n, or "".
+func keyPath(n *yaml.Node, prefix, key string, line int) string {
+	join := func(k string) string {
+		if prefix == "" {
+			return k
+		}
+		return prefix + "." + k
+	}
+	switch n.Kind {
+	case yaml.DocumentNode:
+		for _, c := range n.Content {
+			if p := keyPath(c, prefix, key, line); p != "" {
+				return p
+			}
+		}
+	case yaml.MappingNode:
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			k, v := n.Content[i], n.Content[i+1]
+			if k.Value == key && k.Line == line {
+				return join(k.Value)
+			}
+			if p := keyPath(v, join(k.Value), key, line); p != "" {
+				return p
+			}
+		}
+	case yaml.SequenceNode:
+		for i, c := range n.Content {
+			if p := keyPath(c, fmt.Sprintf("%s[%d]", prefix, i), key, line); p != "" {
+				return p
+			}
+		}
+	}
+	return ""
+}
+
+// knownKeys refuses keys of the mapping n that are not in keys, for the
+// long forms custom unmarshalers decode without the decoder's KnownFields.
+func knownKeys(n *yaml.Node, keys ...string) error {
+	if n.Kind != yaml.MappingNode {
+		return nil
+	}
+	for i := 0; i < len(n.Content); i += 2 {
+		k := n.Content[i]
+		if !slices.Contains(keys, k.Value) {
+			return &FieldError{Field: k.Value, Rule: fmt.Sprintf("unknown key (want %s)", strings.Join(keys, ", ")), Line: k.Line}
+		}
+	}
+	return nil
 }
 
 // templateYAML is Template with short forms allowed.
@@ -80,6 +188,9 @@ func (e *yamlEnv) UnmarshalYAML(n *yaml.Node) error {
 		e.Value = n.Value
 		return nil
 	}
+	if err := knownKeys(n, "value", "secret"); err != nil {
+		return err
+	}
 	type plain EnvVar
 	var v plain
 	if err := n.Decode(&v); err != nil {
@@ -102,6 +213,9 @@ func (p *yamlPort) UnmarshalYAML(n *yaml.Node) error {
 		*p = yamlPort(v)
 		return nil
 	}
+	if err := knownKeys(n, "host_ip", "host", "container", "protocol"); err != nil {
+		return err
+	}
 	type plain Port
 	var v plain
 	if err := n.Decode(&v); err != nil {
@@ -123,6 +237,9 @@ func (p *yamlVolume) UnmarshalYAML(n *yaml.Node) error {
 		}
 		*p = yamlVolume(v)
 		return nil
+	}
+	if err := knownKeys(n, "source", "target", "read_only"); err != nil {
+		return err
 	}
 	type plain Volume
 	var v plain

@@ -54,7 +54,13 @@ func TestDecodeTemplateYAMLErrors(t *testing.T) {
 		line                   int
 	}{
 		{"empty", "", "file", "is empty", 0},
-		{"unknown key", "name: a\ncolour: blue\n", "file", "colour", 0},
+		{"unknown key", "name: a\ncolour: blue\n", "colour", "unknown key", 2},
+		{"unknown nested key", "name: a\nhealthcheck:\n  test: [NONE]\n  bogus: 1\n", "healthcheck.bogus", "unknown key", 4},
+		{"unknown key in a list item", "name: a\nexports:\n  - {name: x, type: http, port: 80}\n  - name: y\n    typ: http\n", "exports[1].typ", "unknown key", 5},
+		{"unknown key in a long-form port", "name: a\nports:\n  - {container: 80, hostport: 8080}\n", "ports[0].hostport", "unknown key", 3},
+		{"unknown key in a long-form volume", "name: a\nvolumes:\n  - {source: d, target: /d, ro: true}\n", "volumes[0].ro", "unknown key", 3},
+		{"unknown key in a long-form env", "name: a\nenv:\n  A: {value: x, secrett: true}\n", "env.A.secrett", "unknown key", 3},
+		{"wrong type", "name: a\ncommand: {a: b}\n", "file", "invalid template YAML", 2},
 		{"two documents", "name: a\n---\nname: b\n", "file", "more than one YAML document", 0},
 		{"syntax", "name: [a\n", "file", "invalid template YAML", 0},
 		{"bad port", "name: a\nports:\n  - \"70000:1\"\n", "ports", "65535", 3},
@@ -67,6 +73,11 @@ func TestDecodeTemplateYAMLErrors(t *testing.T) {
 			fes := AsFieldErrors(err)
 			if len(fes) != 1 || fes[0].Field != tt.field || !strings.Contains(fes[0].Rule, tt.rule) || fes[0].Line != tt.line {
 				t.Fatalf("error = %#v (%v), want field %s line %d rule ~%q", fes, err, tt.field, tt.line, tt.rule)
+			}
+			for _, goName := range []string{"core.", "templateYAML", "not found in type"} {
+				if strings.Contains(err.Error(), goName) {
+					t.Errorf("error %q shows a Go type name (%s)", err, goName)
+				}
 			}
 		})
 	}

@@ -129,6 +129,8 @@ func TestGenerateErrors(t *testing.T) {
 			"instances.api.compose", `sets "networks"`},
 		{"fragment sets depends_on", withFragment("depends_on: [db]\n"), Options{},
 			"instances.api.compose", `sets "depends_on"`},
+		{"fragment sets ports", withFragment("ports: [\"9090:9090\"]\n"), Options{},
+			"instances.api.compose", `sets "ports", which devarch manages; publish ports with --port`},
 		{"fragment sets healthcheck", withFragment("healthcheck:\n  disable: true\n"), Options{},
 			"instances.api.compose", `sets "healthcheck"`},
 		{"fragment sets name", withFragment("name: other\n"), Options{},
@@ -168,7 +170,7 @@ func TestGenerateErrors(t *testing.T) {
 func TestFragmentMerge(t *testing.T) {
 	st := shopStack("shop")
 	st.Instances[2].Overrides.Compose = "environment:\n  LOG_LEVEL: debug\n  EXTRA: \"1\"\n  PRICE: \"$$5\"\n" +
-		"ports: [\"9090:9090\"]\nstop_grace_period: 30s\nx-note: hi\n"
+		"expose: [\"9090\"]\nstop_grace_period: 30s\nx-note: hi\n"
 	p, err := Project(build(t, st), Options{})
 	if err != nil {
 		t.Fatal(err)
@@ -183,8 +185,11 @@ func TestFragmentMerge(t *testing.T) {
 	if v := api.Environment["PRICE"]; v == nil || *v != "$$5" {
 		t.Errorf("fragment $$ not kept escaped: %v", v)
 	}
-	if len(api.Ports) != 1 || api.Ports[0].Target != 9090 {
-		t.Errorf("fragment ports do not replace: %+v", api.Ports)
+	if len(api.Expose) != 1 || api.Expose[0] != "9090" {
+		t.Errorf("fragment list not set: %+v", api.Expose)
+	}
+	if len(api.Ports) != 1 || api.Ports[0].Target != 8080 {
+		t.Errorf("ports changed by a fragment without ports: %+v", api.Ports)
 	}
 	if api.StopGracePeriod == nil || time.Duration(*api.StopGracePeriod) != 30*time.Second {
 		t.Errorf("stop_grace_period = %v", api.StopGracePeriod)

@@ -38,7 +38,7 @@ func applyFragment(svc *types.ServiceConfig, stack, frag string) *core.FieldErro
 	}
 	for _, k := range OwnedKeys {
 		if _, ok := m[k]; ok {
-			return core.Errf(field, fmt.Sprintf("sets %q, which devarch manages; remove it from the fragment", k))
+			return core.Errf(field, core.ComposeOwnedKeyRule(k))
 		}
 	}
 	if err := refuseDevarchLabels(field, m["labels"]); err != nil {
