@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/spf13/cobra"
 
@@ -144,6 +145,11 @@ func (c *cli) readInput(path string) ([]byte, error) {
 	if len(b) > devfile.MaxSize {
 		return nil, withHint(fmt.Errorf("%s: file: is larger than the limit of %d bytes (1 MiB)", path, devfile.MaxSize),
 			"a devarch.yml describes a stack; it should be far smaller")
+	}
+	// JSON would turn bytes that are not UTF-8 into U+FFFD on the way to
+	// the daemon, silently changing values; YAML is UTF-8 text.
+	if !utf8.Valid(b) {
+		return nil, fmt.Errorf("%s: file: is not valid UTF-8 text; YAML files must be UTF-8", path)
 	}
 	return b, nil
 }

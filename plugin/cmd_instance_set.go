@@ -61,10 +61,10 @@ func newInstanceSetCommand(c *cli) *cobra.Command {
 func (o *instanceSetOptions) bindFlags(f *pflag.FlagSet) {
 	f.StringVar(&o.image, "image", "", "image (fully qualified, e.g. docker.io/library/postgres:16)")
 	f.StringVar(&o.tag, "tag", "", "replace the tag of the image")
-	f.StringArrayVar(&o.command, "command", nil, "command: one shell-quoted string, or repeat for one argument each")
-	f.StringArrayVar(&o.entrypoint, "entrypoint", nil, "entrypoint: one shell-quoted string, or repeat for one argument each")
-	f.StringVar(&o.user, "user", "", "user[:group] to run as")
-	f.StringVar(&o.restart, "restart", "", "restart policy: no, always, on-failure, unless-stopped")
+	f.StringArrayVar(&o.command, "command", nil, "command: one shell-quoted string, or repeat for one argument each; '' clears the image's command (compose command: []); `instance reset STACK NAME command` inherits the template's again")
+	f.StringArrayVar(&o.entrypoint, "entrypoint", nil, "entrypoint: one shell-quoted string, or repeat for one argument each; '' clears the image's entrypoint (compose entrypoint: []); `instance reset STACK NAME entrypoint` inherits the template's again")
+	f.StringVar(&o.user, "user", "", "user[:group] to run as, names or numeric ids (e.g. 1000:1000); '' runs as the image's user")
+	f.StringVar(&o.restart, "restart", "", "restart policy: no, always, on-failure[:N], unless-stopped")
 	f.StringArrayVar(&o.env, "env", nil, "set an environment variable KEY=VALUE (repeat)")
 	f.StringArrayVar(&o.secretEnv, "secret-env", nil, "set a secret environment variable KEY=VALUE; VALUE - reads it from stdin (repeat)")
 	f.StringArrayVar(&o.unsetEnv, "unset-env", nil, "remove an environment variable, also one the template sets (repeat)")
@@ -126,12 +126,28 @@ func (o *instanceSetOptions) request(changed func(string) bool, stdin io.Reader)
 			*s.dst = &v
 		}
 	}
+	if changed("user") {
+		if err := core.ValidateUser("--user", o.user); err != nil {
+			errs = append(errs, core.AsFieldErrors(err)...)
+		}
+	}
+	if changed("restart") {
+		if err := core.ValidateRestart("--restart", o.restart); err != nil {
+			errs = append(errs, core.AsFieldErrors(err)...)
+		}
+	}
 	for _, s := range []struct {
 		flag string
 		val  []string
 		dst  **[]string
 	}{{"command", o.command, &req.Command}, {"entrypoint", o.entrypoint, &req.Entrypoint}} {
 		if !changed(s.flag) {
+			continue
+		}
+		// Check the raw values: splitting would already turn bytes that are
+		// not UTF-8 into U+FFFD.
+		if fes := textValues("--"+s.flag, s.val); fes != nil {
+			errs = append(errs, fes...)
 			continue
 		}
 		argv, err := splitCommand(s.val)
@@ -168,6 +184,10 @@ func (o *instanceSetOptions) request(changed func(string) bool, stdin io.Reader)
 			}
 			if v, err = readStdin(); err != nil {
 				return req, err
+			}
+			if p := core.TextProblem(v); p != "" {
+				errs = append(errs, core.Errf("--secret-env", fmt.Sprintf("%s: value read from stdin %s", k, p)))
+				continue
 			}
 		}
 		env[k] = core.EnvVar{Value: v, Secret: true}
@@ -260,6 +280,10 @@ func (o *instanceSetOptions) request(changed func(string) bool, stdin io.Reader)
 			errs = append(errs, core.Errf("--file", fmt.Sprintf("%q: cannot read %s: %v", s, local, unwrapPathError(err))))
 			continue
 		}
+		if p := core.FileContentProblem(string(content)); p != "" {
+			errs = append(errs, core.Errf("--file", fmt.Sprintf("%q: %s", s, p)))
+			continue
+		}
 		if req.Files == nil {
 			req.Files = map[string]core.ConfigFile{}
 		}
@@ -296,6 +320,9 @@ func (o *instanceSetOptions) request(changed func(string) bool, stdin io.Reader)
 			}
 			fragment = string(b)
 		}
+		if p := core.TextProblem(fragment); p != "" {
+			errs = append(errs, core.Errf("--compose-file", "content "+p+"; a compose fragment is YAML text"))
+		}
 		req.Compose = &fragment
 	}
 
@@ -329,6 +356,8 @@ func (o *instanceSetOptions) healthcheck(changed func(string) bool) (*api.Health
 	if changed("healthcheck-cmd") {
 		if strings.TrimSpace(o.hcCmd) == "" {
 			errs = append(errs, core.Errf("--healthcheck-cmd", "is empty; use --no-healthcheck to run without one"))
+		} else if prob := core.TextProblem(o.hcCmd); prob != "" {
+			errs = append(errs, core.Errf("--healthcheck-cmd", "command "+prob))
 		} else {
 			test := []string{"CMD-SHELL", o.hcCmd}
 			p.Test = &test
@@ -377,6 +406,19 @@ func splitCommand(vals []string) ([]string, error) {
 		argv = []string{}
 	}
 	return argv, nil
+}
+
+// textValues refuses flag values that are not text (not valid UTF-8, or
+// with a NUL byte): JSON would corrupt them on the way to the daemon, or the
+// runtime would refuse them. Errors never quote the value.
+func textValues(flag string, vals []string) core.FieldErrors {
+	var fes core.FieldErrors
+	for _, v := range vals {
+		if p := core.TextProblem(v); p != "" {
+			fes = append(fes, core.Errf(flag, "value "+p))
+		}
+	}
+	return fes
 }
 
 // flagError names the flag in a parse error, keeping a FieldError's rule.

@@ -56,6 +56,13 @@ func TestInstanceSetRequest(t *testing.T) {
 		{"command split like a shell", "", []string{"--command", `sh -c "echo hi there"`}, `{"command":["sh","-c","echo hi there"]}`},
 		{"command repeated", "", []string{"--command", "sh", "--command", "-c", "--command", "echo a b"}, `{"command":["sh","-c","echo a b"]}`},
 		{"entrypoint cleared", "", []string{"--entrypoint", ""}, `{"entrypoint":[]}`},
+		{"command cleared", "", []string{"--command", ""}, `{"command":[]}`},
+		{"unicode text is kept", "", []string{"--env", "GREETING=héllo ✓", "--label", "note=日本"},
+			`{"env":{"GREETING":{"value":"héllo ✓"}},"labels":{"note":"日本"}}`},
+		{"user by name", "", []string{"--user", "www-data:www-data"}, `{"user":"www-data:www-data"}`},
+		{"user cleared runs as the image's", "", []string{"--user", ""}, `{"user":""}`},
+		{"ipv6 host address canonical", "", []string{"--port", "[0:0:0:0:0:0:0:1]:16110:6379"},
+			`{"ports":[{"host_ip":"::1","host":16110,"container":6379}]}`},
 		{"env, secret env and unset", "", []string{"--env", "A=1", "--env", "B=x=y", "--secret-env", "PW=s3", "--unset-env", "OLD"},
 			`{"env":{"A":{"value":"1"},"B":{"value":"x=y"},"PW":{"value":"s3","secret":true}},"unset_env":["OLD"]}`},
 		{"secret from stdin", "from-stdin\n", []string{"--secret-env", "TOKEN=-"}, `{"env":{"TOKEN":{"value":"from-stdin","secret":true}}}`},
@@ -89,6 +96,19 @@ func TestInstanceSetRequest(t *testing.T) {
 }
 
 func TestInstanceSetRequestErrors(t *testing.T) {
+	dir := t.TempDir()
+	binary := filepath.Join(dir, "x.bin")
+	if err := os.WriteFile(binary, []byte("\x89PNG\r\n\x1a\n\xff\xfes3cr3t"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	nul := filepath.Join(dir, "nul.conf")
+	if err := os.WriteFile(nul, []byte("key=s3cr3t\x00\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	badFrag := filepath.Join(dir, "frag.yml")
+	if err := os.WriteFile(badFrag, []byte("shm_size: \"\xff\"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
 	cases := []struct {
 		name  string
 		stdin string
@@ -113,6 +133,28 @@ func TestInstanceSetRequestErrors(t *testing.T) {
 		{"sensitive without file", "", []string{"--sensitive"}, []string{"--sensitive"}},
 		{"enable and disable", "", []string{"--enable", "--disable"}, []string{"--disable"}},
 		{"unbalanced quote", "", []string{"--command", `sh -c "oops`}, []string{"--command"}},
+		// Text only: bytes that are not UTF-8 or a NUL are refused before
+		// anything is sent, and the value is never shown.
+		{"binary config file", "", []string{"--file", "/etc/x.bin=@" + binary},
+			[]string{"--file", "/etc/x.bin", "content is not valid UTF-8 text; config files are text (mount binary files with --volume)"}},
+		{"config file with NUL", "", []string{"--file", "/etc/x.conf=@" + nul}, []string{"--file", "content contains a NUL byte"}},
+		{"env not UTF-8", "", []string{"--env", "TOKEN=s3cr3t\xff"}, []string{"--env", "TOKEN: value is not valid UTF-8 text"}},
+		{"env NUL", "", []string{"--env", "TOKEN=s3cr3t\x00"}, []string{"--env", "TOKEN: value contains a NUL byte"}},
+		{"secret env NUL", "", []string{"--secret-env", "TOKEN=s3cr3t\x00"}, []string{"--secret-env", "TOKEN: value contains a NUL byte"}},
+		{"secret env from stdin not UTF-8", "s3cr3t\xff\n", []string{"--secret-env", "TOKEN=-"},
+			[]string{"--secret-env", "TOKEN: value read from stdin is not valid UTF-8 text"}},
+		{"label not UTF-8", "", []string{"--label", "team=s3cr3t\xff"}, []string{"--label", "team: value is not valid UTF-8 text"}},
+		{"command not UTF-8", "", []string{"--command", "echo s3cr3t\xff"}, []string{"--command", "value is not valid UTF-8 text"}},
+		{"entrypoint NUL", "", []string{"--entrypoint", "s3cr3t\x00", "--entrypoint", "x"}, []string{"--entrypoint", "value contains a NUL byte"}},
+		{"healthcheck NUL", "", []string{"--healthcheck-cmd", "s3cr3t\x00"}, []string{"--healthcheck-cmd", "NUL"}},
+		{"compose fragment not UTF-8", "", []string{"--compose-file", badFrag}, []string{"--compose-file", "not valid UTF-8"}},
+		// restart, user, ports
+		{"empty restart", "", []string{"--restart", ""}, []string{"--restart", "is empty; want no, always, on-failure[:N] or unless-stopped"}},
+		{"bad restart", "", []string{"--restart", "sometimes"}, []string{"--restart", "not a restart policy"}},
+		{"user with space", "", []string{"--user", "a b"}, []string{"--user", `"a b" is not a user`}},
+		{"user with control char", "", []string{"--user", "root\x07"}, []string{"--user", "not a user"}},
+		{"negative port", "", []string{"--port", "-1:5432"}, []string{"--port", "host port -1 is out of range 1-65535"}},
+		{"ipv6 with zone", "", []string{"--port", "[fe80::1%eth0]:80:80"}, []string{"--port", "not an IPv6 address"}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -123,6 +165,11 @@ func TestInstanceSetRequestErrors(t *testing.T) {
 			for _, w := range tc.want {
 				if !strings.Contains(err.Error(), w) {
 					t.Errorf("error %q lacks %q", err, w)
+				}
+			}
+			for _, secret := range []string{"s3cr3t", "\x00", "\xff"} {
+				if strings.Contains(err.Error(), secret) {
+					t.Errorf("error %q shows the value (%q)", err, secret)
 				}
 			}
 		})

@@ -211,7 +211,16 @@ func (c *cli) color() bool {
 func exactArgs(names ...string) cobra.PositionalArgs {
 	return func(cmd *cobra.Command, args []string) error {
 		if len(args) != len(names) {
-			return withHint(fmt.Errorf("%q takes %d argument(s) (%s), got %d", cmd.CommandPath(), len(names), strings.Join(names, " "), len(args)),
+			var want string
+			switch len(names) {
+			case 0:
+				want = "takes no arguments"
+			case 1:
+				want = "takes 1 argument (" + names[0] + ")"
+			default:
+				want = fmt.Sprintf("takes %d arguments (%s)", len(names), strings.Join(names, " "))
+			}
+			return withHint(fmt.Errorf("%q %s, got %d", cmd.CommandPath(), want, len(args)),
 				"see `"+cmd.CommandPath()+" --help`")
 		}
 		return nil

@@ -38,3 +38,30 @@ func TestUnknownSubcommandFails(t *testing.T) {
 		})
 	}
 }
+
+// TestExactArgsMessage checks the wrong-argument-count message names the
+// arguments in plain words.
+func TestExactArgsMessage(t *testing.T) {
+	env := envOf(map[string]string{"DEVARCH_HOME": t.TempDir()})
+	cases := []struct {
+		name string
+		argv []string
+		want string
+	}{
+		{"no arguments", []string{"devarch", "stack", "ls", "extra"}, `"devarch stack ls" takes no arguments, got 1`},
+		{"one argument", []string{"devarch", "stack", "show"}, `"devarch stack show" takes 1 argument (NAME), got 0`},
+		{"two arguments", []string{"devarch", "instance", "set", "shop", "--enable"}, `"devarch instance set" takes 2 arguments (STACK NAME), got 1`},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			var out, errOut bytes.Buffer
+			code := run(context.Background(), tc.argv, strings.NewReader(""), &out, &errOut, env)
+			if code != 1 || !strings.Contains(errOut.String(), tc.want) {
+				t.Errorf("exit %d, want 1 with %q\nstderr:\n%s", code, tc.want, errOut.String())
+			}
+			if strings.Contains(errOut.String(), "argument(s)") || strings.Contains(errOut.String(), "()") {
+				t.Errorf("clumsy message:\n%s", errOut.String())
+			}
+		})
+	}
+}

@@ -337,7 +337,7 @@ func TestPluginModeNamesDockerDevarch(t *testing.T) {
 	var out, errOut bytes.Buffer
 	env := map[string]string{"DOCKER_CLI_PLUGIN_ORIGINAL_CLI_COMMAND": "docker", "DEVARCH_HOME": t.TempDir()}
 	code := run(context.Background(), []string{"/p/docker-devarch", "devarch", "stack", "show"}, strings.NewReader(""), &out, &errOut, envOf(env))
-	if code != 1 || !strings.Contains(errOut.String(), `"docker devarch stack show" takes 1 argument(s) (NAME)`) {
+	if code != 1 || !strings.Contains(errOut.String(), `"docker devarch stack show" takes 1 argument (NAME)`) {
 		t.Fatalf("exit %d, stderr:\n%s", code, errOut.String())
 	}
 	out.Reset()
