@@ -37,6 +37,7 @@ type instanceSetOptions struct {
 	noDomains                 bool
 	enable, disable           bool
 	composeFile               string
+	keepExports               bool
 }
 
 func newInstanceSetCommand(c *cli) *cobra.Command {
@@ -49,6 +50,11 @@ func newInstanceSetCommand(c *cli) *cobra.Command {
 			req, err := opts.request(cmd.Flags().Changed, c.in)
 			if err != nil {
 				return err
+			}
+			if opts.keepExports {
+				if req.Exports, err = templateExports(cmd.Context(), c, args[0], args[1]); err != nil {
+					return err
+				}
 			}
 			return runInstanceSet(cmd.Context(), c, args[0], args[1], req)
 		},
@@ -86,6 +92,29 @@ func (o *instanceSetOptions) bindFlags(f *pflag.FlagSet) {
 	f.BoolVar(&o.enable, "enable", false, "enable the instance")
 	f.BoolVar(&o.disable, "disable", false, "disable the instance (left out of the compose project)")
 	f.StringVar(&o.composeFile, "compose-file", "", "compose service fragment (YAML) applied last; - reads stdin, empty clears it")
+	f.BoolVar(&o.keepExports, "keep-exports", false, "the instance's image speaks its template's contracts: keep the template's exports (needed after --image names another repository)")
+}
+
+// templateExports returns a copy of the exports of the instance's template,
+// to store as the instance's own (instance set --keep-exports).
+func templateExports(ctx context.Context, c *cli, stack, name string) (*[]core.Export, error) {
+	cl, err := c.Client(ctx)
+	if err != nil {
+		return nil, err
+	}
+	view, err := cl.Instance(ctx, stack, name, false)
+	if err != nil {
+		return nil, err
+	}
+	tpl, err := cl.Template(ctx, view.Instance.Template)
+	if err != nil {
+		return nil, err
+	}
+	exports := tpl.Clone().Exports
+	if exports == nil {
+		exports = []core.Export{}
+	}
+	return &exports, nil
 }
 
 func runInstanceSet(ctx context.Context, c *cli, stack, name string, req api.InstanceSetRequest) error {
@@ -329,7 +358,7 @@ func (o *instanceSetOptions) request(changed func(string) bool, stdin io.Reader)
 	if err := errs.Err(); err != nil {
 		return req, err
 	}
-	if isEmptySet(req) {
+	if isEmptySet(req) && !o.keepExports {
 		return req, withHint(errors.New("nothing to change: give at least one flag"), "see `instance set --help` for the fields you can override")
 	}
 	return req, nil

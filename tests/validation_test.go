@@ -141,3 +141,34 @@ func TestInstanceLifecycle(t *testing.T) {
 	h.ok("stack", "rm", "life")
 	h.fails(1, "stack", "show", "life")
 }
+
+// TestKeepExportsAfterImageOverride overrides a provider's image with
+// another repository: wiring refuses until the instance declares that the
+// new image speaks the template's contracts.
+func TestKeepExportsAfterImageOverride(t *testing.T) {
+	h := newHome(t)
+	h.ok("template", "add", "-f", filepath.Join("testdata", "templates", "e2e-api.yml"))
+	h.ok("stack", "create", "ke")
+	h.ok("instance", "add", "ke", "db", "--template", "postgres")
+	h.ok("instance", "add", "ke", "api", "--template", "e2e-api")
+	h.ok("config", "ke")
+
+	h.ok("instance", "set", "ke", "db", "--image", "ghcr.io/example/pg-fork:16")
+	r := h.fails(1, "config", "ke")
+	if !strings.Contains(r.Stderr, "without redeclaring its exports") {
+		t.Errorf("another image without exports: want the wiring error, got:\n%s", r.Stderr)
+	}
+	h.ok("instance", "set", "ke", "db", "--keep-exports")
+	var view struct {
+		Instance struct {
+			Overrides struct{ Exports []struct{ Name, Type string } }
+		}
+	}
+	h.json(&view, "instance", "show", "ke", "db")
+	if ex := view.Instance.Overrides.Exports; len(ex) != 1 || ex[0].Type != "postgres" {
+		t.Errorf("--keep-exports should store the template's exports: %+v", ex)
+	}
+	if out := h.ok("config", "ke"); !strings.Contains(out, "ghcr.io/example/pg-fork:16") || !strings.Contains(out, "devarch-ke-db") {
+		t.Errorf("config after --keep-exports:\n%s", out)
+	}
+}
