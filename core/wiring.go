@@ -9,30 +9,68 @@ import (
 )
 
 // WireCommand is the CLI command that binds consumer.imp to provider
-// explicitly in stack.
+// explicitly in stack. provider is PROVIDER[.EXPORT] (see ProviderRef).
 func WireCommand(stack, consumer, imp, provider string) string {
 	return fmt.Sprintf("devarch wire %s %s.%s %s", stack, consumer, imp, provider)
 }
 
+// ProviderRef is how the wire command names a provider and, when export is
+// not empty, one of its exports: "db", or "api.admin".
+func ProviderRef(provider, export string) string {
+	if export == "" {
+		return provider
+	}
+	return provider + "." + export
+}
+
+// SplitProviderRef splits PROVIDER[.EXPORT] at the first dot; instance
+// names are DNS labels and never contain one.
+func SplitProviderRef(ref string) (provider, export string) {
+	provider, export, _ = strings.Cut(ref, ".")
+	return provider, export
+}
+
 // Resolve binds every import of every enabled instance of st to exactly one
-// provider instance, following DESIGN.md "Wiring": an explicit wire always
-// wins; otherwise an import is auto-wired when exactly one other enabled
-// instance exports its contract type. Missing providers are errors for
-// required imports and warnings for optional ones; several candidates
-// without an explicit wire, a provider whose exports went stale after an
-// image override, explicit wires to unknown, disabled or unsuitable
-// instances, and cycles are errors. Every problem is reported, not only the
-// first. services are the effective configs of st's instances (disabled ones
+// export of one provider instance, following DESIGN.md "Wiring": an
+// explicit wire always wins; otherwise an import is auto-wired when exactly
+// one other enabled instance exports its contract type, and that instance
+// has one export of the type. A wire that names no export uses the
+// provider's only export of the import's type. Missing providers are errors
+// for required imports and warnings for optional ones; several candidates
+// (instances, or exports of one instance) without an explicit wire naming
+// one, a provider whose exports went stale after an image override,
+// explicit wires to unknown, disabled or unsuitable instances or exports,
+// and cycles are errors. Every problem is reported, not only the first.
+// services are the effective configs of st's instances (disabled ones
 // included). wires and unresolved are sorted by consumer and import;
 // unresolved holds every import left without a provider, for any reason.
 func Resolve(st Stack, services []Service) (wires []ResolvedWire, unresolved []UnresolvedImport, diags []Diagnostic) {
+	res := resolveStack(st, services)
+	return res.wires, res.unresolved, res.diags
+}
+
+// resolution is what Resolve computes, plus the diagnostics of each import.
+type resolution struct {
+	wires      []ResolvedWire
+	unresolved []UnresolvedImport
+	diags      []Diagnostic
+	byImport   map[string][]Diagnostic // "consumer.import" -> that import's diagnostics
+	byName     map[string]*Service
+}
+
+func resolveStack(st Stack, services []Service) resolution {
 	byName := make(map[string]*Service, len(services))
 	for i := range services {
 		if _, dup := byName[services[i].Instance]; !dup {
 			byName[services[i].Instance] = &services[i]
 		}
 	}
+	res := resolution{byImport: map[string][]Diagnostic{}, byName: byName}
 	explicit, diags := explicitWires(st, byName)
+	var (
+		wires      []ResolvedWire
+		unresolved []UnresolvedImport
+	)
 
 	for _, name := range slices.Sorted(maps.Keys(byName)) {
 		consumer := byName[name]
@@ -46,11 +84,12 @@ func Resolve(st Stack, services []Service) (wires []ResolvedWire, unresolved []U
 			var w *ResolvedWire
 			var ds []Diagnostic
 			if ew, ok := explicit[name+"."+imp.Name]; ok {
-				w, ds = r.explicit(ew.Provider)
+				w, ds = r.explicit(ew)
 			} else {
 				w, ds = r.auto()
 			}
 			diags = append(diags, ds...)
+			res.byImport[name+"."+imp.Name] = ds
 			if w != nil {
 				wires = append(wires, *w)
 				continue
@@ -68,7 +107,8 @@ func Resolve(st Stack, services []Service) (wires []ResolvedWire, unresolved []U
 			Message:  "wiring cycle: " + strings.Join(cycle, " -> "),
 		})
 	}
-	return wires, unresolved, diags
+	res.wires, res.unresolved, res.diags = wires, unresolved, diags
+	return res
 }
 
 // explicitWires indexes st.Wires by "consumer.import" and reports wires
@@ -83,7 +123,7 @@ func explicitWires(st Stack, byName map[string]*Service) (map[string]Wire, []Dia
 		return cmp.Or(cmp.Compare(a.Consumer, b.Consumer), cmp.Compare(a.Import, b.Import))
 	})
 	for _, w := range ws {
-		label := fmt.Sprintf("wire %s.%s -> %s", w.Consumer, w.Import, w.Provider)
+		label := fmt.Sprintf("wire %s.%s -> %s", w.Consumer, w.Import, ProviderRef(w.Provider, w.Export))
 		consumer, ok := byName[w.Consumer]
 		if !ok {
 			diags = append(diags, errDiag(w.Consumer, "%s: consumer %q is not an instance of stack %s", label, w.Consumer, st.Name))
@@ -117,12 +157,18 @@ func (r resolver) what() string {
 	return fmt.Sprintf("import %s (%s)", r.imp.Name, r.imp.Type)
 }
 
-func (r resolver) wire(p *Service, auto bool) *ResolvedWire {
-	exp, _ := exportOf(p, r.imp.Type)
+func (r resolver) wire(p *Service, exp Export, auto bool) *ResolvedWire {
 	return &ResolvedWire{
 		Consumer: r.consumer.Instance, Import: r.imp.Name, Type: r.imp.Type,
 		Provider: p.Instance, Export: exp.Name, Auto: auto,
 	}
+}
+
+// StaleExportsHint tells how to fix instance inst of stack, whose image
+// override left the exports it inherits from its template stale.
+func StaleExportsHint(stack, inst string) string {
+	return fmt.Sprintf("declare that the new image speaks the template's contracts with `devarch instance set %s %s --keep-exports`, or go back with `devarch instance reset %s %s image`",
+		stack, inst, stack, inst)
 }
 
 // stale is the error for a provider whose exports are inherited from a
@@ -131,12 +177,28 @@ func (r resolver) stale(p *Service) Diagnostic {
 	d := errDiag(r.consumer.Instance,
 		"instance %s overrides the image of template %s without redeclaring its exports; consumer %s imports %s as %s",
 		p.Instance, p.Template, r.consumer.Instance, r.imp.Type, r.imp.Name)
-	d.Hint = fmt.Sprintf("devarch instance reset %s %s image", r.stack, p.Instance)
+	d.Hint = StaleExportsHint(r.stack, p.Instance)
 	return d
 }
 
-func (r resolver) explicit(provider string) (*ResolvedWire, []Diagnostic) {
+// severalExports is the error for a provider with several exports of the
+// import's type and no wire naming one: it lists them, sorted, and the
+// command that picks the first. subject says how the consumer came to p.
+func (r resolver) severalExports(subject string, p *Service, exps []Export) Diagnostic {
+	names := make([]string, len(exps))
+	for i, e := range exps {
+		names[i] = e.Name
+	}
+	pick := WireCommand(r.stack, r.consumer.Instance, r.imp.Name, ProviderRef(p.Instance, exps[0].Name))
+	d := errDiag(r.consumer.Instance, "%s %s, which has %d exports of type %s (%s); pick one, e.g. %s",
+		r.what(), subject, len(exps), r.imp.Type, strings.Join(names, ", "), pick)
+	d.Hint = pick
+	return d
+}
+
+func (r resolver) explicit(w Wire) (*ResolvedWire, []Diagnostic) {
 	c := r.consumer.Instance
+	provider := w.Provider
 	p, ok := r.byName[provider]
 	switch {
 	case !ok:
@@ -148,26 +210,54 @@ func (r resolver) explicit(provider string) (*ResolvedWire, []Diagnostic) {
 	case !p.Enabled:
 		return nil, []Diagnostic{errDiag(c, "%s is wired to instance %s, which is disabled", r.what(), provider)}
 	}
-	if _, has := exportOf(p, r.imp.Type); !has {
+	if w.Export != "" {
+		i := slices.IndexFunc(p.Exports, func(e Export) bool { return e.Name == w.Export })
+		switch {
+		case i < 0:
+			return nil, []Diagnostic{errDiag(c, "%s is wired to %s, but instance %s has no export %q (its exports: %s)",
+				r.what(), ProviderRef(provider, w.Export), provider, w.Export, exportList(p.Exports))}
+		case p.Exports[i].Type != r.imp.Type:
+			return nil, []Diagnostic{errDiag(c, "%s is wired to %s, which is a %s contract, not %s",
+				r.what(), ProviderRef(provider, w.Export), p.Exports[i].Type, r.imp.Type)}
+		case p.ExportsStale:
+			return nil, []Diagnostic{r.stale(p)}
+		}
+		return r.wire(p, p.Exports[i], false), nil
+	}
+	exps := exportsOf(p, r.imp.Type)
+	if len(exps) == 0 {
 		return nil, []Diagnostic{errDiag(c, "%s is wired to instance %s, which exports no %s contract (it exports: %s)",
 			r.what(), provider, r.imp.Type, exportTypes(p.Exports))}
 	}
 	if p.ExportsStale {
 		return nil, []Diagnostic{r.stale(p)}
 	}
-	return r.wire(p, false), nil
+	if len(exps) > 1 {
+		return nil, []Diagnostic{r.severalExports("is wired to instance "+provider, p, exps)}
+	}
+	return r.wire(p, exps[0], false), nil
 }
 
 func (r resolver) auto() (*ResolvedWire, []Diagnostic) {
 	c := r.consumer.Instance
 	var candidates []*Service
+	var refs []string // every export a wire could pick: PROVIDER, or PROVIDER.EXPORT when it has several
 	for _, name := range slices.Sorted(maps.Keys(r.byName)) {
 		p := r.byName[name]
 		if name == c || !p.Enabled {
 			continue
 		}
-		if _, has := exportOf(p, r.imp.Type); has {
-			candidates = append(candidates, p)
+		exps := exportsOf(p, r.imp.Type)
+		if len(exps) == 0 {
+			continue
+		}
+		candidates = append(candidates, p)
+		for _, e := range exps {
+			if len(exps) == 1 {
+				refs = append(refs, p.Instance)
+			} else {
+				refs = append(refs, ProviderRef(p.Instance, e.Name))
+			}
 		}
 	}
 	var diags []Diagnostic
@@ -181,26 +271,30 @@ func (r resolver) auto() (*ResolvedWire, []Diagnostic) {
 	}
 	switch len(candidates) {
 	case 0:
+		reason := fmt.Sprintf("no enabled instance of stack %s exports %s", r.stack, r.imp.Type)
+		if _, self := exportOf(r.consumer, r.imp.Type); self {
+			reason = fmt.Sprintf("instance %s exports %s itself, but an instance cannot be wired to itself, and no other enabled instance of stack %s exports %s",
+				c, r.imp.Type, r.stack, r.imp.Type)
+		}
 		if r.imp.Optional {
 			return nil, []Diagnostic{{
 				Severity: SeverityWarning, Instance: c,
-				Message: fmt.Sprintf("optional %s has no provider: no enabled instance of stack %s exports %s; it stays unwired",
-					r.what(), r.stack, r.imp.Type),
+				Message: fmt.Sprintf("optional %s has no provider: %s; it stays unwired", r.what(), reason),
 			}}
 		}
-		return nil, []Diagnostic{errDiag(c, "required %s has no provider: no enabled instance of stack %s exports %s",
-			r.what(), r.stack, r.imp.Type)}
+		return nil, []Diagnostic{errDiag(c, "required %s has no provider: %s", r.what(), reason)}
 	case 1:
-		return r.wire(candidates[0], true), nil
-	}
-	names := make([]string, len(candidates))
-	for i, p := range candidates {
-		names[i] = p.Instance
+		p := candidates[0]
+		exps := exportsOf(p, r.imp.Type)
+		if len(exps) > 1 {
+			return nil, []Diagnostic{r.severalExports("is ambiguous: its only provider is instance "+p.Instance, p, exps)}
+		}
+		return r.wire(p, exps[0], true), nil
 	}
 	d := errDiag(c, "%s is ambiguous: %d instances export %s (%s); pick one, e.g. %s",
-		r.what(), len(names), r.imp.Type, strings.Join(names, ", "),
-		WireCommand(r.stack, c, r.imp.Name, names[0]))
-	d.Hint = WireCommand(r.stack, c, r.imp.Name, names[0])
+		r.what(), len(candidates), r.imp.Type, strings.Join(refs, ", "),
+		WireCommand(r.stack, c, r.imp.Name, refs[0]))
+	d.Hint = WireCommand(r.stack, c, r.imp.Name, refs[0])
 	return nil, []Diagnostic{d}
 }
 
@@ -212,6 +306,31 @@ func exportOf(p *Service, t ContractType) (Export, bool) {
 		}
 	}
 	return Export{}, false
+}
+
+// exportsOf returns p's exports of type t, sorted by name.
+func exportsOf(p *Service, t ContractType) []Export {
+	var out []Export
+	for _, e := range p.Exports {
+		if e.Type == t {
+			out = append(out, e)
+		}
+	}
+	slices.SortStableFunc(out, func(a, b Export) int { return cmp.Compare(a.Name, b.Name) })
+	return out
+}
+
+// exportList names exps as "name (type)", sorted by name.
+func exportList(exps []Export) string {
+	if len(exps) == 0 {
+		return "none"
+	}
+	items := make([]string, len(exps))
+	for i, e := range exps {
+		items[i] = fmt.Sprintf("%s (%s)", e.Name, e.Type)
+	}
+	slices.Sort(items)
+	return strings.Join(items, ", ")
 }
 
 func errDiag(instance, format string, args ...any) Diagnostic {

@@ -62,6 +62,24 @@ func wiringTemplates() map[string]Template {
 		"svc-c": {Name: "svc-c", Image: "ghcr.io/example/c:1",
 			Exports: []Export{{Name: "queue", Type: ContractAMQP, Port: 5672, Env: map[string]string{"C_URL": "amqp://{{.Host}}:{{.Port}}"}}},
 			Imports: []Import{{Name: "http", Type: ContractHTTP}}},
+		// multi exports two http contracts (and one more of another type).
+		"multi": {Name: "multi", Image: "ghcr.io/example/multi:1",
+			Exports: []Export{
+				{Name: "web", Type: ContractHTTP, Port: 8080, Env: map[string]string{"UP_URL": "http://{{.Host}}:{{.Port}}"}},
+				{Name: "admin", Type: ContractHTTP, Port: 9000, Env: map[string]string{"UP_URL": "http://{{.Host}}:{{.Port}}/admin"}},
+				{Name: "metrics", Type: "x-metrics", Port: 9100},
+			}},
+		"httpd": {Name: "httpd", Image: "docker.io/library/httpd:2",
+			Exports: []Export{{Name: "site", Type: ContractHTTP, Port: 80, Env: map[string]string{"UP_URL": "http://{{.Host}}:{{.Port}}"}}}},
+		"gw": {Name: "gw", Image: "ghcr.io/example/gw:1",
+			Imports: []Import{{Name: "up", Type: ContractHTTP}}},
+		// selfish exports the contract it imports.
+		"selfish": {Name: "selfish", Image: "ghcr.io/example/selfish:1",
+			Exports: []Export{{Name: "peer", Type: "x-self", Port: 7000}},
+			Imports: []Import{{Name: "peer", Type: "x-self"}}},
+		"selfish-opt": {Name: "selfish-opt", Image: "ghcr.io/example/selfish:1",
+			Exports: []Export{{Name: "peer", Type: "x-self", Port: 7000}},
+			Imports: []Import{{Name: "peer", Type: "x-self", Optional: true}}},
 	}
 }
 
@@ -70,6 +88,9 @@ func inst(name, tpl string) Instance { return Instance{Name: name, Template: tpl
 func disabled(i Instance) Instance { i.Enabled = false; return i }
 
 func wire(c, i, p string) Wire { return Wire{Consumer: c, Import: i, Provider: p} }
+
+// wireExport is wire naming one of the provider's exports.
+func wireExport(c, i, p, e string) Wire { return Wire{Consumer: c, Import: i, Provider: p, Export: e} }
 
 // effective merges st's instances with the wiring test templates.
 func effective(t *testing.T, st Stack) []Service {
@@ -160,7 +181,7 @@ func TestResolve(t *testing.T) {
 			want:       []ResolvedWire{{Consumer: "web", Import: "cache", Type: ContractRedis, Provider: "cache", Export: "redis", Auto: true}},
 			unresolved: []UnresolvedImport{{Consumer: "web", Import: "db", Type: ContractPostgres}},
 			errs:       []string{"instance db overrides the image of template postgres without redeclaring its exports; consumer web imports postgres as db"},
-			hint:       "devarch instance reset shop db image",
+			hint:       "declare that the new image speaks the template's contracts with `devarch instance set shop db --keep-exports`, or go back with `devarch instance reset shop db image`",
 		},
 		{
 			name:       "stale exports behind an explicit wire",
@@ -274,6 +295,75 @@ func TestResolve(t *testing.T) {
 			errs: []string{"wiring cycle: a -> b -> c -> a"},
 		},
 		{
+			name:       "auto-wiring never picks one of a provider's two exports of the type",
+			instances:  []Instance{inst("p", "multi"), inst("c", "gw")},
+			unresolved: []UnresolvedImport{{Consumer: "c", Import: "up", Type: ContractHTTP}},
+			errs:       []string{"import up (http) is ambiguous: its only provider is instance p, which has 2 exports of type http (admin, web); pick one, e.g. devarch wire shop c.up p.admin"},
+			hint:       "devarch wire shop c.up p.admin",
+		},
+		{
+			name:      "an explicit wire naming the export picks it",
+			instances: []Instance{inst("p", "multi"), inst("c", "gw")},
+			wires:     []Wire{wireExport("c", "up", "p", "web")},
+			want:      []ResolvedWire{{Consumer: "c", Import: "up", Type: ContractHTTP, Provider: "p", Export: "web"}},
+		},
+		{
+			name:       "an explicit wire without an export to a provider with several of the type",
+			instances:  []Instance{inst("p", "multi"), inst("c", "gw")},
+			wires:      []Wire{wire("c", "up", "p")},
+			unresolved: []UnresolvedImport{{Consumer: "c", Import: "up", Type: ContractHTTP}},
+			errs:       []string{"import up (http) is wired to instance p, which has 2 exports of type http (admin, web); pick one, e.g. devarch wire shop c.up p.admin"},
+			hint:       "devarch wire shop c.up p.admin",
+		},
+		{
+			name:      "a wire without an export (as stored before exports were named) uses the only export of the type",
+			instances: []Instance{inst("p", "multi"), inst("q", "httpd"), inst("c", "gw")},
+			wires:     []Wire{wire("c", "up", "q")},
+			want:      []ResolvedWire{{Consumer: "c", Import: "up", Type: ContractHTTP, Provider: "q", Export: "site"}},
+		},
+		{
+			name:       "an explicit wire to an unknown export",
+			instances:  []Instance{inst("p", "multi"), inst("c", "gw")},
+			wires:      []Wire{wireExport("c", "up", "p", "nope")},
+			unresolved: []UnresolvedImport{{Consumer: "c", Import: "up", Type: ContractHTTP}},
+			errs:       []string{`import up (http) is wired to p.nope, but instance p has no export "nope" (its exports: admin (http), metrics (x-metrics), web (http))`},
+		},
+		{
+			name:       "an explicit wire to an export of another type",
+			instances:  []Instance{inst("p", "multi"), inst("c", "gw")},
+			wires:      []Wire{wireExport("c", "up", "p", "metrics")},
+			unresolved: []UnresolvedImport{{Consumer: "c", Import: "up", Type: ContractHTTP}},
+			errs:       []string{"import up (http) is wired to p.metrics, which is a x-metrics contract, not http"},
+		},
+		{
+			name:       "several candidates list every export a wire can pick, sorted",
+			instances:  []Instance{inst("q", "httpd"), inst("p", "multi"), inst("c", "gw")},
+			unresolved: []UnresolvedImport{{Consumer: "c", Import: "up", Type: ContractHTTP}},
+			errs:       []string{"import up (http) is ambiguous: 2 instances export http (p.admin, p.web, q); pick one, e.g. devarch wire shop c.up p.admin"},
+			hint:       "devarch wire shop c.up p.admin",
+		},
+		{
+			name:       "an instance that exports what it imports is not its own provider",
+			instances:  []Instance{inst("a", "selfish")},
+			unresolved: []UnresolvedImport{{Consumer: "a", Import: "peer", Type: "x-self"}},
+			errs:       []string{"instance a: required import peer (x-self) has no provider: instance a exports x-self itself, but an instance cannot be wired to itself, and no other enabled instance of stack shop exports x-self"},
+		},
+		{
+			name:       "an optional self import stays unwired with a warning that says why",
+			instances:  []Instance{inst("a", "selfish-opt")},
+			unresolved: []UnresolvedImport{{Consumer: "a", Import: "peer", Type: "x-self", Optional: true}},
+			warnings:   []string{"optional import peer (x-self) has no provider: instance a exports x-self itself, but an instance cannot be wired to itself"},
+		},
+		{
+			name:      "two instances that export what they import wire to each other, a cycle",
+			instances: []Instance{inst("a", "selfish"), inst("b", "selfish")},
+			want: []ResolvedWire{
+				{Consumer: "a", Import: "peer", Type: "x-self", Provider: "b", Export: "peer", Auto: true},
+				{Consumer: "b", Import: "peer", Type: "x-self", Provider: "a", Export: "peer", Auto: true},
+			},
+			errs: []string{"wiring cycle: a -> b -> a"},
+		},
+		{
 			name:       "all errors are collected",
 			instances:  []Instance{inst("db", "postgres"), inst("db2", "postgres"), inst("web", "web"), inst("web2", "web")},
 			unresolved: []UnresolvedImport{{Consumer: "web", Import: "cache", Type: ContractRedis, Optional: true}, {Consumer: "web", Import: "db", Type: ContractPostgres}, {Consumer: "web2", Import: "cache", Type: ContractRedis, Optional: true}, {Consumer: "web2", Import: "db", Type: ContractPostgres}},
@@ -341,5 +431,161 @@ func TestResolveStaleNamesBothSides(t *testing.T) {
 		if !strings.Contains(msg, want) {
 			t.Errorf("%q does not name %q", msg, want)
 		}
+	}
+}
+
+func TestWiringBreaks(t *testing.T) {
+	withImage := func(i Instance, image string) Instance { i.Overrides.Image = ptr(image); return i }
+	dropExports := func(name string) func(map[string]Template) {
+		return func(tpls map[string]Template) { t := tpls[name]; t.Exports = nil; tpls[name] = t }
+	}
+	tests := []struct {
+		name          string
+		before, after Stack
+		templates     func(map[string]Template) // changes the templates the after stack uses
+		errs          []string                  // substrings, one per error, in order
+		warns         []string
+		hint          string // hint of the first error
+	}{
+		{
+			name:   "removing the only provider of a required auto-wired import",
+			before: Stack{Instances: []Instance{inst("db", "postgres"), inst("cache", "redis"), inst("web", "web")}},
+			after:  Stack{Instances: []Instance{inst("cache", "redis"), inst("web", "web")}},
+			errs:   []string{"instance web: required import db (postgres) has no provider: no enabled instance of stack shop exports postgres"},
+		},
+		{
+			name:   "removing the only provider of a required explicitly wired import",
+			before: Stack{Instances: []Instance{inst("db", "postgres"), inst("cache", "redis"), inst("web", "web")}, Wires: []Wire{wire("web", "db", "db")}},
+			after:  Stack{Instances: []Instance{inst("cache", "redis"), inst("web", "web")}},
+			errs:   []string{"instance web: required import db (postgres) has no provider"},
+		},
+		{
+			name:   "removing the provider of an optional import is a warning",
+			before: Stack{Instances: []Instance{inst("db", "postgres"), inst("cache", "redis"), inst("web", "web")}},
+			after:  Stack{Instances: []Instance{inst("db", "postgres"), inst("web", "web")}},
+			warns:  []string{"instance web: optional import cache (redis) has no provider: no enabled instance of stack shop exports redis; it stays unwired"},
+		},
+		{
+			name:   "removing an explicit provider when another one remains says where the import goes",
+			before: Stack{Instances: []Instance{inst("db", "postgres"), inst("db2", "postgres"), inst("cache", "redis"), inst("web", "web")}, Wires: []Wire{wire("web", "db", "db2")}},
+			after:  Stack{Instances: []Instance{inst("db", "postgres"), inst("cache", "redis"), inst("web", "web")}},
+			warns:  []string{"instance web: import db (postgres) is now wired automatically to db; it was wired to db2"},
+		},
+		{
+			name:   "a second provider makes an auto-wired import ambiguous; the hint keeps the current one",
+			before: Stack{Instances: []Instance{inst("db", "postgres"), inst("cache", "redis"), inst("web", "web")}},
+			after:  Stack{Instances: []Instance{inst("db", "postgres"), inst("db-copy", "postgres"), inst("cache", "redis"), inst("web", "web")}},
+			errs:   []string{"import db (postgres) is ambiguous: 2 instances export postgres (db, db-copy)"},
+			hint:   "devarch wire shop web.db db",
+		},
+		{
+			name:   "a second provider of an optional import is an error too: a plan refuses ambiguity",
+			before: Stack{Instances: []Instance{inst("db", "postgres"), inst("cache", "redis"), inst("web", "web")}},
+			after:  Stack{Instances: []Instance{inst("db", "postgres"), inst("cache", "redis"), inst("cache2", "redis"), inst("web", "web")}},
+			errs:   []string{"import cache (redis) is ambiguous: 2 instances export redis (cache, cache2)"},
+			hint:   "devarch wire shop web.cache cache",
+		},
+		{
+			name:   "a second provider leaves an explicitly wired import alone",
+			before: Stack{Instances: []Instance{inst("db", "postgres"), inst("cache", "redis"), inst("web", "web")}, Wires: []Wire{wire("web", "db", "db")}},
+			after:  Stack{Instances: []Instance{inst("db", "postgres"), inst("db2", "postgres"), inst("cache", "redis"), inst("web", "web")}, Wires: []Wire{wire("web", "db", "db")}},
+		},
+		{
+			name:      "a template that drops an export a required auto-wire uses",
+			before:    Stack{Instances: []Instance{inst("db", "postgres"), inst("cache", "redis"), inst("web", "web")}},
+			after:     Stack{Instances: []Instance{inst("db", "postgres"), inst("cache", "redis"), inst("web", "web")}},
+			templates: dropExports("postgres"),
+			errs:      []string{"required import db (postgres) has no provider"},
+		},
+		{
+			name:      "a template that drops an export an explicit wire uses",
+			before:    Stack{Instances: []Instance{inst("db", "postgres"), inst("cache", "redis"), inst("web", "web")}, Wires: []Wire{wire("web", "db", "db")}},
+			after:     Stack{Instances: []Instance{inst("db", "postgres"), inst("cache", "redis"), inst("web", "web")}, Wires: []Wire{wire("web", "db", "db")}},
+			templates: dropExports("postgres"),
+			errs:      []string{"import db (postgres) is wired to instance db, which exports no postgres contract (it exports: nothing)"},
+		},
+		{
+			name:      "a template that drops an export an optional import uses is a warning",
+			before:    Stack{Instances: []Instance{inst("db", "postgres"), inst("cache", "redis"), inst("web", "web")}},
+			after:     Stack{Instances: []Instance{inst("db", "postgres"), inst("cache", "redis"), inst("web", "web")}},
+			templates: dropExports("redis"),
+			warns:     []string{"optional import cache (redis) has no provider"},
+		},
+		{
+			name:   "a template that gives the provider a second export of the type",
+			before: Stack{Instances: []Instance{inst("q", "httpd"), inst("c", "gw")}},
+			after:  Stack{Instances: []Instance{inst("q", "httpd"), inst("c", "gw")}},
+			templates: func(tpls map[string]Template) {
+				t := tpls["httpd"]
+				t.Exports = append(slices.Clone(t.Exports), Export{Name: "admin", Type: ContractHTTP, Port: 81})
+				tpls["httpd"] = t
+			},
+			errs: []string{"import up (http) is ambiguous: its only provider is instance q, which has 2 exports of type http (admin, site)"},
+			hint: "devarch wire shop c.up q.site",
+		},
+		{
+			name:   "a template that drops the export an explicit wire names",
+			before: Stack{Instances: []Instance{inst("p", "multi"), inst("c", "gw")}, Wires: []Wire{wireExport("c", "up", "p", "admin")}},
+			after:  Stack{Instances: []Instance{inst("p", "multi"), inst("c", "gw")}, Wires: []Wire{wireExport("c", "up", "p", "admin")}},
+			templates: func(tpls map[string]Template) {
+				t := tpls["multi"]
+				t.Exports = slices.DeleteFunc(slices.Clone(t.Exports), func(e Export) bool { return e.Name == "admin" })
+				tpls["multi"] = t
+			},
+			errs: []string{`import up (http) is wired to p.admin, but instance p has no export "admin" (its exports: metrics (x-metrics), web (http))`},
+		},
+		{
+			name:   "an image override that leaves the provider's exports stale",
+			before: Stack{Instances: []Instance{inst("db", "postgres"), inst("cache", "redis"), inst("web", "web")}},
+			after:  Stack{Instances: []Instance{withImage(inst("db", "postgres"), "ghcr.io/acme/pg:1"), inst("cache", "redis"), inst("web", "web")}},
+			errs:   []string{"instance db overrides the image of template postgres without redeclaring its exports"},
+			hint:   StaleExportsHint("shop", "db"),
+		},
+		{
+			name:   "removing the consumer breaks nothing",
+			before: Stack{Instances: []Instance{inst("db", "postgres"), inst("cache", "redis"), inst("web", "web")}},
+			after:  Stack{Instances: []Instance{inst("db", "postgres"), inst("cache", "redis")}},
+		},
+		{
+			name:   "disabling the consumer breaks nothing",
+			before: Stack{Instances: []Instance{inst("db", "postgres"), inst("cache", "redis"), inst("web", "web")}},
+			after:  Stack{Instances: []Instance{inst("db", "postgres"), inst("cache", "redis"), disabled(inst("web", "web"))}},
+		},
+		{
+			name:   "an import that was already broken is not the change's doing",
+			before: Stack{Instances: []Instance{inst("db", "postgres"), inst("db2", "postgres"), inst("cache", "redis"), inst("web", "web")}},
+			after:  Stack{Instances: []Instance{inst("db", "postgres"), inst("db2", "postgres"), inst("db3", "postgres"), inst("cache", "redis"), inst("web", "web")}},
+		},
+		{
+			name:   "a new consumer without a provider is not a break",
+			before: Stack{Instances: []Instance{inst("cache", "redis")}},
+			after:  Stack{Instances: []Instance{inst("cache", "redis"), inst("web", "web")}},
+		},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			tc.before.Name, tc.after.Name = "shop", "shop"
+			before, _, _ := Resolve(tc.before, effective(t, tc.before))
+			tpls := wiringTemplates()
+			if tc.templates != nil {
+				tc.templates(tpls)
+			}
+			errs, warns := WiringBreaks(before, tc.after, tpls)
+			checkDiags(t, "errors", errs, tc.errs)
+			checkDiags(t, "warnings", warns, tc.warns)
+			if tc.hint != "" && firstHint(errs) != tc.hint {
+				t.Errorf("hint = %q, want %q", firstHint(errs), tc.hint)
+			}
+			for _, d := range errs {
+				if d.Severity != SeverityError {
+					t.Errorf("error %v has severity %q", d, d.Severity)
+				}
+			}
+			for _, d := range warns {
+				if d.Severity != SeverityWarning {
+					t.Errorf("warning %v has severity %q", d, d.Severity)
+				}
+			}
+		})
 	}
 }

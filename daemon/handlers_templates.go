@@ -80,6 +80,7 @@ func (s *Server) handleTemplateAdd(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	status := http.StatusCreated
+	var warns []core.Diagnostic
 	err := s.Store.Update(func(tx *store.Tx) error {
 		_, err := tx.GetTemplate(t.Name)
 		switch {
@@ -91,17 +92,25 @@ func (s *Server) handleTemplateAdd(w http.ResponseWriter, r *http.Request) {
 		case !store.IsNotFound(err):
 			return err
 		}
+		guards, err := s.guardTemplateUsers(tx, t.Name)
+		if err != nil {
+			return err
+		}
 		if err := tx.PutTemplate(t); err != nil {
 			return err
 		}
-		return s.revalidateUsers(tx, t.Name)
+		if err := s.revalidateUsers(tx, t.Name); err != nil {
+			return err
+		}
+		warns, err = s.checkTemplateUsers(tx, t.Name, guards)
+		return err
 	})
 	if err != nil {
 		writeError(w, err)
 		return
 	}
 	s.logger().Info("template stored", "template", t.Name, "replaced", status == http.StatusOK)
-	writeJSON(w, status, secrets.RedactTemplate(t))
+	writeJSON(w, status, api.TemplateStored{Template: secrets.RedactTemplate(t), Warnings: warns})
 }
 
 // revalidateUsers checks every stack using template name against the

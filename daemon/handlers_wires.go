@@ -71,8 +71,14 @@ func effective(st *core.Stack, tpls map[string]core.Template, field, name string
 }
 
 // checkWire validates wire against st and fills in its import when the
-// consumer has exactly one import the provider can serve.
+// consumer has exactly one import the provider can serve. A provider given
+// as PROVIDER.EXPORT is split. A wire that names no export is refused when
+// the provider has several exports of the import's type: never pick one
+// silently.
 func checkWire(st *core.Stack, tpls map[string]core.Template, wire *core.Wire) error {
+	if wire.Export == "" {
+		wire.Provider, wire.Export = core.SplitProviderRef(wire.Provider)
+	}
 	consumer, err := effective(st, tpls, "consumer", wire.Consumer)
 	if err != nil {
 		return err
@@ -84,8 +90,21 @@ func checkWire(st *core.Stack, tpls map[string]core.Template, wire *core.Wire) e
 	if wire.Consumer == wire.Provider {
 		return core.Errf("provider", fmt.Sprintf("instance %q cannot be wired to itself", wire.Consumer))
 	}
-	exported := func(t core.ContractType) bool {
-		return slices.ContainsFunc(provider.Exports, func(e core.Export) bool { return e.Type == t })
+	if wire.Export != "" && !slices.ContainsFunc(provider.Exports, func(e core.Export) bool { return e.Name == wire.Export }) {
+		return &core.FieldError{Field: "export",
+			Rule: fmt.Sprintf("instance %q has no export %q (%s)", wire.Provider, wire.Export, exportsText(provider.Exports)),
+			Hint: "devarch wires " + st.Name}
+	}
+	// serving lists the provider's exports the wire may use for type t, sorted.
+	serving := func(t core.ContractType) []string {
+		var names []string
+		for _, e := range provider.Exports {
+			if e.Type == t && (wire.Export == "" || e.Name == wire.Export) {
+				names = append(names, e.Name)
+			}
+		}
+		slices.Sort(names)
+		return names
 	}
 	var names []string
 	for _, im := range consumer.Imports {
@@ -98,14 +117,14 @@ func checkWire(st *core.Stack, tpls map[string]core.Template, wire *core.Wire) e
 	if wire.Import == "" {
 		var fits []core.Import
 		for _, im := range consumer.Imports {
-			if exported(im.Type) {
+			if len(serving(im.Type)) > 0 {
 				fits = append(fits, im)
 			}
 		}
 		if len(fits) != 1 {
 			return &core.FieldError{Field: "import",
-				Rule: fmt.Sprintf("name the import of %q to wire to %q (%s)", wire.Consumer, wire.Provider, has),
-				Hint: core.WireCommand(st.Name, wire.Consumer, "IMPORT", wire.Provider)}
+				Rule: fmt.Sprintf("name the import of %q to wire to %q (%s)", wire.Consumer, core.ProviderRef(wire.Provider, wire.Export), has),
+				Hint: core.WireCommand(st.Name, wire.Consumer, "IMPORT", core.ProviderRef(wire.Provider, wire.Export))}
 		}
 		wire.Import = fits[0].Name
 	}
@@ -114,7 +133,12 @@ func checkWire(st *core.Stack, tpls map[string]core.Template, wire *core.Wire) e
 		return core.Errf("import", fmt.Sprintf("instance %q has no import %q (%s)", wire.Consumer, wire.Import, has))
 	}
 	im := consumer.Imports[i]
-	if !exported(im.Type) {
+	exps := serving(im.Type)
+	switch {
+	case len(exps) == 0 && wire.Export != "":
+		return core.Errf("export", fmt.Sprintf("export %s of instance %q is not a %s contract (%s); import %s.%s needs %s",
+			wire.Export, wire.Provider, im.Type, exportsText(provider.Exports), wire.Consumer, wire.Import, im.Type))
+	case len(exps) == 0:
 		var types []string
 		for _, e := range provider.Exports {
 			types = append(types, string(e.Type))
@@ -125,8 +149,27 @@ func checkWire(st *core.Stack, tpls map[string]core.Template, wire *core.Wire) e
 		}
 		return core.Errf("provider", fmt.Sprintf("instance %q %s; import %s.%s needs %s",
 			wire.Provider, what, wire.Consumer, wire.Import, im.Type))
+	case len(exps) > 1:
+		pick := core.WireCommand(st.Name, wire.Consumer, wire.Import, core.ProviderRef(wire.Provider, exps[0]))
+		return &core.FieldError{Field: "export",
+			Rule: fmt.Sprintf("instance %q has %d exports of type %s (%s); name the one to wire as PROVIDER.EXPORT, e.g. %s",
+				wire.Provider, len(exps), im.Type, strings.Join(exps, ", "), pick),
+			Hint: pick}
 	}
 	return nil
+}
+
+// exportsText lists exps as "its exports: name (type), ...", sorted by name.
+func exportsText(exps []core.Export) string {
+	if len(exps) == 0 {
+		return "it has no exports"
+	}
+	items := make([]string, len(exps))
+	for i, e := range exps {
+		items[i] = e.Name + " (" + string(e.Type) + ")"
+	}
+	slices.Sort(items)
+	return "its exports: " + strings.Join(items, ", ")
 }
 
 func (s *Server) handleWireAdd(w http.ResponseWriter, r *http.Request) {

@@ -148,6 +148,7 @@ func runTemplateAdd(ctx context.Context, c *cli, opts templateAddOptions) error 
 		verb = "Saved"
 	}
 	fmt.Fprintf(c.out, "%s template %s (%s).\n", verb, added.Name, added.Image)
+	render.Diagnostics(c.errOut, added.Warnings)
 	return nil
 }
 
