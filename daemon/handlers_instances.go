@@ -107,8 +107,9 @@ func (s *Server) handleInstanceAdd(w http.ResponseWriter, r *http.Request) {
 		if _, ok := tpls[req.Template]; !ok {
 			return &core.FieldError{Field: "template", Rule: fmt.Sprintf("unknown template %q", req.Template), Hint: "devarch template ls"}
 		}
+		g := guardWiring(*st, tpls)
 		st.Instances = append(st.Instances, inst)
-		return nil
+		return g.refuse(st, tpls, "adding instance "+req.Name, wireFirstHint)
 	})
 	if err != nil {
 		writeError(w, err)
@@ -229,7 +230,7 @@ func (s *Server) renameOrCopy(w http.ResponseWriter, r *http.Request, duplicate 
 		return
 	}
 	defer release()
-	var out core.Instance
+	var out api.RenamedInstance
 	_, err = s.mutateStack(stack, func(st *core.Stack, tpls map[string]core.Template) error {
 		src, err := instanceIn(st, name)
 		if err != nil {
@@ -238,7 +239,9 @@ func (s *Server) renameOrCopy(w http.ResponseWriter, r *http.Request, duplicate 
 		if err := checkNewInstanceName(st, req.Name); err != nil {
 			return err
 		}
+		out = api.RenamedInstance{}
 		if !duplicate {
+			out.KeptVolumes = pinScopedVolumes(src, tpls[src.Template])
 			src.Name = req.Name
 			for i := range st.Wires {
 				if st.Wires[i].Consumer == name {
@@ -248,14 +251,16 @@ func (s *Server) renameOrCopy(w http.ResponseWriter, r *http.Request, duplicate 
 					st.Wires[i].Provider = req.Name
 				}
 			}
-			out = *src
+			out.Instance = *src
 			return nil
 		}
+		g := guardWiring(*st, tpls)
 		dup, err := cloneInstance(*src)
 		if err != nil {
 			return err
 		}
 		dup.Name = req.Name
+		out.RenamedVolumes = rescopeVolumes(&dup, name, tpls[src.Template])
 		for _, wire := range slices.Clone(st.Wires) {
 			if wire.Consumer == name {
 				wire.Consumer = req.Name
@@ -263,8 +268,8 @@ func (s *Server) renameOrCopy(w http.ResponseWriter, r *http.Request, duplicate 
 			}
 		}
 		st.Instances = append(st.Instances, dup)
-		out = dup
-		return nil
+		out.Instance = dup
+		return g.refuse(st, tpls, fmt.Sprintf("duplicating instance %s as %s", name, req.Name), wireFirstHint)
 	})
 	if err != nil {
 		writeError(w, err)
@@ -274,12 +279,76 @@ func (s *Server) renameOrCopy(w http.ResponseWriter, r *http.Request, duplicate 
 	if duplicate {
 		what = "duplicated"
 	}
-	s.logger().Info("instance "+what, "stack", stack, "instance", name, "to", req.Name)
+	s.logger().Info("instance "+what, "stack", stack, "instance", name, "to", req.Name,
+		"kept_volumes", out.KeptVolumes, "renamed_volumes", out.RenamedVolumes)
 	status := http.StatusOK
 	if duplicate {
 		status = http.StatusCreated
 	}
-	writeJSON(w, status, redactInstance(out))
+	out.Instance = redactInstance(out.Instance)
+	writeJSON(w, status, out)
+}
+
+// pinScopedVolumes keeps an instance that is renamed on its data. Template
+// named volumes are scoped to the instance name (postgres-data of db is
+// db-postgres-data), so after a rename the next apply would start the
+// instance on a new, empty volume. When inst has no volumes override and its
+// effective volumes include such scoped volumes, the override is set to its
+// current effective volumes (the old names). It returns the kept names.
+func pinScopedVolumes(inst *core.Instance, tpl core.Template) []string {
+	if inst.Overrides.Volumes != nil {
+		return nil // volumes the instance sets are used as named; a rename keeps them
+	}
+	var kept []string
+	for _, v := range tpl.Volumes {
+		if core.IsNamedVolume(v.Source) {
+			kept = append(kept, inst.Name+"-"+v.Source)
+		}
+	}
+	if len(kept) == 0 {
+		return nil
+	}
+	vols := core.Merge(tpl, *inst).Volumes
+	inst.Overrides.Volumes = &vols
+	return kept
+}
+
+// rescopeVolumes keeps a duplicate from sharing its source's data. The
+// copy's volumes override (copied from the source, name src) may name
+// volumes scoped to the source: SRC-x becomes DST-x. A named volume mounted
+// where the template mounts a named volume t and named like a scoped copy
+// of it (OTHER-t, e.g. kept by an earlier rename) becomes DST-t too. Other
+// volumes, and host paths, are left as they are. It returns old -> new.
+func rescopeVolumes(dup *core.Instance, src string, tpl core.Template) map[string]string {
+	if dup.Overrides.Volumes == nil {
+		return nil
+	}
+	renamed := map[string]string{}
+	vols := *dup.Overrides.Volumes
+	for i, v := range vols {
+		if !core.IsNamedVolume(v.Source) {
+			continue
+		}
+		to := ""
+		if rest, ok := strings.CutPrefix(v.Source, src+"-"); ok && rest != "" {
+			to = dup.Name + "-" + rest
+		} else {
+			for _, tv := range tpl.Volumes {
+				if tv.Target == v.Target && core.IsNamedVolume(tv.Source) && strings.HasSuffix(v.Source, "-"+tv.Source) {
+					to = dup.Name + "-" + tv.Source
+					break
+				}
+			}
+		}
+		if to != "" && to != v.Source {
+			renamed[v.Source] = to
+			vols[i].Source = to
+		}
+	}
+	if len(renamed) == 0 {
+		return nil
+	}
+	return renamed
 }
 
 func (s *Server) handleInstanceRename(w http.ResponseWriter, r *http.Request) {
@@ -298,28 +367,27 @@ func (s *Server) handleInstanceRemove(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	defer release()
+	var out api.InstanceRemoved
 	_, err = s.mutateStack(stack, func(st *core.Stack, tpls map[string]core.Template) error {
 		if _, err := instanceIn(st, name); err != nil {
 			return err
 		}
-		var users []string
-		for _, wire := range st.Wires {
-			if wire.Provider == name {
-				users = append(users, wire.Consumer+"."+wire.Import)
-			}
-		}
-		if len(users) > 0 {
-			return errorf(api.CodeConflict, "unwire them first: devarch unwire "+stack+" CONSUMER.IMPORT",
-				"instance %q is wired explicitly as the provider of %s", name, strings.Join(users, ", "))
-		}
+		// Wires to the instance go with it, explicit or automatic alike:
+		// refused when that leaves an import without a provider a plan
+		// accepts, warnings otherwise (see wiringGuard).
+		g := guardWiring(*st, tpls)
+		dropped := droppedWires(st.Wires, name)
 		st.Instances = slices.DeleteFunc(st.Instances, func(i core.Instance) bool { return i.Name == name })
-		st.Wires = slices.DeleteFunc(st.Wires, func(w core.Wire) bool { return w.Consumer == name })
-		return nil
+		st.Wires = slices.DeleteFunc(st.Wires, func(w core.Wire) bool { return w.Consumer == name || w.Provider == name })
+		warns, err := g.check(st, tpls, "removing instance "+name, fmt.Sprintf(
+			"give those imports another provider first (devarch wire %s CONSUMER.IMPORT PROVIDER[.EXPORT]), or remove or disable their consumers", stack))
+		out.Warnings = append(dropped, warns...)
+		return err
 	})
 	if err != nil {
 		writeError(w, err)
 		return
 	}
 	s.logger().Info("instance removed", "stack", stack, "instance", name)
-	writeJSON(w, http.StatusOK, struct{}{})
+	writeJSON(w, http.StatusOK, out)
 }

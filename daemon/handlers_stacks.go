@@ -48,6 +48,9 @@ func (s *Server) handleStackCreate(w http.ResponseWriter, r *http.Request) {
 		if err := core.ValidateStack(st, tpls); err != nil {
 			return err
 		}
+		if err := checkContainerNames(tx, st, nil); err != nil {
+			return err
+		}
 		return tx.PutStack(st)
 	})
 	if err != nil {

@@ -18,11 +18,13 @@ import (
 // maxBody is the largest request body the daemon reads.
 const maxBody = 16 << 20
 
-// apiError is an error with an API code, a message and an optional hint.
+// apiError is an error with an API code, a message, an optional hint and
+// the diagnostics that explain it, if any.
 type apiError struct {
-	Code api.Code
-	Msg  string
-	Hint string
+	Code  api.Code
+	Msg   string
+	Hint  string
+	Diags []core.Diagnostic
 }
 
 func (e *apiError) Error() string { return e.Msg }
@@ -82,11 +84,10 @@ func toAPIError(err error) *api.Error {
 	)
 	switch {
 	case errors.As(err, &ae):
-		return &api.Error{Code: ae.Code, Message: ae.Msg, Hint: ae.Hint}
+		return &api.Error{Code: ae.Code, Message: ae.Msg, Hint: ae.Hint, Diagnostics: ae.Diags}
 	case errors.As(err, &lock):
 		h := lock.Holder
-		return &api.Error{Code: api.CodeLocked, Message: lock.Error(), Lock: &h,
-			Hint: "wait for it to finish, or `devarch unlock " + lock.Stack + " --force` if its holder is gone"}
+		return &api.Error{Code: api.CodeLocked, Message: lock.Error(), Lock: &h, Hint: lock.Hint()}
 	case errors.As(err, &diags):
 		return &api.Error{Code: api.CodeInvalid, Message: diags.Error(), Diagnostics: diags.Diagnostics}
 	case core.AsFieldErrors(err) != nil:

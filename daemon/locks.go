@@ -1,6 +1,7 @@
 package daemon
 
 import (
+	"cmp"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
@@ -30,6 +31,7 @@ type lockHolder struct {
 type LockError struct {
 	Stack  string
 	Holder api.LockInfo
+	Waited time.Duration // how long the request waited before giving up; 0 when it did not wait
 }
 
 func (e *LockError) Error() string {
@@ -38,8 +40,28 @@ func (e *LockError) Error() string {
 	if h.JobID != "" {
 		op += " (job " + h.JobID + ")"
 	}
-	return fmt.Sprintf("stack %q is locked: %s by %s, pid %d, since %s",
+	msg := fmt.Sprintf("stack %q is locked: %s by %s, pid %d, since %s",
 		e.Stack, op, h.Who, h.PID, h.Created.UTC().Format(time.RFC3339))
+	if e.Waited > 0 {
+		msg += fmt.Sprintf(" (waited %s)", e.Waited)
+	}
+	return msg
+}
+
+// Hint says what to do about the held lock. Only an apply or destroy job
+// holds a lock beyond the request that took it, so only its lock can outlive
+// a holder that is gone: for a job the hint is to wait for it, or to break
+// the lock with `unlock --force` if its holder is gone. An edit, a plan or an
+// import holds the lock only while its own request runs and releases it when
+// the request ends, even when its client dies: breaking it is never needed,
+// and retrying is the answer.
+func (e *LockError) Hint() string {
+	h := e.Holder
+	if h.JobID != "" {
+		return fmt.Sprintf("wait for the running %s (job %s, `devarch jobs attach %s`) to finish, then retry; "+
+			"run `devarch unlock %s --force` only if its holder is gone", cmp.Or(h.Operation, "job"), h.JobID, h.JobID, e.Stack)
+	}
+	return fmt.Sprintf("retry in a moment: the %s holds the lock only while its request runs", cmp.Or(h.Operation, "holder"))
 }
 
 // NewLockManager returns a LockManager with no locks held.
@@ -83,6 +105,7 @@ func (m *LockManager) Acquire(ctx context.Context, info api.LockInfo, timeout ti
 		select {
 		case <-changed:
 		case <-deadline:
+			lockErr.Waited = timeout
 			return nil, lockErr
 		case <-ctx.Done():
 			return nil, fmt.Errorf("waiting for the lock of stack %q: %w", info.Stack, ctx.Err())

@@ -309,6 +309,9 @@ func TestDecodeJSON(t *testing.T) {
 }
 
 func TestEditRefusedWhileLocked(t *testing.T) {
+	old := editLockWait
+	editLockWait = 20 * time.Millisecond // an edit waits this long for the lock
+	t.Cleanup(func() { editLockWait = old })
 	e := newSrvEnv(t)
 	e.stack("shop")
 	release, err := e.s.Locks.Acquire(context.Background(), api.LockInfo{

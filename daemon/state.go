@@ -3,6 +3,7 @@ package daemon
 import (
 	"cmp"
 	"context"
+	"fmt"
 	"net/http"
 	"path/filepath"
 	"slices"
@@ -10,6 +11,7 @@ import (
 
 	"github.com/devarch-dev/devarch/core"
 	"github.com/devarch-dev/devarch/core/catalog"
+	"github.com/devarch-dev/devarch/core/compose"
 	"github.com/devarch-dev/devarch/daemon/api"
 	"github.com/devarch-dev/devarch/secrets"
 	"github.com/devarch-dev/devarch/store"
@@ -84,11 +86,21 @@ func (s *Server) mutateStack(name string, fn func(st *core.Stack, tpls map[strin
 		if err != nil {
 			return err
 		}
+		had := map[string]bool{}
+		for _, inst := range st.Instances {
+			had[inst.Name] = true
+		}
 		if err := fn(&st, tpls); err != nil {
 			return err
 		}
 		sortStack(&st)
 		if err := core.ValidateStack(st, tpls); err != nil {
+			return err
+		}
+		if err := compose.ValidateFragments(st); err != nil {
+			return err
+		}
+		if err := checkContainerNames(tx, st, had); err != nil {
 			return err
 		}
 		st.Serial++
@@ -102,6 +114,89 @@ func (s *Server) mutateStack(name string, fn func(st *core.Stack, tpls map[strin
 	return out, err
 }
 
+// containerOwner is the stack and instance a container name belongs to.
+type containerOwner struct{ stack, instance string }
+
+// containerOwners maps the container name of every instance of every stack
+// but skip to its stack and instance.
+func containerOwners(tx *store.Tx, skip string) (map[string]containerOwner, error) {
+	stacks, err := tx.ListStacks()
+	if err != nil {
+		return nil, err
+	}
+	out := map[string]containerOwner{}
+	for _, o := range stacks {
+		if o.Name == skip {
+			continue
+		}
+		for _, inst := range o.Instances {
+			out[core.ContainerName(o.Name, inst.Name)] = containerOwner{o.Name, inst.Name}
+		}
+	}
+	return out, nil
+}
+
+// containerNameRule is the rule a container-name clash breaks.
+const containerNameRule = "container names devarch-STACK-INSTANCE must be unique across stacks"
+
+// checkContainerNames refuses instances of st whose container name
+// (devarch-STACK-INSTANCE) is already the container name of another stack's
+// instance: stack rv1-k instance y and stack rv1 instance k-y would both run
+// as devarch-rv1-k-y. Instances named in had were there before the change
+// and are not checked again, so old data with a clash does not block
+// unrelated edits (plan and apply report it). Disabled instances count: they
+// keep their name for when they are enabled.
+func checkContainerNames(tx *store.Tx, st core.Stack, had map[string]bool) error {
+	var owners map[string]containerOwner
+	var errs core.FieldErrors
+	for _, inst := range st.Instances {
+		if had[inst.Name] {
+			continue
+		}
+		if owners == nil {
+			var err error
+			if owners, err = containerOwners(tx, st.Name); err != nil {
+				return err
+			}
+		}
+		name := core.ContainerName(st.Name, inst.Name)
+		if o, ok := owners[name]; ok {
+			errs = append(errs, &core.FieldError{
+				Field: "instances." + inst.Name,
+				Rule: fmt.Sprintf("container name %s is already the container of stack %q instance %q; %s",
+					name, o.stack, o.instance, containerNameRule),
+				Hint: "pick another instance name",
+			})
+		}
+	}
+	return errs.Err()
+}
+
+// containerClashes reports, as errors, instances of st whose container name
+// another stack's instance also has (data stored before such clashes were
+// refused). owners is containerOwners(tx, st.Name).
+func containerClashes(st core.Stack, owners map[string]containerOwner) error {
+	var ds []core.Diagnostic
+	for _, inst := range st.Instances {
+		name := core.ContainerName(st.Name, inst.Name)
+		o, ok := owners[name]
+		if !ok {
+			continue
+		}
+		ds = append(ds, core.Diagnostic{
+			Severity: core.SeverityError,
+			Instance: inst.Name,
+			Message: fmt.Sprintf("container name %s is also the container of stack %q instance %q; %s",
+				name, o.stack, o.instance, containerNameRule),
+			Hint: fmt.Sprintf("devarch instance rename %s %s NEW_NAME", st.Name, inst.Name),
+		})
+	}
+	if len(ds) == 0 {
+		return nil
+	}
+	return &core.DiagnosticsError{Diagnostics: ds}
+}
+
 // sortStack keeps instances sorted by name and wires by consumer, import.
 func sortStack(st *core.Stack) {
 	slices.SortStableFunc(st.Instances, func(a, b core.Instance) int { return cmp.Compare(a.Name, b.Name) })
@@ -110,8 +205,14 @@ func sortStack(st *core.Stack) {
 	})
 }
 
-// editLock takes stack's exclusive lock for an edit, failing at once when
-// a plan, apply or another edit holds it.
+// editLockWait bounds how long an edit waits for the stack's lock. Edits
+// hold the lock only for one short transaction, so concurrent edits queue
+// instead of failing; an edit still fails (naming the holder) when a plan or
+// an apply keeps the lock longer than this.
+var editLockWait = 10 * time.Second
+
+// editLock takes stack's exclusive lock for an edit, waiting up to
+// editLockWait while a plan, apply or another edit holds it.
 func (s *Server) editLock(r *http.Request, stack string) (func(), error) {
 	if s.Locks == nil {
 		return func() {}, nil
@@ -123,7 +224,7 @@ func (s *Server) editLock(r *http.Request, stack string) (func(), error) {
 	}
 	return s.Locks.Acquire(ctx, api.LockInfo{
 		Stack: stack, Operation: "edit", Who: p.Who, PID: p.PID, Exclusive: true,
-	}, 0)
+	}, editLockWait)
 }
 
 // redactInstance returns inst with secret override values redacted.

@@ -4,6 +4,8 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"maps"
+	"slices"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -182,10 +184,12 @@ func newInstanceRmCommand(c *cli) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			if err := cl.RemoveInstance(ctx, args[0], args[1]); err != nil {
+			removed, err := cl.RemoveInstance(ctx, args[0], args[1])
+			if err != nil {
 				return err
 			}
 			fmt.Fprintf(c.out, "Removed instance %s from stack %s.\n", args[1], args[0])
+			render.Diagnostics(c.errOut, removed.Warnings)
 			return nil
 		},
 	}
@@ -194,8 +198,20 @@ func newInstanceRmCommand(c *cli) *cobra.Command {
 func newInstanceRenameCommand(c *cli) *cobra.Command {
 	return &cobra.Command{
 		Use:   "rename STACK OLD NEW",
-		Short: "Rename an instance",
-		Args:  exactArgs("STACK", "OLD", "NEW"),
+		Short: "Rename an instance (it keeps its data volumes)",
+		Long: `Rename an instance; its explicit wires follow it. The next apply replaces its
+container devarch-STACK-OLD with devarch-STACK-NEW.
+
+A template's named volumes are scoped to the instance (postgres-data of instance db
+is db-postgres-data). So that a renamed instance keeps its data, a rename of an
+instance without a volumes override pins its current volumes as its override
+(db-postgres-data stays db-postgres-data) and says so. Volumes an instance sets
+itself are kept as they are. Drop the pin with ` + "`instance reset STACK NEW volumes`" + `
+to start on volumes scoped to the new name.
+
+The new container name must not be another stack's: stack a-b instance c and stack
+a instance b-c would both be devarch-a-b-c, and that is refused.`,
+		Args: exactArgs("STACK", "OLD", "NEW"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx := cmd.Context()
 			cl, err := c.Client(ctx)
@@ -207,6 +223,10 @@ func newInstanceRenameCommand(c *cli) *cobra.Command {
 				return err
 			}
 			fmt.Fprintf(c.out, "Renamed instance %s to %s.\n", args[1], in.Name)
+			if len(in.KeptVolumes) > 0 {
+				fmt.Fprintf(c.out, "It kept volumes %s (pinned as its volumes override, so its data stays).\n",
+					strings.Join(in.KeptVolumes, ", "))
+			}
 			return nil
 		},
 	}
@@ -215,8 +235,18 @@ func newInstanceRenameCommand(c *cli) *cobra.Command {
 func newInstanceDuplicateCommand(c *cli) *cobra.Command {
 	return &cobra.Command{
 		Use:   "duplicate STACK SRC DST",
-		Short: "Copy an instance with all its overrides",
-		Args:  exactArgs("STACK", "SRC", "DST"),
+		Short: "Copy an instance with all its overrides (never its data volumes)",
+		Long: `Copy an instance with all its overrides and its explicit wires as a consumer.
+
+The copy never shares the source's data: a template's named volumes are scoped to
+the instance (postgres-data becomes DST-postgres-data), and in a volumes override
+copied from the source, volumes scoped to the source (SRC-x, or a template volume
+kept under an older name by a rename) become DST-x; the output lists them. Other
+named volumes and host paths are copied as they are. To share a volume on purpose,
+set it with ` + "`instance set STACK DST --volume NAME:/path`" + `.
+
+The copy's container name must not be another stack's.`,
+		Args: exactArgs("STACK", "SRC", "DST"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx := cmd.Context()
 			cl, err := c.Client(ctx)
@@ -228,6 +258,13 @@ func newInstanceDuplicateCommand(c *cli) *cobra.Command {
 				return err
 			}
 			fmt.Fprintf(c.out, "Duplicated instance %s as %s.\n", args[1], in.Name)
+			if len(in.RenamedVolumes) > 0 {
+				var pairs []string
+				for _, from := range slices.Sorted(maps.Keys(in.RenamedVolumes)) {
+					pairs = append(pairs, from+" -> "+in.RenamedVolumes[from])
+				}
+				fmt.Fprintf(c.out, "The copy has its own volumes: %s.\n", strings.Join(pairs, ", "))
+			}
 			return nil
 		},
 	}

@@ -207,7 +207,7 @@ func printStack(c *cli, st core.Stack) {
 		fmt.Fprintln(c.out)
 		rows := make([][]string, 0, len(st.Wires))
 		for _, w := range st.Wires {
-			rows = append(rows, []string{w.Consumer + "." + w.Import, w.Provider})
+			rows = append(rows, []string{w.Consumer + "." + w.Import, core.ProviderRef(w.Provider, w.Export)})
 		}
 		render.Table(c.out, []string{"WIRE", "PROVIDER"}, rows)
 	}

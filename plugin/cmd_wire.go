@@ -20,9 +20,18 @@ func splitConsumer(s string) (consumer, imp string) {
 
 func newWireCommand(c *cli) *cobra.Command {
 	return &cobra.Command{
-		Use:   "wire STACK CONSUMER[.IMPORT] PROVIDER",
+		Use:   "wire STACK CONSUMER[.IMPORT] PROVIDER[.EXPORT]",
 		Short: "Wire a consumer's import to a provider explicitly (explicit wires win over automatic ones)",
-		Args:  exactArgs("STACK", "CONSUMER[.IMPORT]", "PROVIDER"),
+		Long: `Wire a consumer's import to a provider explicitly (explicit wires win over automatic ones).
+
+PROVIDER.EXPORT names one of the provider's exports; it is required when the
+provider has several exports of the import's contract type (devarch never
+picks one silently), and may be left out otherwise.
+
+The wire is stored and reported first.
+
+` + wiringExitDoc,
+		Args: exactArgs("STACK", "CONSUMER[.IMPORT]", "PROVIDER[.EXPORT]"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx := cmd.Context()
 			consumer, imp := splitConsumer(args[1])
@@ -30,13 +39,14 @@ func newWireCommand(c *cli) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			view, err := cl.Wire(ctx, args[0], core.Wire{Consumer: consumer, Import: imp, Provider: args[2]})
+			provider, export := core.SplitProviderRef(args[2])
+			view, err := cl.Wire(ctx, args[0], core.Wire{Consumer: consumer, Import: imp, Provider: provider, Export: export})
 			if err != nil {
 				return err
 			}
 			fmt.Fprintf(c.out, "Wired %s to %s.\n", args[1], args[2])
 			render.Diagnostics(c.errOut, view.Diagnostics)
-			return nil
+			return wiringExit(view.Diagnostics)
 		},
 	}
 }
@@ -45,7 +55,12 @@ func newUnwireCommand(c *cli) *cobra.Command {
 	return &cobra.Command{
 		Use:   "unwire STACK CONSUMER[.IMPORT]",
 		Short: "Remove an explicit wire (automatic wiring applies again)",
-		Args:  exactArgs("STACK", "CONSUMER[.IMPORT]"),
+		Long: `Remove an explicit wire (automatic wiring applies again).
+
+The wire is removed and reported first.
+
+` + wiringExitDoc,
+		Args: exactArgs("STACK", "CONSUMER[.IMPORT]"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx := cmd.Context()
 			consumer, imp := splitConsumer(args[1])
@@ -59,7 +74,7 @@ func newUnwireCommand(c *cli) *cobra.Command {
 			}
 			fmt.Fprintf(c.out, "Removed the explicit wire of %s.\n", args[1])
 			render.Diagnostics(c.errOut, view.Diagnostics)
-			return nil
+			return wiringExit(view.Diagnostics)
 		},
 	}
 }
@@ -69,7 +84,12 @@ func newWiresCommand(c *cli) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "wires STACK",
 		Short: "Show a stack's wiring: explicit and automatic wires, unresolved imports",
-		Args:  exactArgs("STACK"),
+		Long: `Show a stack's wiring: explicit and automatic wires, unresolved imports.
+
+The table (or, with --json, the JSON view) is printed either way.
+
+` + wiringExitDoc,
+		Args: exactArgs("STACK"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return runWires(cmd.Context(), c, args[0], opts)
 		},
@@ -89,9 +109,42 @@ func runWires(ctx context.Context, c *cli, stack string, opts jsonOption) error 
 	}
 	if opts.json {
 		render.JSON(c.out, view)
-		return nil
+		// stdout stays one JSON document; the errors also go to stderr,
+		// so the exit status is never unexplained.
+		render.Diagnostics(c.errOut, wiringErrors(view.Diagnostics))
+		return wiringExit(view.Diagnostics)
 	}
 	printWires(c, view)
+	return wiringExit(view.Diagnostics)
+}
+
+// wiringExitDoc is the help text on the exit status of the wiring commands.
+const wiringExitDoc = `The stack's wiring problems are printed on stderr as
+"devarch: error: ..." and "devarch: warning: ..." lines. Like terraform validate,
+the exit status is 1 when the wiring has errors that plan and apply would refuse
+(an ambiguous import, a required import without a provider, a cycle, a wire to a
+disabled instance), and 0 otherwise.`
+
+// wiringErrors returns the error diagnostics of ds.
+func wiringErrors(ds []core.Diagnostic) []core.Diagnostic {
+	var out []core.Diagnostic
+	for _, d := range ds {
+		if d.Severity == core.SeverityError || d.Severity == "" {
+			out = append(out, d)
+		}
+	}
+	return out
+}
+
+// wiringExit is the outcome of wire, unwire and wires once the wiring and its
+// diagnostics are printed: like `terraform validate`, exit status 1 when the
+// stack's wiring has errors (plan and apply would refuse it), 0 when it has
+// none, warnings or not. A wire or unwire is stored either way; its output
+// says so first.
+func wiringExit(ds []core.Diagnostic) error {
+	if len(wiringErrors(ds)) > 0 {
+		return &exitError{code: 1}
+	}
 	return nil
 }
 
@@ -146,6 +199,15 @@ func newConfigCommand(c *cli) *cobra.Command {
 			if view.YAML != "" && !strings.HasSuffix(view.YAML, "\n") {
 				fmt.Fprintln(c.out)
 			}
+			// Warnings go to stderr, so stdout stays a compose file.
+			warns := make([]core.Diagnostic, 0, len(view.Warnings))
+			for _, d := range view.Warnings {
+				if d.Severity == "" {
+					d.Severity = core.SeverityWarning
+				}
+				warns = append(warns, d)
+			}
+			render.Diagnostics(c.errOut, warns)
 			return nil
 		},
 	}

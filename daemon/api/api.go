@@ -7,7 +7,7 @@
 //	GET    /v1/status                                   -> Status
 //	POST   /v1/shutdown                                 -> {}
 //	GET    /v1/templates                                -> []core.Template
-//	POST   /v1/templates            TemplateAddRequest  -> core.Template
+//	POST   /v1/templates            TemplateAddRequest  -> TemplateStored
 //	GET    /v1/templates/{name}                         -> core.Template
 //	DELETE /v1/templates/{name}                         -> {}
 //	GET    /v1/stacks                                   -> []StackSummary
@@ -20,9 +20,9 @@
 //	GET    /v1/stacks/{stack}/instances/{name}?effective=1 -> InstanceView
 //	PATCH  /v1/stacks/{stack}/instances/{name} InstanceSetRequest -> InstanceView
 //	POST   /v1/stacks/{stack}/instances/{name}/reset    ResetRequest -> InstanceView
-//	POST   /v1/stacks/{stack}/instances/{name}/rename   NameRequest  -> core.Instance
-//	POST   /v1/stacks/{stack}/instances/{name}/duplicate NameRequest -> core.Instance
-//	DELETE /v1/stacks/{stack}/instances/{name}          -> {}
+//	POST   /v1/stacks/{stack}/instances/{name}/rename   NameRequest  -> RenamedInstance
+//	POST   /v1/stacks/{stack}/instances/{name}/duplicate NameRequest -> RenamedInstance
+//	DELETE /v1/stacks/{stack}/instances/{name}          -> InstanceRemoved
 //	GET    /v1/stacks/{stack}/wires                     -> WiresView
 //	POST   /v1/stacks/{stack}/wires  core.Wire          -> WiresView
 //	DELETE /v1/stacks/{stack}/wires?consumer=C&import=I -> WiresView
@@ -101,6 +101,16 @@ type Status struct {
 type TemplateAddRequest struct {
 	Template core.Template `json:"template"`
 	Replace  bool          `json:"replace,omitempty"`
+}
+
+// TemplateStored answers a template add: the template (secrets redacted;
+// its fields are inlined) and, for a replacement, the wiring warnings it
+// causes in the stacks that use it (an optional import that lost its
+// provider). A replacement that would leave an import without a provider a
+// plan accepts is refused instead.
+type TemplateStored struct {
+	core.Template
+	Warnings []core.Diagnostic `json:"warnings,omitempty"`
 }
 
 // StackCreateRequest creates an empty stack.
@@ -200,6 +210,29 @@ type NameRequest struct {
 	Name string `json:"name"`
 }
 
+// RenamedInstance answers a rename or a duplicate: the instance (secrets
+// redacted; its fields are inlined) and what happened to its named volumes.
+type RenamedInstance struct {
+	core.Instance
+	// KeptVolumes (rename) are the template volumes scoped to the old name
+	// (db-postgres-data) that the instance keeps: they were pinned as its
+	// volumes override, so its data does not move to a new, empty volume.
+	KeptVolumes []string `json:"kept_volumes,omitempty"`
+	// RenamedVolumes (duplicate) maps each volume of the source's override
+	// that was scoped to the source to the copy's own volume, so the copy
+	// never shares the source's data.
+	RenamedVolumes map[string]string `json:"renamed_volumes,omitempty"`
+}
+
+// InstanceRemoved answers an instance rm: the wiring warnings the removal
+// causes (an explicit wire removed with the instance, an optional import
+// left without a provider, an import now wired to another provider). A
+// removal that would leave an import without a provider a plan accepts is
+// refused instead.
+type InstanceRemoved struct {
+	Warnings []core.Diagnostic `json:"warnings,omitempty"`
+}
+
 // WiresView is the stack's wiring: explicit and automatic wires, and
 // imports without a provider, plus the problems that block a plan.
 type WiresView struct {
@@ -234,7 +267,11 @@ type PlanRequest struct {
 	Save        bool          `json:"save,omitempty"`
 	TTL         core.Duration `json:"ttl,omitempty"` // default 15m
 	Destroy     bool          `json:"destroy,omitempty"`
-	LockTimeout core.Duration `json:"lock_timeout,omitempty"`
+	LockTimeout core.Duration `json:"lock_timeout,omitempty"` // 0: the daemon's default, unless LockNoWait
+	// LockNoWait makes a zero LockTimeout fail at once when the stack's
+	// lock is held, as an apply's does: apply plans first with its own
+	// --lock-timeout.
+	LockNoWait bool `json:"lock_no_wait,omitempty"`
 }
 
 // ApplyRequest applies a saved plan (PlanID) or, without one, plans and
@@ -355,6 +392,14 @@ type ImportComposeRequest struct {
 	Filename string `json:"filename,omitempty"`
 	Stack    string `json:"stack"`
 	WorkDir  string `json:"workdir,omitempty"` // resolves relative bind mounts (the client's directory)
+	// Environment interpolates ${VAR} in the file, as docker compose does:
+	// the CLI's process environment over the .env file next to the compose
+	// file, limited to the variables the file refers to when the CLI can
+	// tell. Values may be secret: the daemon never logs or stores them.
+	Environment map[string]string `json:"environment,omitempty"`
+	// Profiles are the active compose profiles (--profile or
+	// COMPOSE_PROFILES); services of other profiles are imported disabled.
+	Profiles []string `json:"profiles,omitempty"`
 }
 
 // ImportResult says what an import did: created a stack, or planned changes

@@ -56,7 +56,9 @@ func (e *Error) Hint() string {
 			return fmt.Sprintf("wait for job %s (`jobs attach %s`), or run `unlock %s --force` if its holder is gone",
 				e.Lock.JobID, e.Lock.JobID, e.Lock.Stack)
 		}
-		return fmt.Sprintf("retry with a longer --lock-timeout, or run `unlock %s --force` if its holder is gone", e.Lock.Stack)
+		// Only a job's lock outlives the request that took it; any other
+		// holder releases it when its request ends.
+		return "retry in a moment, or with a longer --lock-timeout"
 	}
 	return ""
 }

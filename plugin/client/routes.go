@@ -35,8 +35,8 @@ func (c *Client) Template(ctx context.Context, name string) (core.Template, erro
 }
 
 // AddTemplate adds (or with Replace, replaces) a user template.
-func (c *Client) AddTemplate(ctx context.Context, req api.TemplateAddRequest) (core.Template, error) {
-	var out core.Template
+func (c *Client) AddTemplate(ctx context.Context, req api.TemplateAddRequest) (api.TemplateStored, error) {
+	var out api.TemplateStored
 	return out, c.call(ctx, request{method: http.MethodPost, path: "/templates", body: req}, &out)
 }
 
@@ -112,23 +112,26 @@ func (c *Client) ResetInstance(ctx context.Context, stack, name string, req api.
 	return out, c.call(ctx, request{method: http.MethodPost, path: instancePath(stack, name) + "/reset", body: req}, &out)
 }
 
-// RenameInstance renames an instance.
-func (c *Client) RenameInstance(ctx context.Context, stack, name, newName string) (core.Instance, error) {
-	var out core.Instance
+// RenameInstance renames an instance; the answer lists the volumes it kept.
+func (c *Client) RenameInstance(ctx context.Context, stack, name, newName string) (api.RenamedInstance, error) {
+	var out api.RenamedInstance
 	return out, c.call(ctx, request{method: http.MethodPost, path: instancePath(stack, name) + "/rename",
 		body: api.NameRequest{Name: newName}}, &out)
 }
 
-// DuplicateInstance copies an instance with all its overrides to a new name.
-func (c *Client) DuplicateInstance(ctx context.Context, stack, name, newName string) (core.Instance, error) {
-	var out core.Instance
+// DuplicateInstance copies an instance with all its overrides to a new
+// name; the answer lists the source's volumes the copy got its own of.
+func (c *Client) DuplicateInstance(ctx context.Context, stack, name, newName string) (api.RenamedInstance, error) {
+	var out api.RenamedInstance
 	return out, c.call(ctx, request{method: http.MethodPost, path: instancePath(stack, name) + "/duplicate",
 		body: api.NameRequest{Name: newName}}, &out)
 }
 
-// RemoveInstance removes an instance from a stack.
-func (c *Client) RemoveInstance(ctx context.Context, stack, name string) error {
-	return c.call(ctx, request{method: http.MethodDelete, path: instancePath(stack, name)}, nil)
+// RemoveInstance removes an instance from a stack; the answer carries the
+// wiring warnings the removal causes.
+func (c *Client) RemoveInstance(ctx context.Context, stack, name string) (api.InstanceRemoved, error) {
+	var out api.InstanceRemoved
+	return out, c.call(ctx, request{method: http.MethodDelete, path: instancePath(stack, name)}, &out)
 }
 
 // Wires returns a stack's wiring.
