@@ -197,6 +197,16 @@ func (s *Server) handleUnlock(w http.ResponseWriter, r *http.Request) {
 			"unlocking stack %q releases locks held by running jobs; confirm with force", name))
 		return
 	}
+	// A job of this daemon that still runs is not gone: releasing its lock
+	// would let another apply or destroy run beside it. Cancelling it rolls
+	// back and releases the lock the safe way.
+	for _, h := range s.Locks.Holders(name) {
+		if (req.ID == "" || h.ID == req.ID) && h.JobID != "" && s.Jobs != nil && s.Jobs.IsRunning(h.JobID) {
+			writeError(w, errorf(api.CodeConflict, "cancel it with `devarch jobs cancel "+h.JobID+"`: it rolls back and releases the lock",
+				"stack %q is locked by %s job %s, which is still running", name, h.Operation, h.JobID))
+			return
+		}
+	}
 	n := s.Locks.ForceUnlock(name, req.ID)
 	if n == 0 && req.ID != "" {
 		writeError(w, errorf(api.CodeNotFound, "run `lock "+name+"` to list holders",

@@ -117,3 +117,33 @@ func TestLockRoutes(t *testing.T) {
 		t.Errorf("apply after force unlock: %+v", job)
 	}
 }
+
+func TestUnlockRefusesARunningJob(t *testing.T) {
+	e := newTestEnv(t)
+	hold := make(chan struct{})
+	job := e.s.Jobs.Start(api.Job{Stack: "shop", Operation: "apply"},
+		func(ctx context.Context, emit func(instance, msg string)) (string, error) {
+			<-hold
+			return "done", nil
+		})
+	rel, err := e.s.Locks.Acquire(context.Background(), api.LockInfo{Stack: "shop", Operation: "apply", JobID: job.ID, Who: "ann@box", PID: 42, Exclusive: true}, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	apiErr := wantError(t, e.do("POST", "/v1/stacks/shop/unlock", api.UnlockRequest{Force: true}), http.StatusConflict, api.CodeConflict)
+	if !strings.Contains(apiErr.Message, "still running") || !strings.Contains(apiErr.Hint, "jobs cancel "+job.ID) {
+		t.Errorf("unlock of a running job's lock: %+v", apiErr)
+	}
+	if got := e.s.Locks.Holders("shop"); len(got) != 1 {
+		t.Fatalf("a refused unlock released the lock: %v", got)
+	}
+	close(hold)
+	waitFor(t, func() bool { return !e.s.Jobs.IsRunning(job.ID) })
+	// The job ended but its lock was not released (a bug or a hung release):
+	// now the lock's holder is gone and --force releases it.
+	rec := e.do("POST", "/v1/stacks/shop/unlock", api.UnlockRequest{Force: true})
+	if rec.Code != http.StatusOK {
+		t.Fatalf("unlock after the job ended: %d %s", rec.Code, rec.Body.String())
+	}
+	rel()
+}

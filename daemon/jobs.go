@@ -106,6 +106,14 @@ func (j *JobManager) Running() int {
 	return len(j.running)
 }
 
+// IsRunning reports whether job id has not ended yet.
+func (j *JobManager) IsRunning(id string) bool {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	r, ok := j.running[id]
+	return ok && !r.done
+}
+
 // Start persists job as queued and runs it in the background; it returns
 // the job as stored. job.ID is filled when empty. Every message and error
 // of the job is scrubbed of secretValues.

@@ -67,7 +67,7 @@ func newUnlockCommand(c *cli) *cobra.Command {
 	var opts unlockOptions
 	cmd := &cobra.Command{
 		Use:   "unlock STACK --force",
-		Short: "Force-release the stack's lock (a running job keeps running)",
+		Short: "Force-release a stack lock whose holder is gone (cancel a running job with `jobs cancel` instead)",
 		Args:  exactArgs("STACK"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return runUnlock(cmd.Context(), c, args[0], opts)
