@@ -26,7 +26,7 @@ type instanceSetOptions struct {
 	volumes                   []string
 	noVolumes                 bool
 	labels                    []string
-	hcCmd                     string
+	hcCmd, hcExec             string
 	hcInterval, hcTimeout     string
 	hcStartPeriod             string
 	hcRetries                 int
@@ -79,14 +79,15 @@ func (o *instanceSetOptions) bindFlags(f *pflag.FlagSet) {
 	f.StringArrayVar(&o.volumes, "volume", nil, "mount SOURCE:TARGET[:ro]; replaces the list (repeat)")
 	f.BoolVar(&o.noVolumes, "no-volumes", false, "mount no volumes")
 	f.StringArrayVar(&o.labels, "label", nil, "set a container label KEY=VALUE (repeat)")
-	f.StringVar(&o.hcCmd, "healthcheck-cmd", "", "healthcheck command, run by the container's shell")
+	f.StringVar(&o.hcCmd, "healthcheck-cmd", "", "healthcheck command, run by the container's shell (CMD-SHELL)")
+	f.StringVar(&o.hcExec, "healthcheck-exec", "", "healthcheck command run without a shell (CMD), shell-quoted: for images with no shell")
 	f.StringVar(&o.hcInterval, "healthcheck-interval", "", "time between healthchecks (e.g. 5s)")
 	f.StringVar(&o.hcTimeout, "healthcheck-timeout", "", "time a healthcheck may take")
 	f.StringVar(&o.hcStartPeriod, "healthcheck-start-period", "", "grace period before failures count")
 	f.IntVar(&o.hcRetries, "healthcheck-retries", 0, "failures before unhealthy")
 	f.BoolVar(&o.noHealthcheck, "no-healthcheck", false, "run without a healthcheck")
 	f.StringArrayVar(&o.files, "file", nil, "config file TARGET=@LOCALPATH, mounted read-only at TARGET (repeat)")
-	f.BoolVar(&o.sensitive, "sensitive", false, "the --file contents are secret (written 0600, never printed)")
+	f.BoolVar(&o.sensitive, "sensitive", false, "the contents of every --file of this command are secret (written 0600, never printed)")
 	f.StringArrayVar(&o.domains, "domain", nil, "domain name for the instance; replaces the list (repeat)")
 	f.BoolVar(&o.noDomains, "no-domains", false, "no domain names")
 	f.BoolVar(&o.enable, "enable", false, "enable the instance")
@@ -367,7 +368,7 @@ func (o *instanceSetOptions) request(changed func(string) bool, stdin io.Reader)
 // healthcheck builds the healthcheck patch from the --healthcheck-* flags.
 func (o *instanceSetOptions) healthcheck(changed func(string) bool) (*api.HealthcheckPatch, core.FieldErrors) {
 	var errs core.FieldErrors
-	hcFlags := []string{"healthcheck-cmd", "healthcheck-interval", "healthcheck-timeout", "healthcheck-start-period", "healthcheck-retries"}
+	hcFlags := []string{"healthcheck-cmd", "healthcheck-exec", "healthcheck-interval", "healthcheck-timeout", "healthcheck-start-period", "healthcheck-retries"}
 	anyHC := false
 	for _, f := range hcFlags {
 		anyHC = anyHC || changed(f)
@@ -382,6 +383,22 @@ func (o *instanceSetOptions) healthcheck(changed func(string) bool) (*api.Health
 		return nil, nil
 	}
 	var p api.HealthcheckPatch
+	if changed("healthcheck-cmd") && changed("healthcheck-exec") {
+		errs = append(errs, core.Errf("--healthcheck-exec", "cannot be combined with --healthcheck-cmd: give the command once"))
+	} else if changed("healthcheck-exec") {
+		argv, err := shellwords.Parse(o.hcExec)
+		switch {
+		case core.TextProblem(o.hcExec) != "":
+			errs = append(errs, core.Errf("--healthcheck-exec", "command "+core.TextProblem(o.hcExec)))
+		case err != nil:
+			errs = append(errs, core.Errf("--healthcheck-exec", "cannot split the command: "+err.Error()))
+		case len(argv) == 0:
+			errs = append(errs, core.Errf("--healthcheck-exec", "is empty; use --no-healthcheck to run without one"))
+		default:
+			test := append([]string{"CMD"}, argv...)
+			p.Test = &test
+		}
+	}
 	if changed("healthcheck-cmd") {
 		if strings.TrimSpace(o.hcCmd) == "" {
 			errs = append(errs, core.Errf("--healthcheck-cmd", "is empty; use --no-healthcheck to run without one"))
