@@ -2,7 +2,10 @@
 package compose
 
 import (
+	"bytes"
 	"cmp"
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"maps"
 	"path"
@@ -13,6 +16,7 @@ import (
 	"time"
 
 	"github.com/compose-spec/compose-go/v2/types"
+	yaml4 "go.yaml.in/yaml/v4"
 
 	"github.com/devarch-dev/devarch/core"
 )
@@ -49,6 +53,9 @@ func Generate(d core.Desired, opt Options) ([]byte, error) {
 		return nil, err
 	}
 	out, err := p.MarshalYAML()
+	if err == nil {
+		out, err = writeCreateHostPath(p, out)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("marshal compose project %s: %w", p.Name, err)
 	}
@@ -166,6 +173,9 @@ func service(d core.Desired, s core.WiredService, enabled map[string]bool, joine
 		core.LabelTemplate: s.Template,
 		core.LabelLineage:  d.Lineage,
 	})
+	if len(s.Files) > 0 {
+		svc.Labels[LabelFiles] = filesHash(s.Files)
+	}
 	for _, port := range s.Ports {
 		pc := types.ServicePortConfig{
 			HostIP:   cmp.Or(port.HostIP, DefaultHostIP),
@@ -186,6 +196,7 @@ func service(d core.Desired, s core.WiredService, enabled map[string]bool, joine
 		vc := types.ServiceVolumeConfig{Source: esc(v.Source), Target: esc(v.Target), ReadOnly: v.ReadOnly}
 		if isBind(v.Source) {
 			vc.Type = types.VolumeTypeBind
+			vc.Bind = createHostPath()
 		} else {
 			vc.Type = types.VolumeTypeVolume
 			if !slices.Contains(named, v.Source) {
@@ -249,6 +260,120 @@ func service(d core.Desired, s core.WiredService, enabled map[string]bool, joine
 	}
 	slices.Sort(named)
 	return svc, named, nil
+}
+
+// LabelFiles is the service label holding filesHash of the instance's
+// config files. The files are bind-mounted from a directory materialize
+// replaces on every apply, and a running container keeps the files it was
+// created with; the label makes compose's configuration hash, and so the
+// container, change whenever a file's content or mode does.
+const LabelFiles = "devarch.files"
+
+// filesHash is a short hash of files (target, mode, sensitivity and
+// content, in target order). One sha256 over every file: it tells that
+// something changed without making any content, secret or not, readable.
+func filesHash(files []core.ConfigFile) string {
+	fs := slices.Clone(files)
+	slices.SortFunc(fs, func(a, b core.ConfigFile) int { return strings.Compare(a.Target, b.Target) })
+	h := sha256.New()
+	h.Write([]byte("devarch-files/v1\x00"))
+	for _, f := range fs {
+		fmt.Fprintf(h, "%d:%s\x00%o\x00%t\x00%d:", len(f.Target), f.Target, f.Mode, f.Sensitive, len(f.Content))
+		h.Write([]byte(f.Content))
+		h.Write([]byte{0})
+	}
+	return hex.EncodeToString(h.Sum(nil))[:16]
+}
+
+// createHostPath is the bind option `docker compose up` gives a short
+// "HOST:CONTAINER" mount: a missing host path is created (as a directory)
+// instead of failing the container's creation. Generate writes it out
+// (see writeCreateHostPath).
+func createHostPath() *types.ServiceVolumeBind {
+	return &types.ServiceVolumeBind{CreateHostPath: true}
+}
+
+// writeCreateHostPath spells out "create_host_path: true" in every bind
+// mount of the marshalled project out that has bind options without it.
+// compose-go leaves a true create_host_path out when it marshals (true is
+// its default), but compose releases built on older compose-go read a
+// missing one as false and then fail on a missing host path ("bind source
+// path does not exist"). Only p's services with such a bind are looked at;
+// out is returned unchanged when there is none.
+func writeCreateHostPath(p *types.Project, out []byte) ([]byte, error) {
+	need := false
+	for _, svc := range p.Services {
+		for _, v := range svc.Volumes {
+			if v.Type == types.VolumeTypeBind && v.Bind != nil && bool(v.Bind.CreateHostPath) {
+				need = true
+			}
+		}
+	}
+	if !need {
+		return out, nil
+	}
+	var doc yaml4.Node
+	if err := yaml4.Unmarshal(out, &doc); err != nil {
+		return nil, err
+	}
+	root := &doc
+	if root.Kind == yaml4.DocumentNode && len(root.Content) == 1 {
+		root = root.Content[0]
+	}
+	for _, svc := range mappingValues(mappingValue(root, "services")) {
+		vols := mappingValue(svc, "volumes")
+		if vols == nil || vols.Kind != yaml4.SequenceNode {
+			continue
+		}
+		for _, v := range vols.Content {
+			if t := mappingValue(v, "type"); t == nil || t.Value != types.VolumeTypeBind {
+				continue
+			}
+			bind := mappingValue(v, "bind")
+			if bind == nil || bind.Kind != yaml4.MappingNode || mappingValue(bind, "create_host_path") != nil {
+				continue
+			}
+			bind.Style = 0 // a block mapping, not "{}"
+			bind.Content = append(bind.Content,
+				&yaml4.Node{Kind: yaml4.ScalarNode, Tag: "!!str", Value: "create_host_path"},
+				&yaml4.Node{Kind: yaml4.ScalarNode, Tag: "!!bool", Value: "true"})
+		}
+	}
+	var buf bytes.Buffer
+	enc := yaml4.NewEncoder(&buf)
+	enc.SetIndent(2) // as compose-go's MarshalYAML
+	if err := enc.Encode(&doc); err != nil {
+		return nil, err
+	}
+	if err := enc.Close(); err != nil {
+		return nil, err
+	}
+	return buf.Bytes(), nil
+}
+
+// mappingValue returns the value of key in the mapping node m, or nil.
+func mappingValue(m *yaml4.Node, key string) *yaml4.Node {
+	if m == nil || m.Kind != yaml4.MappingNode {
+		return nil
+	}
+	for i := 0; i+1 < len(m.Content); i += 2 {
+		if m.Content[i].Value == key {
+			return m.Content[i+1]
+		}
+	}
+	return nil
+}
+
+// mappingValues returns the values of the mapping node m, in order.
+func mappingValues(m *yaml4.Node) []*yaml4.Node {
+	if m == nil || m.Kind != yaml4.MappingNode {
+		return nil
+	}
+	var out []*yaml4.Node
+	for i := 1; i < len(m.Content); i += 2 {
+		out = append(out, m.Content[i])
+	}
+	return out
 }
 
 // isBind reports whether a volume source is a host path rather than a
