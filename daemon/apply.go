@@ -36,10 +36,10 @@ type applyRun struct {
 	stack     string
 	rt        runtime.Runtime
 	spec      api.RuntimeSpec
-	plan      plan.Plan         // unredacted: Desired holds secret values
-	saved     *store.SavedPlan  // the saved plan applied, or nil
-	prev      *store.Applied    // last applied snapshot, or nil
-	foreignOf map[string]string // instance -> name of the foreign container named like it
+	plan      plan.Plan                    // unredacted: Desired holds secret values
+	saved     *store.SavedPlan             // the saved plan applied, or nil
+	prev      *store.Applied               // last applied snapshot, or nil
+	foreignOf map[string]runtime.Container // instance -> the foreign container named like it
 	destroy   bool
 	purge     bool
 	secrets   []string
@@ -83,18 +83,25 @@ func (s *Server) runApply(ctx context.Context, a *applyRun, emit func(instance, 
 }
 
 // refuseForeign fails the job, before anything is touched, when an enabled
-// instance's container name is taken by a container without our labels.
+// instance's container name is taken by a container without this stack's
+// labels: one without devarch labels (the user's: remove or rename it) or
+// one of another stack (never to be removed from here).
 func (a *applyRun) refuseForeign() error {
 	for _, svc := range a.plan.Desired.Services {
-		name, ok := a.foreignOf[svc.Instance]
+		c, ok := a.foreignOf[svc.Instance]
 		if !svc.Enabled || !ok {
 			continue
+		}
+		what := "remove or rename it"
+		if other := c.Labels[core.LabelStack]; c.Managed() && other != "" {
+			what = fmt.Sprintf("let stack %s remove it (apply or destroy that stack), "+
+				"or rename this instance (`devarch instance rename %s %s NEW_NAME`)", other, a.stack, svc.Instance)
 		}
 		return &jobFailure{
 			state:    api.JobFailed,
 			instance: svc.Instance,
-			err: fmt.Errorf("instance %s: a container named %s exists without devarch labels; remove or rename it",
-				svc.Instance, name),
+			err: fmt.Errorf("instance %s: a container named %s %s; %s",
+				svc.Instance, c.Name, foreignWhat(c), what),
 		}
 	}
 	return nil

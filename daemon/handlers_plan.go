@@ -41,7 +41,7 @@ func (s *Server) handlePlan(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	timeout := time.Duration(req.LockTimeout)
-	if timeout == 0 {
+	if timeout == 0 && !req.LockNoWait {
 		timeout = defaultPlanLockTimeout
 	}
 	ttl := time.Duration(req.TTL)
@@ -255,9 +255,9 @@ func (s *Server) prepareApply(ctx context.Context, name, planID string, rt runti
 		a.plan = newPlan(st, rt)
 	}
 	a.prev = st.applied
-	a.foreignOf = map[string]string{}
+	a.foreignOf = map[string]runtime.Container{}
 	for _, c := range st.foreign {
-		a.foreignOf[st.foreignInstance(c)] = c.Name
+		a.foreignOf[st.foreignInstance(c)] = c
 	}
 	a.secrets = secrets.SecretValues(a.plan.Desired)
 	a.public = secrets.PublicNames(a.plan.Desired)

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/devarch-dev/devarch/core"
+	"github.com/devarch-dev/devarch/core/compose"
 	"github.com/devarch-dev/devarch/core/plan"
 	"github.com/devarch-dev/devarch/daemon/api"
 	"github.com/devarch-dev/devarch/daemon/runtime"
@@ -101,13 +102,21 @@ func (s *Server) loadState(ctx context.Context, name string, rt runtime.Runtime,
 		if err != nil {
 			return err
 		}
+		owners := map[string]containerOwner{}
 		for _, o := range others {
 			if o.Name == name {
 				continue
 			}
+			for _, inst := range o.Instances {
+				owners[core.ContainerName(o.Name, inst.Name)] = containerOwner{o.Name, inst.Name}
+			}
 			if _, d, err := s.loadDesired(tx, o.Name); err == nil {
 				st.others = append(st.others, d)
 			}
+		}
+		if !destroy {
+			// Refused at every write now, but older data may have it.
+			return containerClashes(st.stack, owners)
 		}
 		return nil
 	})
@@ -117,6 +126,17 @@ func (s *Server) loadState(ctx context.Context, name string, rt runtime.Runtime,
 	if st.desired.Stack == "" {
 		st.desired.Stack = name
 	}
+	if err := checkAppliedRuntime(name, st.applied, rt); err != nil {
+		return nil, err
+	}
+	if !destroy {
+		// What apply would hand the runtime must generate: a stored compose
+		// fragment compose refuses fails the plan, naming the field, not
+		// the apply.
+		if _, err := compose.Project(st.desired, compose.Options{FilesDir: s.filesDir(name)}); err != nil {
+			return nil, err
+		}
+	}
 
 	if st.live, err = rt.Containers(ctx, name); err != nil {
 		return nil, fmt.Errorf("list containers of stack %q: %w", name, err)
@@ -124,12 +144,31 @@ func (s *Server) loadState(ctx context.Context, name string, rt runtime.Runtime,
 	if st.foreign, err = s.foreignContainers(ctx, rt, st); err != nil {
 		return nil, err
 	}
-	st.input = plan.Input{Desired: st.desired, Live: liveContainers(st.live), Destroy: destroy}
+	st.input = plan.Input{Desired: st.desired, Live: liveContainers(st.live), Destroy: destroy, Runtime: rt.Kind()}
 	if st.applied != nil {
 		d := st.applied.Desired
 		st.input.Applied = &d
 	}
 	return st, nil
+}
+
+// checkAppliedRuntime refuses to plan, apply or destroy stack name on rt
+// when its applied snapshot was made with another kind of runtime: rt sees
+// none of its containers, so a plan would show them all as drift and an
+// apply would run a second copy. A snapshot that does not record its
+// runtime (an older one) is taken as made with rt.
+func checkAppliedRuntime(name string, applied *store.Applied, rt runtime.Runtime) error {
+	if applied == nil {
+		return nil
+	}
+	was, now := applied.Runtime.Kind, rt.Kind()
+	if was == "" || was == now {
+		return nil
+	}
+	return errorf(api.CodeConflict,
+		fmt.Sprintf("use `--runtime %s` (or DEVARCH_RUNTIME=%s); to move the stack to %s, run `destroy %s --runtime %s` first",
+			was, was, now, name, was),
+		"stack %q was applied with runtime %s, not %s: its containers run on %s", name, was, now, was)
 }
 
 // foreignContainers returns containers that carry a name of this stack
@@ -201,9 +240,21 @@ func (st *stackState) warnings() []string {
 		}
 	}
 	for _, c := range st.foreign {
-		out = append(out, fmt.Sprintf("container %s exists without devarch labels; it will not be touched", c.Name))
+		out = append(out, fmt.Sprintf("container %s %s; it will not be touched", c.Name, foreignWhat(c)))
 	}
 	return out
+}
+
+// foreignWhat says whose a container named like one of ours is: another
+// stack's (by its devarch labels), or nobody's we know.
+func foreignWhat(c runtime.Container) string {
+	if other := c.Labels[core.LabelStack]; c.Managed() && other != "" {
+		if inst := c.Instance(); inst != "" {
+			return fmt.Sprintf("belongs to stack %q (instance %q)", other, inst)
+		}
+		return fmt.Sprintf("belongs to stack %q", other)
+	}
+	return "exists without devarch labels"
 }
 
 // newPlan computes the plan of st and stamps it with an id, time, runtime

@@ -92,8 +92,10 @@ func runApply(ctx context.Context, c *cli, stack string, opts applyOptions) erro
 	req := api.ApplyRequest{Runtime: spec, PlanID: opts.planID, Destroy: opts.destroy, Purge: opts.purge,
 		LockTimeout: core.Duration(opts.lockTimeout)}
 	if opts.planID == "" {
+		// The plan waits for the lock as the apply does: --lock-timeout 0
+		// fails at once rather than after the daemon's default plan wait.
 		p, err := cl.Plan(ctx, stack, api.PlanRequest{Runtime: spec, Save: true, Destroy: opts.destroy,
-			LockTimeout: core.Duration(opts.lockTimeout)})
+			LockTimeout: core.Duration(opts.lockTimeout), LockNoWait: opts.lockTimeout == 0})
 		if err != nil {
 			return err
 		}

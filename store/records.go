@@ -14,10 +14,13 @@ import (
 
 // Applied is the last state apply converged a stack to.
 type Applied struct {
-	Desired   core.Desired    `json:"desired"`
-	AppliedAt time.Time       `json:"applied_at"`
-	JobID     string          `json:"job_id"`
-	Runtime   api.RuntimeSpec `json:"runtime"`
+	Desired   core.Desired `json:"desired"`
+	AppliedAt time.Time    `json:"applied_at"`
+	JobID     string       `json:"job_id"`
+	// Runtime is the runtime the snapshot was applied with; the stack is
+	// planned, applied and destroyed only there. Runtime.Kind is empty in
+	// records that predate it: unknown, which binds to nothing.
+	Runtime api.RuntimeSpec `json:"runtime"`
 	// Partial is set when apply stopped half-way and could not roll back:
 	// live containers may differ from Desired; Note says how.
 	Partial bool   `json:"partial,omitempty"`

@@ -19,6 +19,9 @@ type Input struct {
 	Live []LiveContainer
 	// Destroy plans the removal of everything the stack runs.
 	Destroy bool
+	// Runtime is the kind of runtime ("docker", "podman") Live was read
+	// from and the plan would be applied with; empty when unknown.
+	Runtime string
 }
 
 // Reasons a change carries besides plain configuration changes.
@@ -62,6 +65,8 @@ func Compute(in Input) Plan {
 		Destroy: in.Destroy,
 		Desired: in.Desired,
 		Basis:   basisOf(in),
+
+		RuntimeKind: in.Runtime,
 	}
 	p.StateHash = stateHashOf(p.Basis, in.Destroy)
 	live := liveByInstance(stack, in.Live)

@@ -13,6 +13,9 @@ type StaleError struct {
 	Stack  string   // the stack the plan is for
 	Kind   string   // the first reason's kind: one of the Stale* constants
 	What   []string // what changed since the plan, one entry per part
+	// Runtime is the kind of runtime the plan was made for (with
+	// StaleRuntime: not the one it is applied with).
+	Runtime string
 }
 
 // Kinds of staleness, in the order Staleness checks them.
@@ -20,6 +23,7 @@ const (
 	StaleOtherStack = "other-stack"
 	StaleApplied    = "applied"
 	StaleExpired    = "expired"
+	StaleRuntime    = "runtime"
 	StaleDestroy    = "destroy"
 	StaleLineage    = "lineage"
 	StaleSerial     = "serial"
@@ -34,7 +38,7 @@ func (e *StaleError) Error() string {
 		id = "(unsaved)"
 	}
 	switch e.Kind {
-	case StaleOtherStack, StaleApplied, StaleExpired:
+	case StaleOtherStack, StaleApplied, StaleExpired, StaleRuntime:
 		return "plan " + id + " " + strings.Join(e.What, "; ")
 	}
 	return "plan " + id + " is stale: " + strings.Join(e.What, "; ")
@@ -42,10 +46,14 @@ func (e *StaleError) Error() string {
 
 // Hint says how to get a plan that applies.
 func (e *StaleError) Hint() string {
-	if e.Stack == "" {
-		return "run `plan` again"
+	again := "run `plan` again"
+	if e.Stack != "" {
+		again = "run `plan " + e.Stack + "` again"
 	}
-	return "run `plan " + e.Stack + "` again"
+	if e.Kind == StaleRuntime && e.Runtime != "" {
+		return "apply it with `--runtime " + e.Runtime + "`, or " + again + " on this runtime"
+	}
+	return again
 }
 
 // IsStale reports whether err (or an error it wraps) is a *StaleError.
@@ -56,7 +64,8 @@ func IsStale(err error) bool {
 
 // Staleness checks a saved plan against the state it would be applied to
 // now. It returns nil when the plan is fresh, else a *StaleError saying
-// what changed since: another stack, already applied, expired, lineage
+// what changed since: another stack, already applied, expired, another
+// runtime (a plan is bound to the runtime kind it was made for), lineage
 // (the stack was re-created), serial, desired configuration (templates or
 // secrets), the applied snapshot, or which live containers changed.
 func Staleness(saved Plan, in Input, now time.Time) error {
@@ -74,6 +83,11 @@ func Staleness(saved Plan, in Input, now time.Time) error {
 		fail(StaleApplied, "was already applied at %s", saved.AppliedAt.UTC().Format(time.RFC3339))
 	case !saved.ExpiresAt.IsZero() && !now.Before(saved.ExpiresAt):
 		fail(StaleExpired, "expired at %s", saved.ExpiresAt.UTC().Format(time.RFC3339))
+	case saved.RuntimeKind != "" && in.Runtime != "" && saved.RuntimeKind != in.Runtime:
+		// Its changes and the live containers it assumed are another
+		// engine's.
+		e.Runtime = saved.RuntimeKind
+		fail(StaleRuntime, "was made for runtime %s, not %s", saved.RuntimeKind, in.Runtime)
 	}
 	if e.Kind != "" {
 		return e

@@ -83,6 +83,10 @@ type Plan struct {
 	ExpiresAt time.Time `json:"expires_at,omitzero"`
 	Destroy   bool      `json:"destroy,omitempty"`
 	Runtime   string    `json:"runtime"` // e.g. "docker compose v2 (context default)"
+	// RuntimeKind is the kind of runtime ("docker", "podman") the plan was
+	// computed against; a saved plan applies only there. Empty in plans
+	// saved before it was recorded.
+	RuntimeKind string `json:"runtime_kind,omitempty"`
 
 	Network  Action              `json:"network,omitempty"` // create/delete of devarch-{stack}-net, NoOp when unchanged
 	Changes  []ResourceChange    `json:"changes,omitempty"` // sorted by instance; NoOp instances omitted

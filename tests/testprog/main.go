@@ -11,6 +11,7 @@
 //	testprog resolve NAME       print NAME's addresses; exit 1 when it does not resolve
 //	testprog dial HOST:PORT     exit 0 when a TCP connection succeeds, 1 otherwise
 //	testprog listen PORT...     accept TCP connections on each port until killed
+//	testprog cat FILE...        print the files' contents (the image has no shell tools)
 package main
 
 import (
@@ -87,8 +88,22 @@ func run(cmd string, args []string, stdout, stderr io.Writer) int {
 		}
 		waitSignal()
 		return 0
+	case "cat":
+		if len(args) == 0 {
+			fmt.Fprintln(stderr, "usage: testprog cat FILE...")
+			return 2
+		}
+		for _, f := range args {
+			data, err := os.ReadFile(f)
+			if err != nil {
+				fmt.Fprintln(stderr, "cat:", err)
+				return 1
+			}
+			stdout.Write(data)
+		}
+		return 0
 	default:
-		fmt.Fprintf(stderr, "testprog: unknown command %q (serve, health, env, resolve, dial, listen)\n", cmd)
+		fmt.Fprintf(stderr, "testprog: unknown command %q (serve, health, env, resolve, dial, listen, cat)\n", cmd)
 		return 2
 	}
 }

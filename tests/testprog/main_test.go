@@ -110,3 +110,25 @@ func TestListenAll(t *testing.T) {
 }
 
 func itoa(n int) string { return strconv.Itoa(n) }
+
+func TestCatCommand(t *testing.T) {
+	f := t.TempDir() + "/conf"
+	if err := os.WriteFile(f, []byte("greeting=hi\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, tt := range []struct {
+		args []string
+		code int
+		out  string
+	}{
+		{[]string{f}, 0, "greeting=hi\n"},
+		{[]string{f, f}, 0, "greeting=hi\ngreeting=hi\n"},
+		{[]string{f + ".missing"}, 1, ""},
+		{nil, 2, ""},
+	} {
+		var out, errOut bytes.Buffer
+		if code := run("cat", tt.args, &out, &errOut); code != tt.code || out.String() != tt.out {
+			t.Errorf("cat %v: exit %d stdout %q stderr %q; want exit %d with %q", tt.args, code, out.String(), errOut.String(), tt.code, tt.out)
+		}
+	}
+}

@@ -1,0 +1,46 @@
+package plan
+
+import (
+	"errors"
+	"testing"
+)
+
+// A saved plan is bound to the runtime kind it was computed against.
+func TestStalenessRuntime(t *testing.T) {
+	in := baseInput()
+	in.Runtime = "podman"
+	p := savedPlan(in)
+	if p.RuntimeKind != "podman" {
+		t.Fatalf("Compute RuntimeKind = %q; want podman", p.RuntimeKind)
+	}
+	if err := Staleness(p, in, t0); err != nil {
+		t.Errorf("same runtime: %v", err)
+	}
+
+	other := in
+	other.Runtime = "docker"
+	err := Staleness(p, other, t0)
+	var se *StaleError
+	if !errors.As(err, &se) || se.Kind != StaleRuntime {
+		t.Fatalf("other runtime: %v; want a %s StaleError", err, StaleRuntime)
+	}
+	if want := "plan abc123 was made for runtime podman, not docker"; se.Error() != want {
+		t.Errorf("error = %q; want %q", se.Error(), want)
+	}
+	if want := "apply it with `--runtime podman`, or run `plan shop` again on this runtime"; se.Hint() != want {
+		t.Errorf("hint = %q; want %q", se.Hint(), want)
+	}
+
+	// Unknown on either side (a plan saved before kinds were recorded, or
+	// an input without one) does not bind.
+	old := p
+	old.RuntimeKind = ""
+	if err := Staleness(old, other, t0); err != nil {
+		t.Errorf("plan without a runtime kind: %v", err)
+	}
+	unknown := in
+	unknown.Runtime = ""
+	if err := Staleness(p, unknown, t0); err != nil {
+		t.Errorf("input without a runtime kind: %v", err)
+	}
+}

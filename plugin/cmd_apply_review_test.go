@@ -1,0 +1,49 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"testing"
+	"time"
+
+	"github.com/devarch-dev/devarch/core"
+	"github.com/devarch-dev/devarch/core/plan"
+	"github.com/devarch-dev/devarch/daemon/api"
+)
+
+// apply plans first with its own --lock-timeout: 0 ("fail at once when
+// held") must reach the daemon as LockNoWait, not as the plan's 0 that
+// means the daemon's default wait. plan --lock-timeout 0 keeps the default.
+func TestApplyPlansWithItsLockTimeout(t *testing.T) {
+	for _, tc := range []struct {
+		args    []string
+		timeout time.Duration
+		noWait  bool
+	}{
+		{[]string{"apply", "same", "--auto-approve"}, 0, true},
+		{[]string{"apply", "same", "--auto-approve", "--lock-timeout", "0"}, 0, true},
+		{[]string{"apply", "same", "--auto-approve", "--lock-timeout", "3s"}, 3 * time.Second, false},
+		{[]string{"destroy", "same", "--auto-approve"}, 0, true},
+		{[]string{"plan", "same"}, 0, false},
+		{[]string{"plan", "same", "--lock-timeout", "2s"}, 2 * time.Second, false},
+	} {
+		var got api.PlanRequest
+		h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if r.URL.Path != "/v1/stacks/same/plan" {
+				apiError(w, 500, api.Error{Code: api.CodeInternal, Message: "unexpected " + r.URL.Path})
+				return
+			}
+			json.NewDecoder(r.Body).Decode(&got)
+			json.NewEncoder(w).Encode(plan.Plan{ID: "p0", Stack: "same"})
+		})
+		c, out, errOut := fakeDaemon(t, h, "")
+		if code := c.execute(context.Background(), tc.args); code != 0 {
+			t.Fatalf("%v: exit %d\n%s%s", tc.args, code, out, errOut)
+		}
+		if got.LockTimeout != core.Duration(tc.timeout) || got.LockNoWait != tc.noWait {
+			t.Errorf("%v: plan request lock_timeout %v, lock_no_wait %v; want %v, %v",
+				tc.args, time.Duration(got.LockTimeout), got.LockNoWait, tc.timeout, tc.noWait)
+		}
+	}
+}
