@@ -6,10 +6,12 @@ import (
 	"net/http"
 	"reflect"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/devarch-dev/devarch/core"
 	"github.com/devarch-dev/devarch/core/catalog"
+	"github.com/devarch-dev/devarch/core/compose"
 	"github.com/devarch-dev/devarch/core/devfile"
 	"github.com/devarch-dev/devarch/core/plan"
 	"github.com/devarch-dev/devarch/daemon/api"
@@ -140,6 +142,12 @@ func (s *Server) handleImport(w http.ResponseWriter, r *http.Request) {
 			now := time.Now().UTC()
 			st.Lineage, st.Serial, st.CreatedAt, st.UpdatedAt = randomHex(16), 1, now, now
 			result.Created = true
+			if err := compose.ValidateFragments(st); err != nil {
+				return err
+			}
+			if err := checkContainerNames(tx, st, nil); err != nil {
+				return err
+			}
 			return tx.PutStack(st)
 		case err != nil:
 			return err
@@ -197,8 +205,14 @@ func (s *Server) handleImportCompose(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	builtins := catalog.Builtin()
-	ci, err := devfile.FromCompose([]byte(req.Content), req.Filename, req.Stack, req.WorkDir,
-		slices.Collect(maps.Values(builtins)))
+	// req.Environment may hold secrets: it only feeds interpolation and is
+	// never logged or stored (the values it gives are, like any value a
+	// compose file holds, and env values named like secrets are secret).
+	ci, err := devfile.FromCompose([]byte(req.Content), devfile.ComposeOptions{
+		Filename: req.Filename, Stack: req.Stack, WorkDir: req.WorkDir,
+		Environment: req.Environment, Profiles: req.Profiles,
+		Builtins: slices.Collect(maps.Values(builtins)),
+	})
 	if err != nil {
 		writeError(w, err)
 		return
@@ -232,6 +246,12 @@ func (s *Server) handleImportCompose(w http.ResponseWriter, r *http.Request) {
 		now := time.Now().UTC()
 		st.Lineage, st.Serial, st.CreatedAt, st.UpdatedAt = randomHex(16), 1, now, now
 		if err := core.ValidateStack(st, tpls); err != nil {
+			return err
+		}
+		if err := compose.ValidateFragments(st); err != nil {
+			return err
+		}
+		if err := checkContainerNames(tx, st, nil); err != nil {
 			return err
 		}
 		for _, t := range ci.Templates {
@@ -273,10 +293,24 @@ func putImportedTemplates(tx *store.Tx, tpls []core.Template) error {
 		case !reflect.DeepEqual(normalizeTemplate(cur), normalizeTemplate(t)):
 			return errorf(api.CodeConflict,
 				"compare with `devarch template show "+t.Name+"`; replace it with `devarch template add -f FILE --replace`",
-				"template %q already exists with a different definition", t.Name)
+				"template %q already exists with a different definition (%s differ)", t.Name, strings.Join(templateDiff(cur, t), ", "))
 		}
 	}
 	return nil
+}
+
+// templateDiff names the fields in which two templates differ, never their
+// values (they may be secret).
+func templateDiff(a, b core.Template) []string {
+	va, vb := reflect.ValueOf(normalizeTemplate(a)), reflect.ValueOf(normalizeTemplate(b))
+	var out []string
+	for i := range va.NumField() {
+		if !reflect.DeepEqual(va.Field(i).Interface(), vb.Field(i).Interface()) {
+			name, _, _ := strings.Cut(va.Type().Field(i).Tag.Get("json"), ",")
+			out = append(out, name)
+		}
+	}
+	return out
 }
 
 // normalizeTemplate makes nil and empty collections compare equal.

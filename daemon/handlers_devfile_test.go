@@ -3,13 +3,17 @@ package daemon
 import (
 	"bytes"
 	"crypto/sha256"
+	"fmt"
 	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
+	"github.com/devarch-dev/devarch/core"
 	"github.com/devarch-dev/devarch/daemon/api"
+	"github.com/devarch-dev/devarch/store"
 )
 
 // dbSum is the hash of the database file: a request that writes nothing
@@ -32,7 +36,9 @@ func TestExportImportThroughDaemon(t *testing.T) {
 		t.Fatalf("export must start with its version:\n%s", file.Content)
 	}
 
+	// A home without the user template xdb: its redacted secret has no value.
 	dst := newSrvEnv(t)
+	dst.deleteTemplate("xdb")
 	before := dst.dbSum()
 	e := srvErr(t, dst.do("POST", "/v1/import", api.ImportRequest{Content: file.Content}), http.StatusBadRequest, api.CodeInvalid)
 	if !hasField(e, "templates.xdb.env.POSTGRES_PASSWORD") {
@@ -52,8 +58,7 @@ func TestExportImportThroughDaemon(t *testing.T) {
 	if dst.dbSum() != before {
 		t.Fatal("an import with a wrong passphrase wrote to the database")
 	}
-	// The destination holds the same user templates (seeded by newSrvEnv), so
-	// the import only adds the stack.
+	// The sealed file brings xdb back with its secrets.
 	res := srvOK[api.ImportResult](t, dst.do("POST", "/v1/import", api.ImportRequest{Content: sealed.Content, Passphrase: "pw-long-enough"}), http.StatusCreated)
 	if !res.Created || res.Stack != "shop" || len(res.Instances) != 2 {
 		t.Fatalf("import result = %+v", res)
@@ -64,6 +69,161 @@ func TestExportImportThroughDaemon(t *testing.T) {
 	}
 	noSecrets(t, "daemon log", dst.log.String())
 	noSecrets(t, "daemon log", src.log.String())
+}
+
+func (e *srvEnv) deleteTemplate(name string) {
+	e.t.Helper()
+	if err := e.s.Store.Update(func(tx *store.Tx) error { return tx.DeleteTemplate(name) }); err != nil {
+		e.t.Fatal(err)
+	}
+}
+
+// storeTemplate writes t into the home's store as it is.
+func (e *srvEnv) storeTemplate(t core.Template) {
+	e.t.Helper()
+	if err := e.s.Store.Update(func(tx *store.Tx) error { return tx.PutTemplate(t) }); err != nil {
+		e.t.Fatal(err)
+	}
+}
+
+// TestImportRedactedOverExistingTemplate re-imports a redacted export into
+// a home that has the user template already: the template's redacted
+// secrets (env and sensitive file) take the values the existing template
+// holds, without --set-secret; anything else that differs is a conflict.
+func TestImportRedactedOverExistingTemplate(t *testing.T) {
+	src := newSrvEnv(t)
+	src.stack("shop")
+	file := srvOK[api.FileView](t, src.do("POST", "/v1/stacks/shop/export", api.ExportRequest{}), http.StatusOK)
+	xdb := srvTemplates()[0]
+	cases := []struct {
+		name       string
+		home       func(e *srvEnv) // changes the seeded home (which has xdb as exported)
+		setSecrets map[string]string
+		status     int
+		code       api.Code
+		want       string // in the error message or a field
+	}{
+		{name: "identical template", status: http.StatusCreated},
+		{name: "same values given again", setSecrets: map[string]string{"templates.xdb.env.POSTGRES_PASSWORD": srvSecret}, status: http.StatusCreated},
+		{name: "other non-secret field", home: func(e *srvEnv) {
+			changed := xdb
+			changed.Env = map[string]core.EnvVar{"POSTGRES_PASSWORD": xdb.Env["POSTGRES_PASSWORD"], "POSTGRES_USER": {Value: "other"}}
+			e.storeTemplate(changed)
+		}, status: http.StatusConflict, code: api.CodeConflict, want: "env differ"},
+		{name: "other image", home: func(e *srvEnv) {
+			changed := xdb
+			changed.Image = "docker.io/library/postgres:15"
+			e.storeTemplate(changed)
+		}, status: http.StatusConflict, code: api.CodeConflict, want: "image differ"},
+		{name: "existing value is not secret", home: func(e *srvEnv) {
+			changed := xdb
+			changed.Env = map[string]core.EnvVar{"POSTGRES_PASSWORD": {Value: "plain"}, "POSTGRES_USER": {Value: "app"}}
+			e.storeTemplate(changed)
+		}, status: http.StatusBadRequest, code: api.CodeInvalid, want: "templates.xdb.env.POSTGRES_PASSWORD"},
+		{name: "another value given", setSecrets: map[string]string{"templates.xdb.env.POSTGRES_PASSWORD": "another-one"},
+			status: http.StatusConflict, code: api.CodeConflict, want: "already exists with a different definition"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			dst := newSrvEnv(t)
+			if tc.home != nil {
+				tc.home(dst)
+			}
+			before := dst.dbSum()
+			rec := dst.do("POST", "/v1/import", api.ImportRequest{Content: file.Content, SetSecrets: tc.setSecrets})
+			if tc.status != http.StatusCreated {
+				e := srvErr(t, rec, tc.status, tc.code)
+				if !strings.Contains(e.Message, tc.want) && !hasField(e, tc.want) {
+					t.Errorf("error should name %q: %+v", tc.want, e)
+				}
+				noSecrets(t, "error", e.Message)
+				if dst.dbSum() != before {
+					t.Fatal("a refused import wrote to the database")
+				}
+				return
+			}
+			res := srvOK[api.ImportResult](t, rec, http.StatusCreated)
+			if !res.Created {
+				t.Fatalf("import result = %+v", res)
+			}
+			var got core.Template
+			if err := dst.s.Store.View(func(tx *store.Tx) error {
+				var err error
+				got, err = tx.GetTemplate("xdb")
+				return err
+			}); err != nil {
+				t.Fatal(err)
+			}
+			if got.Env["POSTGRES_PASSWORD"].Value != srvSecret || len(got.Files) != 1 || got.Files[0].Content != srvFileSecret {
+				t.Errorf("the existing template's secrets must be kept: %+v", got)
+			}
+			again := srvOK[api.FileView](t, dst.do("POST", "/v1/stacks/shop/export", api.ExportRequest{}), http.StatusOK)
+			if again.Content != file.Content {
+				t.Errorf("export after the import differs:\n%s\n---\n%s", file.Content, again.Content)
+			}
+			noSecrets(t, "daemon log", dst.log.String())
+		})
+	}
+}
+
+// TestImportComposeThroughDaemon: the request's environment interpolates
+// the file and is never logged; warnings come back; a service of an
+// inactive profile is stored disabled; errors name the compose path.
+func TestImportComposeThroughDaemon(t *testing.T) {
+	const file = `services:
+  web:
+    image: ghcr.io/acme/web:1
+    ports: ["${WEB_PORT}:8080"]
+    cap_add: [NET_ADMIN]
+    environment:
+      DB_PASSWORD: ${DB_PASSWORD:?set it}
+    networks: [front]
+  debug:
+    image: ghcr.io/acme/debug:1
+    profiles: [debug]
+networks:
+  front: {}
+`
+	const pass = "env-Secret-42-must-not-leak"
+	e := newSrvEnv(t)
+	before := e.dbSum()
+	bad := srvErr(t, e.do("POST", "/v1/import-compose", api.ImportComposeRequest{Content: file, Stack: "cmp", WorkDir: "/srv"}),
+		http.StatusBadRequest, api.CodeInvalid)
+	if !hasField(bad, "services.web.environment.DB_PASSWORD") || !strings.Contains(bad.Message+fmt.Sprint(bad.Fields), "required variable DB_PASSWORD") {
+		t.Errorf("a missing required variable must be named: %+v", bad)
+	}
+	if e.dbSum() != before {
+		t.Fatal("a refused import wrote to the database")
+	}
+	res := srvOK[api.ImportResult](t, e.do("POST", "/v1/import-compose", api.ImportComposeRequest{
+		Content: file, Stack: "cmp", WorkDir: "/srv",
+		Environment: map[string]string{"WEB_PORT": "18090", "DB_PASSWORD": pass},
+	}), http.StatusCreated)
+	want := []string{"services.debug.profiles", "services.web.networks", "networks: front"}
+	for _, w := range want {
+		if !slices.ContainsFunc(res.Warnings, func(s string) bool { return strings.Contains(s, w) }) {
+			t.Errorf("warnings %q lack %q", res.Warnings, w)
+		}
+	}
+	st := srvOK[core.Stack](t, e.do("GET", "/v1/stacks/cmp", nil), http.StatusOK)
+	web, _ := st.Instance("web")
+	debug, _ := st.Instance("debug")
+	if !web.Enabled || debug.Enabled {
+		t.Errorf("web enabled %v (want true), debug enabled %v (want false)", web.Enabled, debug.Enabled)
+	}
+	if !strings.Contains(web.Overrides.Compose, "NET_ADMIN") {
+		t.Errorf("cap_add should be carried over in the fragment: %q", web.Overrides.Compose)
+	}
+	tpl := srvOK[core.Template](t, e.do("GET", "/v1/templates/cmp-web", nil), http.StatusOK)
+	if len(tpl.Ports) != 1 || tpl.Ports[0].Host != 18090 {
+		t.Errorf("ports = %+v; want the host port from the environment", tpl.Ports)
+	}
+	if pw := tpl.Env["DB_PASSWORD"]; !pw.Secret || pw.Value == pass {
+		t.Errorf("the interpolated password must be a secret and shown redacted: %+v", pw)
+	}
+	if strings.Contains(e.log.String(), pass) || strings.Contains(e.log.String(), "18090") {
+		t.Errorf("the daemon log shows the environment:\n%s", e.log.String())
+	}
 }
 
 // FuzzImportNeverWritesOnError feeds arbitrary files to the import

@@ -216,6 +216,142 @@ func TestImportCompose(t *testing.T) {
 	h.ok("import-compose", file, "--stack", "shop2")
 }
 
+// TestImportComposeEnvironmentAndWarnings: variables come from the process
+// environment over the .env file; what is not carried over is a warning
+// naming the service and key; inactive profiles and network_mode host are
+// imported disabled; the catalog image keeps the compose tag.
+func TestImportComposeEnvironmentAndWarnings(t *testing.T) {
+	file := filepath.Join("testdata", "compose", "envshop", "docker-compose.yml")
+	h := newHome(t)
+	h.env = append(h.env, "DB_PASSWORD=from-process-Env-31", "MODE=", "PROJECT=")
+	r := h.run("import-compose", file)
+	if r.Code != 0 {
+		t.Fatalf("import-compose: %s", r)
+	}
+	for _, want := range []string{
+		"devarch: warning: services.web.networks: front not carried over",
+		"aliases www are lost",
+		"devarch: warning: services.web.secrets: api_key not carried over",
+		"devarch: warning: services.debug.profiles:",
+		"devarch: warning: services.sniffer.network_mode: \"host\"",
+		"devarch: warning: volumes.scratch.driver_opts: not carried over",
+		"devarch: warning: networks: front not carried over",
+		"devarch: warning: secrets: api_key not carried over",
+	} {
+		if !strings.Contains(r.Stderr, want) {
+			t.Errorf("stderr lacks %q:\n%s", want, r.Stderr)
+		}
+	}
+	if strings.Contains(r.Stderr, "variable MODE") {
+		t.Errorf("MODE is set (empty): no warning expected:\n%s", r.Stderr)
+	}
+	if strings.Contains(r.Stderr+r.Stdout, "from-process-Env-31") {
+		t.Errorf("the output shows a secret value:\n%s", r)
+	}
+	var insts []struct {
+		Name, Template string
+		Enabled        bool
+	}
+	h.json(&insts, "instance", "ls", "envshop")
+	enabled := map[string]bool{}
+	for _, i := range insts {
+		enabled[i.Name] = i.Enabled
+	}
+	if !enabled["web"] || !enabled["cache"] || enabled["debug"] || enabled["sniffer"] {
+		t.Errorf("enabled = %v; want web and cache only", enabled)
+	}
+	cfg := h.ok("config", "envshop", "--show-secrets")
+	for _, want := range []string{
+		"18490", "DB_PASSWORD: from-process-Env-31", "NET_ADMIN", "working_dir: /srv", "stop_grace_period: 20s",
+		"legacy.local", "/run/cache", "docker.io/library/redis:latest",
+	} {
+		if !strings.Contains(cfg, want) {
+			t.Errorf("config lacks %q:\n%s", want, cfg)
+		}
+	}
+	if log := readFile(t, filepath.Join(h.Dir, "daemon.log")); !strings.Contains(log, "compose file imported") || strings.Contains(log, "from-process-Env-31") {
+		t.Errorf("the daemon log should record the import, never a value of the environment:\n%s", log)
+	}
+
+	// Without the process variable the .env value is used; a profile can be activated.
+	h2 := newHome(t)
+	h2.env = append(h2.env, "MODE=dev", "COMPOSE_PROFILES=debug")
+	h2.ok("import-compose", file, "--stack", "two")
+	cfg = h2.ok("config", "two", "--show-secrets")
+	if !strings.Contains(cfg, "DB_PASSWORD: from-dotenv") || !strings.Contains(cfg, "debug:") {
+		t.Errorf("config should use .env and enable the debug profile:\n%s", cfg)
+	}
+
+	// A required variable that is set nowhere is an error naming it.
+	h3 := newHome(t)
+	noEnv := writeTemp(t, "docker-compose.yml", "services:\n  db:\n    image: postgres:16\n    environment:\n      POSTGRES_PASSWORD: ${PG_PASS:?export PG_PASS}\n")
+	r = h3.fails(1, "import-compose", noEnv, "--stack", "req")
+	if !strings.Contains(r.Stderr, "services.db.environment.POSTGRES_PASSWORD (line 5)") || !strings.Contains(r.Stderr, "PG_PASS") {
+		t.Errorf("want the variable and its place named:\n%s", r.Stderr)
+	}
+}
+
+// TestImportComposeErrorsNameComposePaths: a host port clash is reported
+// at the compose service and key, with the compose file's line.
+func TestImportComposeErrorsNameComposePaths(t *testing.T) {
+	h := newHome(t)
+	file := writeTemp(t, "docker-compose.yml", "services:\n  one:\n    image: ghcr.io/acme/one:1\n    ports:\n      - \"18555:80\"\n  two:\n    image: ghcr.io/acme/two:1\n    ports:\n      - \"18555:80\"\n")
+	r := h.fails(1, "import-compose", file, "--stack", "clash")
+	if !strings.Contains(r.Stderr, "services.two.ports[0] (line 9)") || strings.Contains(r.Stderr, "instances.") {
+		t.Errorf("want the compose path and line:\n%s", r.Stderr)
+	}
+}
+
+// TestImportRedactedIntoHomeWithTemplate re-imports a redacted export into
+// a home that has the user templates already: only the instance secret is
+// asked for, here from stdin and from a file.
+func TestImportRedactedIntoHomeWithTemplate(t *testing.T) {
+	src := newHome(t)
+	buildRoundTripStack(t, src)
+	redacted := src.ok("export", "rt")
+	file := writeTemp(t, "rt.yml", redacted)
+
+	dst := newHome(t)
+	dst.ok("template", "add", "-f", filepath.Join("testdata", "templates", "e2e-db.yml"))
+	dst.ok("template", "add", "-f", filepath.Join("testdata", "templates", "e2e-api.yml"))
+	r := dst.fails(1, "import", file)
+	if strings.Contains(r.Stderr, "templates.e2e-db") || !strings.Contains(r.Stderr, "instances.db.env.POSTGRES_PASSWORD") {
+		t.Errorf("only the instance secret should be asked for:\n%s", r.Stderr)
+	}
+	r = dst.runIn(devfileSecret+"\n", "import", file, "--set-secret", "db.POSTGRES_PASSWORD=-")
+	if r.Code != 0 {
+		t.Fatalf("import with the secret on stdin: %s", r)
+	}
+	if got := dst.ok("export", "rt"); got != redacted {
+		t.Errorf("export after import differs:\n%s\n---\n%s", redacted, got)
+	}
+	if got, want := config(dst, "rt"), config(src, "rt"); got != want {
+		t.Errorf("imported stack generates a different compose project:\n%s\n---\n%s", want, got)
+	}
+
+	// From a file, into another home; and not both the file and a secret on stdin.
+	other := newHome(t)
+	pw := writeTemp(t, "pw", devfileSecret+"\n")
+	r = other.runIn(redacted, "import", "-", "--set-secret", "db.POSTGRES_PASSWORD=-")
+	if r.Code != 1 || !strings.Contains(r.Stderr, "stdin") {
+		t.Errorf("file and secret both on stdin: %s", r)
+	}
+	other.ok("import", file, "--set-secret", "db.POSTGRES_PASSWORD=@"+pw,
+		"--set-secret", "templates.e2e-db.env.POSTGRES_PASSWORD=e2e-default-password")
+	if got, want := config(other, "rt"), config(src, "rt"); got != want {
+		t.Errorf("import with the secret from a file differs:\n%s\n---\n%s", want, got)
+	}
+}
+
+func readFile(t *testing.T, path string) string {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
+
 // lineageLabel matches the lineage label of a generated project. A stack's
 // lineage names its own history, so an imported copy gets a new one; every
 // other byte of the project must be equal.

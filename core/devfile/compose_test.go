@@ -17,8 +17,15 @@ func importCompose(t *testing.T, file, stack string) (*ComposeImport, error) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	list := slices.Collect(maps.Values(catalog.Builtin()))
-	return FromCompose(data, file, stack, "/srv/project", list)
+	return FromCompose(data, composeOpts(file, stack))
+}
+
+// composeOpts are FromCompose options with the catalog and no environment.
+func composeOpts(file, stack string) ComposeOptions {
+	return ComposeOptions{
+		Filename: file, Stack: stack, WorkDir: "/srv/project",
+		Builtins: slices.Collect(maps.Values(catalog.Builtin())),
+	}
 }
 
 func TestComposeWebDBCache(t *testing.T) {
@@ -107,8 +114,12 @@ func TestComposeCustomProvider(t *testing.T) {
 	if len(worker.Imports) != 2 || !slices.Equal(worker.Command, []string{"worker", "--concurrency", "4"}) {
 		t.Errorf("worker = %+v", worker)
 	}
-	if !slices.ContainsFunc(ci.Warnings, func(w string) bool { return strings.Contains(w, "tmpfs") }) {
-		t.Errorf("warnings = %v; want the tmpfs mount reported", ci.Warnings)
+	m, _ := ci.Stack.Instance("metrics")
+	if !strings.Contains(m.Overrides.Compose, "tmpfs:\n  - /scratch\n") {
+		t.Errorf("the tmpfs mount should be carried over in the compose fragment: %q", m.Overrides.Compose)
+	}
+	if len(ci.Warnings) != 0 {
+		t.Errorf("warnings = %v; want none", ci.Warnings)
 	}
 }
 
@@ -121,7 +132,7 @@ func TestComposeErrors(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "lowercase") {
 		t.Errorf("bad stack name: %v", err)
 	}
-	_, err = FromCompose([]byte("services: [1"), "x.yml", "x", "/", nil)
+	_, err = FromCompose([]byte("services: [1"), ComposeOptions{Filename: "x.yml", Stack: "x", WorkDir: "/"})
 	if err == nil || !strings.Contains(err.Error(), "not a valid compose file") {
 		t.Errorf("bad yaml: %v", err)
 	}

@@ -239,10 +239,44 @@ func (c *converter) secretValue(secret bool, text, sealed, path string) (string,
 		return v, true
 	}
 	if text == core.Redacted {
+		if v, ok := c.existingSecret(path); ok {
+			return v, true
+		}
 		c.fail(path, "secret was exported redacted and has no value", fmt.Sprintf("give it with --set-secret %s=VALUE", shortSecretPath(path)))
 		return "", false
 	}
 	return text, true
+}
+
+// existingSecret is the value of a redacted secret of a file's template
+// (templates.NAME.env.KEY or templates.NAME.files.TARGET) taken from the
+// user template of that name that already exists, where it is secret too:
+// re-importing an export into a home that has the template needs no
+// --set-secret for it. The rest of the template must still be identical to
+// the existing one, which the import checks before it writes anything.
+func (c *converter) existingSecret(path string) (string, bool) {
+	rest, ok := strings.CutPrefix(path, "templates.")
+	if !ok {
+		return "", false
+	}
+	name, field, _ := strings.Cut(rest, ".")
+	t, ok := c.opt.Templates[name]
+	if !ok || t.Builtin {
+		return "", false
+	}
+	if key, ok := strings.CutPrefix(field, "env."); ok {
+		if ev, ok := t.Env[key]; ok && ev.Secret {
+			return ev.Value, true
+		}
+	}
+	if target, ok := strings.CutPrefix(field, "files."); ok {
+		for _, f := range t.Files {
+			if f.Target == target && f.Sensitive {
+				return f.Content, true
+			}
+		}
+	}
+	return "", false
 }
 
 var errNoPassphrase = errors.New("secrets are sealed with a passphrase and none was given")

@@ -24,7 +24,9 @@ type ParseOptions struct {
 	// ("instances.api.env.TOKEN", or short "api.TOKEN" for instance env).
 	SetSecrets map[string]string
 	// Templates are the templates already known (built-in and user); file
-	// templates are added to them for validation.
+	// templates are added to them for validation. A redacted secret of a
+	// file template takes its value from the user template of that name,
+	// when it exists and holds that secret.
 	Templates map[string]core.Template
 	// StackName, when set, renames the imported stack.
 	StackName string
