@@ -5,7 +5,6 @@ package tests
 import (
 	"context"
 	"fmt"
-	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -18,20 +17,10 @@ import (
 	"github.com/devarch-dev/devarch/daemon/api"
 )
 
-// e2vStack is x.stack with the e2v- prefix: stack e2v-NAME-XXXX with
-// instances INSTANCE=TEMPLATE, removed from the engine when the test ends.
+// e2vStack is x.stack with the e2v- prefix.
 func e2vStack(x *e2s, name string, instances ...string) string {
 	x.t.Helper()
-	s := fmt.Sprintf("e2v-%s-%04x", name, rand.IntN(0x10000))
-	x.ok("stack", "create", s)
-	x.root.mu.Lock()
-	x.root.stacks = append(x.root.stacks, s)
-	x.root.mu.Unlock()
-	for _, in := range instances {
-		inst, tpl, _ := strings.Cut(in, "=")
-		x.ok("instance", "add", s, inst, "--template", tpl)
-	}
-	return s
+	return x.stackNamed("e2v", name, instances...)
 }
 
 // e2vWrite writes content to a file under dir and returns its path.

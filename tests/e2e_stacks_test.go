@@ -89,7 +89,14 @@ func (x *e2s) ctx() context.Context {
 // collide) with instances given as INSTANCE=TEMPLATE.
 func (x *e2s) stack(name string, instances ...string) string {
 	x.t.Helper()
-	s := fmt.Sprintf("e2s-%s-%04x", name, rand.IntN(0x10000))
+	return x.stackNamed("e2s", name, instances...)
+}
+
+// stackNamed is stack with another prefix than e2s, removed from the engine
+// when the test ends like every stack of x.
+func (x *e2s) stackNamed(prefix, name string, instances ...string) string {
+	x.t.Helper()
+	s := fmt.Sprintf("%s-%s-%04x", prefix, name, rand.IntN(0x10000))
 	x.ok("stack", "create", s)
 	x.root.mu.Lock()
 	x.root.stacks = append(x.root.stacks, s)
