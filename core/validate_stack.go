@@ -11,10 +11,13 @@ import (
 // ComposeOwnedKeys are the compose service keys devarch sets itself (from
 // the instance's name, wiring and healthcheck), that would break a stack's
 // isolation, or that would bypass its checks (ports: published ports must go
-// through --port so the per-stack host port check sees them); an instance's
-// compose fragment may not set them. Sorted.
+// through --port so the per-stack host port check sees them; environment,
+// env_file and secrets: values must go through --env and --secret-env so a
+// secret is known and redacted); an instance's compose fragment may not set
+// them. Sorted.
 var ComposeOwnedKeys = []string{
-	"container_name", "depends_on", "extends", "healthcheck", "network_mode", "networks", "ports", "profiles", "scale",
+	"container_name", "depends_on", "env_file", "environment", "extends", "healthcheck", "network_mode",
+	"networks", "ports", "profiles", "scale", "secrets",
 }
 
 // ComposeOwnedKeyRule is the rule a fragment breaks by setting key, one of
@@ -28,6 +31,8 @@ func ComposeOwnedKeyRule(key string) string {
 		return rule + "use the --healthcheck-* flags or --no-healthcheck"
 	case "depends_on":
 		return rule + "startup order follows the instance's wires (devarch wire)"
+	case "environment", "env_file", "secrets":
+		return rule + "set variables with --env, and secret ones with --secret-env, so devarch keeps secrets sealed and redacted"
 	}
 	return rule + "remove it from the fragment"
 }

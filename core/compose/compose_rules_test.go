@@ -144,7 +144,7 @@ func TestGenerateErrors(t *testing.T) {
 		{"fragment bad type", withFragment("mem_limit: [1, 2]\n"), Options{},
 			"instances.api.compose", "is not a valid compose service"},
 		{"fragment interpolates a variable", withFragment("command: [\"echo\", \"$$HOME is ${HOME}\"]\n"), Options{},
-			"instances.api.compose", `value "$$HOME is ${HOME}" uses variable interpolation`},
+			"instances.api.compose", `a value uses variable interpolation`},
 		{"fragment not a mapping", withFragment("- a\n- b\n"), Options{},
 			"instances.api.compose", "is not a YAML mapping"},
 		{"config files without FilesDir", build(t, labStack()), Options{},
@@ -169,21 +169,21 @@ func TestGenerateErrors(t *testing.T) {
 
 func TestFragmentMerge(t *testing.T) {
 	st := shopStack("shop")
-	st.Instances[2].Overrides.Compose = "environment:\n  LOG_LEVEL: debug\n  EXTRA: \"1\"\n  PRICE: \"$$5\"\n" +
+	st.Instances[2].Overrides.Compose = "labels:\n  com.example.tier: web\n  com.example.price: \"$$5\"\n" +
 		"expose: [\"9090\"]\nstop_grace_period: 30s\nx-note: hi\n"
 	p, err := Project(build(t, st), Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	api := p.Services["api"]
-	if v := api.Environment["LOG_LEVEL"]; v == nil || *v != "debug" {
-		t.Errorf("fragment env does not win: %v", v)
+	if api.Labels["com.example.tier"] != "web" {
+		t.Errorf("fragment label missing: %v", api.Labels)
 	}
-	if v := api.Environment["DB_HOST"]; v == nil || *v != "devarch-shop-db" {
-		t.Errorf("env not merged by key: %v", api.Environment)
+	if api.Labels[core.LabelStack] != "shop" {
+		t.Errorf("labels not merged by key: %v", api.Labels)
 	}
-	if v := api.Environment["PRICE"]; v == nil || *v != "$$5" {
-		t.Errorf("fragment $$ not kept escaped: %v", v)
+	if api.Labels["com.example.price"] != "$$5" {
+		t.Errorf("fragment $$ not kept escaped: %v", api.Labels)
 	}
 	if len(api.Expose) != 1 || api.Expose[0] != "9090" {
 		t.Errorf("fragment list not set: %+v", api.Expose)

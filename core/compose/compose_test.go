@@ -121,7 +121,7 @@ func labStack() core.Stack {
 	web.Overrides.Files = map[string]core.ConfigFile{
 		"/run/secrets/token": {Target: "/run/secrets/token", Content: "tok-123", Sensitive: true},
 	}
-	web.Overrides.Compose = "mem_limit: 256m\nenvironment:\n  FROM_FRAGMENT: \"yes\"\n"
+	web.Overrides.Compose = "mem_limit: 256m\nlabels:\n  com.example.from-fragment: \"yes\"\n"
 	old := inst("old", "api")
 	old.Enabled = false
 	return core.Stack{
@@ -292,8 +292,8 @@ func TestGoldenRoundTripValues(t *testing.T) {
 		t.Errorf("healthcheck override = %+v", db.HealthCheck)
 	}
 	web := p.Services["web"]
-	if v := web.Environment["FROM_FRAGMENT"]; v == nil || *v != "yes" {
-		t.Errorf("fragment env missing: %v", web.Environment)
+	if web.Labels["com.example.from-fragment"] != "yes" {
+		t.Errorf("fragment label missing: %v", web.Labels)
 	}
 	if web.MemLimit != 256*1024*1024 {
 		t.Errorf("fragment mem_limit = %d", web.MemLimit)

@@ -44,8 +44,8 @@ func applyFragment(svc *types.ServiceConfig, stack, frag string) *core.FieldErro
 	if err := refuseDevarchLabels(field, m["labels"]); err != nil {
 		return err
 	}
-	if v, ok := interpolated(m); ok {
-		return core.Errf(field, fmt.Sprintf("value %q uses variable interpolation; the compose project must not depend on the environment: write $$ for a literal $", v))
+	if _, ok := interpolated(m); ok {
+		return core.Errf(field, "a value uses variable interpolation; the compose project must not depend on the environment: write $$ for a literal $")
 	}
 	for _, k := range slices.Sorted(maps.Keys(m)) {
 		if _, known := fieldByTag(reflect.Value{}, k); (!known || k == "name") && !strings.HasPrefix(k, "x-") {
