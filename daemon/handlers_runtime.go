@@ -214,7 +214,7 @@ func (s *Server) handleUnlock(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.logger().Warn("stack force-unlocked", "stack", name, "released", n, "by", PeerFrom(r.Context()).Who)
-	writeJSON(w, http.StatusOK, map[string]int{"released": n})
+	writeJSON(w, http.StatusOK, api.UnlockResult{Released: n})
 }
 
 func (s *Server) logger() *slog.Logger {

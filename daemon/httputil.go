@@ -34,25 +34,6 @@ func errorf(code api.Code, hint string, format string, args ...any) error {
 	return &apiError{Code: code, Msg: fmt.Sprintf(format, args...), Hint: hint}
 }
 
-// statusFor maps an API error code to its HTTP status.
-func statusFor(code api.Code) int {
-	switch code {
-	case api.CodeInvalid:
-		return http.StatusBadRequest
-	case api.CodeUnauthorized:
-		return http.StatusForbidden
-	case api.CodeNotFound:
-		return http.StatusNotFound
-	case api.CodeConflict, api.CodeStalePlan:
-		return http.StatusConflict
-	case api.CodeLocked:
-		return http.StatusLocked
-	case api.CodeRuntime:
-		return http.StatusBadGateway
-	}
-	return http.StatusInternalServerError
-}
-
 // writeJSON writes v as JSON with status.
 func writeJSON(w http.ResponseWriter, status int, v any) {
 	b, err := json.Marshal(v)
@@ -68,7 +49,7 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 // writeError writes err in the one API error shape, with the status of its code.
 func writeError(w http.ResponseWriter, err error) {
 	e := toAPIError(err)
-	writeJSON(w, statusFor(e.Code), api.ErrorBody{Error: e})
+	writeJSON(w, e.Code.Status(), api.ErrorBody{Error: e})
 }
 
 // toAPIError classifies err.

@@ -32,7 +32,7 @@
 //	GET    /v1/stacks/{stack}/ps     ?runtime fields     -> []Container
 //	GET    /v1/stacks/{stack}/logs?instance=I&follow=1&tail=N -> stream of LogLine
 //	GET    /v1/stacks/{stack}/lock                      -> LockView
-//	POST   /v1/stacks/{stack}/unlock UnlockRequest      -> {}
+//	POST   /v1/stacks/{stack}/unlock UnlockRequest      -> UnlockResult
 //	POST   /v1/stacks/{stack}/export ExportRequest      -> FileView
 //	POST   /v1/import                ImportRequest      -> ImportResult
 //	POST   /v1/import-compose        ImportComposeRequest -> ImportResult
@@ -44,6 +44,7 @@
 package api
 
 import (
+	"net/http"
 	"time"
 
 	"github.com/devarch-dev/devarch/core"
@@ -69,6 +70,41 @@ const (
 	CodeRuntime      Code = "runtime"      // 502: the container runtime failed
 	CodeInternal     Code = "internal"     // 500
 )
+
+// Status is the HTTP status the daemon answers code with.
+func (c Code) Status() int {
+	switch c {
+	case CodeInvalid:
+		return http.StatusBadRequest
+	case CodeUnauthorized:
+		return http.StatusForbidden
+	case CodeNotFound:
+		return http.StatusNotFound
+	case CodeConflict, CodeStalePlan:
+		return http.StatusConflict
+	case CodeLocked:
+		return http.StatusLocked
+	case CodeRuntime:
+		return http.StatusBadGateway
+	}
+	return http.StatusInternalServerError
+}
+
+// CodeForStatus is the code of an answer that carries no error body, by
+// its HTTP status (the inverse of Code.Status; 409 is a conflict).
+func CodeForStatus(status int) Code {
+	for _, c := range []Code{CodeInvalid, CodeUnauthorized, CodeNotFound, CodeConflict, CodeLocked, CodeRuntime} {
+		if c.Status() == status {
+			return c
+		}
+	}
+	return CodeInternal
+}
+
+// UnlockResult says how many lock holders a forced unlock released.
+type UnlockResult struct {
+	Released int `json:"released"`
+}
 
 // Error is the one JSON error shape: {"error": {...}}.
 type Error struct {

@@ -123,30 +123,11 @@ func decodeError(resp *http.Response) error {
 		e.APIError = *eb.Error
 		return e
 	}
-	e.Code = codeForStatus(resp.StatusCode)
+	e.Code = api.CodeForStatus(resp.StatusCode)
 	if msg := strings.TrimSpace(string(b)); msg != "" && len(msg) < 512 {
 		e.Message = msg
 	}
 	return e
-}
-
-// codeForStatus guesses a Code for an answer without the error shape.
-func codeForStatus(status int) api.Code {
-	switch status {
-	case http.StatusBadRequest:
-		return api.CodeInvalid
-	case http.StatusForbidden:
-		return api.CodeUnauthorized
-	case http.StatusNotFound:
-		return api.CodeNotFound
-	case http.StatusConflict:
-		return api.CodeConflict
-	case http.StatusLocked:
-		return api.CodeLocked
-	case http.StatusBadGateway:
-		return api.CodeRuntime
-	}
-	return api.CodeInternal
 }
 
 // call performs r and decodes a JSON answer into out (nil: discard it).

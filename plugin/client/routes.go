@@ -218,9 +218,7 @@ func (c *Client) Lock(ctx context.Context, stack string) (api.LockView, error) {
 // Unlock force-releases the stack's locks (one holder when req.ID is set)
 // and returns how many were released.
 func (c *Client) Unlock(ctx context.Context, stack string, req api.UnlockRequest) (int, error) {
-	var out struct {
-		Released int `json:"released"`
-	}
+	var out api.UnlockResult
 	return out.Released, c.call(ctx, request{method: http.MethodPost, path: "/stacks/" + seg(stack) + "/unlock", body: req}, &out)
 }
 
