@@ -19,6 +19,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/devarch-dev/devarch/daemon/api"
 	"github.com/devarch-dev/devarch/store"
 )
 
@@ -29,7 +30,7 @@ type Config struct {
 }
 
 // SocketPath is the daemon's socket under home.
-func SocketPath(home string) string { return filepath.Join(home, "devarch.sock") }
+func SocketPath(home string) string { return filepath.Join(home, api.SocketName) }
 
 // DefaultHome is $DEVARCH_HOME, or ~/.devarch.
 func DefaultHome() (string, error) {
@@ -66,7 +67,7 @@ func Run(ctx context.Context, cfg Config) error {
 
 	logw := cfg.Log
 	if logw == nil {
-		f, err := os.OpenFile(filepath.Join(home, "daemon.log"), os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o600)
+		f, err := os.OpenFile(filepath.Join(home, api.LogName), os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o600)
 		if err != nil {
 			return fmt.Errorf("open daemon log: %w", err)
 		}
@@ -107,7 +108,7 @@ func Run(ctx context.Context, cfg Config) error {
 	}
 	defer os.Remove(sock)
 
-	pidFile := filepath.Join(home, "daemon.pid")
+	pidFile := filepath.Join(home, api.PIDName)
 	if err := os.WriteFile(pidFile, []byte(strconv.Itoa(os.Getpid())+"\n"), 0o600); err != nil {
 		ln.Close()
 		return fmt.Errorf("write pid file: %w", err)
@@ -187,7 +188,7 @@ func prepareHome(home string) (string, error) {
 // lockHome takes an exclusive lock on home/daemon.lock for the daemon's
 // lifetime, so two daemons never share a home.
 func lockHome(home string) (func(), error) {
-	f, err := os.OpenFile(filepath.Join(home, "daemon.lock"), os.O_RDWR|os.O_CREATE, 0o600)
+	f, err := os.OpenFile(filepath.Join(home, api.LockName), os.O_RDWR|os.O_CREATE, 0o600)
 	if err != nil {
 		return nil, fmt.Errorf("open daemon lock: %w", err)
 	}
@@ -207,7 +208,7 @@ func lockHome(home string) (func(), error) {
 // runningError says another daemon holds home, with its pid when known.
 func runningError(home string) error {
 	pid := "unknown"
-	if b, err := os.ReadFile(filepath.Join(home, "daemon.pid")); err == nil {
+	if b, err := os.ReadFile(filepath.Join(home, api.PIDName)); err == nil {
 		if s := strings.TrimSpace(string(b)); s != "" {
 			pid = s
 		}

@@ -54,6 +54,15 @@ import (
 // Prefix is the version prefix of every path.
 const Prefix = "/v1"
 
+// Files of the devarch home the daemon and its clients both name. The
+// store's own files (devarch.db, secret.key) are named in package store.
+const (
+	SocketName = "devarch.sock" // the daemon's Unix socket
+	LogName    = "daemon.log"   // the daemon's log
+	PIDName    = "daemon.pid"   // the running daemon's pid
+	LockName   = "daemon.lock"  // held by the running daemon (flock)
+)
+
 // Version is devarch's version, reported by status and the plugin metadata.
 var Version = "0.1.0"
 

@@ -22,7 +22,7 @@ import (
 )
 
 // SocketName is the daemon socket's file name inside the devarch home.
-const SocketName = "devarch.sock"
+const SocketName = api.SocketName
 
 // SocketPath returns the daemon socket of home.
 func SocketPath(home string) string { return filepath.Join(home, SocketName) }

@@ -11,13 +11,15 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/devarch-dev/devarch/daemon/api"
 )
 
 // StartTimeout is how long EnsureDaemon waits for a daemon it started.
 const StartTimeout = 10 * time.Second
 
 // LogName is the daemon's log file inside the devarch home.
-const LogName = "daemon.log"
+const LogName = api.LogName
 
 // EnsureDaemon makes sure a daemon answers on home's socket: when nothing
 // does, it starts `exe daemon run --home HOME` detached (own session, stdio
