@@ -69,7 +69,7 @@ func (s *Server) handleExport(w http.ResponseWriter, r *http.Request) {
 		writeError(w, fmt.Errorf("export stack %q: %w", name, err))
 		return
 	}
-	s.Log.Info("stack exported", "stack", name, "secrets", exportMode(opt.Secrets))
+	s.logger().Info("stack exported", "stack", name, "secrets", exportMode(opt.Secrets))
 	writeJSON(w, http.StatusOK, api.FileView{Name: "devarch.yml", Content: string(out)})
 }
 
@@ -160,7 +160,7 @@ func (s *Server) handleImport(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if existing == nil {
-		s.Log.Info("stack imported", "stack", name, "instances", len(result.Instances))
+		s.logger().Info("stack imported", "stack", name, "instances", len(result.Instances))
 		writeJSON(w, http.StatusCreated, result)
 		return
 	}
@@ -193,7 +193,7 @@ func (s *Server) handleImport(w http.ResponseWriter, r *http.Request) {
 	shown := plan.Redact(p)
 	result.Plan = &shown
 	result.Warnings = p.Warnings
-	s.Log.Info("import planned over existing stack", "stack", name, "plan", p.ID)
+	s.logger().Info("import planned over existing stack", "stack", name, "plan", p.ID)
 	writeJSON(w, http.StatusOK, result)
 }
 
@@ -266,7 +266,7 @@ func (s *Server) handleImportCompose(w http.ResponseWriter, r *http.Request) {
 		writeError(w, err)
 		return
 	}
-	s.Log.Info("compose file imported", "stack", req.Stack, "instances", len(result.Instances))
+	s.logger().Info("compose file imported", "stack", req.Stack, "instances", len(result.Instances))
 	writeJSON(w, http.StatusCreated, result)
 }
 

@@ -24,12 +24,12 @@ const (
 
 // registerPlanRoutes adds plan, apply, jobs, ps, logs and lock routes.
 func (s *Server) registerPlanRoutes(mux *http.ServeMux) {
-	mux.HandleFunc("POST /v1/stacks/{stack}/plan", s.handlePlan)
-	mux.HandleFunc("POST /v1/stacks/{stack}/apply", s.handleApply)
-	mux.HandleFunc("GET /v1/jobs", s.handleJobs)
-	mux.HandleFunc("GET /v1/jobs/{id}", s.handleJob)
-	mux.HandleFunc("GET /v1/jobs/{id}/events", s.handleJobEvents)
-	mux.HandleFunc("POST /v1/jobs/{id}/cancel", s.handleJobCancel)
+	mux.HandleFunc("POST "+api.Prefix+"/stacks/{stack}/plan", s.handlePlan)
+	mux.HandleFunc("POST "+api.Prefix+"/stacks/{stack}/apply", s.handleApply)
+	mux.HandleFunc("GET "+api.Prefix+"/jobs", s.handleJobs)
+	mux.HandleFunc("GET "+api.Prefix+"/jobs/{id}", s.handleJob)
+	mux.HandleFunc("GET "+api.Prefix+"/jobs/{id}/events", s.handleJobEvents)
+	mux.HandleFunc("POST "+api.Prefix+"/jobs/{id}/cancel", s.handleJobCancel)
 	s.registerRuntimeRoutes(mux)
 }
 

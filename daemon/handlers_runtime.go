@@ -28,10 +28,10 @@ import (
 )
 
 func (s *Server) registerRuntimeRoutes(mux *http.ServeMux) {
-	mux.HandleFunc("GET /v1/stacks/{stack}/ps", s.handlePs)
-	mux.HandleFunc("GET /v1/stacks/{stack}/logs", s.handleLogs)
-	mux.HandleFunc("GET /v1/stacks/{stack}/lock", s.handleLock)
-	mux.HandleFunc("POST /v1/stacks/{stack}/unlock", s.handleUnlock)
+	mux.HandleFunc("GET "+api.Prefix+"/stacks/{stack}/ps", s.handlePs)
+	mux.HandleFunc("GET "+api.Prefix+"/stacks/{stack}/logs", s.handleLogs)
+	mux.HandleFunc("GET "+api.Prefix+"/stacks/{stack}/lock", s.handleLock)
+	mux.HandleFunc("POST "+api.Prefix+"/stacks/{stack}/unlock", s.handleUnlock)
 }
 
 // runtimeSpecFromQuery reads kind, binary and repeated env=KEY=VALUE.

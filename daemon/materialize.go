@@ -11,6 +11,7 @@ import (
 	"strings"
 
 	"github.com/devarch-dev/devarch/core"
+	"github.com/devarch-dev/devarch/daemon/runtime"
 )
 
 // materialize writes the config files of every enabled instance of d under
@@ -159,6 +160,16 @@ func removeFiles(dir string) error {
 		return fmt.Errorf("remove config files %s: %w", dir, err)
 	}
 	return nil
+}
+
+// removeComposeLeftovers deletes the compose files (which hold secret
+// values) a podman-compose run of a killed daemon left in stacks/*/; a
+// daemon that runs removes its own when compose returns.
+func removeComposeLeftovers(stacksDir string) {
+	matches, _ := filepath.Glob(filepath.Join(stacksDir, "*", runtime.ComposeFilePattern))
+	for _, m := range matches {
+		os.Remove(m)
+	}
 }
 
 // removeLeftovers deletes temporary directories of stack that a daemon

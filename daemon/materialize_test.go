@@ -156,3 +156,24 @@ func TestMaterializeHandsSensitiveFilesToNumericUser(t *testing.T) {
 		})
 	}
 }
+
+func TestRemoveComposeLeftovers(t *testing.T) {
+	stacks := filepath.Join(t.TempDir(), "stacks")
+	left := filepath.Join(stacks, "shop", ".devarch-compose-123.yml")
+	keep := filepath.Join(stacks, "shop", "api", "etc", "app.yml")
+	for _, p := range []string{left, keep} {
+		if err := os.MkdirAll(filepath.Dir(p), 0o700); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte("x"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	removeComposeLeftovers(stacks)
+	if _, err := os.Stat(left); !os.IsNotExist(err) {
+		t.Errorf("a leftover compose file survived: %v", err)
+	}
+	if _, err := os.Stat(keep); err != nil {
+		t.Errorf("a config file was removed: %v", err)
+	}
+}

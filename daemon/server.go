@@ -38,35 +38,35 @@ func (s *Server) Handler() http.Handler {
 // registerRoutes adds status, shutdown, template, stack, instance, wire,
 // config and key routes.
 func (s *Server) registerRoutes(mux *http.ServeMux) {
-	mux.HandleFunc("GET /v1/status", s.handleStatus)
-	mux.HandleFunc("POST /v1/shutdown", s.handleShutdown)
+	mux.HandleFunc("GET "+api.Prefix+"/status", s.handleStatus)
+	mux.HandleFunc("POST "+api.Prefix+"/shutdown", s.handleShutdown)
 
-	mux.HandleFunc("GET /v1/templates", s.handleTemplateList)
-	mux.HandleFunc("POST /v1/templates", s.handleTemplateAdd)
-	mux.HandleFunc("GET /v1/templates/{name}", s.handleTemplateShow)
-	mux.HandleFunc("DELETE /v1/templates/{name}", s.handleTemplateRemove)
+	mux.HandleFunc("GET "+api.Prefix+"/templates", s.handleTemplateList)
+	mux.HandleFunc("POST "+api.Prefix+"/templates", s.handleTemplateAdd)
+	mux.HandleFunc("GET "+api.Prefix+"/templates/{name}", s.handleTemplateShow)
+	mux.HandleFunc("DELETE "+api.Prefix+"/templates/{name}", s.handleTemplateRemove)
 
-	mux.HandleFunc("GET /v1/stacks", s.handleStackList)
-	mux.HandleFunc("POST /v1/stacks", s.handleStackCreate)
-	mux.HandleFunc("GET /v1/stacks/{stack}", s.handleStackShow)
-	mux.HandleFunc("PATCH /v1/stacks/{stack}", s.handleStackSet)
-	mux.HandleFunc("DELETE /v1/stacks/{stack}", s.handleStackRemove)
+	mux.HandleFunc("GET "+api.Prefix+"/stacks", s.handleStackList)
+	mux.HandleFunc("POST "+api.Prefix+"/stacks", s.handleStackCreate)
+	mux.HandleFunc("GET "+api.Prefix+"/stacks/{stack}", s.handleStackShow)
+	mux.HandleFunc("PATCH "+api.Prefix+"/stacks/{stack}", s.handleStackSet)
+	mux.HandleFunc("DELETE "+api.Prefix+"/stacks/{stack}", s.handleStackRemove)
 
-	mux.HandleFunc("GET /v1/stacks/{stack}/instances", s.handleInstanceList)
-	mux.HandleFunc("POST /v1/stacks/{stack}/instances", s.handleInstanceAdd)
-	mux.HandleFunc("GET /v1/stacks/{stack}/instances/{name}", s.handleInstanceShow)
-	mux.HandleFunc("PATCH /v1/stacks/{stack}/instances/{name}", s.handleInstanceSet)
-	mux.HandleFunc("POST /v1/stacks/{stack}/instances/{name}/reset", s.handleInstanceReset)
-	mux.HandleFunc("POST /v1/stacks/{stack}/instances/{name}/rename", s.handleInstanceRename)
-	mux.HandleFunc("POST /v1/stacks/{stack}/instances/{name}/duplicate", s.handleInstanceDuplicate)
-	mux.HandleFunc("DELETE /v1/stacks/{stack}/instances/{name}", s.handleInstanceRemove)
+	mux.HandleFunc("GET "+api.Prefix+"/stacks/{stack}/instances", s.handleInstanceList)
+	mux.HandleFunc("POST "+api.Prefix+"/stacks/{stack}/instances", s.handleInstanceAdd)
+	mux.HandleFunc("GET "+api.Prefix+"/stacks/{stack}/instances/{name}", s.handleInstanceShow)
+	mux.HandleFunc("PATCH "+api.Prefix+"/stacks/{stack}/instances/{name}", s.handleInstanceSet)
+	mux.HandleFunc("POST "+api.Prefix+"/stacks/{stack}/instances/{name}/reset", s.handleInstanceReset)
+	mux.HandleFunc("POST "+api.Prefix+"/stacks/{stack}/instances/{name}/rename", s.handleInstanceRename)
+	mux.HandleFunc("POST "+api.Prefix+"/stacks/{stack}/instances/{name}/duplicate", s.handleInstanceDuplicate)
+	mux.HandleFunc("DELETE "+api.Prefix+"/stacks/{stack}/instances/{name}", s.handleInstanceRemove)
 
-	mux.HandleFunc("GET /v1/stacks/{stack}/wires", s.handleWires)
-	mux.HandleFunc("POST /v1/stacks/{stack}/wires", s.handleWireAdd)
-	mux.HandleFunc("DELETE /v1/stacks/{stack}/wires", s.handleWireRemove)
+	mux.HandleFunc("GET "+api.Prefix+"/stacks/{stack}/wires", s.handleWires)
+	mux.HandleFunc("POST "+api.Prefix+"/stacks/{stack}/wires", s.handleWireAdd)
+	mux.HandleFunc("DELETE "+api.Prefix+"/stacks/{stack}/wires", s.handleWireRemove)
 
-	mux.HandleFunc("GET /v1/stacks/{stack}/config", s.handleConfig)
-	mux.HandleFunc("POST /v1/key/rotate", s.handleKeyRotate)
+	mux.HandleFunc("GET "+api.Prefix+"/stacks/{stack}/config", s.handleConfig)
+	mux.HandleFunc("POST "+api.Prefix+"/key/rotate", s.handleKeyRotate)
 }
 
 // statusRecorder remembers the status a handler wrote.

@@ -25,6 +25,10 @@ func (e *Engine) projectArgs(project, file, workdir string) []string {
 // the project from stdin and takes --project-directory).
 func (e *Engine) socketOrDocker() bool { return e.kind == KindDocker || e.socket != "" }
 
+// ComposeFilePattern matches the compose files written for podman-compose,
+// which cannot read the project from stdin (see composeFile).
+const ComposeFilePattern = ".devarch-compose-*.yml"
+
 // composeFile returns the -f argument for composeYAML and the bytes to
 // pass on stdin. podman-compose cannot read stdin, so it gets a 0600 file
 // in dir (removed by cleanup) instead.
@@ -38,17 +42,12 @@ func (e *Engine) composeFile(composeYAML []byte, dir string) (file string, stdin
 	if dir == "" {
 		dir = os.TempDir()
 	}
-	f, err := os.CreateTemp(dir, ".devarch-compose-*.yml")
+	f, err := os.CreateTemp(dir, ComposeFilePattern) // 0600
 	if err != nil {
 		return "", nil, nil, fmt.Errorf("write compose file for podman-compose: %w", err)
 	}
 	name := f.Name()
 	cleanup = func() { os.Remove(name) }
-	if err := f.Chmod(0o600); err != nil {
-		f.Close()
-		cleanup()
-		return "", nil, nil, fmt.Errorf("write compose file for podman-compose: %w", err)
-	}
 	if _, err := f.Write(composeYAML); err != nil {
 		f.Close()
 		cleanup()
