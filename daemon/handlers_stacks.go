@@ -175,7 +175,7 @@ func (s *Server) handleStackRemove(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if err := removeFiles(s.filesDir(name)); err != nil && !os.IsNotExist(err) {
-		s.logger().Warn("remove stack files", "stack", name, "error", err)
+		s.logger().Warn("remove stack files", "stack", name, "err", err)
 	}
 	s.logger().Info("stack removed", "stack", name)
 	writeJSON(w, http.StatusOK, struct{}{})

@@ -117,7 +117,8 @@ func writeExcl(path string, k Key) error {
 	return f.Close()
 }
 
-// ReplaceKeyFile renames the key file from over to, durably.
+// ReplaceKeyFile renames the key file at from over the one at to, durably
+// (the directory is synced, so the rename survives a crash).
 func ReplaceKeyFile(from, to string) error {
 	if err := os.Rename(from, to); err != nil {
 		return fmt.Errorf("install key file: %w", err)
