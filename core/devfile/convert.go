@@ -242,7 +242,11 @@ func (c *converter) secretValue(secret bool, text, sealed, path string) (string,
 		if v, ok := c.existingSecret(path); ok {
 			return v, true
 		}
-		c.fail(path, "secret was exported redacted and has no value", fmt.Sprintf("give it with --set-secret %s=VALUE", shortSecretPath(path)))
+		hint := fmt.Sprintf("give it with --set-secret %s=- (read from stdin) or %s=VALUE", shortSecretPath(path), shortSecretPath(path))
+		if strings.Contains(path, ".files.") {
+			hint = fmt.Sprintf("give the file with --set-secret %s=@PATH", path)
+		}
+		c.fail(path, "secret was exported redacted and has no value", hint)
 		return "", false
 	}
 	return text, true

@@ -166,7 +166,8 @@ func TestRedactedNeedsSetSecret(t *testing.T) {
 			t.Errorf("%s: no line", fe.Field)
 		}
 	}
-	if !strings.Contains(strings.Join(hints, "\n"), "--set-secret db.POSTGRES_PASSWORD=VALUE") {
+	if !strings.Contains(strings.Join(hints, "\n"), "--set-secret db.POSTGRES_PASSWORD=- (read from stdin)") ||
+		!strings.Contains(strings.Join(hints, "\n"), "--set-secret instances.api.files./etc/api/key.pem=@PATH") {
 		t.Errorf("hints = %q", hints)
 	}
 	res, err := Parse(out, ParseOptions{Templates: builtins(t), SetSecrets: map[string]string{
