@@ -9,15 +9,22 @@ import (
 
 	"github.com/devarch-dev/devarch/core"
 	"github.com/devarch-dev/devarch/core/catalog"
+	"github.com/devarch-dev/devarch/core/compose"
 )
 
-func importCompose(t *testing.T, file, stack string) (*ComposeImport, error) {
+// composeFixture reads testdata/compose/file.
+func composeFixture(t *testing.T, file string) []byte {
 	t.Helper()
 	data, err := os.ReadFile("testdata/compose/" + file)
 	if err != nil {
 		t.Fatal(err)
 	}
-	return FromCompose(data, composeOpts(file, stack))
+	return data
+}
+
+func importCompose(t *testing.T, file, stack string) (*ComposeImport, error) {
+	t.Helper()
+	return FromCompose(composeFixture(t, file), composeOpts(file, stack))
 }
 
 // composeOpts are FromCompose options with the catalog and no environment.
@@ -26,6 +33,55 @@ func composeOpts(file, stack string) ComposeOptions {
 		Filename: file, Stack: stack, WorkDir: "/srv/project",
 		Builtins: slices.Collect(maps.Values(catalog.Builtin())),
 	}
+}
+
+// fromCompose imports testdata/compose/file as stack "app".
+func fromCompose(t *testing.T, file string, env map[string]string, profiles ...string) (*ComposeImport, error) {
+	t.Helper()
+	return fromComposeData(t, string(composeFixture(t, file)), env, profiles...)
+}
+
+// fromComposeData imports a compose file given inline as stack "app".
+func fromComposeData(t *testing.T, file string, env map[string]string, profiles ...string) (*ComposeImport, error) {
+	t.Helper()
+	opt := composeOpts("compose.yaml", "app")
+	opt.Environment, opt.Profiles = env, profiles
+	return FromCompose([]byte(file), opt)
+}
+
+// generated is the compose project devarch generates for an import, with
+// every instance enabled: it proves the fragments load in compose-go.
+func generated(t *testing.T, ci *ComposeImport) string {
+	t.Helper()
+	tpls := builtins(t)
+	for _, tp := range ci.Templates {
+		tpls[tp.Name] = tp
+	}
+	st := ci.Stack
+	st.Instances = slices.Clone(st.Instances)
+	for i := range st.Instances {
+		st.Instances[i].Enabled = true
+	}
+	d, err := core.Build(st, tpls)
+	if err != nil {
+		t.Fatalf("imported stack does not build: %v", err)
+	}
+	out, err := compose.Generate(d, compose.Options{ShowSecrets: true, FilesDir: "/tmp/files"})
+	if err != nil {
+		t.Fatalf("imported stack does not generate: %v", err)
+	}
+	return string(out)
+}
+
+func hasWarning(ws []string, parts ...string) bool {
+	return slices.ContainsFunc(ws, func(w string) bool {
+		for _, p := range parts {
+			if !strings.Contains(w, p) {
+				return false
+			}
+		}
+		return true
+	})
 }
 
 func TestComposeWebDBCache(t *testing.T) {
@@ -135,6 +191,58 @@ func TestComposeErrors(t *testing.T) {
 	_, err = FromCompose([]byte("services: [1"), ComposeOptions{Filename: "x.yml", Stack: "x", WorkDir: "/"})
 	if err == nil || !strings.Contains(err.Error(), "not a valid compose file") {
 		t.Errorf("bad yaml: %v", err)
+	}
+}
+
+// TestComposeErrorPaths: problems found by devarch's validation are
+// reported at the compose service and key, with the compose file's line.
+func TestComposeErrorPaths(t *testing.T) {
+	tests := []struct {
+		name string
+		file string // in testdata/compose
+		want []string
+		not  []string
+	}{
+		{
+			name: "port clash between new templates",
+			file: "port-clash.yml",
+			want: []string{"services.two.ports[1] (line 10)", "also published by service one"},
+			not:  []string{"instances.", "templates."},
+		},
+		{
+			name: "port clash with a built-in's override",
+			file: "port-clash-builtin.yml",
+			want: []string{"services.web.ports[0] (line 4)", "service api"},
+			not:  []string{"instances."},
+		},
+		{
+			name: "port range",
+			file: "port-range.yml",
+			want: []string{"services.one.ports[0] (line 5)", "ranges are not supported"},
+		},
+		{
+			name: "service name that is no instance name",
+			file: "bad-service-name.yml",
+			want: []string{"services.Web_1 (line 2)"},
+		},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := fromCompose(t, tc.file, nil)
+			if err == nil {
+				t.Fatal("want an error")
+			}
+			for _, w := range tc.want {
+				if !strings.Contains(err.Error(), w) {
+					t.Errorf("error %q lacks %q", err, w)
+				}
+			}
+			for _, w := range tc.not {
+				if strings.Contains(err.Error(), w) {
+					t.Errorf("error %q should not mention %q", err, w)
+				}
+			}
+		})
 	}
 }
 

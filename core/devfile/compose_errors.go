@@ -1,0 +1,169 @@
+package devfile
+
+import (
+	"errors"
+	"fmt"
+	"maps"
+	"regexp"
+	"strconv"
+	"strings"
+
+	"github.com/compose-spec/compose-go/v2/template"
+	"gopkg.in/yaml.v3"
+
+	"github.com/devarch-dev/devarch/core"
+	"github.com/devarch-dev/devarch/core/compose"
+)
+
+// composeLines indexes the compose file's YAML paths by line, for errors;
+// a file that does not parse gets an empty index (the loader reports it).
+func composeLines(data []byte) *lineIndex {
+	var root yaml.Node
+	if err := yaml.Unmarshal(data, &root); err != nil || len(root.Content) == 0 {
+		return &lineIndex{byPath: map[string]int{}, byLine: map[int]string{}}
+	}
+	return indexLines(root.Content[0])
+}
+
+var interpPathRE = regexp.MustCompile(`^error while interpolating (\S+): `)
+
+// composeLoadError turns a loader error into field errors: a required
+// variable that is missing names the variable and where it is used.
+func composeLoadError(err error, lines *lineIndex) error {
+	var fes core.FieldErrors
+	for _, e := range leafErrors(err) {
+		var mr *template.MissingRequiredError
+		if !errors.As(e, &mr) {
+			continue
+		}
+		field := "file"
+		if m := interpPathRE.FindStringSubmatch(e.Error()); m != nil {
+			field = strings.ReplaceAll(m[1], ".[]", "")
+		}
+		rule := fmt.Sprintf("required variable %s is missing a value", mr.Variable)
+		if mr.Reason != "" {
+			rule += ": " + mr.Reason
+		}
+		fes = append(fes, &core.FieldError{Field: field, Line: lines.line(field), Rule: rule,
+			Hint: fmt.Sprintf("export %s, or set it in the .env file next to the compose file", mr.Variable)})
+	}
+	if len(fes) > 0 {
+		return fes.Err()
+	}
+	return core.Errf("file", "not a valid compose file: "+err.Error())
+}
+
+// leafErrors flattens joined errors.
+func leafErrors(err error) []error {
+	for e := err; e != nil; e = errors.Unwrap(e) {
+		if j, ok := e.(interface{ Unwrap() []error }); ok {
+			var out []error
+			for _, x := range j.Unwrap() {
+				out = append(out, leafErrors(x)...)
+			}
+			return out
+		}
+	}
+	return []error{err}
+}
+
+// validate checks the new templates and the stack as the daemon will, and
+// reports problems at the compose path and line they come from.
+func (c *composeConverter) validate() {
+	tpls := maps.Clone(c.builtins)
+	for _, t := range c.created {
+		c.addCore(core.ValidateTemplate(*t))
+		tpls[t.Name] = *t
+	}
+	if len(c.errs) == 0 {
+		c.addCore(core.ValidateStack(c.out.Stack, tpls))
+	}
+	if len(c.errs) == 0 {
+		c.addCore(compose.ValidateFragments(c.out.Stack))
+	}
+}
+
+func (c *composeConverter) addCore(err error) {
+	if err == nil {
+		return
+	}
+	fes := core.AsFieldErrors(err)
+	if fes == nil {
+		c.fail("file", err.Error(), "")
+		return
+	}
+	for _, fe := range fes {
+		field, rule := c.composePath(fe.Field, fe.Rule)
+		c.errs = append(c.errs, &core.FieldError{Field: field, Line: c.lines.line(field), Rule: rule, Hint: fe.Hint})
+	}
+}
+
+var fieldIndexRE = regexp.MustCompile(`^\.(ports|volumes)\[(\d+)\](.*)$`)
+
+// composePath maps a devarch path (instances.web.ports[0],
+// templates.shop-web.env.X) to the compose path it comes from
+// (services.web.ports[0], services.web.environment.X); a value the compose
+// file does not hold (a built-in template's) is reported at the service.
+func (c *composeConverter) composePath(field, rule string) (string, string) {
+	rule = strings.ReplaceAll(rule, "by instance ", "by service ")
+	var svc, rest string
+	switch {
+	case strings.HasPrefix(field, "instances."):
+		r := strings.TrimPrefix(field, "instances.")
+		i := strings.IndexAny(r, ".[")
+		if i < 0 {
+			i = len(r)
+		}
+		svc, rest = r[:i], r[i:]
+	case strings.HasPrefix(field, "templates."):
+		r := strings.TrimPrefix(field, "templates.")
+		i := strings.IndexAny(r, ".[")
+		if i < 0 {
+			i = len(r)
+		}
+		s, ok := c.svcOfTpl[r[:i]]
+		if !ok {
+			return field, rule
+		}
+		svc, rest = s, r[i:]
+	case strings.HasPrefix(field, "wires["):
+		var i int
+		if _, err := fmt.Sscanf(field, "wires[%d]", &i); err == nil && i < len(c.out.Stack.Wires) {
+			w := c.out.Stack.Wires[i]
+			return "services." + w.Consumer + ".depends_on." + w.Provider, rule
+		}
+		return field, rule
+	default:
+		return field, rule
+	}
+	base := "services." + svc
+	out := base + rest
+	switch {
+	case fieldIndexRE.MatchString(rest):
+		m := fieldIndexRE.FindStringSubmatch(rest)
+		n, _ := strconv.Atoi(m[2])
+		if m[1] == "volumes" {
+			if idx := c.volIdx[svc]; n < len(idx) {
+				n = idx[n]
+			}
+		}
+		out = fmt.Sprintf("%s.%s[%d]%s", base, m[1], n, m[3])
+	case strings.HasPrefix(rest, ".env"):
+		out = base + ".environment" + strings.TrimPrefix(rest, ".env")
+	case rest == ".compose":
+		out = base
+		rule = "a setting carried over in the instance's compose fragment: " + rule
+	case rest == ".template" || rest == ".tag" || rest == ".image":
+		out = base + ".image"
+	case strings.HasPrefix(rest, ".imports"):
+		out = base + ".depends_on"
+	}
+	if _, ok := c.lines.byPath[out]; !ok && out != base {
+		// Not in the file: the value comes from the template.
+		if t := c.tpl[svc]; t != nil && t.Builtin {
+			rule = fmt.Sprintf("%s of the built-in template %s: %s", strings.TrimPrefix(rest, "."), t.Name, rule)
+			return base, rule
+		}
+	}
+	return out, rule
+}

@@ -1,0 +1,304 @@
+package devfile
+
+import (
+	"bytes"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/compose-spec/compose-go/v2/types"
+	"gopkg.in/yaml.v3"
+
+	"github.com/devarch-dev/devarch/core"
+)
+
+// disabledReason decides, before any service is converted, whether name is
+// imported disabled: its profiles are not active (compose does not start
+// it either), or it uses a network_mode devarch cannot give it.
+func (c *composeConverter) disabledReason(name string, s types.ServiceConfig) {
+	path := "services." + name
+	enable := fmt.Sprintf("`devarch instance set %s %s --enable`", c.stack, name)
+	if len(s.Profiles) > 0 && !s.HasProfile(c.active) {
+		c.disabled[name] = "profile"
+		c.warn("%s.profiles: %s is only started with profile %s, which is not active: imported as a disabled instance (as compose does not start it); enable it with %s, or import with --profile %s",
+			path, name, strings.Join(s.Profiles, " or "), enable, s.Profiles[0])
+	}
+	switch mode := s.NetworkMode; {
+	case mode == "" || mode == "default" || mode == "bridge":
+		if mode != "" {
+			c.warn("%s.network_mode: %q not carried over: every devarch instance runs on the stack network %s", path, mode, core.NetworkName(c.stack))
+		}
+	default:
+		if _, done := c.disabled[name]; !done {
+			c.disabled[name] = "network_mode"
+		}
+		c.warn("%s.network_mode: %q is not supported: devarch runs every instance on the stack network %s, so %s was imported as a disabled instance; %s runs it on that network instead (publish the ports it listens on with --port)",
+			path, mode, core.NetworkName(c.stack), name, enable)
+	}
+}
+
+func (c *composeConverter) service(name string, s types.ServiceConfig) {
+	path := "services." + name
+	if err := core.ValidateInstanceName(c.stack, name); err != nil {
+		fes := core.AsFieldErrors(err)
+		if fes == nil {
+			fes = core.FieldErrors{core.Errf(path, err.Error())}
+		}
+		for _, fe := range fes {
+			c.fail(path, fe.Rule, fe.Hint)
+		}
+		return
+	}
+	if s.Provider != nil {
+		c.fail(path+".provider", "provider services are not supported", "run the service with an `image:` instead")
+		return
+	}
+	if s.Image == "" {
+		c.fail(path+".build", "building images is not supported", "build the image first and set `image:`")
+		return
+	}
+	if s.Build != nil {
+		c.warn("%s.build: not carried over: devarch does not build images; it runs the image %s, which must exist", path, s.Image)
+	}
+	image := normalizeImage(s.Image)
+	frag := c.fragment(name, s)
+	eff := core.Template{
+		Image: image, Command: s.Command, Entrypoint: s.Entrypoint, User: s.User, Restart: s.Restart,
+		Env: c.composeEnv(name, s.Environment), Labels: map[string]string(s.Labels),
+		Ports: c.ports(path, s.Ports), Volumes: c.volumes(name, s.Volumes, frag), Healthcheck: c.health(path, s.HealthCheck),
+	}
+	if len(eff.Labels) == 0 {
+		eff.Labels = nil
+	}
+	repo, tag := splitComposeImage(image)
+	inst := core.Instance{Name: name, Enabled: c.disabled[name] == ""}
+	if bt, ok := c.byRepo[repo]; ok {
+		inst.Template = bt.Name
+		inst.Overrides = overridesFrom(bt, eff, tag)
+		t := bt
+		c.tpl[name] = &t
+	} else {
+		eff.Name = c.stack + "-" + name
+		if err := core.ValidateName(path, eff.Name); err != nil {
+			c.fail(path, fmt.Sprintf("template name %q is too long; shorten the stack or service name", eff.Name), "")
+			return
+		}
+		inst.Template = eff.Name
+		c.tpl[name] = &eff
+		c.created = append(c.created, &eff)
+		c.svcOfTpl[eff.Name] = name
+	}
+	if len(frag) > 0 {
+		var b bytes.Buffer
+		enc := yaml.NewEncoder(&b)
+		enc.SetIndent(2)
+		if err := enc.Encode(frag); err != nil {
+			c.fail(path, "cannot carry its settings over: "+err.Error(), "")
+			return
+		}
+		inst.Overrides.Compose = b.String()
+	}
+	c.out.Stack.Instances = append(c.out.Stack.Instances, inst)
+}
+
+// normalizeImage makes a compose image reference fully qualified, with
+// the tag docker assumes when it has none: latest.
+func normalizeImage(ref string) string {
+	first, _, hasSlash := strings.Cut(ref, "/")
+	switch {
+	case !hasSlash:
+		ref = "docker.io/library/" + ref
+	case strings.ContainsAny(first, ".:") || first == "localhost":
+	default:
+		ref = "docker.io/" + ref
+	}
+	if _, tag := core.SplitImage(ref); tag == "" {
+		ref += ":latest"
+	}
+	return ref
+}
+
+// splitComposeImage splits a fully qualified reference into its repository
+// and tag (or digest, starting with "@"); an absent tag is ":latest", as
+// for docker, and a "repo:tag@digest" reference is pinned by its digest.
+func splitComposeImage(image string) (repo, tag string) {
+	repo, tag = core.SplitImage(image)
+	if strings.HasPrefix(tag, "@") {
+		if r, _ := core.SplitImage(repo); r != repo {
+			repo = r
+		}
+	}
+	if tag == "" {
+		tag = ":latest"
+	}
+	return repo, tag
+}
+
+// overridesFrom stores only what the compose service changes of template t.
+// tag is the compose image's tag (":latest" when it has none) or digest.
+func overridesFrom(t, eff core.Template, tag string) core.Overrides {
+	var o core.Overrides
+	if _, ttag := core.SplitImage(t.Image); tag != "" && tag != ttag {
+		o.Tag = new(strings.TrimLeft(tag, ":@"))
+	}
+	if eff.Command != nil {
+		o.Command = &eff.Command
+	}
+	if eff.Entrypoint != nil {
+		o.Entrypoint = &eff.Entrypoint
+	}
+	if eff.User != "" && eff.User != t.User {
+		o.User = &eff.User
+	}
+	if eff.Restart != "" && eff.Restart != t.Restart {
+		o.Restart = &eff.Restart
+	}
+	for k, v := range eff.Env {
+		if tv, ok := t.Env[k]; ok {
+			v.Secret = v.Secret || tv.Secret
+			if tv.Value == v.Value {
+				continue
+			}
+		}
+		if o.Env == nil {
+			o.Env = map[string]core.EnvVar{}
+		}
+		o.Env[k] = v
+	}
+	if len(eff.Labels) > 0 {
+		o.Labels = eff.Labels
+	}
+	if eff.Ports != nil {
+		o.Ports = &eff.Ports
+	}
+	if eff.Volumes != nil {
+		o.Volumes = &eff.Volumes
+	}
+	if eff.Healthcheck != nil {
+		o.Healthcheck = eff.Healthcheck
+	}
+	return o
+}
+
+func (c *composeConverter) ports(path string, in []types.ServicePortConfig) []core.Port {
+	var out []core.Port
+	for i, p := range in {
+		host := 0
+		if p.Published != "" {
+			n, err := strconv.Atoi(p.Published)
+			if err != nil {
+				c.fail(fmt.Sprintf("%s.ports[%d]", path, i), fmt.Sprintf("published port %q: ranges are not supported; list each port", p.Published), "")
+				continue
+			}
+			host = n
+		}
+		proto := p.Protocol
+		if proto == "tcp" {
+			proto = ""
+		}
+		out = append(out, core.Port{HostIP: p.HostIP, Host: host, Container: int(p.Target), Protocol: proto})
+	}
+	return out
+}
+
+// volumes converts volume and bind mounts; tmpfs mounts go into the
+// fragment's tmpfs list. It records each devarch volume's compose index.
+func (c *composeConverter) volumes(service string, in []types.ServiceVolumeConfig, frag map[string]any) []core.Volume {
+	var out []core.Volume
+	var idx []int
+	for i, v := range in {
+		path := fmt.Sprintf("services.%s.volumes[%d]", service, i)
+		switch v.Type {
+		case types.VolumeTypeVolume, types.VolumeTypeBind:
+			if v.Source == "" {
+				c.warn("%s: anonymous volume %s kept as a named volume %s-data", path, v.Target, service)
+				v.Source = service + "-data"
+			}
+			if lost := volumeOptions(v); len(lost) > 0 {
+				c.warn("%s: %s not carried over: devarch mounts %s at %s with default options", path, strings.Join(lost, ", "), v.Source, v.Target)
+			}
+			out = append(out, core.Volume{Source: v.Source, Target: v.Target, ReadOnly: v.ReadOnly})
+			idx = append(idx, i)
+		case types.VolumeTypeTmpfs:
+			entry := v.Target
+			var opts []string
+			if v.Tmpfs != nil && v.Tmpfs.Size > 0 {
+				opts = append(opts, fmt.Sprintf("size=%d", v.Tmpfs.Size))
+			}
+			if v.Tmpfs != nil && v.Tmpfs.Mode != 0 {
+				opts = append(opts, fmt.Sprintf("mode=%o", v.Tmpfs.Mode))
+			}
+			if len(opts) > 0 {
+				entry += ":" + strings.Join(opts, ",")
+			}
+			var list []any
+			switch t := frag["tmpfs"].(type) {
+			case string:
+				list = []any{t}
+			case []any:
+				list = t
+			}
+			frag["tmpfs"] = append(list, escapeDollars(entry))
+		default:
+			c.warn("%s: %s mount at %s not carried over: devarch mounts named volumes and host paths only", path, v.Type, v.Target)
+		}
+	}
+	c.volIdx[service] = idx
+	return out
+}
+
+// volumeOptions names the mount options a devarch volume cannot hold.
+func volumeOptions(v types.ServiceVolumeConfig) []string {
+	var lost []string
+	if v.Consistency != "" {
+		lost = append(lost, "consistency")
+	}
+	if b := v.Bind; b != nil {
+		if b.SELinux != "" {
+			lost = append(lost, "selinux ("+b.SELinux+")")
+		}
+		if b.Propagation != "" {
+			lost = append(lost, "propagation")
+		}
+		if b.Recursive != "" {
+			lost = append(lost, "recursive")
+		}
+	}
+	if vo := v.Volume; vo != nil {
+		if vo.NoCopy {
+			lost = append(lost, "nocopy")
+		}
+		if vo.Subpath != "" {
+			lost = append(lost, "subpath")
+		}
+		if len(vo.Labels) > 0 {
+			lost = append(lost, "labels")
+		}
+	}
+	return lost
+}
+
+func (c *composeConverter) health(path string, h *types.HealthCheckConfig) *core.Healthcheck {
+	if h == nil {
+		return nil
+	}
+	if h.Disable {
+		return &core.Healthcheck{Test: []string{"NONE"}}
+	}
+	if h.StartInterval != nil {
+		c.warn("%s.healthcheck.start_interval: not carried over: devarch checks at the interval during the start period too", path)
+	}
+	out := &core.Healthcheck{Test: slices.Clone([]string(h.Test))}
+	d := func(p *types.Duration) core.Duration {
+		if p == nil {
+			return 0
+		}
+		return core.Duration(*p)
+	}
+	out.Interval, out.Timeout, out.StartPeriod = d(h.Interval), d(h.Timeout), d(h.StartPeriod)
+	if h.Retries != nil {
+		out.Retries = int(*h.Retries)
+	}
+	return out
+}
