@@ -1,6 +1,7 @@
 package daemon
 
 import (
+	"context"
 	"net/http"
 	"strings"
 	"testing"
@@ -108,5 +109,74 @@ func TestDestroyPlanAppliedWithoutDestroyFlag(t *testing.T) {
 		http.StatusConflict, api.CodeStalePlan)
 	if !strings.Contains(apiErr.Message, "does not destroy") {
 		t.Errorf("message = %q", apiErr.Message)
+	}
+}
+
+// A compose fragment compose would refuse is refused when stored (instance
+// set) and by plan (data stored before), naming the field, not at apply.
+func TestInvalidFragmentRefusedAtSetAndPlan(t *testing.T) {
+	const bad = "mem_limit: lots\n"
+	t.Run("instance set", func(t *testing.T) {
+		e := newSrvEnv(t)
+		e.stack("shop")
+		before := e.stored("shop")
+		got := srvErr(t, e.do("PATCH", "/v1/stacks/shop/instances/api", api.InstanceSetRequest{Compose: ptrTo(bad)}),
+			http.StatusBadRequest, api.CodeInvalid)
+		if !hasField(got, "instances.api.compose") || !strings.Contains(got.Message, "mem_limit") {
+			t.Errorf("error = %+v; want field instances.api.compose naming mem_limit", got)
+		}
+		if e.stored("shop") != before {
+			t.Error("refused fragment changed the stack")
+		}
+		srvOK[api.InstanceView](t, e.do("PATCH", "/v1/stacks/shop/instances/api",
+			api.InstanceSetRequest{Compose: ptrTo("mem_limit: 256m\n")}), http.StatusOK)
+	})
+	t.Run("plan", func(t *testing.T) {
+		e := newTestEnv(t)
+		e.changeStack("shop", func(st *core.Stack) { st.Instances[0].Overrides.Compose = bad })
+		rec := e.do("POST", "/v1/stacks/shop/plan", api.PlanRequest{})
+		got := wantError(t, rec, http.StatusBadRequest, api.CodeInvalid)
+		if !hasField(got, "instances.api.compose") {
+			t.Errorf("plan error = %+v; want field instances.api.compose", got)
+		}
+		rec, _ = e.apply("shop", api.ApplyRequest{})
+		wantError(t, rec, http.StatusBadRequest, api.CodeInvalid)
+		if ups, _ := e.rt.counts(); ups != 0 {
+			t.Errorf("runtime got %d up(s)", ups)
+		}
+		// A destroy does not need a definition that generates.
+		if rec := e.do("POST", "/v1/stacks/shop/plan", api.PlanRequest{Destroy: true}); rec.Code != http.StatusOK {
+			t.Errorf("destroy plan: %d %s", rec.Code, rec.Body)
+		}
+	})
+}
+
+// apply --lock-timeout 0 plans with LockNoWait: a held lock fails the plan
+// at once instead of after the daemon's default plan wait.
+func TestPlanLockNoWait(t *testing.T) {
+	e := newTestEnv(t)
+	release, err := e.s.Locks.Acquire(context.Background(), api.LockInfo{Stack: "shop", Operation: "apply", Exclusive: true}, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer release()
+	start := time.Now()
+	rec := e.do("POST", "/v1/stacks/shop/plan", api.PlanRequest{LockNoWait: true})
+	wantError(t, rec, http.StatusLocked, api.CodeLocked)
+	if d := time.Since(start); d > 2*time.Second {
+		t.Errorf("plan with LockNoWait took %s; want it refused at once", d)
+	}
+	// Without it a zero timeout is the daemon's default wait (cut short
+	// here by releasing the lock).
+	done := make(chan int)
+	go func() { done <- e.do("POST", "/v1/stacks/shop/plan", api.PlanRequest{}).Code }()
+	select {
+	case code := <-done:
+		t.Fatalf("plan without LockNoWait answered %d at once; want it to wait", code)
+	case <-time.After(300 * time.Millisecond):
+	}
+	release()
+	if code := <-done; code != http.StatusOK {
+		t.Errorf("plan after the lock was released: %d", code)
 	}
 }

@@ -1,0 +1,101 @@
+package daemon
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/devarch-dev/devarch/core"
+	"github.com/devarch-dev/devarch/core/compose"
+	"github.com/devarch-dev/devarch/daemon/api"
+	"github.com/devarch-dev/devarch/daemon/runtime"
+	"github.com/devarch-dev/devarch/store"
+)
+
+// runDestroy removes the stack's project and snapshot (and with purge, its
+// definition and saved plans).
+func (s *Server) runDestroy(ctx context.Context, a *applyRun, emit func(instance, msg string)) (string, error) {
+	project := core.ProjectName(a.stack)
+	dir := s.filesDir(a.stack)
+	var yaml []byte
+	d := core.Desired{Stack: a.stack}
+	if a.prev != nil {
+		d = a.prev.Desired
+		if y, err := compose.Generate(d, compose.Options{ShowSecrets: true, FilesDir: dir}); err == nil {
+			yaml = y
+		}
+	}
+	for _, c := range a.plan.Changes {
+		emit(c.Instance, c.Action.Word()+" "+c.Container)
+	}
+	emit("", "compose down "+project)
+	err := a.rt.Down(ctx, project, yaml, progressFunc(a.stack, d, emit))
+	if err == nil {
+		err = checkGone(ctx, a.rt, a.stack)
+	}
+	if err != nil {
+		cancelled := ctx.Err() != nil
+		instance, msg := describeFailure(err, cancelled)
+		state := api.JobFailed
+		if cancelled {
+			state = api.JobCancelled
+		}
+		if a.prev != nil {
+			prev := *a.prev
+			prev.Partial = true
+			prev.Note = fmt.Sprintf("destroy job %s %s: %s; containers may remain", a.job.ID, failedWord(cancelled), msg)
+			s.putPartial(a.stack, prev)
+		}
+		return "", &jobFailure{state: state, instance: instance, err: errors.New(msg)}
+	}
+	if err := removeFiles(dir); err != nil {
+		emit("", err.Error())
+	}
+	now := time.Now().UTC()
+	err = s.Store.Update(func(tx *store.Tx) error {
+		if err := tx.DeleteApplied(a.stack); err != nil && !store.IsNotFound(err) {
+			return err
+		}
+		if a.purge {
+			return purgeStack(tx, a.stack)
+		}
+		return markApplied(tx, a.saved, now)
+	})
+	if err != nil {
+		return "", fmt.Errorf("containers are removed but updating the store failed: %w", err)
+	}
+	summary := fmt.Sprintf("Destroy complete: %d deleted.", a.plan.Summary.Delete)
+	if a.purge {
+		summary += fmt.Sprintf(" Stack %q removed.", a.stack)
+	}
+	return summary, nil
+}
+
+// checkGone fails when containers of the stack remain after compose down.
+func checkGone(ctx context.Context, rt runtime.Runtime, stack string) error {
+	cs, err := rt.Containers(ctx, stack)
+	if err != nil {
+		return fmt.Errorf("list containers: %w", err)
+	}
+	if len(cs) == 0 {
+		return nil
+	}
+	names := make([]string, len(cs))
+	for i, c := range cs {
+		names[i] = c.Name
+	}
+	slices.Sort(names)
+	return &jobFailure{instance: cs[0].Instance(),
+		err: fmt.Errorf("containers still present after compose down: %s", strings.Join(names, ", "))}
+}
+
+// purgeStack removes a stack's definition and saved plans.
+func purgeStack(tx *store.Tx, stack string) error {
+	if err := tx.DeleteStack(stack); err != nil && !store.IsNotFound(err) {
+		return err
+	}
+	return tx.DeletePlansForStack(stack)
+}
