@@ -151,8 +151,13 @@ func overridesFrom(t, eff core.Template, tag string) core.Overrides {
 	if eff.User != "" && eff.User != t.User {
 		o.User = &eff.User
 	}
-	if eff.Restart != "" && eff.Restart != t.Restart {
+	switch {
+	case eff.Restart != "" && eff.Restart != t.Restart:
 		o.Restart = &eff.Restart
+	case eff.Restart == "" && t.Restart != "":
+		// compose restarts nothing unless told: the catalog's policy must
+		// not come in with the template.
+		o.Restart = new("no")
 	}
 	for k, v := range eff.Env {
 		if tv, ok := t.Env[k]; ok {
@@ -169,8 +174,12 @@ func overridesFrom(t, eff core.Template, tag string) core.Overrides {
 	if len(eff.Labels) > 0 {
 		o.Labels = eff.Labels
 	}
-	if eff.Ports != nil {
+	switch {
+	case eff.Ports != nil:
 		o.Ports = &eff.Ports
+	case len(t.Ports) > 0:
+		// A service that publishes nothing keeps publishing nothing.
+		o.Ports = &[]core.Port{}
 	}
 	if eff.Volumes != nil {
 		o.Volumes = &eff.Volumes

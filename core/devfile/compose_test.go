@@ -110,6 +110,14 @@ func TestComposeWebDBCache(t *testing.T) {
 	if cache.Template != "redis" {
 		t.Errorf("cache template = %s", cache.Template)
 	}
+	// What compose does with a service that sets neither: no published
+	// ports, no restart policy; the catalog's must not come in.
+	if p := cache.Overrides.Ports; p == nil || len(*p) != 0 {
+		t.Errorf("cache ports override = %v; want an empty list (publish nothing)", p)
+	}
+	if r := cache.Overrides.Restart; r == nil || *r != "no" {
+		t.Errorf("cache restart override = %v; want no", r)
+	}
 	if len(ci.Templates) != 1 || ci.Templates[0].Name != "shop-web" {
 		t.Fatalf("templates = %+v", ci.Templates)
 	}
