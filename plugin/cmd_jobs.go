@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"fmt"
 	"strings"
 	"time"
 
@@ -12,6 +11,7 @@ import (
 	"github.com/devarch-dev/devarch/plugin/render"
 )
 
+// newJobsCommand lists jobs, and groups the commands on one job.
 func newJobsCommand(c *cli) *cobra.Command {
 	var opts jsonOption
 	cmd := &cobra.Command{
@@ -37,15 +37,13 @@ func runJobs(ctx context.Context, c *cli, opts jsonOption) error {
 		return err
 	}
 	if opts.json {
-		render.JSON(c.out, nonNil(jobs))
-		return nil
+		return render.JSON(c.out, nonNil(jobs))
 	}
 	rows := make([][]string, 0, len(jobs))
 	for _, j := range jobs {
 		rows = append(rows, jobRow(j))
 	}
-	render.Table(c.out, []string{"ID", "STACK", "OPERATION", "STATE", "CREATED", "ENDED", "RESULT"}, rows)
-	return nil
+	return render.Table(c.out, []string{"ID", "STACK", "OPERATION", "STATE", "CREATED", "ENDED", "RESULT"}, rows)
 }
 
 func jobRow(j api.Job) []string {
@@ -61,45 +59,4 @@ func jobRow(j api.Job) []string {
 		}
 	}
 	return []string{j.ID, j.Stack, j.Operation, string(j.State), j.CreatedAt.Local().Format(time.RFC3339), ended, result}
-}
-
-func newJobsAttachCommand(c *cli) *cobra.Command {
-	return &cobra.Command{
-		Use:   "attach ID",
-		Short: "Follow a job's progress until it ends (Ctrl-C cancels it)",
-		Args:  exactArgs("ID"),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			ctx := cmd.Context()
-			cl, err := c.Client(ctx)
-			if err != nil {
-				return err
-			}
-			return followJob(ctx, c, cl, args[0])
-		},
-	}
-}
-
-func newJobsCancelCommand(c *cli) *cobra.Command {
-	return &cobra.Command{
-		Use:   "cancel ID",
-		Short: "Cancel a running job (it rolls back what it started)",
-		Args:  exactArgs("ID"),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			ctx := cmd.Context()
-			cl, err := c.Client(ctx)
-			if err != nil {
-				return err
-			}
-			job, err := cl.CancelJob(ctx, args[0])
-			if err != nil {
-				return err
-			}
-			if job.State.Done() {
-				fmt.Fprintf(c.out, "Job %s is %s.\n", job.ID, job.State)
-				return nil
-			}
-			fmt.Fprintf(c.out, "Cancelling job %s. Follow it with: %s jobs attach %s\n", job.ID, c.commandName(), job.ID)
-			return nil
-		},
-	}
 }

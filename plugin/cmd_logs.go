@@ -24,11 +24,7 @@ func newLogsCommand(c *cli) *cobra.Command {
 		Short: "Print the output of the stack's containers (secret values scrubbed)",
 		Args:  rangeArgs(1, 2, "STACK [INSTANCE]"),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			instance := ""
-			if len(args) == 2 {
-				instance = args[1]
-			}
-			return runLogs(cmd.Context(), c, args[0], instance, opts)
+			return runLogs(cmd.Context(), c, args[0], optionalArg(args, 1), opts)
 		},
 	}
 	cmd.Flags().BoolVarP(&opts.follow, "follow", "f", false, "keep printing new output")

@@ -67,9 +67,13 @@ func runPlan(ctx context.Context, c *cli, stack string, opts planOptions) error 
 		return err
 	}
 	if opts.json {
-		render.JSON(c.out, p)
+		if err := render.JSON(c.out, p); err != nil {
+			return err
+		}
 	} else {
-		render.Plan(c.out, p, c.color())
+		if err := render.Plan(c.out, p, c.color()); err != nil {
+			return err
+		}
 		if opts.save && p.ID != "" {
 			fmt.Fprintf(c.out, "\nSaved plan %s (valid until %s). Apply exactly this plan with:\n  %s apply %s --plan %s\n",
 				p.ID, p.ExpiresAt.Local().Format(time.RFC3339), c.commandName(), stack, p.ID)
@@ -80,14 +84,3 @@ func runPlan(ctx context.Context, c *cli, stack string, opts planOptions) error 
 	}
 	return nil
 }
-
-// commandName is how the user runs devarch: "docker devarch" or "devarch".
-func (c *cli) commandName() string {
-	if c.inv.plugin {
-		return "docker " + pluginName
-	}
-	return pluginName
-}
-
-// fieldErr is bad command-line input.
-func fieldErr(field, rule string) error { return core.Errf(field, rule) }

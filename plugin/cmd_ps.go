@@ -36,13 +36,11 @@ func runPs(ctx context.Context, c *cli, stack string, opts jsonOption) error {
 		return err
 	}
 	if opts.json {
-		render.JSON(c.out, nonNil(cs))
-		return nil
+		return render.JSON(c.out, nonNil(cs))
 	}
 	rows := make([][]string, 0, len(cs))
 	for _, ct := range cs {
 		rows = append(rows, []string{ct.Instance, ct.Name, ct.Image, ct.State, ct.Health, ct.Ports})
 	}
-	render.Table(c.out, []string{"INSTANCE", "NAME", "IMAGE", "STATE", "HEALTH", "PORTS"}, rows)
-	return nil
+	return render.Table(c.out, []string{"INSTANCE", "NAME", "IMAGE", "STATE", "HEALTH", "PORTS"}, rows)
 }

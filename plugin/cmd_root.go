@@ -1,64 +1,13 @@
 package main
 
 import (
-	"context"
 	"fmt"
-	"io"
-	"os"
-	"os/exec"
-	"path/filepath"
 	"regexp"
-	"strings"
 
 	"github.com/spf13/cobra"
-	"golang.org/x/sys/unix"
 
 	"github.com/devarch-dev/devarch/daemon/api"
-	"github.com/devarch-dev/devarch/plugin/client"
 )
-
-// cli is the state every command shares: streams, global options and the
-// daemon client.
-type cli struct {
-	in     io.Reader
-	out    io.Writer
-	errOut io.Writer
-	getenv func(string) string
-	inv    invocation
-
-	home    string // --home
-	runtime string // --runtime
-
-	// ensureDaemon starts the daemon when nothing answers; tests replace it.
-	ensureDaemon func(ctx context.Context, home string) error
-	client       *client.Client
-}
-
-func newCLI(in io.Reader, out, errOut io.Writer, getenv func(string) string, inv invocation) *cli {
-	c := &cli{in: in, out: out, errOut: errOut, getenv: getenv, inv: inv}
-	c.ensureDaemon = func(ctx context.Context, home string) error {
-		exe, err := os.Executable()
-		if err != nil {
-			return fmt.Errorf("find the devarch binary to start the daemon: %w", err)
-		}
-		return client.EnsureDaemon(ctx, home, exe)
-	}
-	return c
-}
-
-// defaultHome is $DEVARCH_HOME or ~/.devarch.
-func defaultHome(getenv func(string) string) string {
-	if h := getenv("DEVARCH_HOME"); h != "" {
-		if abs, err := filepath.Abs(h); err == nil {
-			return abs
-		}
-		return h
-	}
-	if h, err := os.UserHomeDir(); err == nil {
-		return filepath.Join(h, ".devarch")
-	}
-	return ".devarch"
-}
 
 func (c *cli) rootCommand() *cobra.Command {
 	root := &cobra.Command{
@@ -90,8 +39,10 @@ func (c *cli) rootCommand() *cobra.Command {
 		newLogsCommand(c),
 		newLockCommand(c),
 		newUnlockCommand(c),
+		newExportCommand(c),
+		newImportCommand(c),
+		newImportComposeCommand(c),
 	)
-	addExtraCommands(c, root)
 	refuseUnknownCommands(root)
 	return root
 }
@@ -114,127 +65,6 @@ func refuseUnknownCommands(cmd *cobra.Command) {
 		}
 		return withHint(fmt.Errorf("unknown command %q for %q", args[0], cmd.CommandPath()),
 			"see `"+cmd.CommandPath()+" --help`")
-	}
-}
-
-// extraCommands are added by other files of the command (export, import).
-var extraCommands []func(*cli) *cobra.Command
-
-func addExtraCommands(c *cli, root *cobra.Command) {
-	for _, f := range extraCommands {
-		root.AddCommand(f(c))
-	}
-}
-
-// Client returns a client for the daemon of --home, starting the daemon
-// when nothing answers.
-func (c *cli) Client(ctx context.Context) (*client.Client, error) {
-	if c.client != nil {
-		return c.client, nil
-	}
-	if err := c.ensureDaemon(ctx, c.home); err != nil {
-		return nil, err
-	}
-	c.client = client.New(client.SocketPath(c.home))
-	return c.client, nil
-}
-
-// RuntimeSpec is the runtime the daemon should drive: --runtime, then
-// DEVARCH_RUNTIME, then the docker CLI that ran the plugin, then nothing
-// (the daemon detects one).
-func (c *cli) RuntimeSpec() (api.RuntimeSpec, error) {
-	kind, from := c.runtime, "--runtime"
-	if kind == "" {
-		kind, from = c.getenv("DEVARCH_RUNTIME"), "DEVARCH_RUNTIME"
-	}
-	switch kind {
-	case "", "docker", "podman":
-	default:
-		return api.RuntimeSpec{}, withHint(fmt.Errorf("%s %q: must be docker or podman", from, kind),
-			"leave it unset to let devarch detect the runtime")
-	}
-	if kind == "" && c.inv.plugin {
-		kind = "docker"
-	}
-	spec := api.RuntimeSpec{Kind: kind}
-	switch {
-	case kind == "docker" && c.inv.plugin:
-		spec.Binary = resolveBinary(c.inv.dockerBinary)
-		if len(c.inv.dockerEnv) > 0 {
-			spec.Env = c.inv.dockerEnv
-		}
-	case kind != "podman":
-		env := map[string]string{}
-		for _, k := range dockerEnvKeys {
-			if v := c.getenv(k); v != "" {
-				env[k] = v
-			}
-		}
-		if len(env) > 0 {
-			spec.Env = env
-		}
-	}
-	return spec, nil
-}
-
-// resolveBinary makes a command name absolute through PATH, so the daemon
-// runs the same binary whatever its own PATH is.
-func resolveBinary(name string) string {
-	if name == "" || strings.Contains(name, "/") && filepath.IsAbs(name) {
-		return name
-	}
-	if p, err := exec.LookPath(name); err == nil {
-		if abs, err := filepath.Abs(p); err == nil {
-			return abs
-		}
-		return p
-	}
-	return name
-}
-
-// isTerminal reports whether v is an *os.File open on a terminal.
-func isTerminal(v any) bool {
-	f, ok := v.(*os.File)
-	if !ok {
-		return false
-	}
-	_, err := unix.IoctlGetTermios(int(f.Fd()), unix.TCGETS)
-	return err == nil
-}
-
-// color reports whether output to out may use ANSI colors.
-func (c *cli) color() bool {
-	return c.getenv("NO_COLOR") == "" && c.getenv("TERM") != "dumb" && isTerminal(c.out)
-}
-
-// exactArgs is cobra.ExactArgs with the argument names in the message.
-func exactArgs(names ...string) cobra.PositionalArgs {
-	return func(cmd *cobra.Command, args []string) error {
-		if len(args) != len(names) {
-			var want string
-			switch len(names) {
-			case 0:
-				want = "takes no arguments"
-			case 1:
-				want = "takes 1 argument (" + names[0] + ")"
-			default:
-				want = fmt.Sprintf("takes %d arguments (%s)", len(names), strings.Join(names, " "))
-			}
-			return withHint(fmt.Errorf("%q %s, got %d", cmd.CommandPath(), want, len(args)),
-				"see `"+cmd.CommandPath()+" --help`")
-		}
-		return nil
-	}
-}
-
-// rangeArgs accepts between min and max arguments.
-func rangeArgs(min, max int, usage string) cobra.PositionalArgs {
-	return func(cmd *cobra.Command, args []string) error {
-		if len(args) < min || len(args) > max {
-			return withHint(fmt.Errorf("%q takes %s, got %d argument(s)", cmd.CommandPath(), usage, len(args)),
-				"see `"+cmd.CommandPath()+" --help`")
-		}
-		return nil
 	}
 }
 

@@ -169,7 +169,8 @@ func TestErrorRenderingAndExitCodes(t *testing.T) {
 			apiError(w, 404, api.Error{Code: api.CodeNotFound, Message: `stack "ghost" not found`, Hint: "list stacks with `stack ls`"})
 		case r.URL.Path == "/v1/stacks/locked/apply":
 			apiError(w, 423, api.Error{Code: api.CodeLocked, Message: `stack "locked" is locked: apply (job j9) by me@box, pid 1`,
-				Lock: &api.LockInfo{Stack: "locked", JobID: "j9"}})
+				Lock: &api.LockInfo{Stack: "locked", JobID: "j9"},
+				Hint: "wait for the running apply (job j9, `devarch jobs attach j9`) to finish, then retry"})
 		case r.URL.Path == "/v1/stacks/bad/wires":
 			apiError(w, 400, api.Error{Code: api.CodeInvalid, Message: "wiring has errors", Diagnostics: []core.Diagnostic{
 				{Severity: core.SeverityError, Instance: "api", Message: "2 providers of postgres", Hint: "devarch wire bad api.db db1"},
@@ -191,7 +192,7 @@ func TestErrorRenderingAndExitCodes(t *testing.T) {
 		{"not found with hint", []string{"stack", "show", "ghost"}, 1, "",
 			[]string{"devarch: error: stack \"ghost\" not found\n", "devarch: hint: list stacks with `stack ls`\n"}},
 		{"locked names the holder", []string{"apply", "locked", "--plan", "p1"}, 1, "",
-			[]string{"devarch: error: stack \"locked\" is locked", "devarch: hint: wait for job j9"}},
+			[]string{"devarch: error: stack \"locked\" is locked", "devarch: hint: wait for the running apply (job j9"}},
 		{"diagnostics one per line", []string{"wires", "bad"}, 1, "",
 			[]string{"devarch: error: instance api: 2 providers of postgres", "devarch: hint: devarch wire bad api.db db1"}},
 		{"flag error before any call", []string{"instance", "set", "v", "cache", "--port", "abc"}, 1, "",

@@ -53,7 +53,9 @@ func TestErrorsAreTyped(t *testing.T) {
 	}{
 		{"not found", 404, api.Error{Code: api.CodeNotFound, Message: `stack "x" not found`, Hint: "run `stack ls`"}, IsNotFound, "run `stack ls`"},
 		{"invalid", 400, api.Error{Code: api.CodeInvalid, Message: "bad", Fields: []*core.FieldError{core.Errf("ports[0]", "out of range")}}, IsInvalid, ""},
-		{"locked", 423, api.Error{Code: api.CodeLocked, Message: `stack "shop" is locked`, Lock: lock}, IsLocked, "jobs attach j1"},
+		{"locked", 423, api.Error{Code: api.CodeLocked, Message: `stack "shop" is locked`, Lock: lock,
+			Hint: "wait for the running apply (job j1, `devarch jobs attach j1`) to finish, then retry"}, IsLocked, "jobs attach j1"},
+		{"locked without a hint", 423, api.Error{Code: api.CodeLocked, Message: `stack "shop" is locked`, Lock: lock}, IsLocked, ""},
 		{"stale", 409, api.Error{Code: api.CodeStalePlan, Message: "stale"}, IsStalePlan, ""},
 		{"conflict", 409, api.Error{Code: api.CodeConflict, Message: "exists"}, IsConflict, ""},
 		{"runtime", 502, api.Error{Code: api.CodeRuntime, Message: "port already allocated"}, IsRuntime, ""},
@@ -93,6 +95,9 @@ func TestErrorsAreTyped(t *testing.T) {
 			}
 			if !strings.Contains(ce.Hint(), tc.hint) {
 				t.Errorf("Hint() = %q; want it to contain %q", ce.Hint(), tc.hint)
+			}
+			if ce.Hint() != tc.body.Hint {
+				t.Errorf("Hint() = %q; want the daemon's hint %q and nothing of the client's own", ce.Hint(), tc.body.Hint)
 			}
 			if tc.body.Fields != nil && (len(ce.Fields) != 1 || ce.Fields[0].Field != "ports[0]") {
 				t.Errorf("fields = %+v", ce.Fields)

@@ -45,22 +45,11 @@ func (e *Error) Error() string {
 	return fmt.Sprintf("daemon answered HTTP %d %s", e.Status, http.StatusText(e.Status))
 }
 
-// Hint suggests what to do next: the daemon's hint, or for a held lock the
-// holder's job and the command that breaks the lock.
+// Hint suggests what to do next: the daemon's hint, if it gave one. The
+// daemon words the hint for a held lock itself, so the CLI never repeats
+// (and never drifts from) that text.
 func (e *Error) Hint() string {
-	if e.APIError.Hint != "" {
-		return e.APIError.Hint
-	}
-	if e.Code == api.CodeLocked && e.Lock != nil {
-		if e.Lock.JobID != "" {
-			return fmt.Sprintf("wait for job %s (`jobs attach %s`), or run `unlock %s --force` if its holder is gone",
-				e.Lock.JobID, e.Lock.JobID, e.Lock.Stack)
-		}
-		// Only a job's lock outlives the request that took it; any other
-		// holder releases it when its request ends.
-		return "retry in a moment, or with a longer --lock-timeout"
-	}
-	return ""
+	return e.APIError.Hint
 }
 
 // UnavailableError means nothing answered on the daemon's socket.

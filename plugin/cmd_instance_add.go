@@ -1,0 +1,44 @@
+package main
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/spf13/cobra"
+
+	"github.com/devarch-dev/devarch/daemon/api"
+)
+
+type instanceAddOptions struct {
+	template string
+	disabled bool
+}
+
+func newInstanceAddCommand(c *cli) *cobra.Command {
+	var opts instanceAddOptions
+	cmd := &cobra.Command{
+		Use:   "add STACK NAME --template T",
+		Short: "Add an instance of a template to a stack",
+		Args:  exactArgs("STACK", "NAME"),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return runInstanceAdd(cmd.Context(), c, args[0], args[1], opts)
+		},
+	}
+	cmd.Flags().StringVarP(&opts.template, "template", "t", "", "template to instantiate")
+	cmd.Flags().BoolVar(&opts.disabled, "disabled", false, "add the instance disabled (left out of the compose project)")
+	_ = cmd.MarkFlagRequired("template")
+	return cmd
+}
+
+func runInstanceAdd(ctx context.Context, c *cli, stack, name string, opts instanceAddOptions) error {
+	cl, err := c.Client(ctx)
+	if err != nil {
+		return err
+	}
+	in, err := cl.AddInstance(ctx, stack, api.InstanceAddRequest{Name: name, Template: opts.template, Disabled: opts.disabled})
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(c.out, "Added instance %s (template %s) to stack %s.\n", in.Name, in.Template, stack)
+	return nil
+}

@@ -1,0 +1,253 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+
+	"github.com/devarch-dev/devarch/core"
+	"github.com/devarch-dev/devarch/daemon/api"
+)
+
+// request builds the InstanceSetRequest: only flags that were given
+// (changed reports which) become fields. stdin feeds --secret-env K=- and
+// --compose-file -.
+func (o *instanceSetOptions) request(changed func(string) bool, stdin io.Reader) (api.InstanceSetRequest, error) {
+	var req api.InstanceSetRequest
+	var errs core.FieldErrors
+	stdinUsers := 0
+	readStdin := func() (string, error) {
+		b, err := io.ReadAll(stdin)
+		if err != nil {
+			return "", fmt.Errorf("read stdin: %w", err)
+		}
+		return strings.TrimSuffix(strings.TrimSuffix(string(b), "\n"), "\r"), nil
+	}
+
+	for _, s := range []struct {
+		flag string
+		val  string
+		dst  **string
+	}{{"image", o.image, &req.Image}, {"tag", o.tag, &req.Tag}, {"user", o.user, &req.User}, {"restart", o.restart, &req.Restart}} {
+		if changed(s.flag) {
+			v := s.val
+			*s.dst = &v
+		}
+	}
+	if changed("user") {
+		if err := core.ValidateUser("--user", o.user); err != nil {
+			errs = append(errs, core.AsFieldErrors(err)...)
+		}
+	}
+	if changed("restart") {
+		if err := core.ValidateRestart("--restart", o.restart); err != nil {
+			errs = append(errs, core.AsFieldErrors(err)...)
+		}
+	}
+	for _, s := range []struct {
+		flag string
+		val  []string
+		dst  **[]string
+	}{{"command", o.command, &req.Command}, {"entrypoint", o.entrypoint, &req.Entrypoint}} {
+		if !changed(s.flag) {
+			continue
+		}
+		// Check the raw values: splitting would already turn bytes that are
+		// not UTF-8 into U+FFFD.
+		if fes := textValues("--"+s.flag, s.val); fes != nil {
+			errs = append(errs, fes...)
+			continue
+		}
+		argv, err := splitCommand(s.val)
+		if err != nil {
+			errs = append(errs, core.Errf("--"+s.flag, err.Error()))
+			continue
+		}
+		*s.dst = &argv
+	}
+
+	env := map[string]core.EnvVar{}
+	for _, kv := range o.env {
+		k, v, err := core.ParseEnvAssign(kv)
+		if err != nil {
+			errs = append(errs, flagError("--env", err))
+			continue
+		}
+		env[k] = core.EnvVar{Value: v}
+	}
+	for _, kv := range o.secretEnv {
+		k, v, err := core.ParseEnvAssign(kv)
+		if err != nil {
+			errs = append(errs, flagError("--secret-env", err))
+			continue
+		}
+		if _, dup := env[k]; dup {
+			errs = append(errs, core.Errf("--secret-env", fmt.Sprintf("%s is also given with --env; set it once", k)))
+			continue
+		}
+		if v == "-" {
+			if stdinUsers++; stdinUsers > 1 {
+				errs = append(errs, core.Errf("--secret-env", "only one value can be read from stdin"))
+				continue
+			}
+			if v, err = readStdin(); err != nil {
+				return req, err
+			}
+			if p := core.TextProblem(v); p != "" {
+				errs = append(errs, core.Errf("--secret-env", fmt.Sprintf("%s: value read from stdin %s", k, p)))
+				continue
+			}
+		}
+		env[k] = core.EnvVar{Value: v, Secret: true}
+	}
+	if len(env) > 0 {
+		req.Env = env
+	}
+	for _, k := range o.unsetEnv {
+		if _, both := env[k]; both {
+			errs = append(errs, core.Errf("--unset-env", fmt.Sprintf("%s is also set by this command; set or unset it, not both", k)))
+			continue
+		}
+		if k == "" {
+			errs = append(errs, core.Errf("--unset-env", "the key is empty"))
+			continue
+		}
+		req.UnsetEnv = append(req.UnsetEnv, k)
+	}
+	for _, kv := range o.labels {
+		k, v, err := core.ParseLabel(kv)
+		if err != nil {
+			errs = append(errs, flagError("--label", err))
+			continue
+		}
+		if req.Labels == nil {
+			req.Labels = map[string]string{}
+		}
+		req.Labels[k] = v
+	}
+
+	switch {
+	case o.noPorts && len(o.ports) > 0:
+		errs = append(errs, core.Errf("--no-ports", "cannot be combined with --port"))
+	case o.noPorts:
+		req.Ports = &[]core.Port{}
+	case len(o.ports) > 0:
+		ports := make([]core.Port, 0, len(o.ports))
+		for _, s := range o.ports {
+			p, err := core.ParsePort("--port", s)
+			if err != nil {
+				errs = append(errs, flagError("--port", err))
+				continue
+			}
+			ports = append(ports, p)
+		}
+		req.Ports = &ports
+	}
+	switch {
+	case o.noVolumes && len(o.volumes) > 0:
+		errs = append(errs, core.Errf("--no-volumes", "cannot be combined with --volume"))
+	case o.noVolumes:
+		req.Volumes = &[]core.Volume{}
+	case len(o.volumes) > 0:
+		vols := make([]core.Volume, 0, len(o.volumes))
+		for _, s := range o.volumes {
+			v, err := core.ParseVolume("--volume", s)
+			if err != nil {
+				errs = append(errs, flagError("--volume", err))
+				continue
+			}
+			vols = append(vols, v)
+		}
+		req.Volumes = &vols
+	}
+	switch {
+	case o.noDomains && len(o.domains) > 0:
+		errs = append(errs, core.Errf("--no-domains", "cannot be combined with --domain"))
+	case o.noDomains:
+		req.Domains = &[]string{}
+	case len(o.domains) > 0:
+		d := append([]string(nil), o.domains...)
+		req.Domains = &d
+	}
+
+	hc, hcErrs := o.healthcheck(changed)
+	errs = append(errs, hcErrs...)
+	req.Healthcheck = hc
+
+	if o.sensitive && len(o.files) == 0 {
+		errs = append(errs, core.Errf("--sensitive", "applies to --file; give at least one --file"))
+	}
+	for _, s := range o.files {
+		target, local, err := core.ParseFileAssign(s)
+		if err != nil {
+			errs = append(errs, flagError("--file", err))
+			continue
+		}
+		content, err := os.ReadFile(local)
+		if err != nil {
+			errs = append(errs, core.Errf("--file", fmt.Sprintf("%q: cannot read %s: %v", s, local, bareError(err))))
+			continue
+		}
+		if p := core.FileContentProblem(string(content)); p != "" {
+			errs = append(errs, core.Errf("--file", fmt.Sprintf("%q: %s", s, p)))
+			continue
+		}
+		if req.Files == nil {
+			req.Files = map[string]core.ConfigFile{}
+		}
+		req.Files[target] = core.ConfigFile{Target: target, Content: string(content), Sensitive: o.sensitive}
+	}
+
+	switch {
+	case o.enable && o.disable:
+		errs = append(errs, core.Errf("--enable", "cannot be combined with --disable"))
+	case o.enable:
+		req.Enabled = ptr(true)
+	case o.disable:
+		req.Enabled = ptr(false)
+	}
+
+	if changed("compose-file") {
+		var fragment string
+		switch o.composeFile {
+		case "":
+		case "-":
+			if stdinUsers++; stdinUsers > 1 {
+				errs = append(errs, core.Errf("--compose-file", "only one value can be read from stdin"))
+				break
+			}
+			v, err := readStdin()
+			if err != nil {
+				return req, err
+			}
+			fragment = v
+		default:
+			b, err := os.ReadFile(o.composeFile)
+			if err != nil {
+				errs = append(errs, core.Errf("--compose-file", fmt.Sprintf("cannot read %s: %v", o.composeFile, bareError(err))))
+			}
+			fragment = string(b)
+		}
+		if p := core.TextProblem(fragment); p != "" {
+			errs = append(errs, core.Errf("--compose-file", "content "+p+"; a compose fragment is YAML text"))
+		}
+		req.Compose = &fragment
+	}
+
+	if err := errs.Err(); err != nil {
+		return req, err
+	}
+	if isEmptySet(req) && !o.keepExports {
+		return req, withHint(errors.New("nothing to change: give at least one flag"), "see `instance set --help` for the fields you can override")
+	}
+	return req, nil
+}
+
+func isEmptySet(r api.InstanceSetRequest) bool {
+	return r.Image == nil && r.Tag == nil && r.Command == nil && r.Entrypoint == nil && r.User == nil &&
+		r.Restart == nil && len(r.Env) == 0 && len(r.UnsetEnv) == 0 && len(r.Labels) == 0 && r.Ports == nil &&
+		r.Volumes == nil && r.Healthcheck == nil && len(r.Files) == 0 && r.Domains == nil && r.Exports == nil &&
+		r.Imports == nil && r.Compose == nil && r.Enabled == nil
+}
