@@ -22,7 +22,12 @@ type planOptions struct {
 	destroy          bool
 	ttl              time.Duration
 	lockTimeout      time.Duration
+	ttlGiven         bool
 }
+
+// defaultPlanLockTimeout is how long plan waits for a stack's lock unless
+// --lock-timeout says otherwise: an apply holding it may be about to end.
+const defaultPlanLockTimeout = 10 * time.Second
 
 func newPlanCommand(c *cli) *cobra.Command {
 	var opts planOptions
@@ -31,6 +36,7 @@ func newPlanCommand(c *cli) *cobra.Command {
 		Short: "Show what apply would change: desired state vs last applied vs live containers",
 		Args:  exactArgs("STACK"),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			opts.ttlGiven = cmd.Flags().Changed("ttl")
 			return runPlan(cmd.Context(), c, args[0], opts)
 		},
 	}
@@ -40,7 +46,7 @@ func newPlanCommand(c *cli) *cobra.Command {
 	f.BoolVar(&opts.detailedExitcode, "detailed-exitcode", false, "exit 0 when nothing changes, 2 when something does, 1 on error")
 	f.BoolVar(&opts.destroy, "destroy", false, "plan the removal of every container of the stack")
 	f.DurationVar(&opts.ttl, "ttl", defaultPlanTTL, "how long a saved plan stays applicable")
-	f.DurationVar(&opts.lockTimeout, "lock-timeout", 0, "how long to wait for the stack's lock (0: the daemon's default)")
+	f.DurationVar(&opts.lockTimeout, "lock-timeout", defaultPlanLockTimeout, "how long to wait for the stack's lock (0: fail at once when held)")
 	return cmd
 }
 
@@ -50,6 +56,9 @@ func runPlan(ctx context.Context, c *cli, stack string, opts planOptions) error 
 	}
 	if opts.lockTimeout < 0 {
 		return fieldErr("--lock-timeout", "must not be negative")
+	}
+	if opts.ttlGiven && !opts.save {
+		return fieldErr("--ttl", "applies to a saved plan: add --save")
 	}
 	spec, err := c.RuntimeSpec()
 	if err != nil {
@@ -61,7 +70,7 @@ func runPlan(ctx context.Context, c *cli, stack string, opts planOptions) error 
 	}
 	p, err := cl.Plan(ctx, stack, api.PlanRequest{
 		Runtime: spec, Save: opts.save, TTL: core.Duration(opts.ttl),
-		Destroy: opts.destroy, LockTimeout: core.Duration(opts.lockTimeout),
+		Destroy: opts.destroy, LockTimeout: core.Duration(opts.lockTimeout), LockNoWait: opts.lockTimeout == 0,
 	})
 	if err != nil {
 		return err

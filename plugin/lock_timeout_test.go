@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"net/http"
+	"strings"
 	"testing"
 	"time"
 
@@ -12,10 +13,9 @@ import (
 	"github.com/devarch-dev/devarch/daemon/api"
 )
 
-// apply plans first with its own --lock-timeout: 0 ("fail at once when
-// held") must reach the daemon as LockNoWait, not as the plan's 0 that
-// means the daemon's default wait. plan --lock-timeout 0 keeps the default.
-func TestApplyPlansWithItsLockTimeout(t *testing.T) {
+// --lock-timeout 0 means "fail at once when held" for every command, and
+// reaches the daemon as LockNoWait; plan waits 10s unless told otherwise.
+func TestLockTimeoutReachesTheDaemon(t *testing.T) {
 	for _, tc := range []struct {
 		args    []string
 		timeout time.Duration
@@ -25,7 +25,8 @@ func TestApplyPlansWithItsLockTimeout(t *testing.T) {
 		{[]string{"apply", "same", "--auto-approve", "--lock-timeout", "0"}, 0, true},
 		{[]string{"apply", "same", "--auto-approve", "--lock-timeout", "3s"}, 3 * time.Second, false},
 		{[]string{"destroy", "same", "--auto-approve"}, 0, true},
-		{[]string{"plan", "same"}, 0, false},
+		{[]string{"plan", "same"}, 10 * time.Second, false},
+		{[]string{"plan", "same", "--lock-timeout", "0"}, 0, true},
 		{[]string{"plan", "same", "--lock-timeout", "2s"}, 2 * time.Second, false},
 	} {
 		var got api.PlanRequest
@@ -45,5 +46,15 @@ func TestApplyPlansWithItsLockTimeout(t *testing.T) {
 			t.Errorf("%v: plan request lock_timeout %v, lock_no_wait %v; want %v, %v",
 				tc.args, time.Duration(got.LockTimeout), got.LockNoWait, tc.timeout, tc.noWait)
 		}
+	}
+}
+
+func TestPlanTTLNeedsSave(t *testing.T) {
+	c, _, errOut := fakeDaemon(t, http.NotFoundHandler(), "")
+	if code := c.execute(context.Background(), []string{"plan", "same", "--ttl", "5m"}); code != 1 {
+		t.Fatalf("plan --ttl without --save: exit %d, want 1", code)
+	}
+	if !strings.Contains(errOut.String(), "--ttl") || !strings.Contains(errOut.String(), "--save") {
+		t.Errorf("stderr should name --ttl and --save: %s", errOut)
 	}
 }

@@ -17,14 +17,14 @@ import (
 	"github.com/devarch-dev/devarch/daemon/api"
 )
 
-// e2vStack is x.stack with the e2v- prefix.
-func e2vStack(x *e2s, name string, instances ...string) string {
+// e2fStack is x.stack with the e2f- prefix.
+func e2fStack(x *e2s, name string, instances ...string) string {
 	x.t.Helper()
-	return x.stackNamed("e2v", name, instances...)
+	return x.stackNamed("e2f", name, instances...)
 }
 
-// e2vWrite writes content to a file under dir and returns its path.
-func e2vWrite(t *testing.T, dir, name, content string) string {
+// e2fWrite writes content to a file under dir and returns its path.
+func e2fWrite(t *testing.T, dir, name, content string) string {
 	t.Helper()
 	p := filepath.Join(dir, name)
 	if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
@@ -33,17 +33,17 @@ func e2vWrite(t *testing.T, dir, name, content string) string {
 	return p
 }
 
-// TestE2EVFileContentReachesContainer changes a config file's content: the
+// TestE2EApplyFileContentReachesContainer changes a config file's content: the
 // plan updates the instance, and after apply the container reads the new
 // content (it was recreated, not left on the replaced file).
-func TestE2EVFileContentReachesContainer(t *testing.T) {
+func TestE2EApplyFileContentReachesContainer(t *testing.T) {
 	t.Parallel()
 	x := newE2S(t)
-	s := e2vStack(x, "files", "web=e2s-web")
+	s := e2fStack(x, "files", "web=e2s-web")
 	web := core.ContainerName(s, "web")
-	const target = "/etc/e2v/app.conf"
+	const target = "/etc/e2f/app.conf"
 	dir := t.TempDir()
-	local := e2vWrite(t, dir, "app.conf", "greeting=v1\n")
+	local := e2fWrite(t, dir, "app.conf", "greeting=v1\n")
 	x.ok("instance", "set", s, "web", "--file", target+"=@"+local)
 	x.apply(s)
 	cat := func() string {
@@ -59,7 +59,7 @@ func TestE2EVFileContentReachesContainer(t *testing.T) {
 	}
 	before := x.containerIDs(s)[web]
 
-	e2vWrite(t, dir, "app.conf", "greeting=v2\n")
+	e2fWrite(t, dir, "app.conf", "greeting=v2\n")
 	x.ok("instance", "set", s, "web", "--file", target+"=@"+local)
 	var p plan.Plan
 	x.json(&p, "plan", s)
@@ -78,26 +78,26 @@ func TestE2EVFileContentReachesContainer(t *testing.T) {
 	x.fails(0, "plan", s, "--detailed-exitcode")
 
 	// A sensitive file's new content reaches the container as well.
-	secret := e2vWrite(t, dir, "token", "tok-e2v-1\n")
-	x.ok("instance", "set", s, "web", "--file", "/run/e2v/token=@"+secret, "--sensitive")
+	secret := e2fWrite(t, dir, "token", "tok-e2f-1\n")
+	x.ok("instance", "set", s, "web", "--file", "/run/e2f/token=@"+secret, "--sensitive")
 	x.apply(s)
-	e2vWrite(t, dir, "token", "tok-e2v-2\n")
-	x.ok("instance", "set", s, "web", "--file", "/run/e2v/token=@"+secret, "--sensitive")
+	e2fWrite(t, dir, "token", "tok-e2f-2\n")
+	x.ok("instance", "set", s, "web", "--file", "/run/e2f/token=@"+secret, "--sensitive")
 	out := x.apply(s)
-	if strings.Contains(out, "tok-e2v") {
+	if strings.Contains(out, "tok-e2f") {
 		t.Errorf("apply printed the sensitive content:\n%s", out)
 	}
-	if got, err := x.e.Exec(x.ctx(), web, "/testprog", "cat", "/run/e2v/token"); err != nil || got != "tok-e2v-2\n" {
+	if got, err := x.e.Exec(x.ctx(), web, "/testprog", "cat", "/run/e2f/token"); err != nil || got != "tok-e2f-2\n" {
 		t.Errorf("sensitive file in the container = %q, %v; want the new content", got, err)
 	}
 }
 
-// TestE2EVUserBindMountCreated mounts a host path that does not exist yet:
+// TestE2EApplyUserBindMountCreated mounts a host path that does not exist yet:
 // apply creates it, as `docker compose up` does for a short-syntax bind.
-func TestE2EVUserBindMountCreated(t *testing.T) {
+func TestE2EApplyUserBindMountCreated(t *testing.T) {
 	t.Parallel()
 	x := newE2S(t)
-	s := e2vStack(x, "bind", "web=e2s-web")
+	s := e2fStack(x, "bind", "web=e2s-web")
 	host := filepath.Join(t.TempDir(), "not", "yet", "data")
 	x.ok("instance", "set", s, "web", "--volume", host+":/data")
 	if out := x.apply(s); !strings.Contains(out, "Apply complete: 1 created") {
@@ -109,19 +109,19 @@ func TestE2EVUserBindMountCreated(t *testing.T) {
 	x.fails(0, "plan", s, "--detailed-exitcode")
 }
 
-// TestE2EVRuntimeBoundToApply applies a stack on Podman: a plan saved for
+// TestE2EApplyRuntimeBoundToApply applies a stack on Podman: a plan saved for
 // Podman is refused on Docker, and once applied on Podman, plan and apply
 // on Docker are refused, naming both runtimes and the way out, instead of
 // showing drift and running a second copy on Docker. Destroyed on Podman,
 // the stack moves to Docker.
-func TestE2EVRuntimeBoundToApply(t *testing.T) {
+func TestE2EApplyRuntimeBoundToApply(t *testing.T) {
 	t.Parallel()
 	x := newE2S(t)
 	if x.e.Kind() != "docker" {
 		t.Skip("needs Docker as the default runtime and Podman beside it")
 	}
 	pe := requirePodman(t)
-	s := e2vStack(x, "rt", "web=e2s-web")
+	s := e2fStack(x, "rt", "web=e2s-web")
 	t.Cleanup(func() { // x's cleanup removes the project from Docker
 		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 		defer cancel()
@@ -175,13 +175,13 @@ func TestE2EVRuntimeBoundToApply(t *testing.T) {
 	}
 }
 
-// TestE2EVInvalidFragmentRefused: a compose fragment compose would refuse
+// TestE2EApplyInvalidFragmentRefused: a compose fragment compose would refuse
 // is refused when stored (instance set, devarch.yml import), naming the
 // field, instead of passing plan and failing at apply.
-func TestE2EVInvalidFragmentRefused(t *testing.T) {
+func TestE2EApplyInvalidFragmentRefused(t *testing.T) {
 	t.Parallel()
 	x := newE2S(t)
-	s := e2vStack(x, "frag", "web=e2s-web")
+	s := e2fStack(x, "frag", "web=e2s-web")
 	dir := t.TempDir()
 	before := x.ok("stack", "show", s)
 	for frag, want := range map[string]string{
@@ -189,7 +189,7 @@ func TestE2EVInvalidFragmentRefused(t *testing.T) {
 		"ports: [\"notaport:80\"]\n": `"ports"`,
 		"stop_grace_period: soon\n":  "stop_grace_period",
 	} {
-		r := x.fails(1, "instance", "set", s, "web", "--compose-file", e2vWrite(t, dir, "frag.yml", frag))
+		r := x.fails(1, "instance", "set", s, "web", "--compose-file", e2fWrite(t, dir, "frag.yml", frag))
 		if !strings.Contains(r.Stderr, "instances.web.compose") || !strings.Contains(r.Stderr, want) {
 			t.Errorf("instance set --compose-file %q should name instances.web.compose and %s:\n%s", frag, want, r)
 		}
@@ -199,7 +199,7 @@ func TestE2EVInvalidFragmentRefused(t *testing.T) {
 	}
 	x.ok("plan", s)
 	// ...and a valid one is stored and applies.
-	x.ok("instance", "set", s, "web", "--compose-file", e2vWrite(t, dir, "frag.yml", "mem_limit: 256m\n"))
+	x.ok("instance", "set", s, "web", "--compose-file", e2fWrite(t, dir, "frag.yml", "mem_limit: 256m\n"))
 	x.apply(s)
 
 	// devarch.yml import: the same fragment made invalid is refused.
@@ -210,7 +210,7 @@ func TestE2EVInvalidFragmentRefused(t *testing.T) {
 	bad := strings.Replace(exported, "mem_limit: 256m", "mem_limit: lots", 1)
 	other := newHome(t)
 	other.env = append(other.env, "DEVARCH_RUNTIME="+x.e.Kind())
-	r := other.fails(1, "import", e2vWrite(t, dir, "devarch.yml", bad))
+	r := other.fails(1, "import", e2fWrite(t, dir, "devarch.yml", bad))
 	if !strings.Contains(r.Stderr, "instances.web.compose") || !strings.Contains(r.Stderr, "mem_limit") {
 		t.Errorf("import of an invalid fragment should name instances.web.compose:\n%s", r)
 	}
@@ -219,13 +219,13 @@ func TestE2EVInvalidFragmentRefused(t *testing.T) {
 	}
 }
 
-// TestE2EVApplyLockTimeoutZeroFailsAtOnce: while an apply job holds the
+// TestE2EApplyApplyLockTimeoutZeroFailsAtOnce: while an apply job holds the
 // stack's lock, `apply --lock-timeout 0` (the default) fails at once: its
 // plan does not wait the daemon's default plan lock timeout first.
-func TestE2EVApplyLockTimeoutZeroFailsAtOnce(t *testing.T) {
+func TestE2EApplyApplyLockTimeoutZeroFailsAtOnce(t *testing.T) {
 	t.Parallel()
 	x := newE2S(t)
-	s := e2vStack(x, "lock", "gate=e2s-gated")
+	s := e2fStack(x, "lock", "gate=e2s-gated")
 	p := x.savePlan(s)
 	out := x.ok("apply", s, "--plan", p.ID, "--detach")
 	m := regexp.MustCompile(`Started apply job ([0-9a-f]+) for stack`).FindStringSubmatch(out)
@@ -260,7 +260,7 @@ func TestE2EVApplyLockTimeoutZeroFailsAtOnce(t *testing.T) {
 		cs := x.containers(s)
 		return len(cs) == 1 && cs[0].State == "running"
 	})
-	if _, err := x.runContainer("e2v-gate-"+s, "--network", "container:"+gated, testImage, "listen", "9999"); err != nil {
+	if _, err := x.runContainer("e2f-gate-"+s, "--network", "container:"+gated, testImage, "listen", "9999"); err != nil {
 		t.Fatal(err)
 	}
 	if j := x.waitJob(jobID, 2*time.Minute); j.State != api.JobSucceeded {

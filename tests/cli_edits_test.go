@@ -8,33 +8,33 @@ import (
 	"testing"
 )
 
-// TestCLIContainerNameClash: stack rv1-k instance y and stack rv1 instance
-// k-y would both run as devarch-rv1-k-y; the second is refused with the
+// TestCLIContainerNameClash: stack cli-k instance y and stack cli instance
+// k-y would both run as devarch-cli-k-y; the second is refused with the
 // other stack, its instance and the rule, and nothing is stored.
 func TestCLIContainerNameClash(t *testing.T) {
 	h := newHome(t)
-	h.ok("stack", "create", "rv1")
-	h.ok("instance", "add", "rv1", "k-y", "--template", "redis")
-	h.ok("stack", "create", "rv1-k")
+	h.ok("stack", "create", "cli")
+	h.ok("instance", "add", "cli", "k-y", "--template", "redis")
+	h.ok("stack", "create", "cli-k")
 	cases := []struct {
 		name string
 		args []string
 	}{
-		{"add", []string{"instance", "add", "rv1-k", "y", "--template", "redis"}},
-		{"rename", []string{"instance", "rename", "rv1-k", "w", "y"}},
-		{"duplicate", []string{"instance", "duplicate", "rv1-k", "w", "y"}},
+		{"add", []string{"instance", "add", "cli-k", "y", "--template", "redis"}},
+		{"rename", []string{"instance", "rename", "cli-k", "w", "y"}},
+		{"duplicate", []string{"instance", "duplicate", "cli-k", "w", "y"}},
 	}
-	h.ok("instance", "add", "rv1-k", "w", "--template", "redis")
+	h.ok("instance", "add", "cli-k", "w", "--template", "redis")
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			r := h.fails(1, tc.args...)
-			for _, w := range []string{"devarch: error: ", "devarch-rv1-k-y", `stack "rv1" instance "k-y"`, "must be unique across stacks"} {
+			for _, w := range []string{"devarch: error: ", "devarch-cli-k-y", `stack "cli" instance "k-y"`, "must be unique across stacks"} {
 				if !strings.Contains(r.Stderr, w) {
 					t.Errorf("stderr lacks %q:\n%s", w, r)
 				}
 			}
 			var insts []struct{ Name string }
-			h.json(&insts, "instance", "ls", "rv1-k")
+			h.json(&insts, "instance", "ls", "cli-k")
 			if len(insts) != 1 || insts[0].Name != "w" {
 				t.Errorf("a refused %s stored something: %+v", tc.name, insts)
 			}
