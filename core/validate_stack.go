@@ -40,9 +40,11 @@ func ComposeOwnedKeyRule(key string) string {
 // ValidateStack checks st against the templates it uses: the stack name and
 // join_networks; each instance's name (unique, DNS label, container name
 // within 63 characters), template and overrides; that no two enabled
-// instances publish the same host IP:port/protocol; and that every wire names
-// existing instances and an import the consumer has. Every problem is
-// returned as FieldErrors with paths such as "instances.api.ports[1]".
+// instances publish the same host IP:port/protocol; that no named volume an
+// instance inherits from its template is mounted by another instance; and
+// that every wire names existing instances and an import the consumer has.
+// Every problem is returned as FieldErrors with paths such as
+// "instances.api.ports[1]".
 func ValidateStack(st Stack, templates map[string]Template) error {
 	c := &checker{}
 	if err := ValidateStackName(st.Name); err != nil {
@@ -64,6 +66,7 @@ func ValidateStack(st Stack, templates map[string]Template) error {
 	}
 
 	services := map[string]*Service{}
+	instances := map[string]Instance{}
 	var order []string
 	seen := map[string]bool{}
 	for _, inst := range st.Instances {
@@ -88,9 +91,11 @@ func ValidateStack(st Stack, templates map[string]Template) error {
 		svc := Merge(tpl, inst)
 		c.overrides(base+".", inst.Overrides, tpl, svc)
 		services[inst.Name] = &svc
+		instances[inst.Name] = inst
 		order = append(order, inst.Name)
 	}
 	c.stackPorts(order, services)
+	c.sharedVolumes(order, instances, services, templates)
 	c.wires(st.Wires, seen, services)
 	return c.errs.Err()
 }
@@ -274,6 +279,69 @@ func (c *checker) stackPorts(order []string, services map[string]*Service) {
 			}
 		}
 	}
+}
+
+// sharedVolumeRule says why an inherited data volume may not be shared and
+// how to share one on purpose.
+const sharedVolumeRule = "two instances must not share a data volume by accident: give one of them its own with --volume, " +
+	"or share it on purpose by setting the same --volume on both"
+
+// sharedVolumes reports a named volume an instance gets from its template
+// (it has no volumes override, so Merge scoped the name to it: postgres-data
+// of pg is pg-postgres-data) that another instance of the stack also mounts,
+// enabled or not: a disabled instance keeps its data for when it is enabled.
+// The typical case is a rename, which pins the renamed instance's volumes to
+// the old scoped names, followed by a new instance under the old name that
+// inherits the same names. Volumes two instances both set themselves may be
+// shared on purpose. The error is on the inheriting instance's volume.
+func (c *checker) sharedVolumes(order []string, instances map[string]Instance, services map[string]*Service, templates map[string]Template) {
+	users := map[string][]string{} // named volume -> instances mounting it, in order
+	for _, name := range order {
+		for _, v := range services[name].Volumes {
+			if IsNamedVolume(v.Source) && !slices.Contains(users[v.Source], name) {
+				users[v.Source] = append(users[v.Source], name)
+			}
+		}
+	}
+	for _, name := range order {
+		if instances[name].Overrides.Volumes != nil {
+			continue
+		}
+		for i, v := range services[name].Volumes {
+			if !IsNamedVolume(v.Source) {
+				continue
+			}
+			for _, other := range users[v.Source] {
+				if other == name {
+					continue
+				}
+				c.add(fmt.Sprintf("instances.%s.volumes[%d]", name, i), fmt.Sprintf("volume %s is also mounted by instance %s (%s); %s",
+					v.Source, other, volumeOrigin(instances[other], templates[instances[other].Template], v.Source), sharedVolumeRule))
+			}
+		}
+	}
+}
+
+// volumeOrigin says how inst comes to mount named volume source: from its
+// template, kept when it was renamed (its volumes override names a scoped
+// copy of a template volume, at that volume's target, scoped to another
+// name), or set with --volume.
+func volumeOrigin(inst Instance, tpl Template, source string) string {
+	if inst.Overrides.Volumes == nil {
+		return "from its template " + inst.Template
+	}
+	for _, v := range *inst.Overrides.Volumes {
+		if v.Source != source {
+			continue
+		}
+		for _, tv := range tpl.Volumes {
+			if tv.Target == v.Target && IsNamedVolume(tv.Source) &&
+				strings.HasSuffix(v.Source, "-"+tv.Source) && v.Source != inst.Name+"-"+tv.Source {
+				return "which kept it when renamed"
+			}
+		}
+	}
+	return "set with --volume"
 }
 
 // wires checks explicit wires: existing instances, a real import of the

@@ -223,3 +223,68 @@ func TestValidateStackCollectsAll(t *testing.T) {
 		t.Errorf("unknown template error has no hint: %+v", fes[1])
 	}
 }
+
+// TestValidateStackSharedVolumes: a named volume an instance inherits from
+// its template (scoped to its name) may not be mounted by another instance
+// of the stack; volumes both instances set themselves may be shared.
+func TestValidateStackSharedVolumes(t *testing.T) {
+	const data = "/var/lib/postgresql/data"
+	pg := func(name string, vols ...Volume) Instance {
+		inst := Instance{Name: name, Template: "postgres", Enabled: true}
+		if vols != nil {
+			inst.Overrides.Volumes = &vols
+		}
+		return inst
+	}
+	tests := []struct {
+		name      string
+		instances []Instance
+		field     string // "" means valid
+		rule      string
+	}{
+		{"two instances of a template are scoped apart", []Instance{pg("db"), pg("db2")}, "", ""},
+		{"rename then add under the old name", []Instance{pg("db"), pg("db2", Volume{Source: "db-data", Target: data})},
+			"instances.db.volumes[0]", "volume db-data is also mounted by instance db2 (which kept it when renamed); " + sharedVolumeRule},
+		{"a disabled instance keeps its data", []Instance{pg("db"), {Name: "db2", Template: "postgres",
+			Overrides: Overrides{Volumes: &[]Volume{{Source: "db-data", Target: data}}}}},
+			"instances.db.volumes[0]", "also mounted by instance db2"},
+		{"set with --volume elsewhere", []Instance{pg("db"), pg("db2", Volume{Source: "db-data", Target: "/backup"})},
+			"instances.db.volumes[0]", "volume db-data is also mounted by instance db2 (set with --volume)"},
+		{"another template's instance sets it", []Instance{pg("db"), {Name: "api", Template: "api", Enabled: true,
+			Overrides: Overrides{Volumes: &[]Volume{{Source: "db-data", Target: "/data"}}}}},
+			"instances.db.volumes[0]", "also mounted by instance api (set with --volume)"},
+		// db-x's data and db's x-data are both db-x-data: each is told.
+		{"two inherited scoped names that collide", []Instance{pg("db-x"), {Name: "db", Template: "pgx", Enabled: true}},
+			"instances.db-x.volumes[0]", "volume db-x-data is also mounted by instance db (from its template pgx)"},
+		{"shared on purpose by both", []Instance{pg("db", Volume{Source: "shared", Target: data}), pg("db2", Volume{Source: "shared", Target: data})}, "", ""},
+		{"both keep the same scoped name on purpose", []Instance{pg("db", Volume{Source: "db-data", Target: data}), pg("db2", Volume{Source: "db-data", Target: data})}, "", ""},
+		{"host paths are not volumes", []Instance{pg("db"), pg("db2", Volume{Source: "/srv/db-data", Target: data})}, "", ""},
+		{"renamed instance alone", []Instance{pg("db2", Volume{Source: "db-data", Target: data})}, "", ""},
+	}
+	tpls := stackTemplates()
+	pgx := validTemplate()
+	pgx.Name = "pgx"
+	pgx.Volumes = []Volume{{Source: "x-data", Target: data}}
+	tpls["pgx"] = pgx
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			st := Stack{Name: "shop", Instances: tt.instances}
+			err := ValidateStack(st, tpls)
+			if tt.field == "" {
+				if err != nil {
+					t.Fatalf("valid stack refused: %v", err)
+				}
+				return
+			}
+			assertFieldError(t, err, tt.field, tt.rule)
+			want := 1
+			if tt.name == "two inherited scoped names that collide" {
+				want = 2
+				assertFieldError(t, err, "instances.db.volumes[0]", "volume db-x-data is also mounted by instance db-x (from its template postgres)")
+			}
+			if n := len(AsFieldErrors(err)); n != want {
+				t.Errorf("want %d errors, got %d: %v", want, n, err)
+			}
+		})
+	}
+}

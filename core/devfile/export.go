@@ -33,6 +33,9 @@ type ExportOptions struct {
 }
 
 // Export writes st and the user templates it uses as a version 1 devarch.yml.
+// templates are those st may use (built-in ones are not written); an
+// instance's env key or file its template marks secret is written as a
+// secret whatever flag the instance stored with it.
 // Output is deterministic for Redact and Plaintext: keys sorted, stable layout.
 func Export(st core.Stack, templates []core.Template, opt ExportOptions) ([]byte, error) {
 	f := File{
@@ -66,6 +69,10 @@ func Export(st core.Stack, templates []core.Template, opt ExportOptions) ([]byte
 	for _, inst := range st.Instances {
 		used[inst.Template] = true
 	}
+	byName := make(map[string]core.Template, len(templates))
+	for _, t := range templates {
+		byName[t.Name] = t
+	}
 	for _, t := range templates {
 		if !used[t.Name] || t.Builtin {
 			continue
@@ -82,6 +89,13 @@ func Export(st core.Stack, templates []core.Template, opt ExportOptions) ([]byte
 	for _, inst := range st.Instances {
 		if f.Instances == nil {
 			f.Instances = map[string]*InstanceSpec{}
+		}
+		// A key or file the template marks secret is secret in the
+		// instance too, even if stored with a plain flag: it is redacted or
+		// sealed like any secret. (inst is a copy; its maps are copied
+		// before a change.)
+		if t, ok := byName[inst.Template]; ok {
+			core.InheritSecrecy(&inst, t)
 		}
 		spec, err := w.instance(inst)
 		if err != nil {
