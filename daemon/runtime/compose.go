@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
+	"sort"
 	"strings"
 )
 
@@ -72,10 +74,53 @@ func (e *Engine) Up(ctx context.Context, project string, composeYAML []byte, wor
 	return e.runCompose(ctx, "up", project, composeYAML, workdir, progress, "up", "-d", "--remove-orphans")
 }
 
-// Down runs `compose -p PROJECT [-f -] down --remove-orphans`; named
-// volumes are kept.
-func (e *Engine) Down(ctx context.Context, project string, composeYAML []byte, progress func(string)) error {
-	return e.runCompose(ctx, "down", project, composeYAML, "", progress, "down", "--remove-orphans")
+// Down runs `compose -p PROJECT [-f -] down --remove-orphans`, which keeps
+// named volumes; with volumes it adds --volumes, which removes the
+// project's named volumes and its containers' anonymous ones.
+func (e *Engine) Down(ctx context.Context, project string, composeYAML []byte, volumes bool, progress func(string)) error {
+	args := []string{"down", "--remove-orphans"}
+	if volumes {
+		args = append(args, "--volumes")
+	}
+	return e.runCompose(ctx, "down", project, composeYAML, "", progress, args...)
+}
+
+// composeProjectLabel is the label compose puts on what it creates for a
+// project: containers, networks, volumes.
+const composeProjectLabel = "com.docker.compose.project"
+
+// Volumes runs `volume ls -q --filter label=com.docker.compose.project=PROJECT`
+// and keeps the names compose gives a project's volumes, PROJECT_NAME.
+func (e *Engine) Volumes(ctx context.Context, project string) ([]string, error) {
+	out, err := e.output(ctx, e.cliCmd(ctx, "volume", "ls", "-q", "--filter", "label="+composeProjectLabel+"="+project), nil)
+	if err != nil {
+		return nil, fmt.Errorf("list volumes of project %s: %w", project, err)
+	}
+	return projectVolumes(project, out), nil
+}
+
+// projectVolumes keeps the names in the output of `volume ls -q` that are
+// project's volumes (PROJECT_NAME), sorted and without duplicates.
+func projectVolumes(project, out string) []string {
+	var names []string
+	for _, n := range strings.Fields(out) {
+		if strings.HasPrefix(n, project+"_") && len(n) > len(project)+1 {
+			names = append(names, n)
+		}
+	}
+	sort.Strings(names)
+	return slices.Compact(names)
+}
+
+// RemoveVolumes runs `volume rm NAMES...`.
+func (e *Engine) RemoveVolumes(ctx context.Context, names []string) error {
+	if len(names) == 0 {
+		return nil
+	}
+	if _, err := e.output(ctx, e.cliCmd(ctx, append([]string{"volume", "rm"}, names...)...), nil); err != nil {
+		return fmt.Errorf("remove volumes %s: %w", strings.Join(names, ", "), err)
+	}
+	return nil
 }
 
 func (e *Engine) runCompose(ctx context.Context, op, project string, composeYAML []byte, workdir string, progress func(string), args ...string) error {

@@ -181,7 +181,7 @@ func TestEngineUpContainersDown(t *testing.T) {
 		t.Errorf("ContainersNamed = %+v, want db (managed) and the foreign container", named)
 	}
 
-	if err := e.Down(ctx, proj, nil, nil); err != nil {
+	if err := e.Down(ctx, proj, nil, false, nil); err != nil {
 		t.Fatalf("down: %v", err)
 	}
 	t.Logf("down done at %s", time.Since(start).Round(time.Millisecond))

@@ -32,9 +32,16 @@ type Runtime interface {
 	// directory relative paths resolve against. progress gets each line the
 	// engine prints. A failure is a *ComposeError.
 	Up(ctx context.Context, project string, composeYAML []byte, workdir string, progress func(string)) error
-	// Down removes project's containers and networks (volumes stay).
-	// composeYAML may be nil.
-	Down(ctx context.Context, project string, composeYAML []byte, progress func(string)) error
+	// Down removes project's containers and networks. Volumes stay unless
+	// volumes is set: then the project's named volumes (see Volumes) and
+	// its containers' anonymous ones go too. composeYAML may be nil.
+	Down(ctx context.Context, project string, composeYAML []byte, volumes bool, progress func(string)) error
+	// Volumes lists project's named volumes, sorted: those compose created
+	// for it, named PROJECT_NAME and labeled com.docker.compose.project=PROJECT.
+	Volumes(ctx context.Context, project string) ([]string, error)
+	// RemoveVolumes removes the named volumes; a volume a container still
+	// uses is an error naming it.
+	RemoveVolumes(ctx context.Context, names []string) error
 	// Containers lists every container labeled devarch.managed=true and
 	// devarch.stack=stack, running or not, sorted by name.
 	Containers(ctx context.Context, stack string) ([]Container, error)

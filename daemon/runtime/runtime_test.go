@@ -90,17 +90,19 @@ func TestDockerDown(t *testing.T) {
 	tests := []struct {
 		name      string
 		yaml      []byte
+		volumes   bool
 		wantArgs  []string
 		wantStdin string
 	}{
-		{"with yaml", []byte(sampleYAML), []string{"compose", "-p", "devarch-shop", "-f", "-", "down", "--remove-orphans"}, sampleYAML},
-		{"without yaml", nil, []string{"compose", "-p", "devarch-shop", "down", "--remove-orphans"}, ""},
+		{"with yaml", []byte(sampleYAML), false, []string{"compose", "-p", "devarch-shop", "-f", "-", "down", "--remove-orphans"}, sampleYAML},
+		{"without yaml", nil, false, []string{"compose", "-p", "devarch-shop", "down", "--remove-orphans"}, ""},
+		{"with volumes", []byte(sampleYAML), true, []string{"compose", "-p", "devarch-shop", "-f", "-", "down", "--remove-orphans", "--volumes"}, sampleYAML},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			f := newFake(t, "docker")
 			e := mustEngine(t, api.RuntimeSpec{Kind: "docker", Binary: f.path("docker")})
-			if err := e.Down(context.Background(), "devarch-shop", tt.yaml, func(string) {}); err != nil {
+			if err := e.Down(context.Background(), "devarch-shop", tt.yaml, tt.volumes, func(string) {}); err != nil {
 				t.Fatal(err)
 			}
 			c := f.only()
@@ -111,6 +113,45 @@ func TestDockerDown(t *testing.T) {
 				t.Errorf("stdin = %q, want %q", c.Stdin, tt.wantStdin)
 			}
 		})
+	}
+}
+
+// Volumes lists the volumes compose labeled with the project and named
+// PROJECT_NAME; a volume of project devarch-shop-x, or one only labeled so,
+// is not devarch-shop's.
+func TestVolumes(t *testing.T) {
+	f := newFake(t, "docker")
+	f.reply("docker-volume", "devarch-shop_db-data\ndevarch-shop-x_data\nmine\ndevarch-shop_cache\ndevarch-shop_\n", "", 0)
+	e := mustEngine(t, api.RuntimeSpec{Kind: "docker", Binary: f.path("docker")})
+	got, err := e.Volumes(context.Background(), "devarch-shop")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := []string{"devarch-shop_cache", "devarch-shop_db-data"}; !reflect.DeepEqual(got, want) {
+		t.Errorf("volumes = %q, want %q", got, want)
+	}
+	want := []string{"volume", "ls", "-q", "--filter", "label=com.docker.compose.project=devarch-shop"}
+	if c := f.only(); !reflect.DeepEqual(c.Args, want) {
+		t.Errorf("args = %q, want %q", c.Args, want)
+	}
+}
+
+func TestRemoveVolumes(t *testing.T) {
+	f := newFake(t, "docker")
+	e := mustEngine(t, api.RuntimeSpec{Kind: "docker", Binary: f.path("docker")})
+	if err := e.RemoveVolumes(context.Background(), nil); err != nil || len(f.calls()) != 0 {
+		t.Fatalf("no volumes: err %v, %d calls; want none", err, len(f.calls()))
+	}
+	if err := e.RemoveVolumes(context.Background(), []string{"devarch-shop_a", "devarch-shop_b"}); err != nil {
+		t.Fatal(err)
+	}
+	if c, want := f.only(), []string{"volume", "rm", "devarch-shop_a", "devarch-shop_b"}; !reflect.DeepEqual(c.Args, want) {
+		t.Errorf("args = %q, want %q", c.Args, want)
+	}
+	f.reply("docker-volume", "", "Error response from daemon: remove devarch-shop_a: volume is in use - [abc]\n", 1)
+	err := e.RemoveVolumes(context.Background(), []string{"devarch-shop_a"})
+	if err == nil || !strings.Contains(err.Error(), "devarch-shop_a") || !strings.Contains(err.Error(), "volume is in use") {
+		t.Errorf("error = %v; want the volume and the engine's reason", err)
 	}
 }
 
