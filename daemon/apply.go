@@ -318,7 +318,7 @@ func (s *Server) recoverApply(ctx context.Context, a *applyRun, cause error, emi
 	if genErr != nil {
 		yaml = nil
 	}
-	downErr := a.rt.Down(rctx, project, yaml, progressFunc(a.stack, a.plan.Desired, emit))
+	downErr := a.rt.Down(rctx, project, yaml, false, progressFunc(a.stack, a.plan.Desired, emit))
 	if downErr == nil {
 		if err := removeFiles(s.filesDir(a.stack)); err != nil {
 			emit("", err.Error())

@@ -29,18 +29,24 @@ type fakeRuntime struct {
 	afterUp func(cs map[string]runtime.Container)
 	downErr error
 	logs    []fakeLog
+	// volumes are the named volumes Up created (PROJECT_NAME), as compose
+	// names them; Down with volumes and RemoveVolumes remove them.
+	volumes map[string]bool
+	// rmVolumesErr fails RemoveVolumes.
+	rmVolumesErr error
 }
 
 type fakeCall struct {
 	Project string
 	YAML    string
 	Workdir string
+	Volumes bool // a Down that removes volumes
 }
 
 type fakeLog struct{ container, instance, line string }
 
 func newFakeRuntime() *fakeRuntime {
-	return &fakeRuntime{containers: map[string]runtime.Container{}}
+	return &fakeRuntime{containers: map[string]runtime.Container{}, volumes: map[string]bool{}}
 }
 
 func (f *fakeRuntime) Name() string { return "fake compose" }
@@ -55,6 +61,7 @@ type composeDoc struct {
 			Test yaml.Node `yaml:"test"`
 		} `yaml:"healthcheck"`
 	} `yaml:"services"`
+	Volumes map[string]any `yaml:"volumes"`
 }
 
 func nodeLabels(n yaml.Node) map[string]string {
@@ -75,7 +82,7 @@ func nodeLabels(n yaml.Node) map[string]string {
 
 func (f *fakeRuntime) Up(ctx context.Context, project string, composeYAML []byte, workdir string, progress func(string)) error {
 	f.mu.Lock()
-	f.ups = append(f.ups, fakeCall{project, string(composeYAML), workdir})
+	f.ups = append(f.ups, fakeCall{Project: project, YAML: string(composeYAML), Workdir: workdir})
 	n := len(f.ups)
 	hook := f.upHook
 	f.mu.Unlock()
@@ -111,16 +118,19 @@ func (f *fakeRuntime) Up(ctx context.Context, project string, composeYAML []byte
 			delete(f.containers, name)
 		}
 	}
+	for v := range doc.Volumes {
+		f.volumes[project+"_"+v] = true
+	}
 	if f.afterUp != nil {
 		f.afterUp(f.containers)
 	}
 	return nil
 }
 
-func (f *fakeRuntime) Down(ctx context.Context, project string, composeYAML []byte, progress func(string)) error {
+func (f *fakeRuntime) Down(ctx context.Context, project string, composeYAML []byte, volumes bool, progress func(string)) error {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	f.downs = append(f.downs, fakeCall{Project: project, YAML: string(composeYAML)})
+	f.downs = append(f.downs, fakeCall{Project: project, YAML: string(composeYAML), Volumes: volumes})
 	if f.downErr != nil {
 		return f.downErr
 	}
@@ -131,7 +141,68 @@ func (f *fakeRuntime) Down(ctx context.Context, project string, composeYAML []by
 			progress("Container " + name + "  Removed")
 		}
 	}
+	if volumes {
+		// Like compose: the volumes the file declares, or without a file
+		// every volume of the project.
+		var doc composeDoc
+		if composeYAML != nil {
+			if err := yaml.Unmarshal(composeYAML, &doc); err != nil {
+				return fmt.Errorf("fake: parse compose yaml: %w", err)
+			}
+		}
+		for v := range f.volumes {
+			_, declared := doc.Volumes[strings.TrimPrefix(v, project+"_")]
+			if strings.HasPrefix(v, project+"_") && (composeYAML == nil || declared) {
+				delete(f.volumes, v)
+				progress("Volume " + v + "  Removed")
+			}
+		}
+	}
 	return nil
+}
+
+func (f *fakeRuntime) Volumes(ctx context.Context, project string) ([]string, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	var out []string
+	for v := range f.volumes {
+		if strings.HasPrefix(v, project+"_") {
+			out = append(out, v)
+		}
+	}
+	slices.Sort(out)
+	return out, nil
+}
+
+func (f *fakeRuntime) RemoveVolumes(ctx context.Context, names []string) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.rmVolumesErr != nil {
+		return f.rmVolumesErr
+	}
+	for _, v := range names {
+		delete(f.volumes, v)
+	}
+	return nil
+}
+
+// addVolume adds a named volume, as one left by an earlier apply.
+func (f *fakeRuntime) addVolume(name string) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.volumes[name] = true
+}
+
+// volumeNames lists every volume the fake holds, sorted.
+func (f *fakeRuntime) volumeNames() []string {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	out := make([]string, 0, len(f.volumes))
+	for v := range f.volumes {
+		out = append(out, v)
+	}
+	slices.Sort(out)
+	return out
 }
 
 func (f *fakeRuntime) Containers(ctx context.Context, stack string) ([]runtime.Container, error) {

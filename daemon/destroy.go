@@ -31,8 +31,15 @@ func (s *Server) runDestroy(ctx context.Context, a *applyRun, emit func(instance
 	for _, c := range a.plan.Changes {
 		emit(c.Instance, c.Action.Word()+" "+c.Container)
 	}
-	emit("", "compose down "+project)
-	err := a.rt.Down(ctx, project, yaml, progressFunc(a.stack, d, emit))
+	var hadVolumes []string
+	if a.purge {
+		// Listed first so the result can name what --volumes removes.
+		hadVolumes, _ = a.rt.Volumes(ctx, project)
+		emit("", "compose down --volumes "+project)
+	} else {
+		emit("", "compose down "+project)
+	}
+	err := a.rt.Down(ctx, project, yaml, a.purge, progressFunc(a.stack, d, emit))
 	if err == nil {
 		err = checkGone(ctx, a.rt, a.stack)
 	}
@@ -51,6 +58,14 @@ func (s *Server) runDestroy(ctx context.Context, a *applyRun, emit func(instance
 		}
 		return "", &jobFailure{state: state, instance: instance, err: errors.New(msg)}
 	}
+	// Plain destroy keeps the volumes (the data); purge removes them too.
+	var volumes []string
+	var volErr error
+	if a.purge {
+		volumes, volErr = removeVolumes(ctx, a.rt, project, hadVolumes, emit)
+	} else {
+		volumes, _ = a.rt.Volumes(ctx, project)
+	}
 	if err := removeFiles(dir); err != nil {
 		emit("", err.Error())
 	}
@@ -59,7 +74,7 @@ func (s *Server) runDestroy(ctx context.Context, a *applyRun, emit func(instance
 		if err := tx.DeleteApplied(a.stack); err != nil && !store.IsNotFound(err) {
 			return err
 		}
-		if a.purge {
+		if a.purge && volErr == nil {
 			return purgeStack(tx, a.stack)
 		}
 		return markApplied(tx, a.saved, now)
@@ -67,11 +82,49 @@ func (s *Server) runDestroy(ctx context.Context, a *applyRun, emit func(instance
 	if err != nil {
 		return "", fmt.Errorf("containers are removed but updating the store failed: %w", err)
 	}
+	if volErr != nil {
+		return "", &jobFailure{state: api.JobFailed, err: fmt.Errorf(
+			"the containers and network of stack %q are removed, but not its volumes: %v; the stack's definition is kept: run `destroy %s --purge` again once nothing uses them",
+			a.stack, volErr, a.stack)}
+	}
 	summary := fmt.Sprintf("Destroy complete: %d deleted.", a.plan.Summary.Delete)
 	if a.purge {
-		summary += fmt.Sprintf(" Stack %q removed.", a.stack)
+		return summary + purgedNote(a.stack, volumes), nil
+	}
+	if len(volumes) > 0 {
+		summary += fmt.Sprintf(" Volumes kept: %s; `destroy %s --purge` removes them with the stack's definition.",
+			strings.Join(volumes, ", "), a.stack)
 	}
 	return summary, nil
+}
+
+// removeVolumes removes what is left of project's named volumes after
+// compose down --volumes (volumes no longer in the compose file, such as
+// those of an instance removed since) and returns every volume of the
+// project now gone: had (listed before compose down) and those, sorted.
+func removeVolumes(ctx context.Context, rt runtime.Runtime, project string, had []string, emit func(instance, msg string)) ([]string, error) {
+	left, err := rt.Volumes(ctx, project)
+	if err != nil {
+		return nil, err
+	}
+	if len(left) > 0 {
+		emit("", "remove volumes "+strings.Join(left, ", "))
+		if err := rt.RemoveVolumes(ctx, left); err != nil {
+			return nil, err
+		}
+	}
+	gone := append(slices.Clone(had), left...)
+	slices.Sort(gone)
+	return slices.Compact(gone), nil
+}
+
+// purgedNote ends the result of a destroy --purge: the definition and the
+// named volumes it removed.
+func purgedNote(stack string, volumes []string) string {
+	if len(volumes) == 0 {
+		return fmt.Sprintf(" Stack %q removed; it had no volumes.", stack)
+	}
+	return fmt.Sprintf(" Stack %q removed, with its volumes %s.", stack, strings.Join(volumes, ", "))
 }
 
 // checkGone fails when containers of the stack remain after compose down.

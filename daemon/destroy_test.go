@@ -62,8 +62,8 @@ func TestDestroy(t *testing.T) {
 func TestEmptyDestroyWithPurgeRemovesDefinition(t *testing.T) {
 	e := newTestEnv(t)
 	_, job := e.apply("shop", api.ApplyRequest{Destroy: true, Purge: true})
-	if job.Summary != "No changes." {
-		t.Fatalf("job = %+v", job)
+	if want := `Destroy complete: 0 deleted. Stack "shop" removed; it had no volumes.`; job.Summary != want {
+		t.Fatalf("job = %+v; want summary %q", job, want)
 	}
 	if _, err := e.s.storedStack("shop"); !store.IsNotFound(err) {
 		t.Errorf("stack still stored: %v", err)

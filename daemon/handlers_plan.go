@@ -197,14 +197,21 @@ func (s *Server) handleApply(w http.ResponseWriter, r *http.Request) {
 		writeError(w, err)
 		return
 	}
-	a.job, a.spec, a.purge = job, spec, purge
-
-	if a.plan.Empty() {
-		if err := s.finishEmpty(a); err != nil {
+	if purge {
+		if err := s.refuseJoinedPurge(name); err != nil {
 			writeError(w, err)
 			return
 		}
-		writeJSON(w, http.StatusOK, s.Jobs.record(job, "No changes."))
+	}
+	a.job, a.spec, a.purge = job, spec, purge
+
+	if a.plan.Empty() {
+		summary, err := s.finishEmpty(r.Context(), a)
+		if err != nil {
+			writeError(w, err)
+			return
+		}
+		writeJSON(w, http.StatusOK, s.Jobs.record(job, summary))
 		return
 	}
 
@@ -269,8 +276,20 @@ func (s *Server) prepareApply(ctx context.Context, name, planID string, rt runti
 }
 
 // finishEmpty records an apply that changes no container: the snapshot and
-// the definition move on without any runtime call.
-func (s *Server) finishEmpty(a *applyRun) error {
+// the definition move on without any runtime call, but for a destroy
+// --purge, which removes the volumes a destroy kept. It returns the job's
+// summary.
+func (s *Server) finishEmpty(ctx context.Context, a *applyRun) (string, error) {
+	summary := "No changes."
+	if a.destroy && a.purge {
+		project := core.ProjectName(a.stack)
+		gone, err := removeVolumes(ctx, a.rt, project, nil, func(string, string) {})
+		if err != nil {
+			return "", errorf(api.CodeRuntime, "run `destroy "+a.stack+" --purge` again once nothing uses them",
+				"stack %q has no containers, but removing its volumes failed: %v; nothing was changed", a.stack, err)
+		}
+		summary = "Destroy complete: 0 deleted." + purgedNote(a.stack, gone)
+	}
 	now := time.Now().UTC()
 	err := s.Store.Update(func(tx *store.Tx) error {
 		if a.destroy {
@@ -296,10 +315,23 @@ func (s *Server) finishEmpty(a *applyRun) error {
 		return markApplied(tx, a.saved, now)
 	})
 	if err != nil {
-		return fmt.Errorf("record apply of stack %q: %w", a.stack, err)
+		return "", fmt.Errorf("record apply of stack %q: %w", a.stack, err)
 	}
 	if a.destroy {
-		return removeFiles(s.filesDir(a.stack))
+		return summary, removeFiles(s.filesDir(a.stack))
 	}
-	return nil
+	return summary, nil
+}
+
+// refuseJoinedPurge refuses destroy --purge of stack name while another
+// stack's definition joins its network: the definition would go from under
+// it, as stack rm is refused.
+func (s *Server) refuseJoinedPurge(name string) error {
+	return s.Store.View(func(tx *store.Tx) error {
+		joiners, applied, err := joinersOf(tx, name)
+		if err != nil || len(joiners) == 0 {
+			return err
+		}
+		return joinersError(name, "purge", joiners, "", len(applied) > 0)
+	})
 }

@@ -54,9 +54,11 @@ type stackState struct {
 	stack   core.Stack
 	desired core.Desired
 	applied *store.Applied
-	others  []core.Desired      // desired states of the other stacks
-	live    []runtime.Container // containers carrying the stack's labels
-	foreign []runtime.Container // containers named like the stack's without its labels
+	others  []core.Desired       // desired states of the other stacks
+	nets    map[string]*netStack // every stack's networks and names (not for a destroy)
+	rtKind  string               // the runtime's kind
+	live    []runtime.Container  // containers carrying the stack's labels
+	foreign []runtime.Container  // containers named like the stack's without its labels
 	input   plan.Input
 }
 
@@ -114,11 +116,23 @@ func (s *Server) loadState(ctx context.Context, name string, rt runtime.Runtime,
 				st.others = append(st.others, d)
 			}
 		}
-		if !destroy {
-			// Refused at every write now, but older data may have it.
-			return containerClashes(st.stack, owners)
+		if destroy {
+			// The joined network would stay behind: compose down cannot
+			// remove a network other stacks' containers are on.
+			if _, applied, err := joinersOf(tx, name); err != nil {
+				return err
+			} else if len(applied) > 0 {
+				return joinersError(name, "destroy", applied,
+					" with applied containers, which would keep the network from being removed", true)
+			}
+			return nil
 		}
-		return nil
+		// Refused at every write now, but older data may have it.
+		if err := containerClashes(st.stack, owners); err != nil {
+			return err
+		}
+		st.nets, err = checkNetworkPlan(tx, st.stack)
+		return err
 	})
 	if err != nil {
 		return nil, err
@@ -129,6 +143,7 @@ func (s *Server) loadState(ctx context.Context, name string, rt runtime.Runtime,
 	if err := checkAppliedRuntime(name, st.applied, rt); err != nil {
 		return nil, err
 	}
+	st.rtKind = rt.Kind()
 	if !destroy {
 		// What apply would hand the runtime must generate: a stored compose
 		// fragment compose refuses fails the plan, naming the field, not
@@ -238,6 +253,7 @@ func (st *stackState) warnings() []string {
 		for _, d := range core.PortConflicts(st.desired, st.others) {
 			out = append(out, d.Error())
 		}
+		out = append(out, joinWarnings(st.stack, st.nets, st.rtKind)...)
 	}
 	for _, c := range st.foreign {
 		out = append(out, fmt.Sprintf("container %s %s; it will not be touched", c.Name, foreignWhat(c)))

@@ -56,7 +56,11 @@ func queryBool(r *http.Request, name string) bool {
 	return err == nil && v
 }
 
-// stackRuntime checks that stack exists and opens the runtime the query names.
+// stackRuntime checks that stack exists and opens the runtime its
+// containers run on: the one the query names, or, when it names no kind,
+// the one the stack's applied snapshot was made with (detection only when
+// there is none). A query naming another kind than the snapshot's is
+// refused, as a plan is: that runtime has none of the stack's containers.
 func (s *Server) stackRuntime(r *http.Request, stack string) (runtime.Runtime, error) {
 	if _, err := s.storedStack(stack); err != nil {
 		return nil, err
@@ -65,8 +69,46 @@ func (s *Server) stackRuntime(r *http.Request, stack string) (runtime.Runtime, e
 	if err != nil {
 		return nil, err
 	}
-	rt, _, err := openRuntime(spec)
-	return rt, err
+	applied, err := s.appliedSnapshot(stack)
+	if err != nil {
+		return nil, err
+	}
+	rt, _, err := openRuntime(boundRuntime(spec, applied))
+	if err != nil {
+		return nil, err
+	}
+	if err := checkAppliedRuntime(stack, applied, rt); err != nil {
+		return nil, err
+	}
+	return rt, nil
+}
+
+// appliedSnapshot returns stack's applied snapshot, or nil when it has none.
+func (s *Server) appliedSnapshot(stack string) (*store.Applied, error) {
+	var ap store.Applied
+	err := s.Store.View(func(tx *store.Tx) error {
+		var err error
+		ap, err = tx.GetApplied(stack)
+		return err
+	})
+	switch {
+	case store.IsNotFound(err):
+		return nil, nil
+	case err != nil:
+		return nil, err
+	}
+	return &ap, nil
+}
+
+// boundRuntime is the runtime spec a read of a stack's containers uses:
+// spec when it names a kind (or the stack is not bound to one), else the
+// spec the stack was applied with, so a stack applied with --runtime podman
+// is read on podman without --runtime.
+func boundRuntime(spec api.RuntimeSpec, applied *store.Applied) api.RuntimeSpec {
+	if spec.Kind != "" || applied == nil || applied.Runtime.Kind == "" {
+		return spec
+	}
+	return applied.Runtime
 }
 
 func (s *Server) handlePs(w http.ResponseWriter, r *http.Request) {

@@ -1,0 +1,117 @@
+package daemon
+
+import (
+	"errors"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/devarch-dev/devarch/core"
+	"github.com/devarch-dev/devarch/daemon/api"
+)
+
+// withVolume gives shop's db a named volume, devarch-shop_db-data once applied.
+func withVolume(e *testEnv) {
+	e.changeStack("shop", func(st *core.Stack) {
+		for i := range st.Instances {
+			if st.Instances[i].Name == "db" {
+				st.Instances[i].Overrides.Volumes = &[]core.Volume{{Source: "db-data", Target: "/var/lib/tdb"}}
+			}
+		}
+	})
+}
+
+// A plain destroy keeps the stack's named volumes (its data) and says so;
+// destroy --purge removes them with the definition, also volumes the
+// compose file no longer names and when a plain destroy ran first, and
+// says which. Volumes of other projects stay.
+func TestDestroyVolumes(t *testing.T) {
+	const vol, stray, other = "devarch-shop_db-data", "devarch-shop_old-data", "devarch-shop-x_db-data"
+	t.Run("plain destroy keeps them", func(t *testing.T) {
+		e := newTestEnv(t)
+		withVolume(e)
+		if _, job := e.apply("shop", api.ApplyRequest{}); job.State != api.JobSucceeded {
+			t.Fatalf("apply: %+v", job)
+		}
+		if got := e.rt.volumeNames(); !slices.Equal(got, []string{vol}) {
+			t.Fatalf("volumes after apply = %q", got)
+		}
+		e.rt.addVolume(stray)
+		_, job := e.apply("shop", api.ApplyRequest{Destroy: true})
+		if job.State != api.JobSucceeded {
+			t.Fatalf("destroy: %+v", job)
+		}
+		if want := "Volumes kept: " + vol + ", " + stray + "; `destroy shop --purge` removes them"; !strings.Contains(job.Summary, want) {
+			t.Errorf("summary %q lacks %q", job.Summary, want)
+		}
+		if downs := e.rt.downCalls(); len(downs) != 1 || downs[0].Volumes {
+			t.Errorf("down calls = %+v; want one keeping volumes", downs)
+		}
+		if got := e.rt.volumeNames(); !slices.Equal(got, []string{vol, stray}) {
+			t.Errorf("volumes after destroy = %q; want both kept", got)
+		}
+
+		// Purge afterwards: nothing runs, the volumes go with the definition.
+		e.rt.addVolume(other)
+		_, job = e.apply("shop", api.ApplyRequest{Destroy: true, Purge: true})
+		if job.State != api.JobSucceeded {
+			t.Fatalf("destroy --purge: %+v", job)
+		}
+		if want := `Stack "shop" removed, with its volumes ` + vol + ", " + stray + "."; !strings.Contains(job.Summary, want) {
+			t.Errorf("summary %q lacks %q", job.Summary, want)
+		}
+		if got := e.rt.volumeNames(); !slices.Equal(got, []string{other}) {
+			t.Errorf("volumes after purge = %q; want only %s", got, other)
+		}
+		if _, err := e.s.storedStack("shop"); err == nil {
+			t.Error("stack still stored")
+		}
+	})
+
+	t.Run("purge removes them", func(t *testing.T) {
+		e := newTestEnv(t)
+		withVolume(e)
+		if _, job := e.apply("shop", api.ApplyRequest{}); job.State != api.JobSucceeded {
+			t.Fatalf("apply: %+v", job)
+		}
+		e.rt.addVolume(stray)
+		e.rt.addVolume(other)
+		_, job := e.apply("shop", api.ApplyRequest{Destroy: true, Purge: true})
+		if job.State != api.JobSucceeded {
+			t.Fatalf("destroy --purge: %+v", job)
+		}
+		if want := `Destroy complete: 2 deleted. Stack "shop" removed, with its volumes ` + vol + ", " + stray + "."; job.Summary != want {
+			t.Errorf("summary = %q; want %q", job.Summary, want)
+		}
+		if downs := e.rt.downCalls(); len(downs) != 1 || !downs[0].Volumes {
+			t.Errorf("down calls = %+v; want one removing volumes", downs)
+		}
+		if got := e.rt.volumeNames(); !slices.Equal(got, []string{other}) {
+			t.Errorf("volumes after purge = %q; want only %s", got, other)
+		}
+	})
+
+	t.Run("a volume that cannot go keeps the definition", func(t *testing.T) {
+		e := newTestEnv(t)
+		if _, job := e.apply("shop", api.ApplyRequest{}); job.State != api.JobSucceeded {
+			t.Fatalf("apply: %+v", job)
+		}
+		e.rt.addVolume(stray) // not in the compose file: compose down --volumes leaves it
+		e.rt.rmVolumesErr = errors.New("volume " + stray + " is in use")
+		_, job := e.apply("shop", api.ApplyRequest{Destroy: true, Purge: true})
+		if job.State != api.JobFailed || !strings.Contains(job.Error, "is in use") || !strings.Contains(job.Error, "run `destroy shop --purge` again") {
+			t.Fatalf("destroy --purge = %+v; want failed, naming the reason and the retry", job)
+		}
+		if _, err := e.s.storedStack("shop"); err != nil {
+			t.Errorf("definition removed although its volumes remain: %v", err)
+		}
+		if _, ok := e.applied("shop"); ok {
+			t.Error("snapshot kept although the containers are gone")
+		}
+		e.rt.rmVolumesErr = nil
+		_, job = e.apply("shop", api.ApplyRequest{Destroy: true, Purge: true})
+		if job.State != api.JobSucceeded || !strings.Contains(job.Summary, "with its volumes "+stray) {
+			t.Errorf("purge again = %+v", job)
+		}
+	})
+}
