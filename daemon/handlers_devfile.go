@@ -1,6 +1,8 @@
 package daemon
 
 import (
+	"bytes"
+	"encoding/json"
 	"fmt"
 	"maps"
 	"net/http"
@@ -111,6 +113,10 @@ func (s *Server) handleImport(w http.ResponseWriter, r *http.Request) {
 		writeError(w, err)
 		return
 	}
+	// A key or file the stack's templates mark secret is stored secret,
+	// whatever flag the file gave it.
+	withFile := importTemplates(known, res.Templates)
+	core.InheritStackSecrecy(&res.Stack, withFile)
 	name := res.Stack.Name
 	peer := PeerFrom(r.Context())
 	release, err := s.Locks.Acquire(r.Context(), api.LockInfo{
@@ -152,6 +158,7 @@ func (s *Server) handleImport(w http.ResponseWriter, r *http.Request) {
 		case err != nil:
 			return err
 		}
+		core.InheritStackSecrecy(&cur, withFile) // compared with the file as it will be stored
 		existing = &cur
 		return nil
 	})
@@ -176,6 +183,12 @@ func (s *Server) handleImport(w http.ResponseWriter, r *http.Request) {
 	p, err := s.PlanStack(r.Context(), name, rt, &pending, false)
 	if err != nil {
 		writeError(w, err)
+		return
+	}
+	if p.Empty() && sameDefinition(*existing, pending) {
+		result.Unchanged = true
+		result.Warnings = p.Warnings
+		writeJSON(w, http.StatusOK, result)
 		return
 	}
 	ttl := time.Duration(req.TTL)
@@ -243,6 +256,7 @@ func (s *Server) handleImportCompose(w http.ResponseWriter, r *http.Request) {
 			return err
 		}
 		st := ci.Stack
+		core.InheritStackSecrecy(&st, tpls)
 		now := time.Now().UTC()
 		st.Lineage, st.Serial, st.CreatedAt, st.UpdatedAt = randomHex(16), 1, now, now
 		if err := core.ValidateStack(st, tpls); err != nil {
@@ -268,6 +282,34 @@ func (s *Server) handleImportCompose(w http.ResponseWriter, r *http.Request) {
 	}
 	s.logger().Info("compose file imported", "stack", req.Stack, "instances", len(result.Instances))
 	writeJSON(w, http.StatusCreated, result)
+}
+
+// sameDefinition reports whether two versions of a stack define the same
+// thing, whatever their lineage, serial and times.
+func sameDefinition(a, b core.Stack) bool {
+	for _, st := range []*core.Stack{&a, &b} {
+		st.Lineage, st.Serial, st.CreatedAt, st.UpdatedAt = "", 0, time.Time{}, time.Time{}
+		sortStack(st)
+	}
+	ja, errA := json.Marshal(a)
+	jb, errB := json.Marshal(b)
+	return errA == nil && errB == nil && bytes.Equal(ja, jb)
+}
+
+// importTemplates is the templates an imported stack uses: the known ones,
+// and the file's own under names not known (putImportedTemplates refuses a
+// file template that differs from a known one).
+func importTemplates(known map[string]core.Template, file []core.Template) map[string]core.Template {
+	out := maps.Clone(known)
+	if out == nil {
+		out = map[string]core.Template{}
+	}
+	for _, t := range file {
+		if _, ok := out[t.Name]; !ok {
+			out[t.Name] = t
+		}
+	}
+	return out
 }
 
 // putImportedTemplates stores the user templates a file brings. A template

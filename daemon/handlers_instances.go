@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"reflect"
 	"slices"
 	"strings"
 
@@ -40,7 +41,7 @@ func checkNewInstanceName(st *core.Stack, name string) error {
 
 // instanceView is inst with its effective config, secrets redacted.
 func instanceView(stack string, inst core.Instance, tpls map[string]core.Template, effective bool) api.InstanceView {
-	v := api.InstanceView{Stack: stack, Instance: redactInstance(inst)}
+	v := api.InstanceView{Stack: stack, Instance: redactInstance(inst, tpls[inst.Template])}
 	if effective {
 		if tpl, ok := tpls[inst.Template]; ok {
 			svc := secrets.RedactService(core.Merge(tpl, inst))
@@ -97,6 +98,7 @@ func (s *Server) handleInstanceAdd(w http.ResponseWriter, r *http.Request) {
 	}
 	defer release()
 	inst := core.Instance{Name: req.Name, Template: req.Template, Enabled: !req.Disabled}
+	var tpl core.Template
 	_, err = s.mutateStack(stack, func(st *core.Stack, tpls map[string]core.Template) error {
 		if err := checkNewInstanceName(st, req.Name); err != nil {
 			return err
@@ -104,7 +106,8 @@ func (s *Server) handleInstanceAdd(w http.ResponseWriter, r *http.Request) {
 		if req.Template == "" {
 			return &core.FieldError{Field: "template", Rule: "is required", Hint: "devarch template ls"}
 		}
-		if _, ok := tpls[req.Template]; !ok {
+		var ok bool
+		if tpl, ok = tpls[req.Template]; !ok {
 			return &core.FieldError{Field: "template", Rule: fmt.Sprintf("unknown template %q", req.Template), Hint: "devarch template ls"}
 		}
 		g := guardWiring(*st, tpls)
@@ -116,7 +119,7 @@ func (s *Server) handleInstanceAdd(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.logger().Info("instance added", "stack", stack, "instance", inst.Name, "template", inst.Template)
-	writeJSON(w, http.StatusCreated, redactInstance(inst))
+	writeJSON(w, http.StatusCreated, redactInstance(inst, tpl))
 }
 
 func (s *Server) handleInstanceShow(w http.ResponseWriter, r *http.Request) {
@@ -147,6 +150,15 @@ func (s *Server) handleInstanceShow(w http.ResponseWriter, r *http.Request) {
 
 // editInstance runs fn on instance name of stack under the stack's edit
 // lock and answers with the instance's view (with its effective config).
+// An edit that changes what the instance takes part in wiring with (whether
+// it is enabled, its effective exports or imports) goes through the same
+// wiring guard as instance add and rm: refused when it leaves an import that
+// had a provider without one a plan accepts (enabling a second provider
+// makes an import ambiguous; disabling the only or explicitly wired provider
+// leaves it without one), and the warnings (an import now wired to another
+// provider, an optional import left unwired) are in the view. An image
+// override alone is left to plan, which names the exports to redeclare
+// (instance set --keep-exports).
 func (s *Server) editInstance(w http.ResponseWriter, r *http.Request, what string,
 	fn func(st *core.Stack, inst *core.Instance, tpls map[string]core.Template) error) {
 	stack, name := r.PathValue("stack"), r.PathValue("name")
@@ -162,10 +174,36 @@ func (s *Server) editInstance(w http.ResponseWriter, r *http.Request, what strin
 		if err != nil {
 			return err
 		}
+		g := guardWiring(*st, tpls)
+		tpl := tpls[inst.Template]
+		was := wiringRoleOf(tpl, *inst)
 		if err := fn(st, inst, tpls); err != nil {
 			return err
 		}
+		var warns []core.Diagnostic
+		if now := wiringRoleOf(tpl, *inst); !reflect.DeepEqual(was, now) {
+			verb, hint := "changing", provideFirstHint(stack)
+			switch {
+			case now.enabled && !was.enabled:
+				verb = "enabling"
+			case was.enabled && !now.enabled:
+				verb = "disabling"
+			case what == "reset":
+				verb = "resetting"
+			}
+			if providesMore(was, now) {
+				hint = wireFirstHint
+			}
+			// check sorts st: find the instance again by name.
+			if warns, err = g.check(st, tpls, verb+" instance "+name, hint); err != nil {
+				return err
+			}
+			if inst, err = instanceIn(st, name); err != nil {
+				return err
+			}
+		}
 		view = instanceView(stack, *inst, tpls, true)
+		view.Warnings = warns
 		return nil
 	})
 	if err != nil {
@@ -174,6 +212,41 @@ func (s *Server) editInstance(w http.ResponseWriter, r *http.Request, what strin
 	}
 	s.logger().Info("instance "+what, "stack", stack, "instance", name)
 	writeJSON(w, http.StatusOK, view)
+}
+
+// wiringRole is what of an instance wiring depends on.
+type wiringRole struct {
+	enabled bool
+	exports []core.Export
+	imports []core.Import
+}
+
+// wiringRoleOf is inst's wiring role, from its effective config.
+func wiringRoleOf(tpl core.Template, inst core.Instance) wiringRole {
+	svc := core.Merge(tpl, inst)
+	return wiringRole{enabled: svc.Enabled, exports: svc.Exports, imports: svc.Imports}
+}
+
+// providesMore reports whether now exports some contract type more times
+// than was (a disabled instance exports nothing), which can make imports
+// ambiguous.
+func providesMore(was, now wiringRole) bool {
+	count := func(r wiringRole) map[core.ContractType]int {
+		n := map[core.ContractType]int{}
+		if r.enabled {
+			for _, e := range r.exports {
+				n[e.Type]++
+			}
+		}
+		return n
+	}
+	before := count(was)
+	for t, n := range count(now) {
+		if n > before[t] {
+			return true
+		}
+	}
+	return false
 }
 
 func (s *Server) handleInstanceSet(w http.ResponseWriter, r *http.Request) {
@@ -231,11 +304,13 @@ func (s *Server) renameOrCopy(w http.ResponseWriter, r *http.Request, duplicate 
 	}
 	defer release()
 	var out api.RenamedInstance
+	var tpl core.Template
 	_, err = s.mutateStack(stack, func(st *core.Stack, tpls map[string]core.Template) error {
 		src, err := instanceIn(st, name)
 		if err != nil {
 			return err
 		}
+		tpl = tpls[src.Template]
 		if err := checkNewInstanceName(st, req.Name); err != nil {
 			return err
 		}
@@ -260,7 +335,9 @@ func (s *Server) renameOrCopy(w http.ResponseWriter, r *http.Request, duplicate 
 			return err
 		}
 		dup.Name = req.Name
-		out.RenamedVolumes = rescopeVolumes(&dup, name, tpls[src.Template])
+		if out.RenamedVolumes, err = rescopeVolumes(&dup, name, tpls[src.Template]); err != nil {
+			return err
+		}
 		for _, wire := range slices.Clone(st.Wires) {
 			if wire.Consumer == name {
 				wire.Consumer = req.Name
@@ -285,7 +362,7 @@ func (s *Server) renameOrCopy(w http.ResponseWriter, r *http.Request, duplicate 
 	if duplicate {
 		status = http.StatusCreated
 	}
-	out.Instance = redactInstance(out.Instance)
+	out.Instance = redactInstance(out.Instance, tpl)
 	writeJSON(w, status, out)
 }
 
@@ -319,11 +396,15 @@ func pinScopedVolumes(inst *core.Instance, tpl core.Template) []string {
 // where the template mounts a named volume t and named like a scoped copy
 // of it (OTHER-t, e.g. kept by an earlier rename) becomes DST-t too. Other
 // volumes, and host paths, are left as they are. It returns old -> new.
-func rescopeVolumes(dup *core.Instance, src string, tpl core.Template) map[string]string {
+// When DST-t is the very volume the source mounts (the source was renamed
+// from DST and kept DST-t: duplicating it back under its old name), the copy
+// cannot get a volume of its own by this rule and the duplicate is refused.
+func rescopeVolumes(dup *core.Instance, src string, tpl core.Template) (map[string]string, error) {
 	if dup.Overrides.Volumes == nil {
-		return nil
+		return nil, nil
 	}
 	renamed := map[string]string{}
+	var fes core.FieldErrors
 	vols := *dup.Overrides.Volumes
 	for i, v := range vols {
 		if !core.IsNamedVolume(v.Source) {
@@ -340,15 +421,26 @@ func rescopeVolumes(dup *core.Instance, src string, tpl core.Template) map[strin
 				}
 			}
 		}
-		if to != "" && to != v.Source {
+		switch {
+		case to == v.Source:
+			fes = append(fes, &core.FieldError{
+				Field: fmt.Sprintf("instances.%s.volumes[%d]", dup.Name, i),
+				Rule: fmt.Sprintf("volume %s, which instance %s kept when it was renamed from %s, would be the copy's own volume too: a copy never shares its source's data",
+					v.Source, src, dup.Name),
+				Hint: "give the copy another name",
+			})
+		case to != "":
 			renamed[v.Source] = to
 			vols[i].Source = to
 		}
 	}
-	if len(renamed) == 0 {
-		return nil
+	if err := fes.Err(); err != nil {
+		return nil, err
 	}
-	return renamed
+	if len(renamed) == 0 {
+		return nil, nil
+	}
+	return renamed, nil
 }
 
 func (s *Server) handleInstanceRename(w http.ResponseWriter, r *http.Request) {
@@ -379,8 +471,7 @@ func (s *Server) handleInstanceRemove(w http.ResponseWriter, r *http.Request) {
 		dropped := droppedWires(st.Wires, name)
 		st.Instances = slices.DeleteFunc(st.Instances, func(i core.Instance) bool { return i.Name == name })
 		st.Wires = slices.DeleteFunc(st.Wires, func(w core.Wire) bool { return w.Consumer == name || w.Provider == name })
-		warns, err := g.check(st, tpls, "removing instance "+name, fmt.Sprintf(
-			"give those imports another provider first (devarch wire %s CONSUMER.IMPORT PROVIDER[.EXPORT]), or remove or disable their consumers", stack))
+		warns, err := g.check(st, tpls, "removing instance "+name, provideFirstHint(stack))
 		out.Warnings = append(dropped, warns...)
 		return err
 	})

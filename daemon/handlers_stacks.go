@@ -51,6 +51,9 @@ func (s *Server) handleStackCreate(w http.ResponseWriter, r *http.Request) {
 		if err := checkContainerNames(tx, st, nil); err != nil {
 			return err
 		}
+		if err := checkJoins(tx, st, nil); err != nil {
+			return err
+		}
 		return tx.PutStack(st)
 	})
 	if err != nil {
@@ -134,17 +137,26 @@ func (s *Server) handleStackList(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) handleStackShow(w http.ResponseWriter, r *http.Request) {
 	name := r.PathValue("stack")
-	var st core.Stack
+	var view api.StackView
 	err := s.Store.View(func(tx *store.Tx) error {
-		var err error
-		st, err = getStack(tx, name)
-		return err
+		st, err := s.getStackForOutput(tx, name)
+		if err != nil {
+			return err
+		}
+		view.Stack = secrets.RedactStack(st)
+		switch ap, err := tx.GetApplied(name); {
+		case err == nil:
+			view.RuntimeKind = ap.Runtime.Kind
+		case !store.IsNotFound(err):
+			return err
+		}
+		return nil
 	})
 	if err != nil {
 		writeError(w, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, secrets.RedactStack(st))
+	writeJSON(w, http.StatusOK, view)
 }
 
 func (s *Server) handleStackRemove(w http.ResponseWriter, r *http.Request) {
@@ -164,6 +176,11 @@ func (s *Server) handleStackRemove(w http.ResponseWriter, r *http.Request) {
 				"stack %q has applied containers", name)
 		} else if !store.IsNotFound(err) {
 			return err
+		}
+		if joiners, applied, err := joinersOf(tx, name); err != nil {
+			return err
+		} else if len(joiners) > 0 {
+			return joinersError(name, "remove", joiners, "", len(applied) > 0)
 		}
 		if err := tx.DeletePlansForStack(name); err != nil && !store.IsNotFound(err) {
 			return err

@@ -73,8 +73,9 @@ func (s *Server) filesDir(stack string) string {
 	return filepath.Join(s.Home, "stacks", stack)
 }
 
-// mutateStack changes stack name in one transaction: load, fn, validate,
-// bump the serial, store. Any error leaves the store unchanged.
+// mutateStack changes stack name in one transaction: load, fn, mark the
+// overrides the templates say are secret (core.InheritStackSecrecy),
+// validate, bump the serial, store. Any error leaves the store unchanged.
 func (s *Server) mutateStack(name string, fn func(st *core.Stack, tpls map[string]core.Template) error) (core.Stack, error) {
 	var out core.Stack
 	err := s.Store.Update(func(tx *store.Tx) error {
@@ -93,6 +94,9 @@ func (s *Server) mutateStack(name string, fn func(st *core.Stack, tpls map[strin
 		if err := fn(&st, tpls); err != nil {
 			return err
 		}
+		// A key or file the template marks secret is stored secret,
+		// whatever flag the edit gave it (a plain --env of a password).
+		core.InheritStackSecrecy(&st, tpls)
 		sortStack(&st)
 		if err := core.ValidateStack(st, tpls); err != nil {
 			return err
@@ -101,6 +105,9 @@ func (s *Server) mutateStack(name string, fn func(st *core.Stack, tpls map[strin
 			return err
 		}
 		if err := checkContainerNames(tx, st, had); err != nil {
+			return err
+		}
+		if err := checkJoins(tx, st, had); err != nil {
 			return err
 		}
 		st.Serial++
@@ -227,8 +234,28 @@ func (s *Server) editLock(r *http.Request, stack string) (func(), error) {
 	}, editLockWait)
 }
 
-// redactInstance returns inst with secret override values redacted.
-func redactInstance(inst core.Instance) core.Instance {
+// redactInstance returns inst with secret override values redacted; tpl is
+// its template, whose secret keys and sensitive files count as secret in the
+// overrides too (data stored before overrides inherited the flags).
+func redactInstance(inst core.Instance, tpl core.Template) core.Instance {
+	core.InheritSecrecy(&inst, tpl)
 	inst.Overrides = secrets.RedactOverrides(inst.Overrides)
 	return inst
+}
+
+// getStackForOutput is getStack for a view of the stack: its overrides
+// carry the secret flags their templates give (core.InheritStackSecrecy), so
+// secrets.RedactStack also hides a secret key stored with a plain flag
+// before overrides inherited it.
+func (s *Server) getStackForOutput(tx *store.Tx, name string) (core.Stack, error) {
+	st, err := getStack(tx, name)
+	if err != nil {
+		return st, err
+	}
+	tpls, err := s.templates(tx)
+	if err != nil {
+		return st, err
+	}
+	core.InheritStackSecrecy(&st, tpls)
+	return st, nil
 }

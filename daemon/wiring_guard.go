@@ -125,6 +125,12 @@ func inStack(stack string, ds []core.Diagnostic) []core.Diagnostic {
 // that makes imports ambiguous.
 const wireFirstHint = "wire those imports explicitly first (each command above keeps its current provider), then try again"
 
+// provideFirstHint is the hint of an edit refused because it takes away
+// the provider of imports (removing or disabling it).
+func provideFirstHint(stack string) string {
+	return fmt.Sprintf("give those imports another provider first (devarch wire %s CONSUMER.IMPORT PROVIDER[.EXPORT]), or remove or disable their consumers", stack)
+}
+
 // refuse is check for an edit that adds an instance: adding a provider can
 // make an import ambiguous (an error) but cannot cost an import its
 // provider, so such an edit has no warnings to show.

@@ -8,6 +8,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/devarch-dev/devarch/daemon/api"
+	"github.com/devarch-dev/devarch/plugin/render"
 )
 
 func newInstanceResetCommand(c *cli) *cobra.Command {
@@ -35,9 +36,10 @@ func runInstanceReset(ctx context.Context, c *cli, stack, name string, fields []
 	if err != nil {
 		return err
 	}
-	if _, err := cl.ResetInstance(ctx, stack, name, api.ResetRequest{Fields: fields}); err != nil {
+	view, err := cl.ResetInstance(ctx, stack, name, api.ResetRequest{Fields: fields})
+	if err != nil {
 		return err
 	}
 	fmt.Fprintf(c.out, "Reset %s of instance %s.\n", strings.Join(fields, ", "), name)
-	return nil
+	return render.Diagnostics(c.errOut, view.Warnings)
 }

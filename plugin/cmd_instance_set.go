@@ -8,6 +8,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/devarch-dev/devarch/core"
+	"github.com/devarch-dev/devarch/plugin/render"
 )
 
 // instanceSetOptions are the flags of `instance set`.
@@ -103,7 +104,7 @@ func runInstanceSet(ctx context.Context, c *cli, stack, name string, opts instan
 		return err
 	}
 	fmt.Fprintf(c.out, "Updated instance %s of stack %s.\n", view.Instance.Name, stack)
-	return nil
+	return render.Diagnostics(c.errOut, view.Warnings)
 }
 
 // templateExports returns a copy of the exports of the instance's template,

@@ -70,6 +70,10 @@ func (c *cli) printImport(res api.ImportResult, asJSON bool) error {
 		fmt.Fprintf(c.out, "\nNext: `%s plan %s`, then `%s apply %s`\n", c.commandName(), res.Stack, c.commandName(), res.Stack)
 		return nil
 	}
+	if res.Unchanged {
+		fmt.Fprintf(c.out, "Stack %q already matches the file: nothing to apply.\n", res.Stack)
+		return nil
+	}
 	if res.Plan != nil {
 		if err := render.Plan(c.out, *res.Plan, c.color()); err != nil {
 			return err

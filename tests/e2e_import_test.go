@@ -59,7 +59,12 @@ func TestE2SImportOverExistingStack(t *testing.T) {
 	if r := x.run("plan", s, "--detailed-exitcode"); r.Code != 0 {
 		t.Errorf("plan after applying the import: want no changes, got %s", r)
 	}
-	if again := x.ok("export", s, "--include-secrets"); again != edited {
+	again := x.ok("export", s, "--include-secrets")
+	if again != edited {
 		t.Errorf("export after the import differs from the imported file:\n%s\n---\n%s", edited, again)
+	}
+	// Importing what the stack already is saves no plan.
+	if out := x.ok("import", writeTemp(t, "same.yml", again)); !strings.Contains(out, "already matches the file") || strings.Contains(out, "--plan") {
+		t.Errorf("re-importing an unchanged stack should say so and save no plan:\n%s", out)
 	}
 }

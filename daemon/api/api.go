@@ -12,7 +12,7 @@
 //	DELETE /v1/templates/{name}                         -> {}
 //	GET    /v1/stacks                                   -> []StackSummary
 //	POST   /v1/stacks               StackCreateRequest  -> core.Stack
-//	GET    /v1/stacks/{stack}                           -> core.Stack (secrets redacted)
+//	GET    /v1/stacks/{stack}                           -> StackView (secrets redacted)
 //	PATCH  /v1/stacks/{stack}       StackSetRequest     -> core.Stack
 //	DELETE /v1/stacks/{stack}                           -> {}
 //	GET    /v1/stacks/{stack}/instances                 -> []InstanceSummary
@@ -173,6 +173,17 @@ type StackSetRequest struct {
 	JoinNetworks *[]string `json:"join_networks,omitempty"` // replaces the list; empty joins none
 }
 
+// StackView is `stack show`: the stack (secrets redacted; its fields are
+// inlined) and the kind of runtime it is bound to.
+type StackView struct {
+	core.Stack
+	// RuntimeKind is the runtime ("docker", "podman") the stack's applied
+	// snapshot was made with: plan, apply, destroy, ps and logs run there.
+	// Empty while the stack is not applied (or for a snapshot older than
+	// the binding).
+	RuntimeKind string `json:"runtime_kind,omitempty"`
+}
+
 // StackSummary is one row of `stack ls`.
 type StackSummary struct {
 	Name          string     `json:"name"`
@@ -203,11 +214,14 @@ type InstanceSummary struct {
 }
 
 // InstanceView is an instance with, when asked, its effective config.
-// Secret values are redacted.
+// Secret values are redacted. Warnings (instance set and reset) are the
+// wiring warnings the edit causes: an import now wired to another provider,
+// an optional import left without one.
 type InstanceView struct {
-	Stack     string        `json:"stack"`
-	Instance  core.Instance `json:"instance"`
-	Effective *core.Service `json:"effective,omitempty"`
+	Stack     string            `json:"stack"`
+	Instance  core.Instance     `json:"instance"`
+	Effective *core.Service     `json:"effective,omitempty"`
+	Warnings  []core.Diagnostic `json:"warnings,omitempty"`
 }
 
 // HealthcheckPatch changes some fields of the instance's effective
@@ -452,6 +466,7 @@ type ImportComposeRequest struct {
 type ImportResult struct {
 	Stack     string     `json:"stack"`
 	Created   bool       `json:"created"`
+	Unchanged bool       `json:"unchanged,omitempty"` // the stack already matches the file: no plan saved
 	Templates []string   `json:"templates,omitempty"`
 	Instances []string   `json:"instances,omitempty"`
 	PlanID    string     `json:"plan_id,omitempty"`
