@@ -249,6 +249,10 @@ func service(d core.Desired, s core.WiredService, enabled map[string]bool, joine
 	svc.Networks = map[string]*types.ServiceNetworkConfig{
 		core.NetworkName(d.Stack): {Aliases: []string{s.Instance}},
 	}
+	// On a joined network compose still makes the service name an alias
+	// (an explicit, empty aliases list does not remove it), so the service
+	// answers to its instance name there too: the daemon refuses an
+	// instance name shared by stacks on one network (daemon/join.go).
 	for _, other := range joined {
 		svc.Networks[core.NetworkName(other)] = nil
 	}
