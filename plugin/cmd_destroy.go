@@ -17,7 +17,7 @@ func newDestroyCommand(c *cli) *cobra.Command {
 		},
 	}
 	opts.bind(cmd)
-	cmd.Flags().BoolVar(&opts.purge, "purge", false, "also remove the stack's definition")
+	cmd.Flags().BoolVar(&opts.purge, "purge", false, "also remove the stack's definition and its named volumes (its data)")
 	return cmd
 }
 

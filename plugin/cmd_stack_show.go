@@ -8,6 +8,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/devarch-dev/devarch/core"
+	"github.com/devarch-dev/devarch/daemon/api"
 	"github.com/devarch-dev/devarch/plugin/render"
 )
 
@@ -40,7 +41,8 @@ func runStackShow(ctx context.Context, c *cli, name string, opts jsonOption) err
 	return printStack(c, st)
 }
 
-func printStack(c *cli, st core.Stack) error {
+func printStack(c *cli, view api.StackView) error {
+	st := view.Stack
 	fmt.Fprintf(c.out, "Stack:       %s\n", st.Name)
 	if st.Description != "" {
 		fmt.Fprintf(c.out, "Description: %s\n", st.Description)
@@ -54,6 +56,11 @@ func printStack(c *cli, st core.Stack) error {
 	if len(st.JoinNetworks) > 0 {
 		fmt.Fprintf(c.out, "Joins:       %s\n", strings.Join(st.JoinNetworks, ", "))
 	}
+	runtime := "not applied"
+	if view.RuntimeKind != "" {
+		runtime = view.RuntimeKind + " (applied there; plan, apply, destroy, ps and logs run there)"
+	}
+	fmt.Fprintf(c.out, "Runtime:     %s\n", runtime)
 	fmt.Fprintln(c.out)
 	if len(st.Instances) == 0 {
 		fmt.Fprintf(c.out, "No instances. Add one with `instance add %s NAME --template T`.\n", st.Name)

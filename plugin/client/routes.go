@@ -64,8 +64,8 @@ func (c *Client) SetStack(ctx context.Context, name string, req api.StackSetRequ
 }
 
 // Stack returns a stack's definition with secrets redacted.
-func (c *Client) Stack(ctx context.Context, name string) (core.Stack, error) {
-	var out core.Stack
+func (c *Client) Stack(ctx context.Context, name string) (api.StackView, error) {
+	var out api.StackView
 	return out, c.call(ctx, request{method: http.MethodGet, path: "/stacks/" + seg(name)}, &out)
 }
 
