@@ -305,17 +305,53 @@ func createHostPath() *types.ServiceVolumeBind {
 // path does not exist"). Only p's services with such a bind are looked at;
 // out is returned unchanged when there is none.
 func writeCreateHostPath(p *types.Project, out []byte) ([]byte, error) {
-	need := false
+	need := 0
 	for _, svc := range p.Services {
 		for _, v := range svc.Volumes {
 			if v.Type == types.VolumeTypeBind && v.Bind != nil && bool(v.Bind.CreateHostPath) {
-				need = true
+				need++
 			}
 		}
 	}
-	if !need {
+	if need == 0 {
 		return out, nil
 	}
+	// Fast path: a bind with no other option is written "bind: {}" on a
+	// line of its own; when that accounts for every such bind, spelling the
+	// key out there is all there is to do.
+	if fast, n := expandEmptyBinds(out); n == need {
+		return fast, nil
+	}
+	return rewriteBinds(out)
+}
+
+// expandEmptyBinds rewrites every line "<indent>bind: {}" of out as a bind
+// mapping holding create_host_path: true, and says how many it rewrote.
+func expandEmptyBinds(out []byte) ([]byte, int) {
+	lines := bytes.SplitAfter(out, []byte("\n"))
+	var buf bytes.Buffer
+	buf.Grow(len(out) + 64)
+	n := 0
+	for _, l := range lines {
+		body := bytes.TrimRight(l, "\n")
+		trimmed := bytes.TrimLeft(body, " ")
+		if string(trimmed) != "bind: {}" {
+			buf.Write(l)
+			continue
+		}
+		indent := body[:len(body)-len(trimmed)]
+		buf.Write(indent)
+		buf.WriteString("bind:\n")
+		buf.Write(indent)
+		buf.WriteString("  create_host_path: true\n")
+		n++
+	}
+	return buf.Bytes(), n
+}
+
+// rewriteBinds adds create_host_path: true to every bind mapping of out
+// that lacks it, through a YAML node tree (binds with other options).
+func rewriteBinds(out []byte) ([]byte, error) {
 	var doc yaml4.Node
 	if err := yaml4.Unmarshal(out, &doc); err != nil {
 		return nil, err

@@ -127,3 +127,28 @@ func TestUserBindMountsCreateHostPath(t *testing.T) {
 		t.Errorf("fragment binds: want one explicit true and one false:\n%s", out)
 	}
 }
+
+// TestCreateHostPathFastPathMatchesTree checks that spelling out
+// create_host_path line by line gives the bytes the YAML tree rewrite gives.
+func TestCreateHostPathFastPathMatchesTree(t *testing.T) {
+	for _, st := range []core.Stack{labStack(), shopStack("shop")} {
+		t.Run(st.Name, func(t *testing.T) {
+			p, err := Project(build(t, st), Options{FilesDir: "/f"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			raw, err := p.MarshalYAML()
+			if err != nil {
+				t.Fatal(err)
+			}
+			fast, n := expandEmptyBinds(raw)
+			tree, err := rewriteBinds(raw)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if string(fast) != string(tree) {
+				t.Errorf("fast path (%d binds) differs from the tree rewrite:\n%s\n---\n%s", n, fast, tree)
+			}
+		})
+	}
+}
