@@ -16,7 +16,7 @@ need_pkgs=()
 command -v dockerd >/dev/null 2>&1 || need_pkgs+=(docker.io)
 command -v podman >/dev/null 2>&1 || need_pkgs+=(podman)
 # dnsname lets Podman containers on one network resolve each other by name.
-for p in uidmap slirp4netns fuse-overlayfs iptables golang-github-containernetworking-plugin-dnsname; do
+for p in curl uidmap slirp4netns fuse-overlayfs iptables golang-github-containernetworking-plugin-dnsname; do
   dpkg -s "$p" >/dev/null 2>&1 || need_pkgs+=("$p")
 done
 if ((${#need_pkgs[@]})); then
