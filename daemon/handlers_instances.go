@@ -98,6 +98,10 @@ func (s *Server) handleInstanceAdd(w http.ResponseWriter, r *http.Request) {
 	}
 	defer release()
 	inst := core.Instance{Name: req.Name, Template: req.Template, Enabled: !req.Disabled}
+	if req.Volumes != nil {
+		vols := slices.Clone(*req.Volumes)
+		inst.Overrides.Volumes = &vols
+	}
 	var tpl core.Template
 	_, err = s.mutateStack(stack, func(st *core.Stack, tpls map[string]core.Template) error {
 		if err := checkNewInstanceName(st, req.Name); err != nil {

@@ -172,3 +172,25 @@ func TestKeepExportsAfterImageOverride(t *testing.T) {
 		t.Errorf("config after --keep-exports:\n%s", out)
 	}
 }
+
+// TestRenameThenReuseName renames an instance, which keeps its data volume,
+// then adds a new instance under the old name: refused while it would
+// inherit that volume, accepted with a volume of its own.
+func TestRenameThenReuseName(t *testing.T) {
+	h := newHome(t)
+	h.ok("stack", "create", "rn")
+	h.ok("instance", "add", "rn", "pg", "--template", "postgres")
+	if out := h.ok("instance", "rename", "rn", "pg", "pg2"); !strings.Contains(out, "pg-postgres-data") {
+		t.Errorf("rename should say which volume it kept:\n%s", out)
+	}
+	r := h.fails(1, "instance", "add", "rn", "pg", "--template", "postgres")
+	if !strings.Contains(r.Stderr, "pg-postgres-data") || !strings.Contains(r.Stderr, "pg2") {
+		t.Errorf("adding the old name should be refused naming the shared volume:\n%s", r.Stderr)
+	}
+	h.ok("instance", "add", "rn", "pg", "--template", "postgres", "--volume", "pg-v2-data:/var/lib/postgresql/data")
+	cfg := h.ok("config", "rn")
+	if !strings.Contains(cfg, "pg-v2-data") || !strings.Contains(cfg, "pg-postgres-data") {
+		t.Errorf("each instance should mount its own volume:\n%s", cfg)
+	}
+	h.fails(1, "instance", "add", "rn", "pg3", "--template", "postgres", "--volume", "x:/d", "--no-volumes")
+}

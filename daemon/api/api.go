@@ -198,9 +198,10 @@ type StackSummary struct {
 
 // InstanceAddRequest adds an instance of a template to a stack.
 type InstanceAddRequest struct {
-	Name     string `json:"name"`
-	Template string `json:"template"`
-	Disabled bool   `json:"disabled,omitempty"`
+	Name     string         `json:"name"`
+	Template string         `json:"template"`
+	Disabled bool           `json:"disabled,omitempty"`
+	Volumes  *[]core.Volume `json:"volumes,omitempty"` // volumes override from the start (instead of the template's)
 }
 
 // InstanceSummary is one row of `instance ls`.
