@@ -66,7 +66,7 @@ func Merge(t Template, inst Instance) Service {
 	if o.Image != nil && o.Exports == nil && len(t.Exports) > 0 {
 		own, _ := SplitImage(*o.Image)
 		tpl, _ := SplitImage(t.Image)
-		s.ExportsStale = own != tpl
+		s.ExportsStale = own != tpl && !o.KeepExports
 	}
 
 	env := maps.Clone(t.Env)

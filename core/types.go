@@ -140,6 +140,10 @@ type Overrides struct {
 	Exports     *[]Export             `json:"exports,omitempty" yaml:"exports,omitempty"`
 	Imports     *[]Import             `json:"imports,omitempty" yaml:"imports,omitempty"`
 	Compose     string                `json:"compose,omitempty" yaml:"compose,omitempty"` // raw compose service fragment (YAML), applied last
+	// KeepExports declares that an overriding image still speaks the
+	// template's contracts: the template's exports stay inherited (read
+	// from the template on every merge, never copied).
+	KeepExports bool `json:"keep_exports,omitempty" yaml:"keep_exports,omitempty"`
 }
 
 // OverrideFields lists the names `instance reset` accepts, sorted.
@@ -156,7 +160,7 @@ func (o Overrides) Set() []string {
 		"entrypoint": o.Entrypoint != nil, "user": o.User != nil, "restart": o.Restart != nil,
 		"env": len(o.Env) > 0 || len(o.UnsetEnv) > 0, "labels": len(o.Labels) > 0,
 		"ports": o.Ports != nil, "volumes": o.Volumes != nil, "healthcheck": o.Healthcheck != nil,
-		"files": len(o.Files) > 0, "domains": o.Domains != nil, "exports": o.Exports != nil,
+		"files": len(o.Files) > 0, "domains": o.Domains != nil, "exports": o.Exports != nil || o.KeepExports,
 		"imports": o.Imports != nil, "compose": o.Compose != "",
 	}
 	var out []string

@@ -27,6 +27,9 @@ func applySet(inst *core.Instance, tpl core.Template, req api.InstanceSetRequest
 	setPtr(&o.Volumes, req.Volumes)
 	setPtr(&o.Domains, req.Domains)
 	setPtr(&o.Exports, req.Exports)
+	if req.KeepExports != nil {
+		o.KeepExports = *req.KeepExports
+	}
 	setPtr(&o.Imports, req.Imports)
 	if req.Compose != nil {
 		o.Compose = *req.Compose
@@ -210,7 +213,7 @@ func resetWhole(o *core.Overrides, f string) bool {
 	case "domains":
 		o.Domains = nil
 	case "exports":
-		o.Exports = nil
+		o.Exports, o.KeepExports = nil, false
 	case "imports":
 		o.Imports = nil
 	case "compose":

@@ -7,7 +7,6 @@ import (
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
-	"github.com/devarch-dev/devarch/core"
 	"github.com/devarch-dev/devarch/plugin/render"
 )
 
@@ -82,18 +81,13 @@ func (o *instanceSetOptions) bindFlags(f *pflag.FlagSet) {
 	f.BoolVar(&o.enable, "enable", false, "enable the instance")
 	f.BoolVar(&o.disable, "disable", false, "disable the instance (left out of the compose project)")
 	f.StringVar(&o.composeFile, "compose-file", "", "compose service fragment (YAML) applied last; - reads stdin, empty clears it")
-	f.BoolVar(&o.keepExports, "keep-exports", false, "the instance's image speaks its template's contracts: keep the template's exports (needed after --image names another repository)")
+	f.BoolVar(&o.keepExports, "keep-exports", false, "the instance's image speaks its template's contracts: its exports stay the template's, also after --image names another repository (reset with instance reset STACK NAME exports)")
 }
 
 func runInstanceSet(ctx context.Context, c *cli, stack, name string, opts instanceSetOptions) error {
 	req, err := opts.request(opts.changed, c.in)
 	if err != nil {
 		return err
-	}
-	if opts.keepExports {
-		if req.Exports, err = templateExports(ctx, c, stack, name); err != nil {
-			return err
-		}
 	}
 	cl, err := c.Client(ctx)
 	if err != nil {
@@ -105,26 +99,4 @@ func runInstanceSet(ctx context.Context, c *cli, stack, name string, opts instan
 	}
 	fmt.Fprintf(c.out, "Updated instance %s of stack %s.\n", view.Instance.Name, stack)
 	return render.Diagnostics(c.errOut, view.Warnings)
-}
-
-// templateExports returns a copy of the exports of the instance's template,
-// to store as the instance's own (instance set --keep-exports).
-func templateExports(ctx context.Context, c *cli, stack, name string) (*[]core.Export, error) {
-	cl, err := c.Client(ctx)
-	if err != nil {
-		return nil, err
-	}
-	view, err := cl.Instance(ctx, stack, name, false)
-	if err != nil {
-		return nil, err
-	}
-	tpl, err := cl.Template(ctx, view.Instance.Template)
-	if err != nil {
-		return nil, err
-	}
-	exports := tpl.Clone().Exports
-	if exports == nil {
-		exports = []core.Export{}
-	}
-	return &exports, nil
 }

@@ -239,6 +239,10 @@ func (o *instanceSetOptions) request(changed func(string) bool, stdin io.Reader)
 	if err := errs.Err(); err != nil {
 		return req, err
 	}
+	if o.keepExports {
+		keep := true
+		req.KeepExports = &keep
+	}
 	if isEmptySet(req) && !o.keepExports {
 		return req, withHint(errors.New("nothing to change: give at least one flag"), "see `instance set --help` for the fields you can override")
 	}

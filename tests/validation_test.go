@@ -144,33 +144,51 @@ func TestInstanceLifecycle(t *testing.T) {
 
 // TestKeepExportsAfterImageOverride overrides a provider's image with
 // another repository: wiring refuses until the instance declares that the
-// new image speaks the template's contracts.
+// new image speaks the template's contracts, and from then on it follows
+// the template's exports (read from the template, never copied).
 func TestKeepExportsAfterImageOverride(t *testing.T) {
 	h := newHome(t)
+	h.ok("template", "add", "-f", filepath.Join("testdata", "templates", "e2e-db.yml"))
 	h.ok("template", "add", "-f", filepath.Join("testdata", "templates", "e2e-api.yml"))
 	h.ok("stack", "create", "ke")
-	h.ok("instance", "add", "ke", "db", "--template", "postgres")
+	h.ok("instance", "add", "ke", "db", "--template", "e2e-db")
 	h.ok("instance", "add", "ke", "api", "--template", "e2e-api")
 	h.ok("config", "ke")
 
 	h.ok("instance", "set", "ke", "db", "--image", "ghcr.io/example/pg-fork:16")
 	r := h.fails(1, "config", "ke")
-	if !strings.Contains(r.Stderr, "without redeclaring its exports") {
-		t.Errorf("another image without exports: want the wiring error, got:\n%s", r.Stderr)
+	if !strings.Contains(r.Stderr, "without redeclaring its exports") || !strings.Contains(r.Stderr, "--keep-exports") {
+		t.Errorf("another image without exports: want the wiring error and the --keep-exports hint, got:\n%s", r.Stderr)
 	}
 	h.ok("instance", "set", "ke", "db", "--keep-exports")
 	var view struct {
 		Instance struct {
-			Overrides struct{ Exports []struct{ Name, Type string } }
+			Overrides struct {
+				KeepExports bool `json:"keep_exports"`
+				Exports     []struct{ Name string }
+			}
 		}
 	}
 	h.json(&view, "instance", "show", "ke", "db")
-	if ex := view.Instance.Overrides.Exports; len(ex) != 1 || ex[0].Type != "postgres" {
-		t.Errorf("--keep-exports should store the template's exports: %+v", ex)
+	if o := view.Instance.Overrides; !o.KeepExports || o.Exports != nil {
+		t.Errorf("--keep-exports should store the flag, not a copy of the exports: %+v", o)
 	}
-	if out := h.ok("config", "ke"); !strings.Contains(out, "ghcr.io/example/pg-fork:16") || !strings.Contains(out, "devarch-ke-db") {
+	if out := h.ok("config", "ke"); !strings.Contains(out, "ghcr.io/example/pg-fork:16") || !strings.Contains(out, "DB_HOST: devarch-ke-db") {
 		t.Errorf("config after --keep-exports:\n%s", out)
 	}
+
+	// A later change to the template's exports reaches the instance.
+	tpl, err := os.ReadFile(filepath.Join("testdata", "templates", "e2e-db.yml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	changed := strings.Replace(string(tpl), `DB_PORT: "{{.Port}}"`, "DB_PORT: \"{{.Port}}\"\n      DB_NAME: \"{{.Env.POSTGRES_DB}}\"", 1)
+	h.ok("template", "add", "--replace", "-f", writeTemp(t, "e2e-db.yml", changed))
+	if out := h.ok("config", "ke"); !strings.Contains(out, "DB_NAME: app") {
+		t.Errorf("the template's new export env should reach the consumer:\n%s", out)
+	}
+	h.ok("instance", "reset", "ke", "db", "exports")
+	h.fails(1, "config", "ke")
 }
 
 // TestRenameThenReuseName renames an instance, which keeps its data volume,

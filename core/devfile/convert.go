@@ -125,6 +125,7 @@ func (c *converter) instance(name string, s *InstanceSpec) core.Instance {
 	o.Env = c.env(s.Env, path+".env")
 	o.UnsetEnv = s.UnsetEnv
 	o.Labels, o.Healthcheck, o.Domains, o.Exports, o.Imports, o.Compose = s.Labels, s.Healthcheck, s.Domains, s.Exports, s.Imports, s.Compose
+	o.KeepExports = s.KeepExports
 	if s.Ports != nil {
 		p := c.ports(*s.Ports, path+".ports")
 		if p == nil {

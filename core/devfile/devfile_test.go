@@ -332,3 +332,27 @@ func merged(base map[string]core.Template, extra []core.Template) map[string]cor
 	}
 	return m
 }
+
+func TestKeepExportsRoundTrip(t *testing.T) {
+	st, tpls := shopStack()
+	for i := range st.Instances {
+		if st.Instances[i].Name == "db" {
+			st.Instances[i].Overrides.Image = new("ghcr.io/acme/pg:15")
+			st.Instances[i].Overrides.KeepExports = true
+		}
+	}
+	out, err := Export(st, tpls, ExportOptions{Secrets: Plaintext})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Contains(out, []byte("keep_exports: true")) {
+		t.Fatalf("export lacks keep_exports:\n%s", out)
+	}
+	res, err := Parse(out, ParseOptions{Templates: builtins(t)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if db, _ := res.Stack.Instance("db"); !db.Overrides.KeepExports || db.Overrides.Exports != nil {
+		t.Errorf("keep_exports lost on import: %+v", db.Overrides)
+	}
+}

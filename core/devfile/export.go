@@ -230,7 +230,7 @@ func (w writer) instance(inst core.Instance) (*InstanceSpec, error) {
 	spec := &InstanceSpec{
 		Template: inst.Template, Image: o.Image, Tag: o.Tag, Command: o.Command, Entrypoint: o.Entrypoint,
 		User: o.User, Restart: o.Restart, Env: env, UnsetEnv: o.UnsetEnv, Labels: o.Labels,
-		Healthcheck: o.Healthcheck, Files: files, Domains: o.Domains, Exports: o.Exports, Imports: o.Imports,
+		Healthcheck: o.Healthcheck, Files: files, Domains: o.Domains, Exports: o.Exports, KeepExports: o.KeepExports, Imports: o.Imports,
 		Compose: o.Compose,
 	}
 	if !inst.Enabled {

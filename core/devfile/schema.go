@@ -118,6 +118,7 @@ type InstanceSpec struct {
 	Files       map[string]*FileSpec `yaml:"files,omitempty"`
 	Domains     *[]string            `yaml:"domains,omitempty"`
 	Exports     *[]core.Export       `yaml:"exports,omitempty"`
+	KeepExports bool                 `yaml:"keep_exports,omitempty"`
 	Imports     *[]core.Import       `yaml:"imports,omitempty"`
 	Compose     string               `yaml:"compose,omitempty"`
 }

@@ -254,6 +254,7 @@ type InstanceSetRequest struct {
 	Files       map[string]core.ConfigFile `json:"files,omitempty"`
 	Domains     *[]string                  `json:"domains,omitempty"`
 	Exports     *[]core.Export             `json:"exports,omitempty"`
+	KeepExports *bool                      `json:"keep_exports,omitempty"` // the image still speaks the template's contracts
 	Imports     *[]core.Import             `json:"imports,omitempty"`
 	Compose     *string                    `json:"compose,omitempty"`
 	Enabled     *bool                      `json:"enabled,omitempty"`
