@@ -209,7 +209,8 @@ type planJSON struct {
 		Instance string `json:"instance"`
 		Action   string `json:"action"`
 	} `json:"changes"`
-	Network string `json:"network"`
+	Network     string `json:"network"`
+	RuntimeKind string `json:"runtime_kind"`
 }
 
 // apply posts an apply request and, when it started a job, waits for it.

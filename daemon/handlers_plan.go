@@ -48,7 +48,7 @@ func (s *Server) handlePlan(w http.ResponseWriter, r *http.Request) {
 	if ttl == 0 {
 		ttl = defaultPlanTTL
 	}
-	rt, _, err := openRuntime(req.Runtime)
+	rt, _, err := s.openStackRuntime(r.PathValue("stack"), req.Runtime)
 	if err != nil {
 		writeError(w, err)
 		return
@@ -170,7 +170,7 @@ func (s *Server) handleApply(w http.ResponseWriter, r *http.Request) {
 	if destroy {
 		op = "destroy"
 	}
-	rt, spec, err := openRuntime(req.Runtime)
+	rt, spec, err := s.openStackRuntime(name, req.Runtime)
 	if err != nil {
 		writeError(w, err)
 		return

@@ -83,6 +83,19 @@ func (s *Server) stackRuntime(r *http.Request, stack string) (runtime.Runtime, e
 	return rt, nil
 }
 
+// openStackRuntime opens the runtime a plan, apply or destroy of stack
+// uses: spec when it names a kind, else the one the stack was applied with
+// (so a stack applied with --runtime podman needs no --runtime afterwards),
+// else detection. A named kind other than the snapshot's is refused later,
+// by the plan, with the hint to name the right one.
+func (s *Server) openStackRuntime(stack string, spec api.RuntimeSpec) (runtime.Runtime, api.RuntimeSpec, error) {
+	applied, err := s.appliedSnapshot(stack)
+	if err != nil {
+		return nil, api.RuntimeSpec{}, err
+	}
+	return openRuntime(boundRuntime(spec, applied))
+}
+
 // appliedSnapshot returns stack's applied snapshot, or nil when it has none.
 func (s *Server) appliedSnapshot(stack string) (*store.Applied, error) {
 	var ap store.Applied

@@ -63,16 +63,21 @@ func TestRuntimeBoundToAppliedSnapshot(t *testing.T) {
 			}
 		}
 	}
-	rec := e.do("POST", "/v1/stacks/shop/plan", api.PlanRequest{})
+	docker := api.RuntimeSpec{Kind: runtime.KindDocker}
+	rec := e.do("POST", "/v1/stacks/shop/plan", api.PlanRequest{Runtime: docker})
 	check("plan on docker", wantError(t, rec, http.StatusConflict, api.CodeConflict))
-	rec = e.do("POST", "/v1/stacks/shop/plan", api.PlanRequest{Destroy: true})
+	rec = e.do("POST", "/v1/stacks/shop/plan", api.PlanRequest{Runtime: docker, Destroy: true})
 	check("destroy plan on docker", wantError(t, rec, http.StatusConflict, api.CodeConflict))
-	rec, _ = e.apply("shop", api.ApplyRequest{})
+	rec, _ = e.apply("shop", api.ApplyRequest{Runtime: docker})
 	check("apply on docker", wantError(t, rec, http.StatusConflict, api.CodeConflict))
-	rec, _ = e.apply("shop", api.ApplyRequest{Destroy: true})
+	rec, _ = e.apply("shop", api.ApplyRequest{Runtime: docker, Destroy: true})
 	check("destroy on docker", wantError(t, rec, http.StatusConflict, api.CodeConflict))
 	if ups, downs := fakes[runtime.KindDocker].counts(); ups+downs != 0 || len(fakes[runtime.KindDocker].containers) != 0 {
 		t.Errorf("docker got %d up(s), %d down(s), containers %v; want none", ups, downs, fakes[runtime.KindDocker].containers)
+	}
+	// A request that names no runtime follows the one the stack is bound to.
+	if p, _ := e.plan("shop", api.PlanRequest{}); len(p.Changes) != 0 || p.RuntimeKind != runtime.KindPodman {
+		t.Errorf("plan without a runtime = %+v on %q; want no changes on podman", p.Changes, p.RuntimeKind)
 	}
 
 	// On the runtime it was applied with, nothing changed.
@@ -83,7 +88,7 @@ func TestRuntimeBoundToAppliedSnapshot(t *testing.T) {
 	if _, job := e.apply("shop", api.ApplyRequest{Runtime: podman, Destroy: true}); job.State != api.JobSucceeded {
 		t.Fatalf("destroy on podman: %+v", job)
 	}
-	if _, job := e.apply("shop", api.ApplyRequest{}); job.State != api.JobSucceeded {
+	if _, job := e.apply("shop", api.ApplyRequest{Runtime: docker}); job.State != api.JobSucceeded {
 		t.Fatalf("apply on docker after the podman destroy: %+v", job)
 	}
 	if ap, _ := e.applied("shop"); ap.Runtime.Kind != runtime.KindDocker {

@@ -58,7 +58,7 @@ func printStack(c *cli, view api.StackView) error {
 	}
 	runtime := "not applied"
 	if view.RuntimeKind != "" {
-		runtime = view.RuntimeKind + " (applied there; plan, apply, destroy, ps and logs run there)"
+		runtime = view.RuntimeKind + " (its containers run there; commands without --runtime follow it)"
 	}
 	fmt.Fprintf(c.out, "Runtime:     %s\n", runtime)
 	fmt.Fprintln(c.out)
