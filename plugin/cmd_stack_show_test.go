@@ -15,7 +15,7 @@ func TestStackShowNamesTheBoundRuntime(t *testing.T) {
 	for _, tc := range []struct {
 		kind, want string
 	}{
-		{"podman", "Runtime:     podman (applied there"},
+		{"podman", "Runtime:     podman (its containers run there"},
 		{"", "Runtime:     not applied"},
 	} {
 		t.Run("runtime "+tc.want, func(t *testing.T) {
