@@ -92,8 +92,14 @@ func (s *Server) runDestroy(ctx context.Context, a *applyRun, emit func(instance
 		return summary + purgedNote(a.stack, volumes), nil
 	}
 	if len(volumes) > 0 {
-		summary += fmt.Sprintf(" Volumes kept: %s; `destroy %s --purge` removes them with the stack's definition.",
-			strings.Join(volumes, ", "), a.stack)
+		// The snapshot that bound the stack to its runtime is gone: name the
+		// runtime the volumes are on, or the purge would look elsewhere.
+		on := ""
+		if a.spec.Kind == runtime.KindPodman {
+			on = " --runtime " + a.spec.Kind
+		}
+		summary += fmt.Sprintf(" Volumes kept: %s; `destroy %s --purge%s` removes them with the stack's definition.",
+			strings.Join(volumes, ", "), a.stack, on)
 	}
 	return summary, nil
 }

@@ -8,6 +8,7 @@ import (
 
 	"github.com/devarch-dev/devarch/core"
 	"github.com/devarch-dev/devarch/daemon/api"
+	"github.com/devarch-dev/devarch/daemon/runtime"
 )
 
 // withVolume gives shop's db a named volume, devarch-shop_db-data once applied.
@@ -114,4 +115,18 @@ func TestDestroyVolumes(t *testing.T) {
 			t.Errorf("purge again = %+v", job)
 		}
 	})
+}
+
+func TestKeptVolumesHintNamesTheRuntime(t *testing.T) {
+	e := newTestEnv(t)
+	fakes := kindRuntimes(e)
+	podman := api.RuntimeSpec{Kind: runtime.KindPodman}
+	if _, job := e.apply("shop", api.ApplyRequest{Runtime: podman}); job.State != api.JobSucceeded {
+		t.Fatalf("apply on podman: %+v", job)
+	}
+	fakes[runtime.KindPodman].addVolume("devarch-shop_data")
+	_, job := e.apply("shop", api.ApplyRequest{Runtime: podman, Destroy: true})
+	if job.State != api.JobSucceeded || !strings.Contains(job.Summary, "`destroy shop --purge --runtime podman`") {
+		t.Errorf("destroy on podman: %+v; want the purge hint to name podman", job)
+	}
 }
