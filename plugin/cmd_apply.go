@@ -61,9 +61,13 @@ func runApply(ctx context.Context, c *cli, stack string, opts applyOptions) erro
 	if opts.destroy {
 		verb = "destroy"
 	}
+	flags := " --auto-approve"
+	if opts.purge {
+		flags = " --purge --auto-approve"
+	}
 	if opts.planID == "" && !opts.autoApprove && !isTerminal(c.in) {
 		return withHint(fmt.Errorf("%s needs confirmation but stdin is not a terminal", verb),
-			"review with `plan "+stack+"`, then run `"+verb+" "+stack+" --auto-approve`")
+			"review with `plan "+stack+"`, then run `"+verb+" "+stack+flags+"`")
 	}
 	spec, err := c.RuntimeSpec()
 	if err != nil {
@@ -88,6 +92,9 @@ func runApply(ctx context.Context, c *cli, stack string, opts applyOptions) erro
 		}
 		if p.Empty() && !opts.purge {
 			return nil
+		}
+		if opts.purge {
+			fmt.Fprintf(c.out, "\nWith --purge, the definition of stack %q and its named volumes (the data of its services) are removed too.\n", stack)
 		}
 		if !opts.autoApprove {
 			ok, err := confirm(c)

@@ -58,3 +58,27 @@ func TestPlanTTLNeedsSave(t *testing.T) {
 		t.Errorf("stderr should name --ttl and --save: %s", errOut)
 	}
 }
+
+func TestDestroyPurgeSaysWhatGoes(t *testing.T) {
+	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch r.URL.Path {
+		case "/v1/stacks/same/plan":
+			json.NewEncoder(w).Encode(plan.Plan{ID: "p0", Stack: "same", Destroy: true})
+		case "/v1/stacks/same/apply":
+			json.NewEncoder(w).Encode(api.Job{ID: "j1", Stack: "same", Operation: "destroy", State: api.JobSucceeded, Summary: "Stack \"same\" removed."})
+		default:
+			apiError(w, 500, api.Error{Code: api.CodeInternal, Message: "unexpected " + r.URL.Path})
+		}
+	})
+	c, out, errOut := fakeDaemon(t, h, "")
+	if code := c.execute(context.Background(), []string{"destroy", "same", "--purge", "--auto-approve"}); code != 0 {
+		t.Fatalf("exit %d\n%s%s", code, out, errOut)
+	}
+	if !strings.Contains(out.String(), "named volumes (the data of its services) are removed too") {
+		t.Errorf("destroy --purge should say the definition and volumes go:\n%s", out)
+	}
+	c, _, errOut = fakeDaemon(t, h, "")
+	if code := c.execute(context.Background(), []string{"destroy", "same", "--purge"}); code != 1 || !strings.Contains(errOut.String(), "destroy same --purge --auto-approve") {
+		t.Errorf("without a terminal the hint must keep --purge: exit %d\n%s", code, errOut)
+	}
+}
