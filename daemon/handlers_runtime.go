@@ -249,7 +249,7 @@ func (s *Server) handleUnlock(w http.ResponseWriter, r *http.Request) {
 	}
 	if !req.Force {
 		writeError(w, errorf(api.CodeInvalid, "--force",
-			"unlocking stack %q releases locks held by running jobs; confirm with force", name))
+			"unlocking stack %q releases locks whose holder is gone (a running job is cancelled with `jobs cancel` instead); confirm with force", name))
 		return
 	}
 	// A job of this daemon that still runs is not gone: releasing its lock
