@@ -154,6 +154,11 @@ func (s *Server) handleImport(w http.ResponseWriter, r *http.Request) {
 			if err := checkContainerNames(tx, st, nil); err != nil {
 				return err
 			}
+			// The joins a new stack's file gives are checked as those of
+			// stack create: joined stacks exist, no cycle, no shared names.
+			if err := checkJoins(tx, st, nil); err != nil {
+				return err
+			}
 			return tx.PutStack(st)
 		case err != nil:
 			return err
@@ -266,6 +271,9 @@ func (s *Server) handleImportCompose(w http.ResponseWriter, r *http.Request) {
 			return err
 		}
 		if err := checkContainerNames(tx, st, nil); err != nil {
+			return err
+		}
+		if err := checkJoins(tx, st, nil); err != nil {
 			return err
 		}
 		for _, t := range ci.Templates {

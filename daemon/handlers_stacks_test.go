@@ -84,7 +84,7 @@ func TestStackShowRedactsSecrets(t *testing.T) {
 func TestStackSet(t *testing.T) {
 	e := newSrvEnv(t)
 	e.stack("shop")
-	srvOK[core.Stack](t, e.do("POST", "/v1/stacks", api.StackCreateRequest{Name: "infra", JoinNetworks: []string{"shop"}}), http.StatusCreated)
+	srvOK[core.Stack](t, e.do("POST", "/v1/stacks", api.StackCreateRequest{Name: "infra"}), http.StatusCreated)
 	before := srvOK[core.Stack](t, e.do("GET", "/v1/stacks/shop", nil), http.StatusOK)
 
 	desc, join := "the shop", []string{"infra"}

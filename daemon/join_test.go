@@ -2,6 +2,7 @@ package daemon
 
 import (
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"strings"
 	"testing"
@@ -16,6 +17,7 @@ func newJoinEnv(t *testing.T) *testEnv {
 	t.Helper()
 	e := newTestEnv(t)
 	e.s.registerRoutes(e.mux)
+	e.s.registerDevfileRoutes(e.mux)
 	return e
 }
 
@@ -249,4 +251,270 @@ func TestJoinedStackLifecycle(t *testing.T) {
 	if rec := e.do("DELETE", "/v1/stacks/shop", nil); rec.Code != http.StatusOK {
 		t.Errorf("stack rm once nothing joins it: %d %s", rec.Code, rec.Body)
 	}
+}
+
+// devfile is a devarch.yml for a new stack name joining join, with
+// instances as NAME=TEMPLATE.
+func devfileFor(name string, join []string, instances ...string) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "version: 1\nstack:\n  name: %s\n", name)
+	if len(join) > 0 {
+		fmt.Fprintf(&b, "  join_networks: [%s]\n", strings.Join(join, ", "))
+	}
+	if len(instances) > 0 {
+		b.WriteString("instances:\n")
+		for _, in := range instances {
+			inst, tpl, _ := strings.Cut(in, "=")
+			fmt.Fprintf(&b, "  %s:\n    template: %s\n", inst, tpl)
+		}
+	}
+	return b.String()
+}
+
+// joinCase is a write (or plan) and what it must answer: refused (status
+// 400, the message holding every want, the first field error being field
+// when set) with none of the stacks in keep changed, or allowed (ok).
+type joinCase struct {
+	name   string
+	setup  func(e *testEnv)
+	method string
+	path   string
+	body   any
+	ok     int      // the success status when allowed; 0 when refused
+	want   []string // refused: substrings of the message
+	field  string   // refused: the first field error's field, when set
+	keep   []string // refused: stacks stored as before (or still missing)
+}
+
+func runJoinCases(t *testing.T, cases []joinCase) {
+	t.Helper()
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			e := newJoinEnv(t)
+			if tc.setup != nil {
+				tc.setup(e)
+			}
+			before := map[string]string{}
+			for _, k := range tc.keep {
+				before[k] = e.storedJSON(k)
+			}
+			ups0, _ := e.rt.counts()
+			rec := e.do(tc.method, tc.path, tc.body)
+			if tc.ok != 0 {
+				if rec.Code != tc.ok {
+					t.Fatalf("status = %d, want %d; body %s", rec.Code, tc.ok, rec.Body)
+				}
+				return
+			}
+			got := wantError(t, rec, http.StatusBadRequest, api.CodeInvalid)
+			for _, w := range tc.want {
+				if !strings.Contains(got.Message, w) {
+					t.Errorf("message %q lacks %q", got.Message, w)
+				}
+			}
+			if tc.field != "" && (len(got.Fields) == 0 || got.Fields[0].Field != tc.field) {
+				t.Errorf("fields = %+v; want %s first", got.Fields, tc.field)
+			}
+			for _, k := range tc.keep {
+				if after := e.storedJSON(k); after != before[k] {
+					t.Errorf("stack %s changed:\nbefore %s\nafter  %s", k, before[k], after)
+				}
+			}
+			if ups, _ := e.rt.counts(); ups != ups0 {
+				t.Errorf("runtime got %d up(s)", ups-ups0)
+			}
+		})
+	}
+}
+
+// The rule words every shared-name refusal carries.
+var ruleWords = []string{"instance names must be unique among stacks that share a network", "DNS alias"}
+
+func with(words ...string) []string { return append(words, ruleWords...) }
+
+// A stack that joins several networks resolves names on all of them, so
+// the stacks on them (each network's owner and joiners) must not share an
+// instance name either: refused at every write that would make it, and at
+// plan; names on networks no one stack is on together stay allowed.
+func TestJoinRefusesNamesSharedAcrossJoinedNetworks(t *testing.T) {
+	// infra and imp both have db; app (web) joins neither yet.
+	base := func(e *testEnv) {
+		e.createStack("infra", nil, "db=tdb")
+		e.createStack("imp", nil, "db=tdb")
+		e.createStack("app", nil, "web=tdb")
+	}
+	// app joins infra (db) and other (x): other's names are free to change until one is db.
+	joined := func(e *testEnv) {
+		e.createStack("infra", nil, "db=tdb")
+		e.createStack("other", nil, "x=tdb")
+		e.createStack("app", []string{"infra", "other"}, "web=tdb")
+	}
+	both := []string{"infra", "imp"}
+	runJoinCases(t, []joinCase{
+		{name: "set --join two stacks sharing a name", setup: base,
+			method: "PATCH", path: "/v1/stacks/app", body: api.StackSetRequest{JoinNetworks: &both},
+			want:  with(`stacks "imp" and "infra" both have an instance "db"`, `stack "app" is on both networks`, "devarch-infra-net", "devarch-imp-net"),
+			field: "stack.join_networks[0]", keep: []string{"app", "infra", "imp"}},
+		{name: "set --join adds the second", setup: func(e *testEnv) {
+			base(e)
+			e.changeStack("app", func(st *core.Stack) { st.JoinNetworks = []string{"infra"} })
+		},
+			method: "PATCH", path: "/v1/stacks/app", body: api.StackSetRequest{JoinNetworks: &both},
+			want:  with(`"imp"`, `"infra"`, `instance "db"`, `stack "app"`, "devarch-imp-net"),
+			field: "stack.join_networks[1]", keep: []string{"app"}},
+		{name: "create --join two stacks sharing a name", setup: base,
+			method: "POST", path: "/v1/stacks", body: api.StackCreateRequest{Name: "app2", JoinNetworks: both},
+			want: with(`stacks "imp" and "infra" both have an instance "db"`, `stack "app2"`, "devarch-infra-net"), keep: []string{"app2"}},
+		{name: "instance add in a joined stack", setup: joined,
+			method: "POST", path: "/v1/stacks/other/instances", body: api.InstanceAddRequest{Name: "db", Template: "tdb"},
+			want:  with(`instance "db" of stack "other": stack "infra" has an instance "db" too`, `stack "app" is on both networks`, "devarch-other-net", "devarch-infra-net"),
+			field: "instances.db", keep: []string{"other"}},
+		{name: "instance rename in a joined stack", setup: joined,
+			method: "POST", path: "/v1/stacks/other/instances/x/rename", body: api.NameRequest{Name: "db"},
+			want: with(`instance "db" of stack "other"`, `stack "infra"`, `stack "app"`, "devarch-infra-net"), keep: []string{"other"}},
+		{name: "instance duplicate in a joined stack", setup: joined,
+			method: "POST", path: "/v1/stacks/other/instances/x/duplicate", body: api.NameRequest{Name: "db"},
+			want: with(`instance "db" of stack "other"`, `stack "infra"`, `stack "app"`, "devarch-infra-net"), keep: []string{"other"}},
+		{name: "joiners of two joined stacks", setup: func(e *testEnv) {
+			joined(e)
+			e.createStack("x1", []string{"infra"}, "cache=tdb")
+			e.createStack("x2", []string{"other"})
+		},
+			method: "POST", path: "/v1/stacks/x2/instances", body: api.InstanceAddRequest{Name: "cache", Template: "tdb"},
+			want: with(`instance "cache" of stack "x2": stack "x1" has an instance "cache" too`, `stack "app" is on both networks`, "devarch-infra-net", "devarch-other-net"),
+			keep: []string{"x2"}},
+		{name: "a joiner of the stack and a stack it joins", setup: func(e *testEnv) {
+			joined(e)
+			e.createStack("z", []string{"app"}, "q=tdb")
+		},
+			method: "POST", path: "/v1/stacks/z/instances", body: api.InstanceAddRequest{Name: "db", Template: "tdb"},
+			want: with(`instance "db" of stack "z": stack "infra" has an instance "db" too`, `stack "app" is on both networks`, "devarch-app-net", "devarch-infra-net"),
+			keep: []string{"z"}},
+		{name: "import of a new stack joining two stacks sharing a name", setup: base,
+			method: "POST", path: "/v1/import", body: api.ImportRequest{Content: devfileFor("app2", both, "web=tdb")},
+			want: with(`stacks "imp" and "infra" both have an instance "db"`, `stack "app2"`), keep: []string{"app2"}},
+		{name: "import over a stack, joining two stacks sharing a name", setup: base,
+			method: "POST", path: "/v1/import", body: api.ImportRequest{Content: devfileFor("app", both, "web=tdb")},
+			want: with(`stacks "imp" and "infra" both have an instance "db"`, `stack "app"`), keep: []string{"app"}},
+		{name: "plan of older data", setup: func(e *testEnv) { base(e); e.changeStack("app", func(st *core.Stack) { st.JoinNetworks = both }) },
+			method: "POST", path: "/v1/stacks/app/plan", body: api.PlanRequest{},
+			want: with(`stacks "imp" and "infra" both have an instance "db"`, `stack "app" is on both networks`, "devarch-imp-net")},
+		{name: "plan of a joined stack, older data", setup: func(e *testEnv) { base(e); e.changeStack("app", func(st *core.Stack) { st.JoinNetworks = both }) },
+			method: "POST", path: "/v1/stacks/imp/plan", body: api.PlanRequest{},
+			want: with(`instance "db" of stack "imp": stack "infra" has an instance "db" too`, `stack "app"`, "devarch-infra-net")},
+
+		// Still allowed.
+		{name: "join two stacks with distinct names", setup: joined,
+			method: "POST", path: "/v1/stacks/other/instances", body: api.InstanceAddRequest{Name: "queue", Template: "tdb"}, ok: http.StatusCreated},
+		{name: "each of two stacks sharing a name joined by a different stack", setup: func(e *testEnv) {
+			base(e)
+			e.createStack("app2", []string{"imp"})
+		},
+			method: "PATCH", path: "/v1/stacks/app", body: api.StackSetRequest{JoinNetworks: &[]string{"infra"}}, ok: http.StatusOK},
+		{name: "joiners of two networks no stack is on together", setup: func(e *testEnv) {
+			base(e)
+			e.createStack("x1", []string{"infra"}, "cache=tdb")
+			e.createStack("x2", []string{"imp"})
+		},
+			method: "POST", path: "/v1/stacks/x2/instances", body: api.InstanceAddRequest{Name: "cache", Template: "tdb"}, ok: http.StatusCreated},
+		{name: "import of a new stack joining one", setup: base,
+			method: "POST", path: "/v1/import", body: api.ImportRequest{Content: devfileFor("app2", []string{"infra"}, "web=tdb")}, ok: http.StatusCreated},
+		{name: "an unrelated edit of a stack with an older clash", setup: func(e *testEnv) { base(e); e.changeStack("app", func(st *core.Stack) { st.JoinNetworks = both }) },
+			method: "PATCH", path: "/v1/stacks/app", body: api.StackSetRequest{Description: new(string)}, ok: http.StatusOK},
+	})
+}
+
+// Importing a devarch.yml that creates a stack checks its joins as stack
+// create does: the joined stacks exist, no name is shared on a network, no
+// join cycle; a refused import stores nothing, templates included.
+func TestImportOfNewStackChecksJoins(t *testing.T) {
+	infra := func(e *testEnv) { e.createStack("infra", nil, "db=tdb") }
+	imp := func(content string) any { return api.ImportRequest{Content: content} }
+	runJoinCases(t, []joinCase{
+		{name: "joins a missing stack",
+			method: "POST", path: "/v1/import", body: imp(devfileFor("app", []string{"ghost"}, "web=tdb")),
+			want: []string{`stack.join_networks[0]: stack "ghost" does not exist`}, field: "stack.join_networks[0]", keep: []string{"app"}},
+		{name: "shares a name with the stack it joins", setup: infra,
+			method: "POST", path: "/v1/import", body: imp(devfileFor("app", []string{"infra"}, "db=tdb")),
+			want:  with(`instance "db" of stack "app": stack "infra" has an instance "db" too`, "devarch-infra-net", `stack "app" joins the network of stack "infra"`),
+			field: "instances.db", keep: []string{"app", "infra"}},
+		{name: "shares a name with another joiner", setup: func(e *testEnv) { infra(e); e.createStack("app", []string{"infra"}, "cache=tdb") },
+			method: "POST", path: "/v1/import", body: imp(devfileFor("app2", []string{"infra"}, "cache=tdb")),
+			want: with(`stacks "app2" and "app" both join the network of stack "infra"`, `instance "cache"`), keep: []string{"app2"}},
+		{name: "closes a join cycle of older data", setup: func(e *testEnv) {
+			infra(e)
+			e.changeStack("infra", func(st *core.Stack) { st.JoinNetworks = []string{"app"} })
+		},
+			method: "POST", path: "/v1/import", body: imp(devfileFor("app", []string{"infra"}, "web=tdb")),
+			want: []string{"join cycle app -> infra -> app", joinCycleRule}, keep: []string{"app"}},
+		{name: "brings a template too, and is refused", setup: infra,
+			method: "POST", path: "/v1/import",
+			body: imp(devfileFor("app", []string{"infra"}, "db=tnew") + "templates:\n  tnew:\n    image: docker.io/example/new:1\n"),
+			want: with(`instance "db" of stack "app"`), keep: []string{"app"}},
+		{name: "joins an existing stack with other names", setup: infra,
+			method: "POST", path: "/v1/import", body: imp(devfileFor("app", []string{"infra"}, "web=tdb")), ok: http.StatusCreated},
+	})
+
+	// The refused import's template is not stored.
+	e := newJoinEnv(t)
+	e.createStack("infra", nil, "db=tdb")
+	e.do("POST", "/v1/import", api.ImportRequest{Content: devfileFor("app", []string{"infra"}, "db=tnew") + "templates:\n  tnew:\n    image: docker.io/example/new:1\n"})
+	if rec := e.do("GET", "/v1/templates/tnew", nil); rec.Code != http.StatusNotFound {
+		t.Errorf("template of the refused import: %d %s", rec.Code, rec.Body)
+	}
+}
+
+// A stack cannot join, directly or through others, the network of a stack
+// that joins its own: neither could be applied first nor destroyed.
+func TestJoinRefusesCycles(t *testing.T) {
+	chain := func(e *testEnv) { // a joins b, b joins c
+		e.createStack("c", nil)
+		e.createStack("b", []string{"c"})
+		e.createStack("a", []string{"b"})
+	}
+	runJoinCases(t, []joinCase{
+		{name: "direct", setup: func(e *testEnv) { e.createStack("infra", nil); e.createStack("app", []string{"infra"}) },
+			method: "PATCH", path: "/v1/stacks/infra", body: api.StackSetRequest{JoinNetworks: &[]string{"app"}},
+			want:  []string{"join cycle infra -> app -> infra", `stack "app" joins the network of stack "infra"`, joinCycleRule},
+			field: "stack.join_networks[0]", keep: []string{"infra", "app"}},
+		{name: "transitive", setup: chain,
+			method: "PATCH", path: "/v1/stacks/c", body: api.StackSetRequest{JoinNetworks: &[]string{"a"}},
+			want: []string{"join cycle c -> a -> b -> c", `stack "b" joins the network of stack "c"`, joinCycleRule}, keep: []string{"c"}},
+		{name: "through the applied containers", setup: func(e *testEnv) {
+			e.createStack("infra", nil, "db=tdb")
+			e.createStack("app", []string{"infra"}, "web=tdb")
+			if _, job := e.apply("infra", api.ApplyRequest{}); job.State != api.JobSucceeded {
+				e.t.Fatalf("apply infra: %+v", job)
+			}
+			if _, job := e.apply("app", api.ApplyRequest{}); job.State != api.JobSucceeded {
+				e.t.Fatalf("apply app: %+v", job)
+			}
+			e.changeStack("app", func(st *core.Stack) { st.JoinNetworks = nil })
+		},
+			method: "PATCH", path: "/v1/stacks/infra", body: api.StackSetRequest{JoinNetworks: &[]string{"app"}},
+			want: []string{"join cycle infra -> app -> infra", "its applied containers do: devarch apply app"}, keep: []string{"infra"}},
+		{name: "create closing a cycle of older data", setup: func(e *testEnv) {
+			e.createStack("infra", nil)
+			e.changeStack("infra", func(st *core.Stack) { st.JoinNetworks = []string{"app"} })
+		},
+			method: "POST", path: "/v1/stacks", body: api.StackCreateRequest{Name: "app", JoinNetworks: []string{"infra"}},
+			want: []string{"join cycle app -> infra -> app"}, keep: []string{"app"}},
+		{name: "plan of older data", setup: func(e *testEnv) {
+			chain(e)
+			e.changeStack("c", func(st *core.Stack) { st.JoinNetworks = []string{"a"} })
+		},
+			method: "POST", path: "/v1/stacks/b/plan", body: api.PlanRequest{},
+			want: []string{"join cycle b -> c -> a -> b", joinCycleRule}},
+
+		// Still allowed: chains and diamonds.
+		{name: "chain", setup: chain,
+			method: "POST", path: "/v1/stacks", body: api.StackCreateRequest{Name: "d", JoinNetworks: []string{"a"}}, ok: http.StatusCreated},
+		{name: "diamond", setup: chain,
+			method: "PATCH", path: "/v1/stacks/a", body: api.StackSetRequest{JoinNetworks: &[]string{"b", "c"}}, ok: http.StatusOK},
+		{name: "leaving a cycle of older data", setup: func(e *testEnv) {
+			chain(e)
+			e.changeStack("c", func(st *core.Stack) { st.JoinNetworks = []string{"a"} })
+		},
+			method: "PATCH", path: "/v1/stacks/c", body: api.StackSetRequest{JoinNetworks: &[]string{}}, ok: http.StatusOK},
+	})
 }
