@@ -1,7 +1,6 @@
 package daemon
 
 import (
-	"encoding/json"
 	"fmt"
 	"net/http"
 	"strings"
@@ -9,7 +8,6 @@ import (
 
 	"github.com/devarch-dev/devarch/core"
 	"github.com/devarch-dev/devarch/daemon/api"
-	"github.com/devarch-dev/devarch/store"
 )
 
 // newJoinEnv is a testEnv that also serves the stack and instance routes.
@@ -38,19 +36,11 @@ func (e *testEnv) createStack(name string, join []string, instances ...string) {
 // storedJSON is stack name as stored, as JSON, or "missing: ..." when it is not.
 func (e *testEnv) storedJSON(name string) string {
 	e.t.Helper()
-	var out []byte
-	err := e.s.Store.View(func(tx *store.Tx) error {
-		st, err := tx.GetStack(name)
-		if err != nil {
-			return err
-		}
-		out, err = json.Marshal(st)
-		return err
-	})
+	out, err := storedStackJSON(e.s, name)
 	if err != nil {
 		return "missing: " + err.Error()
 	}
-	return string(out)
+	return out
 }
 
 // wantSharedName checks a refusal names both stacks, the instance, the

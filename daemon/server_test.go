@@ -169,8 +169,17 @@ func hasField(e *api.Error, field string) bool {
 // stored returns stack name as stored, as JSON, for before/after comparisons.
 func (e *srvEnv) stored(name string) string {
 	e.t.Helper()
+	out, err := storedStackJSON(e.s, name)
+	if err != nil {
+		e.t.Fatalf("read stack %s: %v", name, err)
+	}
+	return out
+}
+
+// storedStackJSON reads stack name from s's store as JSON.
+func storedStackJSON(s *Server, name string) (string, error) {
 	var out []byte
-	err := e.s.Store.View(func(tx *store.Tx) error {
+	err := s.Store.View(func(tx *store.Tx) error {
 		st, err := tx.GetStack(name)
 		if err != nil {
 			return err
@@ -178,10 +187,7 @@ func (e *srvEnv) stored(name string) string {
 		out, err = json.Marshal(st)
 		return err
 	})
-	if err != nil {
-		e.t.Fatalf("read stack %s: %v", name, err)
-	}
-	return string(out)
+	return string(out), err
 }
 
 // stack creates stack name with instances db (xdb) and api (xapi).
