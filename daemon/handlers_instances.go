@@ -181,10 +181,14 @@ func (s *Server) editInstance(w http.ResponseWriter, r *http.Request, what strin
 		g := guardWiring(*st, tpls)
 		tpl := tpls[inst.Template]
 		was := wiringRoleOf(tpl, *inst)
+		staleBefore := core.Merge(tpl, *inst).ExportsStale
 		if err := fn(st, inst, tpls); err != nil {
 			return err
 		}
 		var warns []core.Diagnostic
+		if !staleBefore && core.Merge(tpl, *inst).ExportsStale {
+			warns = append(warns, staleExportsWarning(stack, name, g.before)...)
+		}
 		if now := wiringRoleOf(tpl, *inst); !reflect.DeepEqual(was, now) {
 			verb, hint := "changing", provideFirstHint(stack)
 			switch {
@@ -199,9 +203,11 @@ func (s *Server) editInstance(w http.ResponseWriter, r *http.Request, what strin
 				hint = wireFirstHint
 			}
 			// check sorts st: find the instance again by name.
-			if warns, err = g.check(st, tpls, verb+" instance "+name, hint); err != nil {
+			more, err := g.check(st, tpls, verb+" instance "+name, hint)
+			if err != nil {
 				return err
 			}
+			warns = append(warns, more...)
 			if inst, err = instanceIn(st, name); err != nil {
 				return err
 			}
@@ -485,4 +491,25 @@ func (s *Server) handleInstanceRemove(w http.ResponseWriter, r *http.Request) {
 	}
 	s.logger().Info("instance removed", "stack", stack, "instance", name)
 	writeJSON(w, http.StatusOK, out)
+}
+
+// staleExportsWarning warns, when an image override leaves an instance's
+// inherited exports unusable, which consumers wired to it will not plan.
+func staleExportsWarning(stack, name string, wires []core.ResolvedWire) []core.Diagnostic {
+	var consumers []string
+	for _, w := range wires {
+		if w.Provider == name && !slices.Contains(consumers, w.Consumer) {
+			consumers = append(consumers, w.Consumer)
+		}
+	}
+	if len(consumers) == 0 {
+		return nil
+	}
+	slices.Sort(consumers)
+	return []core.Diagnostic{{
+		Severity: core.SeverityWarning, Instance: name,
+		Message: fmt.Sprintf("the new image is another repository than the template's: until its exports are declared, %s cannot be wired to %s and the stack will not plan",
+			strings.Join(consumers, ", "), name),
+		Hint: core.StaleExportsHint(stack, name),
+	}}
 }

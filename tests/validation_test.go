@@ -155,7 +155,10 @@ func TestKeepExportsAfterImageOverride(t *testing.T) {
 	h.ok("instance", "add", "ke", "api", "--template", "e2e-api")
 	h.ok("config", "ke")
 
-	h.ok("instance", "set", "ke", "db", "--image", "ghcr.io/example/pg-fork:16")
+	set := h.run("instance", "set", "ke", "db", "--image", "ghcr.io/example/pg-fork:16")
+	if set.Code != 0 || !strings.Contains(set.Stderr, "devarch: warning") || !strings.Contains(set.Stderr, "api cannot be wired to db") {
+		t.Errorf("an image override that strands a consumer should be stored with a warning naming it:\n%s", set)
+	}
 	r := h.fails(1, "config", "ke")
 	if !strings.Contains(r.Stderr, "without redeclaring its exports") || !strings.Contains(r.Stderr, "--keep-exports") {
 		t.Errorf("another image without exports: want the wiring error and the --keep-exports hint, got:\n%s", r.Stderr)
