@@ -243,9 +243,9 @@ func TestInstanceSetWiringGuard(t *testing.T) {
 			"resetting instance db2 would break the wiring of stack shop", "wire those imports explicitly first", "db2", false},
 		{"set exports takes the provider away", nil, "db", "PATCH", api.InstanceSetRequest{Exports: &[]core.Export{}},
 			"changing instance db would break the wiring of stack shop", "give those imports another provider first", "api", false},
-		// Another image is left to plan, which names the exports to
-		// redeclare (instance set --keep-exports).
-		{"another image alone", nil, "db", "PATCH", api.InstanceSetRequest{Image: ptrTo("ghcr.io/example/pg-fork:16")}, "", "", "", true},
+		// Another image is stored, with a warning naming the stranded
+		// consumer; plan then names the exports to redeclare.
+		{"another image alone", nil, "db", "PATCH", api.InstanceSetRequest{Image: ptrTo("ghcr.io/example/pg-fork:16")}, "", "", "api cannot be wired to db", false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
