@@ -79,7 +79,7 @@ func Merge(t Template, inst Instance) Service {
 	// A key the template marks secret stays secret whatever the instance
 	// sets: overriding a password must not publish it.
 	for k, v := range o.Env {
-		if tv, ok := env[k]; ok && tv.Secret {
+		if t.Env[k].Secret { // also when the instance unset and set it again
 			v.Secret = true
 		}
 		env[k] = v

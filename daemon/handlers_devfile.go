@@ -180,7 +180,7 @@ func (s *Server) handleImport(w http.ResponseWriter, r *http.Request) {
 	pending := res.Stack
 	pending.Lineage, pending.Serial = existing.Lineage, existing.Serial
 	pending.CreatedAt, pending.UpdatedAt = existing.CreatedAt, existing.UpdatedAt
-	rt, _, err := openRuntime(req.Runtime)
+	rt, _, err := s.openStackRuntime(name, req.Runtime)
 	if err != nil {
 		writeError(w, err)
 		return
@@ -366,6 +366,9 @@ func templateDiff(a, b core.Template) []string {
 // normalizeTemplate makes nil and empty collections compare equal.
 func normalizeTemplate(t core.Template) core.Template {
 	t.Builtin = false
+	// Files are a set keyed by target: their order carries no meaning.
+	t.Files = slices.Clone(t.Files)
+	slices.SortFunc(t.Files, func(a, b core.ConfigFile) int { return strings.Compare(a.Target, b.Target) })
 	if len(t.Env) == 0 {
 		t.Env = nil
 	}

@@ -13,6 +13,7 @@ import (
 
 	"github.com/devarch-dev/devarch/core"
 	"github.com/devarch-dev/devarch/daemon/api"
+	"github.com/devarch-dev/devarch/daemon/runtime"
 	"github.com/devarch-dev/devarch/store"
 )
 
@@ -274,4 +275,42 @@ wires:
 			t.Fatalf("a refused import (%d) wrote to the database: %s", rec.Code, rec.Body.String())
 		}
 	})
+}
+
+// A user template whose files were added out of target order re-imports as
+// the same template: files are a set keyed by target.
+func TestReimportTemplateWithFilesInAnyOrder(t *testing.T) {
+	e := newSrvEnv(t)
+	e.putTemplate(core.Template{Name: "xfiles", Image: "docker.io/library/nginx:1.27", Files: []core.ConfigFile{
+		{Target: "/z.conf", Content: "z", Mode: 0o644},
+		{Target: "/a.conf", Content: "a", Mode: 0o644},
+	}})
+	srvOK[core.Stack](t, e.do("POST", "/v1/stacks", api.StackCreateRequest{Name: "web"}), http.StatusCreated)
+	srvOK[core.Instance](t, e.do("POST", "/v1/stacks/web/instances", api.InstanceAddRequest{Name: "w", Template: "xfiles"}), http.StatusCreated)
+	file := srvOK[api.FileView](t, e.do("POST", "/v1/stacks/web/export", api.ExportRequest{}), http.StatusOK)
+	if rec := e.do("DELETE", "/v1/stacks/web", nil); rec.Code >= 300 {
+		t.Fatalf("remove stack: %s", rec.Body.String())
+	}
+	srvOK[api.ImportResult](t, e.do("POST", "/v1/import", api.ImportRequest{Content: file.Content}), http.StatusCreated)
+}
+
+// Importing over a stack follows the runtime the stack is bound to, as plan
+// does, when the request names none.
+func TestImportOverStackFollowsBoundRuntime(t *testing.T) {
+	e := newTestEnv(t)
+	kindRuntimes(e)
+	e.s.registerDevfileRoutes(e.mux)
+	if _, job := e.apply("shop", api.ApplyRequest{Runtime: api.RuntimeSpec{Kind: runtime.KindPodman}}); job.State != api.JobSucceeded {
+		t.Fatalf("apply on podman: %+v", job)
+	}
+	file := decodeBody[api.FileView](t, e.do("POST", "/v1/stacks/shop/export", api.ExportRequest{IncludeSecrets: true}))
+	changed := strings.Replace(file.Content, "stack:\n  name: shop\n", "stack:\n  name: shop\n  description: moved\n", 1)
+	if changed == file.Content {
+		t.Fatalf("could not edit the export:\n%s", file.Content)
+	}
+	rec := e.do("POST", "/v1/import", api.ImportRequest{Content: changed})
+	res := decodeBody[api.ImportResult](t, rec)
+	if rec.Code != http.StatusOK || res.PlanID == "" || res.Plan == nil || res.Plan.RuntimeKind != runtime.KindPodman {
+		t.Fatalf("import over a podman stack without a runtime: %d %s", rec.Code, rec.Body.String())
+	}
 }

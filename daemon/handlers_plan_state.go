@@ -105,6 +105,10 @@ func (s *Server) loadState(ctx context.Context, name string, rt runtime.Runtime,
 			return err
 		}
 		owners := map[string]containerOwner{}
+		tpls, err := s.templates(tx) // once, not once per other stack
+		if err != nil {
+			return err
+		}
 		for _, o := range others {
 			if o.Name == name {
 				continue
@@ -112,7 +116,7 @@ func (s *Server) loadState(ctx context.Context, name string, rt runtime.Runtime,
 			for _, inst := range o.Instances {
 				owners[core.ContainerName(o.Name, inst.Name)] = containerOwner{o.Name, inst.Name}
 			}
-			if _, d, err := s.loadDesired(tx, o.Name); err == nil {
+			if d, err := core.Build(o, tpls); err == nil {
 				st.others = append(st.others, d)
 			}
 		}

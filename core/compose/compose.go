@@ -305,11 +305,13 @@ func createHostPath() *types.ServiceVolumeBind {
 // path does not exist"). Only p's services with such a bind are looked at;
 // out is returned unchanged when there is none.
 func writeCreateHostPath(p *types.Project, out []byte) ([]byte, error) {
-	need := 0
+	need, bare := 0, true
 	for _, svc := range p.Services {
 		for _, v := range svc.Volumes {
 			if v.Type == types.VolumeTypeBind && v.Bind != nil && bool(v.Bind.CreateHostPath) {
 				need++
+				b := v.Bind
+				bare = bare && b.SELinux == "" && b.Propagation == "" && b.Recursive == "" && len(b.Extensions) == 0
 			}
 		}
 	}
@@ -317,10 +319,13 @@ func writeCreateHostPath(p *types.Project, out []byte) ([]byte, error) {
 		return out, nil
 	}
 	// Fast path: a bind with no other option is written "bind: {}" on a
-	// line of its own; when that accounts for every such bind, spelling the
-	// key out there is all there is to do.
-	if fast, n := expandEmptyBinds(out); n == need {
-		return fast, nil
+	// line of its own. When every bind is bare and the lines found are
+	// exactly as many (a "bind: {}" inside a multi-line value makes more),
+	// spelling the key out there is all there is to do.
+	if bare {
+		if fast, n := expandEmptyBinds(out); n == need {
+			return fast, nil
+		}
 	}
 	return rewriteBinds(out)
 }

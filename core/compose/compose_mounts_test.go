@@ -1,6 +1,8 @@
 package compose
 
 import (
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -151,4 +153,38 @@ func TestCreateHostPathFastPathMatchesTree(t *testing.T) {
 			}
 		})
 	}
+}
+
+// A "bind: {}" line inside a value, and a bind with other options, must
+// take the tree rewrite: the value stays as written, every bind gets the key.
+func TestCreateHostPathLeavesValuesAlone(t *testing.T) {
+	st := shopStack("shop")
+	for i := range st.Instances {
+		if st.Instances[i].Name == "api" {
+			o := &st.Instances[i].Overrides
+			o.Env = map[string]core.EnvVar{"CFG": {Value: "a: 1\nbind: {}\nz: 2"}}
+			o.Compose = "volumes:\n  - {type: bind, source: /srv/x, target: /x, bind: {propagation: rprivate}}\n"
+		}
+	}
+	out, err := Generate(build(t, st), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := load(t, writeGolden(t, out), core.ProjectName("shop"))
+	api := p.Services["api"]
+	if v := api.Environment["CFG"]; v == nil || *v != "a: 1\nbind: {}\nz: 2" {
+		t.Errorf("CFG = %v; the value must stay as written", v)
+	}
+	if n := strings.Count(string(out), "create_host_path: true"); n != 1 {
+		t.Errorf("create_host_path spelled out %d times, want 1 (the fragment's bind):\n%s", n, out)
+	}
+}
+
+func writeGolden(t *testing.T, data []byte) string {
+	t.Helper()
+	p := filepath.Join(t.TempDir(), "compose.yaml")
+	if err := os.WriteFile(p, data, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return p
 }
