@@ -148,6 +148,17 @@ func (s *Server) handleImport(w http.ResponseWriter, r *http.Request) {
 			now := time.Now().UTC()
 			st.Lineage, st.Serial, st.CreatedAt, st.UpdatedAt = randomHex(16), 1, now, now
 			result.Created = true
+			// Validated again against the templates as this transaction
+			// sees them, as every other write of a stack is.
+			tpls, err := s.templates(tx)
+			if err != nil {
+				return err
+			}
+			core.InheritStackSecrecy(&st, tpls)
+			sortStack(&st)
+			if err := core.ValidateStack(st, tpls); err != nil {
+				return err
+			}
 			if err := compose.ValidateFragments(st); err != nil {
 				return err
 			}
@@ -177,17 +188,29 @@ func (s *Server) handleImport(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 
+	// The plan needs the file's new templates stored; a refused import
+	// must leave the store as it was, so they go again on any failure.
+	var added []string
+	for _, t := range res.Templates {
+		if _, ok := known[t.Name]; !ok {
+			added = append(added, t.Name)
+		}
+	}
+	fail := func(err error) {
+		s.dropTemplates(added)
+		writeError(w, err)
+	}
 	pending := res.Stack
 	pending.Lineage, pending.Serial = existing.Lineage, existing.Serial
 	pending.CreatedAt, pending.UpdatedAt = existing.CreatedAt, existing.UpdatedAt
 	rt, _, err := s.openStackRuntime(name, req.Runtime)
 	if err != nil {
-		writeError(w, err)
+		fail(err)
 		return
 	}
 	p, err := s.PlanStack(r.Context(), name, rt, &pending, false)
 	if err != nil {
-		writeError(w, err)
+		fail(err)
 		return
 	}
 	if p.Empty() && sameDefinition(*existing, pending) {
@@ -204,7 +227,7 @@ func (s *Server) handleImport(w http.ResponseWriter, r *http.Request) {
 	if err := s.Store.Update(func(tx *store.Tx) error {
 		return tx.PutPlan(store.SavedPlan{Plan: p, Stack: &pending})
 	}); err != nil {
-		writeError(w, fmt.Errorf("save import plan: %w", err))
+		fail(fmt.Errorf("save import plan: %w", err))
 		return
 	}
 	result.PlanID = p.ID
@@ -290,6 +313,34 @@ func (s *Server) handleImportCompose(w http.ResponseWriter, r *http.Request) {
 	}
 	s.logger().Info("compose file imported", "stack", req.Stack, "instances", len(result.Instances))
 	writeJSON(w, http.StatusCreated, result)
+}
+
+// dropTemplates removes templates an import stored before it failed; a
+// template some stack uses meanwhile stays.
+func (s *Server) dropTemplates(names []string) {
+	if len(names) == 0 {
+		return
+	}
+	err := s.Store.Update(func(tx *store.Tx) error {
+		stacks, err := tx.ListStacks()
+		if err != nil {
+			return err
+		}
+		for _, name := range names {
+			used := slices.ContainsFunc(stacks, func(st core.Stack) bool {
+				return slices.ContainsFunc(st.Instances, func(in core.Instance) bool { return in.Template == name })
+			})
+			if !used {
+				if err := tx.DeleteTemplate(name); err != nil && !store.IsNotFound(err) {
+					return err
+				}
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		s.logger().Warn("remove templates of a refused import", "templates", names, "err", err)
+	}
 }
 
 // sameDefinition reports whether two versions of a stack define the same

@@ -314,3 +314,29 @@ func TestImportOverStackFollowsBoundRuntime(t *testing.T) {
 		t.Fatalf("import over a podman stack without a runtime: %d %s", rec.Code, rec.Body.String())
 	}
 }
+
+// An import over a stack whose plan fails stores none of the file's
+// templates: the database is as it was.
+func TestRefusedImportOverStackLeavesNoTemplate(t *testing.T) {
+	e := newTestEnv(t)
+	e.s.registerDevfileRoutes(e.mux)
+	file := decodeBody[api.FileView](t, e.do("POST", "/v1/stacks/shop/export", api.ExportRequest{IncludeSecrets: true}))
+	// The file brings a new template and uses it with a fragment compose
+	// refuses: parse accepts it, the plan does not.
+	content := strings.Replace(file.Content, "templates:\n", "templates:\n  xnew:\n    image: docker.io/library/nginx:1.27\n", 1)
+	content = strings.Replace(content, "instances:\n", "instances:\n  zz:\n    template: xnew\n    compose: |\n      mem_limit: lots\n", 1)
+	if content == file.Content {
+		t.Fatalf("could not edit the export:\n%s", file.Content)
+	}
+	rec := e.do("POST", "/v1/import", api.ImportRequest{Content: content})
+	if rec.Code < 400 || !strings.Contains(rec.Body.String(), "mem_limit") {
+		t.Fatalf("import with a refused fragment: want the fragment error, got %d %s", rec.Code, rec.Body.String())
+	}
+	err := e.s.Store.View(func(tx *store.Tx) error {
+		_, err := tx.GetTemplate("xnew")
+		return err
+	})
+	if !store.IsNotFound(err) {
+		t.Errorf("a refused import left its template (err %v)", err)
+	}
+}
