@@ -28,7 +28,9 @@ type fakeRuntime struct {
 	// afterUp adjusts containers after a successful Up.
 	afterUp func(cs map[string]runtime.Container)
 	downErr error
-	logs    []fakeLog
+	// downHook runs at the start of Down, outside the fake's lock.
+	downHook func()
+	logs     []fakeLog
 	// volumes are the named volumes Up created (PROJECT_NAME), as compose
 	// names them; Down with volumes and RemoveVolumes remove them.
 	volumes map[string]bool
@@ -128,6 +130,9 @@ func (f *fakeRuntime) Up(ctx context.Context, project string, composeYAML []byte
 }
 
 func (f *fakeRuntime) Down(ctx context.Context, project string, composeYAML []byte, volumes bool, progress func(string)) error {
+	if f.downHook != nil {
+		f.downHook()
+	}
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.downs = append(f.downs, fakeCall{Project: project, YAML: string(composeYAML), Volumes: volumes})

@@ -70,11 +70,22 @@ func (s *Server) runDestroy(ctx context.Context, a *applyRun, emit func(instance
 		emit("", err.Error())
 	}
 	now := time.Now().UTC()
+	var joinedMeanwhile []string
 	err = s.Store.Update(func(tx *store.Tx) error {
 		if err := tx.DeleteApplied(a.stack); err != nil && !store.IsNotFound(err) {
 			return err
 		}
 		if a.purge && volErr == nil {
+			// A stack may have joined this one while the job ran (a join
+			// takes the joiner's lock, not this one's): then the definition
+			// stays, as stack rm would keep it.
+			all, _, err := joinersOf(tx, a.stack)
+			if err != nil {
+				return err
+			}
+			if joinedMeanwhile = all; len(all) > 0 {
+				return markApplied(tx, a.saved, now)
+			}
 			return purgeStack(tx, a.stack)
 		}
 		return markApplied(tx, a.saved, now)
@@ -88,6 +99,11 @@ func (s *Server) runDestroy(ctx context.Context, a *applyRun, emit func(instance
 			a.stack, volErr, a.stack)}
 	}
 	summary := fmt.Sprintf("Destroy complete: %d deleted.", a.plan.Summary.Delete)
+	if a.purge && len(joinedMeanwhile) > 0 {
+		return "", &jobFailure{state: api.JobFailed, err: fmt.Errorf(
+			"the containers and volumes of stack %q are removed, but its definition is kept: stack %s joined it meanwhile; `devarch stack set %s --no-join`, then `devarch stack rm %s`",
+			a.stack, strings.Join(joinedMeanwhile, ", "), joinedMeanwhile[0], a.stack)}
+	}
 	if a.purge {
 		return summary + purgedNote(a.stack, volumes), nil
 	}

@@ -8,6 +8,7 @@ import (
 
 	"github.com/devarch-dev/devarch/core"
 	"github.com/devarch-dev/devarch/daemon/api"
+	"github.com/devarch-dev/devarch/store"
 )
 
 // newJoinEnv is a testEnv that also serves the stack and instance routes.
@@ -507,4 +508,26 @@ func TestJoinRefusesCycles(t *testing.T) {
 		},
 			method: "PATCH", path: "/v1/stacks/c", body: api.StackSetRequest{JoinNetworks: &[]string{}}, ok: http.StatusOK},
 	})
+}
+
+// A stack that joins this one while its destroy --purge runs keeps the
+// definition: the purge does not delete a stack another now joins.
+func TestPurgeKeepsDefinitionJoinedMeanwhile(t *testing.T) {
+	e := newTestEnv(t)
+	if _, job := e.apply("shop", api.ApplyRequest{}); job.State != api.JobSucceeded {
+		t.Fatalf("apply: %+v", job)
+	}
+	e.rt.downHook = func() {
+		joiner := core.Stack{Name: "late", JoinNetworks: []string{"shop"}, Lineage: "lin-late", Serial: 1}
+		if err := e.s.Store.Update(func(tx *store.Tx) error { return tx.PutStack(joiner) }); err != nil {
+			t.Error(err)
+		}
+	}
+	_, job := e.apply("shop", api.ApplyRequest{Destroy: true, Purge: true})
+	if job.State != api.JobFailed || !strings.Contains(job.Error, `stack late joined it meanwhile`) {
+		t.Fatalf("purge with a late joiner: %+v", job)
+	}
+	if got := e.storedJSON("shop"); strings.HasPrefix(got, "missing") {
+		t.Errorf("the purge deleted a stack another joined: %s", got)
+	}
 }
