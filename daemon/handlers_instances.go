@@ -55,11 +55,7 @@ func (s *Server) handleInstanceList(w http.ResponseWriter, r *http.Request) {
 	stack := r.PathValue("stack")
 	out := []api.InstanceSummary{}
 	err := s.Store.View(func(tx *store.Tx) error {
-		st, err := getStack(tx, stack)
-		if err != nil {
-			return err
-		}
-		tpls, err := s.templates(tx)
+		st, tpls, err := s.stackAndTemplates(tx, stack)
 		if err != nil {
 			return err
 		}

@@ -68,19 +68,20 @@ type stackState struct {
 func (s *Server) loadState(ctx context.Context, name string, rt runtime.Runtime, pending *core.Stack, destroy bool) (*stackState, error) {
 	st := &stackState{name: name}
 	err := s.Store.View(func(tx *store.Tx) error {
-		var err error
+		tpls, err := s.templates(tx) // once for this stack and the others
+		if err != nil {
+			return err
+		}
 		switch {
 		case pending != nil:
-			tpls, err := s.templates(tx)
-			if err != nil {
-				return err
-			}
 			st.stack = *pending
 			if st.desired, err = core.Build(*pending, tpls); err != nil {
 				return err
 			}
 		default:
-			st.stack, st.desired, err = s.loadDesired(tx, name)
+			if st.stack, err = getStack(tx, name); err == nil {
+				st.desired, err = core.Build(st.stack, tpls)
+			}
 			if err != nil && destroy {
 				// A destroy removes what runs; it needs the stack, not a
 				// definition that still builds.
@@ -105,10 +106,6 @@ func (s *Server) loadState(ctx context.Context, name string, rt runtime.Runtime,
 			return err
 		}
 		owners := map[string]containerOwner{}
-		tpls, err := s.templates(tx) // once, not once per other stack
-		if err != nil {
-			return err
-		}
 		for _, o := range others {
 			if o.Name == name {
 				continue
@@ -116,10 +113,8 @@ func (s *Server) loadState(ctx context.Context, name string, rt runtime.Runtime,
 			for _, inst := range o.Instances {
 				owners[core.ContainerName(o.Name, inst.Name)] = containerOwner{o.Name, inst.Name}
 			}
-			if d, err := core.Build(o, tpls); err == nil {
-				st.others = append(st.others, d)
-			}
 		}
+		st.others = builtOthers(others, name, tpls)
 		if destroy {
 			// The joined network would stay behind: compose down cannot
 			// remove a network other stacks' containers are on.

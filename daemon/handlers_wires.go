@@ -34,11 +34,7 @@ func (s *Server) handleWires(w http.ResponseWriter, r *http.Request) {
 	stack := r.PathValue("stack")
 	var v api.WiresView
 	err := s.Store.View(func(tx *store.Tx) error {
-		st, err := getStack(tx, stack)
-		if err != nil {
-			return err
-		}
-		tpls, err := s.templates(tx)
+		st, tpls, err := s.stackAndTemplates(tx, stack)
 		if err != nil {
 			return err
 		}
@@ -259,24 +255,18 @@ func (s *Server) handleConfig(w http.ResponseWriter, r *http.Request) {
 	stack := r.PathValue("stack")
 	var d core.Desired
 	err := s.Store.View(func(tx *store.Tx) error {
-		var err error
-		if _, d, err = s.loadDesired(tx, stack); err != nil {
+		st, tpls, err := s.stackAndTemplates(tx, stack)
+		if err != nil {
+			return err
+		}
+		if d, err = core.Build(st, tpls); err != nil {
 			return err
 		}
 		others, err := tx.ListStacks()
 		if err != nil {
 			return err
 		}
-		var desired []core.Desired
-		for _, o := range others {
-			if o.Name == stack {
-				continue
-			}
-			if _, od, err := s.loadDesired(tx, o.Name); err == nil {
-				desired = append(desired, od)
-			}
-		}
-		d.Warnings = append(d.Warnings, core.PortConflicts(d, desired)...)
+		d.Warnings = append(d.Warnings, core.PortConflicts(d, builtOthers(others, stack, tpls))...)
 		return nil
 	})
 	if err != nil {

@@ -54,18 +54,39 @@ func getStack(tx *store.Tx, name string) (core.Stack, error) {
 	return st, err
 }
 
-// loadDesired reads stack name and computes its desired state.
-func (s *Server) loadDesired(tx *store.Tx, name string) (core.Stack, core.Desired, error) {
+// stackAndTemplates reads stack name and every template it may use.
+func (s *Server) stackAndTemplates(tx *store.Tx, name string) (core.Stack, map[string]core.Template, error) {
 	st, err := getStack(tx, name)
 	if err != nil {
-		return st, core.Desired{}, err
+		return st, nil, err
 	}
 	tpls, err := s.templates(tx)
+	return st, tpls, err
+}
+
+// loadDesired reads stack name and computes its desired state.
+func (s *Server) loadDesired(tx *store.Tx, name string) (core.Stack, core.Desired, error) {
+	st, tpls, err := s.stackAndTemplates(tx, name)
 	if err != nil {
 		return st, core.Desired{}, err
 	}
 	d, err := core.Build(st, tpls)
 	return st, d, err
+}
+
+// builtOthers is the desired state of every stack of stacks but skip that
+// builds, for the checks across stacks (host ports).
+func builtOthers(stacks []core.Stack, skip string, tpls map[string]core.Template) []core.Desired {
+	var out []core.Desired
+	for _, o := range stacks {
+		if o.Name == skip {
+			continue
+		}
+		if d, err := core.Build(o, tpls); err == nil {
+			out = append(out, d)
+		}
+	}
+	return out
 }
 
 // filesDir is where a stack's config files are materialized.
@@ -79,11 +100,7 @@ func (s *Server) filesDir(stack string) string {
 func (s *Server) mutateStack(name string, fn func(st *core.Stack, tpls map[string]core.Template) error) (core.Stack, error) {
 	var out core.Stack
 	err := s.Store.Update(func(tx *store.Tx) error {
-		st, err := getStack(tx, name)
-		if err != nil {
-			return err
-		}
-		tpls, err := s.templates(tx)
+		st, tpls, err := s.stackAndTemplates(tx, name)
 		if err != nil {
 			return err
 		}
@@ -248,11 +265,7 @@ func redactInstance(inst core.Instance, tpl core.Template) core.Instance {
 // secrets.RedactStack also hides a secret key stored with a plain flag
 // before overrides inherited it.
 func (s *Server) getStackForOutput(tx *store.Tx, name string) (core.Stack, error) {
-	st, err := getStack(tx, name)
-	if err != nil {
-		return st, err
-	}
-	tpls, err := s.templates(tx)
+	st, tpls, err := s.stackAndTemplates(tx, name)
 	if err != nil {
 		return st, err
 	}
