@@ -13,7 +13,6 @@ import (
 
 	"github.com/devarch-dev/devarch/core"
 	"github.com/devarch-dev/devarch/core/catalog"
-	"github.com/devarch-dev/devarch/core/compose"
 	"github.com/devarch-dev/devarch/core/devfile"
 	"github.com/devarch-dev/devarch/core/plan"
 	"github.com/devarch-dev/devarch/daemon/api"
@@ -145,29 +144,15 @@ func (s *Server) handleImport(w http.ResponseWriter, r *http.Request) {
 		switch {
 		case store.IsNotFound(err):
 			st := res.Stack
-			now := time.Now().UTC()
-			st.Lineage, st.Serial, st.CreatedAt, st.UpdatedAt = randomHex(16), 1, now, now
+			stampNewStack(&st)
 			result.Created = true
-			// Validated again against the templates as this transaction
-			// sees them, as every other write of a stack is.
+			// Checked again against the templates as this transaction sees
+			// them, as every other write of a stack is (joins included).
 			tpls, err := s.templates(tx)
 			if err != nil {
 				return err
 			}
-			core.InheritStackSecrecy(&st, tpls)
-			sortStack(&st)
-			if err := core.ValidateStack(st, tpls); err != nil {
-				return err
-			}
-			if err := compose.ValidateFragments(st); err != nil {
-				return err
-			}
-			if err := checkContainerNames(tx, st, nil); err != nil {
-				return err
-			}
-			// The joins a new stack's file gives are checked as those of
-			// stack create: joined stacks exist, no cycle, no shared names.
-			if err := checkJoins(tx, st, nil); err != nil {
+			if err := prepareStackWrite(tx, &st, tpls, nil); err != nil {
 				return err
 			}
 			return tx.PutStack(st)
@@ -284,19 +269,8 @@ func (s *Server) handleImportCompose(w http.ResponseWriter, r *http.Request) {
 			return err
 		}
 		st := ci.Stack
-		core.InheritStackSecrecy(&st, tpls)
-		now := time.Now().UTC()
-		st.Lineage, st.Serial, st.CreatedAt, st.UpdatedAt = randomHex(16), 1, now, now
-		if err := core.ValidateStack(st, tpls); err != nil {
-			return err
-		}
-		if err := compose.ValidateFragments(st); err != nil {
-			return err
-		}
-		if err := checkContainerNames(tx, st, nil); err != nil {
-			return err
-		}
-		if err := checkJoins(tx, st, nil); err != nil {
+		stampNewStack(&st)
+		if err := prepareStackWrite(tx, &st, tpls, nil); err != nil {
 			return err
 		}
 		for _, t := range ci.Templates {

@@ -5,7 +5,6 @@ import (
 	"net/http"
 	"os"
 	"slices"
-	"time"
 
 	"github.com/devarch-dev/devarch/core"
 	"github.com/devarch-dev/devarch/daemon/api"
@@ -23,17 +22,13 @@ func (s *Server) handleStackCreate(w http.ResponseWriter, r *http.Request) {
 		writeError(w, err)
 		return
 	}
-	now := time.Now().UTC()
 	st := core.Stack{
 		Name:         req.Name,
 		Description:  req.Description,
 		Environment:  req.Environment,
 		JoinNetworks: req.JoinNetworks,
-		Lineage:      randomHex(16),
-		Serial:       1,
-		CreatedAt:    now,
-		UpdatedAt:    now,
 	}
+	stampNewStack(&st)
 	err := s.Store.Update(func(tx *store.Tx) error {
 		if _, err := tx.GetStack(req.Name); err == nil {
 			return errorf(api.CodeConflict, "pick another name, or see it with `devarch stack show "+req.Name+"`",
@@ -45,13 +40,7 @@ func (s *Server) handleStackCreate(w http.ResponseWriter, r *http.Request) {
 		if err != nil {
 			return err
 		}
-		if err := core.ValidateStack(st, tpls); err != nil {
-			return err
-		}
-		if err := checkContainerNames(tx, st, nil); err != nil {
-			return err
-		}
-		if err := checkJoins(tx, st, nil); err != nil {
+		if err := prepareStackWrite(tx, &st, tpls, nil); err != nil {
 			return err
 		}
 		return tx.PutStack(st)

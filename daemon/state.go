@@ -111,20 +111,7 @@ func (s *Server) mutateStack(name string, fn func(st *core.Stack, tpls map[strin
 		if err := fn(&st, tpls); err != nil {
 			return err
 		}
-		// A key or file the template marks secret is stored secret,
-		// whatever flag the edit gave it (a plain --env of a password).
-		core.InheritStackSecrecy(&st, tpls)
-		sortStack(&st)
-		if err := core.ValidateStack(st, tpls); err != nil {
-			return err
-		}
-		if err := compose.ValidateFragments(st); err != nil {
-			return err
-		}
-		if err := checkContainerNames(tx, st, had); err != nil {
-			return err
-		}
-		if err := checkJoins(tx, st, had); err != nil {
+		if err := prepareStackWrite(tx, &st, tpls, had); err != nil {
 			return err
 		}
 		st.Serial++
@@ -136,6 +123,35 @@ func (s *Server) mutateStack(name string, fn func(st *core.Stack, tpls map[strin
 		return nil
 	})
 	return out, err
+}
+
+// prepareStackWrite readies st to be stored, as every write of a stack
+// does: a key or file its templates mark secret is marked secret whatever
+// flag the input gave it (a plain --env of a password), instances and wires
+// are sorted, and the rules a stored stack keeps are checked: fields and
+// wires, compose fragments, container names unique across stacks, joins.
+// had names the instances st had before the edit (nil for a new stack), so
+// older data does not block unrelated edits.
+func prepareStackWrite(tx *store.Tx, st *core.Stack, tpls map[string]core.Template, had map[string]bool) error {
+	core.InheritStackSecrecy(st, tpls)
+	sortStack(st)
+	if err := core.ValidateStack(*st, tpls); err != nil {
+		return err
+	}
+	if err := compose.ValidateFragments(*st); err != nil {
+		return err
+	}
+	if err := checkContainerNames(tx, *st, had); err != nil {
+		return err
+	}
+	return checkJoins(tx, *st, had)
+}
+
+// stampNewStack gives a stack about to be created its identity: a random
+// lineage, serial 1, and its creation time.
+func stampNewStack(st *core.Stack) {
+	now := time.Now().UTC()
+	st.Lineage, st.Serial, st.CreatedAt, st.UpdatedAt = randomHex(16), 1, now, now
 }
 
 // containerOwner is the stack and instance a container name belongs to.
