@@ -105,15 +105,7 @@ func (s *Server) loadState(ctx context.Context, name string, rt runtime.Runtime,
 		if err != nil {
 			return err
 		}
-		owners := map[string]containerOwner{}
-		for _, o := range others {
-			if o.Name == name {
-				continue
-			}
-			for _, inst := range o.Instances {
-				owners[core.ContainerName(o.Name, inst.Name)] = containerOwner{o.Name, inst.Name}
-			}
-		}
+		owners := ownersOf(others, name)
 		st.others = builtOthers(others, name, tpls)
 		if destroy {
 			// The joined network would stay behind: compose down cannot

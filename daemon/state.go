@@ -164,6 +164,11 @@ func containerOwners(tx *store.Tx, skip string) (map[string]containerOwner, erro
 	if err != nil {
 		return nil, err
 	}
+	return ownersOf(stacks, skip), nil
+}
+
+// ownersOf maps the container names of stacks, but skip's, to their owner.
+func ownersOf(stacks []core.Stack, skip string) map[string]containerOwner {
 	out := map[string]containerOwner{}
 	for _, o := range stacks {
 		if o.Name == skip {
@@ -173,7 +178,7 @@ func containerOwners(tx *store.Tx, skip string) (map[string]containerOwner, erro
 			out[core.ContainerName(o.Name, inst.Name)] = containerOwner{o.Name, inst.Name}
 		}
 	}
-	return out, nil
+	return out
 }
 
 // containerNameRule is the rule a container-name clash breaks.
