@@ -137,12 +137,12 @@ func (s *Server) handleImport(w http.ResponseWriter, r *http.Request) {
 
 	var existing *core.Stack
 	err = s.Store.Update(func(tx *store.Tx) error {
-		if err := putImportedTemplates(tx, res.Templates); err != nil {
-			return err
-		}
 		cur, err := tx.GetStack(name)
 		switch {
 		case store.IsNotFound(err):
+			if err := putImportedTemplates(tx, res.Templates); err != nil {
+				return err
+			}
 			st := res.Stack
 			stampNewStack(&st)
 			result.Created = true
@@ -159,6 +159,11 @@ func (s *Server) handleImport(w http.ResponseWriter, r *http.Request) {
 		case err != nil:
 			return err
 		}
+		// Over an existing stack the file's templates are stored with the
+		// plan, once it is made: a refused import writes nothing.
+		if _, err := checkImportedTemplates(tx, res.Templates); err != nil {
+			return err
+		}
 		core.InheritStackSecrecy(&cur, withFile) // compared with the file as it will be stored
 		existing = &cur
 		return nil
@@ -173,29 +178,17 @@ func (s *Server) handleImport(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 
-	// The plan needs the file's new templates stored; a refused import
-	// must leave the store as it was, so they go again on any failure.
-	var added []string
-	for _, t := range res.Templates {
-		if _, ok := known[t.Name]; !ok {
-			added = append(added, t.Name)
-		}
-	}
-	fail := func(err error) {
-		s.dropTemplates(added)
-		writeError(w, err)
-	}
 	pending := res.Stack
 	pending.Lineage, pending.Serial = existing.Lineage, existing.Serial
 	pending.CreatedAt, pending.UpdatedAt = existing.CreatedAt, existing.UpdatedAt
 	rt, _, err := s.openStackRuntime(name, req.Runtime)
 	if err != nil {
-		fail(err)
+		writeError(w, err)
 		return
 	}
-	p, err := s.PlanStack(r.Context(), name, rt, &pending, false)
+	p, err := s.PlanStack(r.Context(), name, rt, &pendingStack{Stack: pending, Templates: res.Templates}, false)
 	if err != nil {
-		fail(err)
+		writeError(w, err)
 		return
 	}
 	if p.Empty() && sameDefinition(*existing, pending) {
@@ -210,9 +203,12 @@ func (s *Server) handleImport(w http.ResponseWriter, r *http.Request) {
 	}
 	p.ExpiresAt = p.CreatedAt.Add(ttl)
 	if err := s.Store.Update(func(tx *store.Tx) error {
+		if err := putImportedTemplates(tx, res.Templates); err != nil {
+			return err
+		}
 		return tx.PutPlan(store.SavedPlan{Plan: p, Stack: &pending})
 	}); err != nil {
-		fail(fmt.Errorf("save import plan: %w", err))
+		writeError(w, fmt.Errorf("save import plan: %w", err))
 		return
 	}
 	result.PlanID = p.ID
@@ -289,34 +285,6 @@ func (s *Server) handleImportCompose(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusCreated, result)
 }
 
-// dropTemplates removes templates an import stored before it failed; a
-// template some stack uses meanwhile stays.
-func (s *Server) dropTemplates(names []string) {
-	if len(names) == 0 {
-		return
-	}
-	err := s.Store.Update(func(tx *store.Tx) error {
-		stacks, err := tx.ListStacks()
-		if err != nil {
-			return err
-		}
-		for _, name := range names {
-			used := slices.ContainsFunc(stacks, func(st core.Stack) bool {
-				return slices.ContainsFunc(st.Instances, func(in core.Instance) bool { return in.Template == name })
-			})
-			if !used {
-				if err := tx.DeleteTemplate(name); err != nil && !store.IsNotFound(err) {
-					return err
-				}
-			}
-		}
-		return nil
-	})
-	if err != nil {
-		s.logger().Warn("remove templates of a refused import", "templates", names, "err", err)
-	}
-}
-
 // sameDefinition reports whether two versions of a stack define the same
 // thing, whatever their lineage, serial and times.
 func sameDefinition(a, b core.Stack) bool {
@@ -349,29 +317,43 @@ func importTemplates(known map[string]core.Template, file []core.Template) map[s
 // that already exists must be identical: an import never silently changes a
 // template other stacks may use.
 func putImportedTemplates(tx *store.Tx, tpls []core.Template) error {
+	missing, err := checkImportedTemplates(tx, tpls)
+	if err != nil {
+		return err
+	}
+	for _, t := range missing {
+		if err := tx.PutTemplate(t); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// checkImportedTemplates checks the templates a file brings against the
+// store, writing nothing, and returns those the store does not have yet.
+func checkImportedTemplates(tx *store.Tx, tpls []core.Template) ([]core.Template, error) {
 	builtins := catalog.Builtin()
+	var missing []core.Template
 	for _, t := range tpls {
 		if _, ok := builtins[t.Name]; ok {
-			return &core.FieldError{Field: "templates." + t.Name, Rule: "shadows a built-in template; rename it"}
+			return nil, &core.FieldError{Field: "templates." + t.Name, Rule: "shadows a built-in template; rename it"}
 		}
 		if err := core.ValidateTemplate(t); err != nil {
-			return err
+			return nil, err
 		}
 		cur, err := tx.GetTemplate(t.Name)
 		switch {
 		case store.IsNotFound(err):
-			if err := tx.PutTemplate(t); err != nil {
-				return err
-			}
+			missing = append(missing, t)
 		case err != nil:
-			return err
+			return nil, err
 		case !reflect.DeepEqual(normalizeTemplate(cur), normalizeTemplate(t)):
-			return errorf(api.CodeConflict,
+			return nil, errorf(api.CodeConflict,
 				"compare with `devarch template show "+t.Name+"`; replace it with `devarch template add -f FILE --replace`",
 				"template %q already exists with a different definition (%s differ)", t.Name, strings.Join(templateDiff(cur, t), ", "))
 		}
 	}
-	return nil
+	return missing, nil
 }
 
 // templateDiff names the fields in which two templates differ, never their

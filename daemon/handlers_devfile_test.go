@@ -340,3 +340,28 @@ func TestRefusedImportOverStackLeavesNoTemplate(t *testing.T) {
 		t.Errorf("a refused import left its template (err %v)", err)
 	}
 }
+
+// The templates an import over a stack brings are stored with its plan,
+// and applying that plan uses them.
+func TestImportOverStackStoresTemplatesWithItsPlan(t *testing.T) {
+	e := newTestEnv(t)
+	e.s.registerDevfileRoutes(e.mux)
+	file := decodeBody[api.FileView](t, e.do("POST", "/v1/stacks/shop/export", api.ExportRequest{IncludeSecrets: true}))
+	content := strings.Replace(file.Content, "templates:\n", "templates:\n  xnew:\n    image: docker.io/library/nginx:1.27\n", 1)
+	content = strings.Replace(content, "instances:\n", "instances:\n  zz:\n    template: xnew\n", 1)
+	rec := e.do("POST", "/v1/import", api.ImportRequest{Content: content})
+	res := decodeBody[api.ImportResult](t, rec)
+	if rec.Code != http.StatusOK || res.PlanID == "" {
+		t.Fatalf("import over a stack with a new template: %d %s", rec.Code, rec.Body.String())
+	}
+	err := e.s.Store.View(func(tx *store.Tx) error {
+		_, err := tx.GetTemplate("xnew")
+		return err
+	})
+	if err != nil {
+		t.Fatalf("the template of a saved import plan is not stored: %v", err)
+	}
+	if _, job := e.apply("shop", api.ApplyRequest{PlanID: res.PlanID}); job.State != api.JobSucceeded {
+		t.Errorf("apply of the import plan: %+v", job)
+	}
+}

@@ -227,14 +227,16 @@ func (s *Server) handleApply(w http.ResponseWriter, r *http.Request) {
 // saved plan checked fresh against the current state, or a plan computed now.
 func (s *Server) prepareApply(ctx context.Context, name, planID string, rt runtime.Runtime, destroy bool) (*applyRun, error) {
 	a := &applyRun{stack: name, rt: rt, destroy: destroy}
-	var pending *core.Stack
+	var pending *pendingStack
 	if planID != "" {
 		saved, err := s.savedPlan(name, planID)
 		if err != nil {
 			return nil, err
 		}
 		a.saved = saved
-		pending = saved.Stack
+		if saved.Stack != nil { // the templates of an import are stored with its plan
+			pending = &pendingStack{Stack: *saved.Stack}
+		}
 	}
 	st, err := s.loadState(ctx, name, rt, pending, destroy)
 	if err != nil {
@@ -246,7 +248,7 @@ func (s *Server) prepareApply(ctx context.Context, name, planID string, rt runti
 			if err != nil {
 				return nil, err
 			}
-			if err := checkPending(planID, stored, *pending); err != nil {
+			if err := checkPending(planID, stored, pending.Stack); err != nil {
 				return nil, err
 			}
 		}

@@ -65,7 +65,15 @@ type stackState struct {
 // loadState reads stack name's definition (or pending, a definition an
 // import will replace it with), its applied snapshot and its live
 // containers. A destroy does not need a definition that still builds.
-func (s *Server) loadState(ctx context.Context, name string, rt runtime.Runtime, pending *core.Stack, destroy bool) (*stackState, error) {
+// pendingStack is a definition a plan is made for instead of the stored
+// one (an import over the stack), with the templates its file brings that
+// the store does not hold yet.
+type pendingStack struct {
+	Stack     core.Stack
+	Templates []core.Template
+}
+
+func (s *Server) loadState(ctx context.Context, name string, rt runtime.Runtime, pending *pendingStack, destroy bool) (*stackState, error) {
 	st := &stackState{name: name}
 	err := s.Store.View(func(tx *store.Tx) error {
 		tpls, err := s.templates(tx) // once for this stack and the others
@@ -74,8 +82,8 @@ func (s *Server) loadState(ctx context.Context, name string, rt runtime.Runtime,
 		}
 		switch {
 		case pending != nil:
-			st.stack = *pending
-			if st.desired, err = core.Build(*pending, tpls); err != nil {
+			st.stack = pending.Stack
+			if st.desired, err = core.Build(pending.Stack, importTemplates(tpls, pending.Templates)); err != nil {
 				return err
 			}
 		default:
@@ -289,7 +297,7 @@ func newPlan(st *stackState, rt runtime.Runtime) plan.Plan {
 // stored one when the plan is applied (an import over an existing stack);
 // it must carry the stored stack's lineage and serial. The caller holds the
 // stack's lock.
-func (s *Server) PlanStack(ctx context.Context, name string, rt runtime.Runtime, pending *core.Stack, destroy bool) (plan.Plan, error) {
+func (s *Server) PlanStack(ctx context.Context, name string, rt runtime.Runtime, pending *pendingStack, destroy bool) (plan.Plan, error) {
 	st, err := s.loadState(ctx, name, rt, pending, destroy)
 	if err != nil {
 		return plan.Plan{}, err
