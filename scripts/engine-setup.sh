@@ -51,6 +51,17 @@ fi
 # forbids raising rlimits ("error setting rlimit type 6"). An empty default_ulimits
 # makes containers inherit the host's own limits, which always works.
 conf=/etc/containers/containers.conf
+podman_pidfile="$RUN_DIR/podman.pid"
+stop_podman_service() {
+  local pid
+  pid=$(cat "$podman_pidfile" 2>/dev/null) || return 0
+  # Only the process this script started: its pid, and still a podman.
+  if [ -n "$pid" ] && [ "$(cat "/proc/$pid/comm" 2>/dev/null)" = podman ]; then
+    kill "$pid" 2>/dev/null || true
+    for _ in $(seq 1 20); do kill -0 "$pid" 2>/dev/null || break; sleep 0.5; done
+  fi
+  rm -f "$podman_pidfile"
+}
 if ! grep -qx 'default_ulimits = \[\]' "$conf" 2>/dev/null; then
   log "setting podman default_ulimits to inherit the host limits"
   mkdir -p /etc/containers
@@ -60,7 +71,9 @@ if ! grep -qx 'default_ulimits = \[\]' "$conf" 2>/dev/null; then
   else
     printf '[containers]\ndefault_ulimits = []\n' >>"$conf"
   fi
-  pkill -f 'podman system service' 2>/dev/null || true
+  # A Podman service this script started earlier read the old setting:
+  # stop it, by the pid recorded when it was started, so it restarts below.
+  stop_podman_service
 fi
 if ! podman info >/dev/null 2>&1; then
   tail -20 "$RUN_DIR/apt.log" >&2 || true
@@ -71,6 +84,7 @@ if ! curl -fsS --unix-socket "$sock" http://d/_ping >/dev/null 2>&1; then
   log "starting podman system service on $sock"
   mkdir -p /run/podman
   nohup podman system service --time=0 "unix://$sock" >"$RUN_DIR/podman.log" 2>&1 &
+  echo $! >"$podman_pidfile"
   for _ in $(seq 1 30); do curl -fsS --unix-socket "$sock" http://d/_ping >/dev/null 2>&1 && break; sleep 1; done
   curl -fsS --unix-socket "$sock" http://d/_ping >/dev/null 2>&1 || { tail -20 "$RUN_DIR/podman.log" >&2; die "podman service did not answer"; }
 fi
