@@ -193,7 +193,7 @@ func (s *Server) handleImport(w http.ResponseWriter, r *http.Request) {
 	}
 	if p.Empty() && sameDefinition(*existing, pending) {
 		result.Unchanged = true
-		result.Warnings = p.Warnings
+		result.Warnings = plan.Redact(p).Warnings
 		writeJSON(w, http.StatusOK, result)
 		return
 	}
@@ -214,7 +214,7 @@ func (s *Server) handleImport(w http.ResponseWriter, r *http.Request) {
 	result.PlanID = p.ID
 	shown := plan.Redact(p)
 	result.Plan = &shown
-	result.Warnings = p.Warnings
+	result.Warnings = shown.Warnings
 	s.logger().Info("import planned over existing stack", "stack", name, "plan", p.ID)
 	writeJSON(w, http.StatusOK, result)
 }

@@ -10,7 +10,6 @@ import (
 
 	"github.com/devarch-dev/devarch/core"
 	"github.com/devarch-dev/devarch/daemon/api"
-	"github.com/devarch-dev/devarch/secrets"
 	"github.com/devarch-dev/devarch/store"
 )
 
@@ -41,10 +40,10 @@ func checkNewInstanceName(st *core.Stack, name string) error {
 
 // instanceView is inst with its effective config, secrets redacted.
 func instanceView(stack string, inst core.Instance, tpls map[string]core.Template, effective bool) api.InstanceView {
-	v := api.InstanceView{Stack: stack, Instance: redactInstance(inst, tpls[inst.Template])}
+	v := api.InstanceView{Stack: stack, Instance: core.RedactInstance(inst, tpls[inst.Template])}
 	if effective {
 		if tpl, ok := tpls[inst.Template]; ok {
-			svc := secrets.RedactService(core.Merge(tpl, inst))
+			svc := core.RedactService(core.Merge(tpl, inst))
 			v.Effective = &svc
 		}
 	}
@@ -119,7 +118,7 @@ func (s *Server) handleInstanceAdd(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.logger().Info("instance added", "stack", stack, "instance", inst.Name, "template", inst.Template)
-	writeJSON(w, http.StatusCreated, redactInstance(inst, tpl))
+	writeJSON(w, http.StatusCreated, core.RedactInstance(inst, tpl))
 }
 
 func (s *Server) handleInstanceShow(w http.ResponseWriter, r *http.Request) {
@@ -368,7 +367,7 @@ func (s *Server) renameOrCopy(w http.ResponseWriter, r *http.Request, duplicate 
 	if duplicate {
 		status = http.StatusCreated
 	}
-	out.Instance = redactInstance(out.Instance, tpl)
+	out.Instance = core.RedactInstance(out.Instance, tpl)
 	writeJSON(w, status, out)
 }
 

@@ -11,7 +11,6 @@ import (
 	"github.com/devarch-dev/devarch/core/plan"
 	"github.com/devarch-dev/devarch/daemon/api"
 	"github.com/devarch-dev/devarch/daemon/runtime"
-	"github.com/devarch-dev/devarch/secrets"
 	"github.com/devarch-dev/devarch/store"
 )
 
@@ -268,12 +267,12 @@ func (s *Server) prepareApply(ctx context.Context, name, planID string, rt runti
 	for _, c := range st.foreign {
 		a.foreignOf[st.foreignInstance(c)] = c
 	}
-	a.secrets = secrets.SecretValues(a.plan.Desired)
-	a.public = secrets.PublicNames(a.plan.Desired)
+	var prev *core.Desired
 	if a.prev != nil {
-		a.secrets = append(a.secrets, secrets.SecretValues(a.prev.Desired)...)
-		a.public = append(a.public, secrets.PublicNames(a.prev.Desired)...)
+		prev = &a.prev.Desired
 	}
+	a.secrets = core.OutputSecrets(&a.plan.Desired, prev)
+	a.public = core.PublicNames(&a.plan.Desired, prev)
 	return a, nil
 }
 

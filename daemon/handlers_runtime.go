@@ -23,7 +23,6 @@ import (
 	"github.com/devarch-dev/devarch/core"
 	"github.com/devarch-dev/devarch/daemon/api"
 	"github.com/devarch-dev/devarch/daemon/runtime"
-	"github.com/devarch-dev/devarch/secrets"
 	"github.com/devarch-dev/devarch/store"
 )
 
@@ -207,7 +206,7 @@ func (s *Server) handleLogs(w http.ResponseWriter, r *http.Request) {
 		out.start()
 	}
 	err = rt.Logs(r.Context(), core.ProjectName(name), names, follow, tail, func(inst, line string) {
-		out.write(api.LogLine{Instance: inst, Line: secrets.Scrub(line, hidden)})
+		out.write(api.LogLine{Instance: inst, Line: core.Scrub(line, hidden)})
 	})
 	if err != nil && r.Context().Err() == nil {
 		if !out.started() {
@@ -225,10 +224,10 @@ func (s *Server) stackSecrets(stack string) []string {
 	var out []string
 	_ = s.Store.View(func(tx *store.Tx) error {
 		if _, d, err := s.loadDesired(tx, stack); err == nil {
-			out = append(out, secrets.SecretValues(d)...)
+			out = append(out, core.OutputSecrets(&d)...)
 		}
 		if ap, err := tx.GetApplied(stack); err == nil {
-			out = append(out, secrets.SecretValues(ap.Desired)...)
+			out = append(out, core.OutputSecrets(&ap.Desired)...)
 		}
 		return nil
 	})

@@ -8,7 +8,6 @@ import (
 
 	"github.com/devarch-dev/devarch/core"
 	"github.com/devarch-dev/devarch/daemon/api"
-	"github.com/devarch-dev/devarch/secrets"
 	"github.com/devarch-dev/devarch/store"
 )
 
@@ -88,7 +87,7 @@ func (s *Server) handleStackSet(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.logger().Info("stack changed", "stack", name, "serial", st.Serial)
-	writeJSON(w, http.StatusOK, secrets.RedactStack(st))
+	writeJSON(w, http.StatusOK, core.RedactStack(st))
 }
 
 func (s *Server) handleStackList(w http.ResponseWriter, r *http.Request) {
@@ -132,7 +131,7 @@ func (s *Server) handleStackShow(w http.ResponseWriter, r *http.Request) {
 		if err != nil {
 			return err
 		}
-		view.Stack = secrets.RedactStack(st)
+		view.Stack = core.RedactStack(st)
 		switch ap, err := tx.GetApplied(name); {
 		case err == nil:
 			view.RuntimeKind = ap.Runtime.Kind

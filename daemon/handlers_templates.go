@@ -9,7 +9,6 @@ import (
 
 	"github.com/devarch-dev/devarch/core"
 	"github.com/devarch-dev/devarch/daemon/api"
-	"github.com/devarch-dev/devarch/secrets"
 	"github.com/devarch-dev/devarch/store"
 )
 
@@ -21,7 +20,7 @@ func (s *Server) handleTemplateList(w http.ResponseWriter, r *http.Request) {
 			return err
 		}
 		for _, t := range tpls {
-			out = append(out, secrets.RedactTemplate(t))
+			out = append(out, core.RedactTemplate(t))
 		}
 		return nil
 	})
@@ -59,7 +58,7 @@ func (s *Server) handleTemplateShow(w http.ResponseWriter, r *http.Request) {
 		writeError(w, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, secrets.RedactTemplate(t))
+	writeJSON(w, http.StatusOK, core.RedactTemplate(t))
 }
 
 func (s *Server) handleTemplateAdd(w http.ResponseWriter, r *http.Request) {
@@ -110,7 +109,7 @@ func (s *Server) handleTemplateAdd(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.logger().Info("template stored", "template", t.Name, "replaced", status == http.StatusOK)
-	writeJSON(w, status, api.TemplateStored{Template: secrets.RedactTemplate(t), Warnings: warns})
+	writeJSON(w, status, api.TemplateStored{Template: core.RedactTemplate(t), Warnings: warns})
 }
 
 // revalidateUsers checks every stack using template name against the

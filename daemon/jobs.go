@@ -11,8 +11,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/devarch-dev/devarch/core"
 	"github.com/devarch-dev/devarch/daemon/api"
-	"github.com/devarch-dev/devarch/secrets"
 	"github.com/devarch-dev/devarch/store"
 )
 
@@ -163,7 +163,7 @@ func (j *JobManager) run(ctx context.Context, r *jobRun, run JobRunFunc) {
 	switch {
 	case err == nil:
 		r.job.State = api.JobSucceeded
-		r.job.Summary = secrets.ScrubKeeping(summary, r.secrets, r.keep)
+		r.job.Summary = core.ScrubKeeping(summary, r.secrets, r.keep)
 		final = r.job.Summary
 		if final == "" {
 			final = job.Operation + " complete"
@@ -180,7 +180,7 @@ func (j *JobManager) run(ctx context.Context, r *jobRun, run JobRunFunc) {
 			}
 			r.job.Instance = jf.instance
 		}
-		r.job.Error = secrets.ScrubKeeping(err.Error(), r.secrets, r.keep)
+		r.job.Error = core.ScrubKeeping(err.Error(), r.secrets, r.keep)
 		final = r.job.Error
 	}
 	job = r.job
@@ -209,7 +209,7 @@ func (j *JobManager) emit(r *jobRun, instance, msg string, state api.JobState) {
 		Time:     time.Now().UTC(),
 		JobID:    r.job.ID,
 		Instance: instance,
-		Message:  secrets.ScrubKeeping(msg, r.secrets, r.keep),
+		Message:  core.ScrubKeeping(msg, r.secrets, r.keep),
 		State:    state,
 	}
 	if err := j.store.Update(func(tx *store.Tx) error { return tx.AppendEvent(ev.JobID, ev) }); err != nil {

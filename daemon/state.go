@@ -13,7 +13,6 @@ import (
 	"github.com/devarch-dev/devarch/core/catalog"
 	"github.com/devarch-dev/devarch/core/compose"
 	"github.com/devarch-dev/devarch/daemon/api"
-	"github.com/devarch-dev/devarch/secrets"
 	"github.com/devarch-dev/devarch/store"
 )
 
@@ -272,18 +271,9 @@ func (s *Server) editLock(r *http.Request, stack string) (func(), error) {
 	}, editLockWait)
 }
 
-// redactInstance returns inst with secret override values redacted; tpl is
-// its template, whose secret keys and sensitive files count as secret in the
-// overrides too (data stored before overrides inherited the flags).
-func redactInstance(inst core.Instance, tpl core.Template) core.Instance {
-	core.InheritSecrecy(&inst, tpl)
-	inst.Overrides = secrets.RedactOverrides(inst.Overrides)
-	return inst
-}
-
 // getStackForOutput is getStack for a view of the stack: its overrides
 // carry the secret flags their templates give (core.InheritStackSecrecy), so
-// secrets.RedactStack also hides a secret key stored with a plain flag
+// core.RedactStack also hides a secret key stored with a plain flag
 // before overrides inherited it.
 func (s *Server) getStackForOutput(tx *store.Tx, name string) (core.Stack, error) {
 	st, tpls, err := s.stackAndTemplates(tx, name)

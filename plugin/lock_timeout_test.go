@@ -36,7 +36,7 @@ func TestLockTimeoutReachesTheDaemon(t *testing.T) {
 				return
 			}
 			json.NewDecoder(r.Body).Decode(&got)
-			json.NewEncoder(w).Encode(plan.Plan{ID: "p0", Stack: "same"})
+			json.NewEncoder(w).Encode(plan.View{ID: "p0", Stack: "same"})
 		})
 		c, out, errOut := fakeDaemon(t, h, "")
 		if code := c.execute(context.Background(), tc.args); code != 0 {
@@ -63,7 +63,7 @@ func TestDestroyPurgeSaysWhatGoes(t *testing.T) {
 	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		switch r.URL.Path {
 		case "/v1/stacks/same/plan":
-			json.NewEncoder(w).Encode(plan.Plan{ID: "p0", Stack: "same", Destroy: true})
+			json.NewEncoder(w).Encode(plan.View{ID: "p0", Stack: "same", Destroy: true})
 		case "/v1/stacks/same/apply":
 			json.NewEncoder(w).Encode(api.Job{ID: "j1", Stack: "same", Operation: "destroy", State: api.JobSucceeded, Summary: "Stack \"same\" removed."})
 		default:

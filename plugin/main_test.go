@@ -156,7 +156,7 @@ func apiError(w http.ResponseWriter, status int, e api.Error) {
 }
 
 func TestErrorRenderingAndExitCodes(t *testing.T) {
-	changes := plan.Plan{ID: "p1", Stack: "shop", Changes: []plan.ResourceChange{
+	changes := plan.View{ID: "p1", Stack: "shop", Changes: []plan.ResourceChange{
 		{Instance: "db", Container: "devarch-shop-db", Action: plan.Create},
 	}, Summary: plan.Summary{Create: 1}}
 	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -164,7 +164,7 @@ func TestErrorRenderingAndExitCodes(t *testing.T) {
 		case r.URL.Path == "/v1/stacks/shop/plan":
 			json.NewEncoder(w).Encode(changes)
 		case r.URL.Path == "/v1/stacks/same/plan":
-			json.NewEncoder(w).Encode(plan.Plan{Stack: "same"})
+			json.NewEncoder(w).Encode(plan.View{Stack: "same"})
 		case r.URL.Path == "/v1/stacks/ghost":
 			apiError(w, 404, api.Error{Code: api.CodeNotFound, Message: `stack "ghost" not found`, Hint: "list stacks with `stack ls`"})
 		case r.URL.Path == "/v1/stacks/locked/apply":
@@ -281,7 +281,7 @@ func TestApplyAsksAndStopsOnNo(t *testing.T) {
 			apiError(w, 400, api.Error{Code: api.CodeInvalid, Message: "apply should save the plan it shows"})
 			return
 		}
-		json.NewEncoder(w).Encode(plan.Plan{ID: "p0", Stack: "same"})
+		json.NewEncoder(w).Encode(plan.View{ID: "p0", Stack: "same"})
 	})
 	c, out, errOut := fakeDaemon(t, h, "")
 	if code := c.execute(context.Background(), []string{"apply", "same", "--auto-approve"}); code != 0 {

@@ -1,2 +1,2 @@
-// Package secrets holds devarch's key file, AES-256-GCM sealing and redaction.
+// Package secrets holds devarch's key file, AES-256-GCM sealing, blinding and the passphrase KDF.
 package secrets

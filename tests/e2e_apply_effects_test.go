@@ -61,7 +61,7 @@ func TestE2EApplyFileContentReachesContainer(t *testing.T) {
 
 	e2fWrite(t, dir, "app.conf", "greeting=v2\n")
 	x.ok("instance", "set", s, "web", "--file", target+"=@"+local)
-	var p plan.Plan
+	var p plan.View
 	x.json(&p, "plan", s)
 	if len(p.Changes) != 1 || p.Changes[0].Instance != "web" || p.Changes[0].Action != plan.Update {
 		t.Fatalf("plan after the content change = %+v; want ~ web", p.Changes)
@@ -130,7 +130,7 @@ func TestE2EApplyRuntimeBoundToApply(t *testing.T) {
 		}
 	})
 
-	var p plan.Plan
+	var p plan.View
 	x.json(&p, "plan", s, "--save", "--runtime", "podman")
 	if p.RuntimeKind != "podman" {
 		t.Errorf("plan runtime kind = %q; want podman", p.RuntimeKind)

@@ -56,9 +56,9 @@ func e2sFreePort(t *testing.T) int {
 }
 
 // savePlan saves a plan of stack and returns it.
-func (x *e2s) savePlan(stack string) plan.Plan {
+func (x *e2s) savePlan(stack string) plan.View {
 	x.t.Helper()
-	var p plan.Plan
+	var p plan.View
 	x.json(&p, "plan", stack, "--save")
 	if p.ID == "" {
 		x.t.Fatalf("plan %s --save returned no plan ID", stack)
@@ -130,7 +130,7 @@ func TestE2SStalePlanRefused(t *testing.T) {
 		t.Fatal(err)
 	}
 	web := core.ContainerName(s, "web")
-	stale := func(p plan.Plan, what string) []string {
+	stale := func(p plan.View, what string) []string {
 		return []string{"plan " + p.ID + " is stale: " + what, "run `plan " + s + "` again"}
 	}
 	tests := []struct {
@@ -138,12 +138,12 @@ func TestE2SStalePlanRefused(t *testing.T) {
 		save   []string // extra flags of plan --save
 		change func(x *e2s)
 		target string // the stack the plan is applied to, s when empty
-		want   func(p plan.Plan) []string
+		want   func(p plan.View) []string
 	}{
 		{
 			name:   "instance changed",
 			change: func(x *e2s) { x.ok("instance", "set", s, "web", "--env", "E2S_CHANGED=1") },
-			want: func(p plan.Plan) []string {
+			want: func(p plan.View) []string {
 				return stale(p, fmt.Sprintf("stack %q changed since the plan (serial %d → %d)", s, p.Serial, p.Serial+1))
 			},
 		},
@@ -158,7 +158,7 @@ func TestE2SStalePlanRefused(t *testing.T) {
 					x.t.Fatalf("replace template: %s", r)
 				}
 			},
-			want: func(p plan.Plan) []string {
+			want: func(p plan.View) []string {
 				return stale(p, "the desired configuration changed since the plan")
 			},
 		},
@@ -169,21 +169,21 @@ func TestE2SStalePlanRefused(t *testing.T) {
 					x.t.Fatal(err)
 				}
 			},
-			want: func(p plan.Plan) []string {
+			want: func(p plan.View) []string {
 				return stale(p, "live containers changed since the plan: "+web+" is gone")
 			},
 		},
 		{
 			name: "expired",
 			save: []string{"--ttl", "1ms"},
-			want: func(p plan.Plan) []string {
+			want: func(p plan.View) []string {
 				return []string{fmt.Sprintf("plan %s expired at %s", p.ID, p.ExpiresAt.UTC().Format(time.RFC3339))}
 			},
 		},
 		{
 			name:   "other stack",
 			target: other,
-			want: func(p plan.Plan) []string {
+			want: func(p plan.View) []string {
 				return []string{fmt.Sprintf("plan %s is for stack %q, not %q", p.ID, s, other)}
 			},
 		},
@@ -191,7 +191,7 @@ func TestE2SStalePlanRefused(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			x := x.sub(t)
-			var p plan.Plan
+			var p plan.View
 			x.json(&p, append([]string{"plan", s, "--save"}, tc.save...)...)
 			jobs := len(x.jobs())
 			if tc.change != nil {

@@ -105,7 +105,7 @@ func TestE2EPluginUnderDockerCLI(t *testing.T) {
 	}
 
 	// Run by the docker CLI, devarch drives docker compose.
-	var p plan.Plan
+	var p plan.View
 	e2rDecode(t, "docker devarch plan", docker("devarch", "plan", stack, "--json"), &p)
 	if !strings.HasPrefix(p.Runtime, "docker compose v2") || p.Summary.Create != 1 {
 		t.Errorf("plan through the plugin: runtime %q, summary %+v; want docker compose v2 creating 1", p.Runtime, p.Summary)

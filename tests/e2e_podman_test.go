@@ -46,7 +46,7 @@ func TestE2EPodmanCoreScenario(t *testing.T) {
 	if !strings.Contains(text, "(runtime: podman") {
 		t.Errorf("plan does not name the podman runtime:\n%s", text)
 	}
-	var p plan.Plan
+	var p plan.View
 	h.json(&p, "plan", stack)
 	if !strings.HasPrefix(p.Runtime, "podman") || p.Summary.Create != 2 || len(p.Changes) != 2 {
 		t.Errorf("plan = runtime %q, summary %+v; want podman creating 2", p.Runtime, p.Summary)

@@ -86,7 +86,7 @@ func TestE2ERecoveryDaemonKilledMidApply(t *testing.T) {
 	// The plan shows what is left to converge: both instances, since no
 	// snapshot was recorded.
 	h.fails(2, "plan", stack, "--detailed-exitcode")
-	var p plan.Plan
+	var p plan.View
 	h.json(&p, "plan", stack)
 	if p.Empty() || len(p.Changes) != 2 {
 		t.Errorf("plan after the interrupted apply has %d changes (network %q); want one per instance:\n%+v", len(p.Changes), p.Network, p.Changes)

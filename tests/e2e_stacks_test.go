@@ -329,7 +329,7 @@ func TestE2SWiredConsumerReachesProvider(t *testing.T) {
 	}
 
 	x.ok("wire", s, "api.db", "db2")
-	var p plan.Plan
+	var p plan.View
 	x.json(&p, "plan", s)
 	want := core.ResolvedWire{Consumer: "api", Import: "db", Type: "postgres", Provider: "db2", Export: "db", Auto: false}
 	if !slices.Contains(p.Wires, want) {
@@ -475,7 +475,7 @@ func TestE2SDestroy(t *testing.T) {
 			if len(st.Instances) != 2 {
 				t.Errorf("the kept definition has %d instances, want 2", len(st.Instances))
 			}
-			var p plan.Plan
+			var p plan.View
 			x.json(&p, "plan", tc.stack)
 			if p.Summary.Create != 2 || p.Network != plan.Create {
 				t.Errorf("plan after destroy: %+v, network %q; want 2 to create and the network", p.Summary, p.Network)

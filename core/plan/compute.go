@@ -89,7 +89,7 @@ func Compute(in Input) Plan {
 	}
 
 	desired := enabledServices(&in.Desired)
-	secrets := secretValues(&in.Desired, in.Applied)
+	secrets := core.SecretValues(&in.Desired, in.Applied)
 	names := map[string]bool{}
 	for _, m := range []map[string]*core.WiredService{desired, applied} {
 		for k := range m {

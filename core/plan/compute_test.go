@@ -267,7 +267,8 @@ func TestComputeFieldChanges(t *testing.T) {
 			if got := p.Changes[0].Fields; !reflect.DeepEqual(got, tt.want) {
 				t.Errorf("fields = %+v\nwant     %+v", got, tt.want)
 			}
-			assertNoSecret(t, p)
+			// Desired holds the secrets until redacted; the whole View never.
+			assertNoSecret(t, map[string]any{"changes": p.Changes, "warnings": p.Warnings, "basis": p.Basis})
 			assertNoSecret(t, Redact(p))
 		})
 	}
@@ -282,12 +283,10 @@ func cloneSvc(s core.WiredService) core.WiredService {
 	return s
 }
 
-// assertNoSecret fails when a secret value appears in the JSON of p's
-// changes and warnings (Desired holds them until redacted).
-func assertNoSecret(t *testing.T, p Plan) {
+// assertNoSecret fails when a secret value appears in the JSON of v.
+func assertNoSecret(t *testing.T, v any) {
 	t.Helper()
-	parts := map[string]any{"changes": p.Changes, "warnings": p.Warnings, "basis": p.Basis}
-	data, err := json.Marshal(parts)
+	data, err := json.Marshal(v)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -320,7 +319,8 @@ func TestRedact(t *testing.T) {
 			t.Errorf("secret %q appears in the redacted plan: %s", s, data)
 		}
 	}
-	rs, _ := r.Desired.Service("db")
+	rd := r.Desired.Desired()
+	rs, _ := rd.Service("db")
 	if rs.Env["POSTGRES_PASSWORD"].Value != core.Redacted || !rs.Env["POSTGRES_PASSWORD"].Secret {
 		t.Errorf("redacted secret env = %+v", rs.Env["POSTGRES_PASSWORD"])
 	}

@@ -31,7 +31,7 @@ func (d *fieldDiff) addText(field, old, new string) {
 	if old == new {
 		return
 	}
-	if containsSecret(old, d.secrets) || containsSecret(new, d.secrets) {
+	if core.ContainsSecret(old, d.secrets) || core.ContainsSecret(new, d.secrets) {
 		d.addSecret(field, old != "", new != "")
 		return
 	}
@@ -256,50 +256,4 @@ func unionKeys[V any](a, b map[string]V) []string {
 	}
 	slices.Sort(keys)
 	return keys
-}
-
-// secretValues lists the secret env values and sensitive file contents of
-// the given states, longest first, without duplicates.
-func secretValues(ds ...*core.Desired) []string {
-	set := map[string]bool{}
-	for _, d := range ds {
-		if d == nil {
-			continue
-		}
-		for _, s := range d.Services {
-			for _, v := range s.Env {
-				if v.Secret && v.Value != "" {
-					set[v.Value] = true
-				}
-			}
-			for _, f := range s.Files {
-				if f.Sensitive && f.Content != "" {
-					set[f.Content] = true
-				}
-			}
-		}
-	}
-	out := make([]string, 0, len(set))
-	for v := range set {
-		out = append(out, v)
-	}
-	slices.SortFunc(out, func(a, b string) int {
-		if len(a) != len(b) {
-			return len(b) - len(a)
-		}
-		return strings.Compare(a, b)
-	})
-	return out
-}
-
-func containsSecret(s string, secrets []string) bool {
-	if s == "" {
-		return false
-	}
-	for _, v := range secrets {
-		if strings.Contains(s, v) {
-			return true
-		}
-	}
-	return false
 }

@@ -115,3 +115,35 @@ type Basis struct {
 
 // Empty reports whether the plan changes nothing.
 func (p *Plan) Empty() bool { return len(p.Changes) == 0 && p.Network == NoOp }
+
+// View is a Plan as clients see it: the type of every API answer and of
+// what the CLI renders. Redact is the only way from a Plan to a View, and
+// its Desired is a core.DesiredView, which only redaction fills, so an
+// answer cannot carry the plan's secret values. Its fields and their JSON
+// encoding are Plan's, in the same order.
+type View struct {
+	ID          string    `json:"id"`
+	Stack       string    `json:"stack"`
+	Lineage     string    `json:"lineage"`
+	Serial      uint64    `json:"serial"`
+	StateHash   string    `json:"state_hash"`
+	CreatedAt   time.Time `json:"created_at"`
+	ExpiresAt   time.Time `json:"expires_at,omitzero"`
+	Destroy     bool      `json:"destroy,omitempty"`
+	Runtime     string    `json:"runtime"`
+	RuntimeKind string    `json:"runtime_kind,omitempty"`
+
+	Network  Action              `json:"network,omitempty"`
+	Changes  []ResourceChange    `json:"changes,omitempty"`
+	Wires    []core.ResolvedWire `json:"wires,omitempty"`
+	Warnings []string            `json:"warnings,omitempty"`
+	Summary  Summary             `json:"summary"`
+
+	Desired core.DesiredView `json:"desired"`
+
+	Basis     Basis      `json:"basis"`
+	AppliedAt *time.Time `json:"applied_at,omitempty"`
+}
+
+// Empty reports whether the plan changes nothing.
+func (v *View) Empty() bool { return len(v.Changes) == 0 && v.Network == NoOp }

@@ -27,7 +27,7 @@
 //	POST   /v1/stacks/{stack}/wires  core.Wire          -> WiresView
 //	DELETE /v1/stacks/{stack}/wires?consumer=C&import=I -> WiresView
 //	GET    /v1/stacks/{stack}/config?show_secrets=1     -> ConfigView
-//	POST   /v1/stacks/{stack}/plan   PlanRequest        -> plan.Plan
+//	POST   /v1/stacks/{stack}/plan   PlanRequest        -> plan.View
 //	POST   /v1/stacks/{stack}/apply  ApplyRequest       -> Job
 //	GET    /v1/stacks/{stack}/ps     ?runtime fields     -> []Container
 //	GET    /v1/stacks/{stack}/logs?instance=I&follow=1&tail=N -> stream of LogLine
@@ -472,7 +472,7 @@ type ImportResult struct {
 	Templates []string   `json:"templates,omitempty"`
 	Instances []string   `json:"instances,omitempty"`
 	PlanID    string     `json:"plan_id,omitempty"`
-	Plan      *plan.Plan `json:"plan,omitempty"` // the saved plan, when importing over an existing stack
+	Plan      *plan.View `json:"plan,omitempty"` // the saved plan, when importing over an existing stack
 	Warnings  []string   `json:"warnings,omitempty"`
 }
 

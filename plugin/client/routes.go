@@ -167,9 +167,9 @@ func (c *Client) Config(ctx context.Context, stack string, showSecrets bool) (ap
 	return out, c.call(ctx, r, &out)
 }
 
-// Plan computes (and with Save, stores) a plan for the stack.
-func (c *Client) Plan(ctx context.Context, stack string, req api.PlanRequest) (plan.Plan, error) {
-	var out plan.Plan
+// Plan computes (and with Save, stores) a plan for the stack, redacted.
+func (c *Client) Plan(ctx context.Context, stack string, req api.PlanRequest) (plan.View, error) {
+	var out plan.View
 	return out, c.call(ctx, request{method: http.MethodPost, path: "/stacks/" + seg(stack) + "/plan", body: req}, &out)
 }
 

@@ -49,7 +49,7 @@ func actionStyle(a plan.Action) string {
 // Plan prints p like Terraform does: one line per instance change with its
 // field changes below, then network, wiring and warnings, then a summary.
 // Secret field values print as "(sensitive value)", whatever p holds.
-func Plan(w io.Writer, p plan.Plan, color bool) error {
+func Plan(w io.Writer, p plan.View, color bool) error {
 	c := painter(color)
 	var b strings.Builder
 	if p.Empty() {

@@ -36,8 +36,8 @@ func golden(t *testing.T, name string, got []byte) {
 	}
 }
 
-func fullPlan() plan.Plan {
-	return plan.Plan{
+func fullPlan() plan.View {
+	return plan.View{
 		Stack:   "shop",
 		Runtime: "docker compose v2 (context default)",
 		Network: plan.Create,
@@ -62,21 +62,21 @@ func fullPlan() plan.Plan {
 }
 
 func TestPlanGolden(t *testing.T) {
-	destroy := plan.Plan{Stack: "shop", Destroy: true, Runtime: "podman compose", Network: plan.Delete,
+	destroy := plan.View{Stack: "shop", Destroy: true, Runtime: "podman compose", Network: plan.Delete,
 		Changes: []plan.ResourceChange{{Instance: "db", Container: "devarch-shop-db", Action: plan.Delete, Reason: "stack destroyed"}},
 		Summary: plan.Summary{Delete: 1}}
 	tests := []struct {
 		name   string
-		p      plan.Plan
+		p      plan.View
 		color  bool
 		golden string
 	}{
 		{"full", fullPlan(), false, "plan_full.golden"},
 		{"full in color", fullPlan(), true, "plan_color.golden"},
-		{"empty", plan.Plan{Stack: "shop"}, false, "plan_empty.golden"},
-		{"empty with warnings", plan.Plan{Stack: "shop", Warnings: []string{"port 8080 is also published by stack blog"}}, false, "plan_empty_warnings.golden"},
+		{"empty", plan.View{Stack: "shop"}, false, "plan_empty.golden"},
+		{"empty with warnings", plan.View{Stack: "shop", Warnings: []string{"port 8080 is also published by stack blog"}}, false, "plan_empty_warnings.golden"},
 		{"destroy", destroy, false, "plan_destroy.golden"},
-		{"destroy nothing", plan.Plan{Stack: "shop", Destroy: true}, false, "plan_destroy_empty.golden"},
+		{"destroy nothing", plan.View{Stack: "shop", Destroy: true}, false, "plan_destroy_empty.golden"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -108,8 +108,12 @@ func TestPlanNeverShowsSecrets(t *testing.T) {
 		Fields: []plan.FieldChange{{Field: "env.TOKEN", Old: secret, New: secret + "2", Secret: true}}})
 	p.Summary.Update++
 
+	// Render a View whose changes hold what p holds, the tampered value
+	// included: rendering hides a secret field whatever it is given.
+	v := plan.Redact(p)
+	v.Changes = p.Changes
 	var buf bytes.Buffer
-	if err := Plan(&buf, p, false); err != nil {
+	if err := Plan(&buf, v, false); err != nil {
 		t.Fatal(err)
 	}
 	out := buf.String()
