@@ -333,6 +333,6 @@ func (s *Server) refuseJoinedPurge(name string) error {
 		if err != nil || len(joiners) == 0 {
 			return err
 		}
-		return joinersError(name, "purge", joiners, "", len(applied) > 0)
+		return core.JoinersError(name, "purge", joiners, "", len(applied) > 0)
 	})
 }

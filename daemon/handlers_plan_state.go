@@ -54,11 +54,11 @@ type stackState struct {
 	stack   core.Stack
 	desired core.Desired
 	applied *store.Applied
-	others  []core.Desired       // desired states of the other stacks
-	nets    map[string]*netStack // every stack's networks and names (not for a destroy)
-	rtKind  string               // the runtime's kind
-	live    []runtime.Container  // containers carrying the stack's labels
-	foreign []runtime.Container  // containers named like the stack's without its labels
+	others  []core.Desired      // desired states of the other stacks
+	nets    core.Networks       // every stack's networks and names (not for a destroy)
+	rtKind  string              // the runtime's kind
+	live    []runtime.Container // containers carrying the stack's labels
+	foreign []runtime.Container // containers named like the stack's without its labels
 	input   plan.Input
 }
 
@@ -121,7 +121,7 @@ func (s *Server) loadState(ctx context.Context, name string, rt runtime.Runtime,
 			if _, applied, err := joinersOf(tx, name); err != nil {
 				return err
 			} else if len(applied) > 0 {
-				return joinersError(name, "destroy", applied,
+				return core.JoinersError(name, "destroy", applied,
 					" with applied containers, which would keep the network from being removed", true)
 			}
 			return nil
@@ -252,7 +252,7 @@ func (st *stackState) warnings() []string {
 		for _, d := range core.PortConflicts(st.desired, st.others) {
 			out = append(out, d.Error())
 		}
-		out = append(out, joinWarnings(st.stack, st.nets, st.rtKind)...)
+		out = append(out, core.JoinWarnings(st.stack, st.nets, st.rtKind)...)
 	}
 	for _, c := range st.foreign {
 		out = append(out, fmt.Sprintf("container %s %s; it will not be touched", c.Name, foreignWhat(c)))

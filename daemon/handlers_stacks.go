@@ -168,7 +168,7 @@ func (s *Server) handleStackRemove(w http.ResponseWriter, r *http.Request) {
 		if joiners, applied, err := joinersOf(tx, name); err != nil {
 			return err
 		} else if len(joiners) > 0 {
-			return joinersError(name, "remove", joiners, "", len(applied) > 0)
+			return core.JoinersError(name, "remove", joiners, "", len(applied) > 0)
 		}
 		if err := tx.DeletePlansForStack(name); err != nil && !store.IsNotFound(err) {
 			return err

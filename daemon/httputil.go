@@ -62,10 +62,16 @@ func toAPIError(err error) *api.Error {
 		lock  *LockError
 		diags *core.DiagnosticsError
 		ce    *runtime.ComposeError
+		cf    *core.ConflictError
+		nf    *core.NotFoundError
 	)
 	switch {
 	case errors.As(err, &ae):
 		return &api.Error{Code: ae.Code, Message: ae.Msg, Hint: ae.Hint, Diagnostics: ae.Diags}
+	case errors.As(err, &cf):
+		return &api.Error{Code: api.CodeConflict, Message: cf.Msg, Hint: cf.Hint, Diagnostics: cf.Diagnostics}
+	case errors.As(err, &nf):
+		return &api.Error{Code: api.CodeNotFound, Message: nf.Msg, Hint: nf.Hint}
 	case errors.As(err, &lock):
 		h := lock.Holder
 		return &api.Error{Code: api.CodeLocked, Message: lock.Error(), Lock: &h, Hint: lock.Hint()}

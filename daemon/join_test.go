@@ -437,7 +437,7 @@ func TestImportOfNewStackChecksJoins(t *testing.T) {
 			e.changeStack("infra", func(st *core.Stack) { st.JoinNetworks = []string{"app"} })
 		},
 			method: "POST", path: "/v1/import", body: imp(devfileFor("app", []string{"infra"}, "web=tdb")),
-			want: []string{"join cycle app -> infra -> app", joinCycleRule}, keep: []string{"app"}},
+			want: []string{"join cycle app -> infra -> app", core.JoinCycleRule}, keep: []string{"app"}},
 		{name: "brings a template too, and is refused", setup: infra,
 			method: "POST", path: "/v1/import",
 			body: imp(devfileFor("app", []string{"infra"}, "db=tnew") + "templates:\n  tnew:\n    image: docker.io/example/new:1\n"),
@@ -466,11 +466,11 @@ func TestJoinRefusesCycles(t *testing.T) {
 	runJoinCases(t, []joinCase{
 		{name: "direct", setup: func(e *testEnv) { e.createStack("infra", nil); e.createStack("app", []string{"infra"}) },
 			method: "PATCH", path: "/v1/stacks/infra", body: api.StackSetRequest{JoinNetworks: &[]string{"app"}},
-			want:  []string{"join cycle infra -> app -> infra", `stack "app" joins the network of stack "infra"`, joinCycleRule},
+			want:  []string{"join cycle infra -> app -> infra", `stack "app" joins the network of stack "infra"`, core.JoinCycleRule},
 			field: "stack.join_networks[0]", keep: []string{"infra", "app"}},
 		{name: "transitive", setup: chain,
 			method: "PATCH", path: "/v1/stacks/c", body: api.StackSetRequest{JoinNetworks: &[]string{"a"}},
-			want: []string{"join cycle c -> a -> b -> c", `stack "b" joins the network of stack "c"`, joinCycleRule}, keep: []string{"c"}},
+			want: []string{"join cycle c -> a -> b -> c", `stack "b" joins the network of stack "c"`, core.JoinCycleRule}, keep: []string{"c"}},
 		{name: "through the applied containers", setup: func(e *testEnv) {
 			e.createStack("infra", nil, "db=tdb")
 			e.createStack("app", []string{"infra"}, "web=tdb")
@@ -495,7 +495,7 @@ func TestJoinRefusesCycles(t *testing.T) {
 			e.changeStack("c", func(st *core.Stack) { st.JoinNetworks = []string{"a"} })
 		},
 			method: "POST", path: "/v1/stacks/b/plan", body: api.PlanRequest{},
-			want: []string{"join cycle b -> c -> a -> b", joinCycleRule}},
+			want: []string{"join cycle b -> c -> a -> b", core.JoinCycleRule}},
 
 		// Still allowed: chains and diamonds.
 		{name: "chain", setup: chain,
