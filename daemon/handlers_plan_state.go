@@ -113,8 +113,8 @@ func (s *Server) loadState(ctx context.Context, name string, rt runtime.Runtime,
 		if err != nil {
 			return err
 		}
-		owners := ownersOf(others, name)
-		st.others = builtOthers(others, name, tpls)
+		owners := core.ContainerOwners(others, name)
+		st.others = core.BuildOthers(others, name, tpls)
 		if destroy {
 			// The joined network would stay behind: compose down cannot
 			// remove a network other stacks' containers are on.
@@ -127,7 +127,7 @@ func (s *Server) loadState(ctx context.Context, name string, rt runtime.Runtime,
 			return nil
 		}
 		// Refused at every write now, but older data may have it.
-		if err := containerClashes(st.stack, owners); err != nil {
+		if err := core.ContainerClashes(st.stack, owners); err != nil {
 			return err
 		}
 		st.nets, err = checkNetworkPlan(tx, st.stack)

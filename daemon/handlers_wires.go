@@ -266,7 +266,7 @@ func (s *Server) handleConfig(w http.ResponseWriter, r *http.Request) {
 		if err != nil {
 			return err
 		}
-		d.Warnings = append(d.Warnings, core.PortConflicts(d, builtOthers(others, stack, tpls))...)
+		d.Warnings = append(d.Warnings, core.PortConflicts(d, core.BuildOthers(others, stack, tpls))...)
 		return nil
 	})
 	if err != nil {

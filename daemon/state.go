@@ -3,7 +3,6 @@ package daemon
 import (
 	"cmp"
 	"context"
-	"fmt"
 	"net/http"
 	"path/filepath"
 	"slices"
@@ -73,21 +72,6 @@ func (s *Server) loadDesired(tx *store.Tx, name string) (core.Stack, core.Desire
 	return st, d, err
 }
 
-// builtOthers is the desired state of every stack of stacks but skip that
-// builds, for the checks across stacks (host ports).
-func builtOthers(stacks []core.Stack, skip string, tpls map[string]core.Template) []core.Desired {
-	var out []core.Desired
-	for _, o := range stacks {
-		if o.Name == skip {
-			continue
-		}
-		if d, err := core.Build(o, tpls); err == nil {
-			out = append(out, d)
-		}
-	}
-	return out
-}
-
 // filesDir is where a stack's config files are materialized.
 func (s *Server) filesDir(stack string) string {
 	return filepath.Join(s.Home, "stacks", stack)
@@ -153,92 +137,16 @@ func stampNewStack(st *core.Stack) {
 	st.Lineage, st.Serial, st.CreatedAt, st.UpdatedAt = randomHex(16), 1, now, now
 }
 
-// containerOwner is the stack and instance a container name belongs to.
-type containerOwner struct{ stack, instance string }
-
-// containerOwners maps the container name of every instance of every stack
-// but skip to its stack and instance.
-func containerOwners(tx *store.Tx, skip string) (map[string]containerOwner, error) {
-	stacks, err := tx.ListStacks()
-	if err != nil {
-		return nil, err
-	}
-	return ownersOf(stacks, skip), nil
-}
-
-// ownersOf maps the container names of stacks, but skip's, to their owner.
-func ownersOf(stacks []core.Stack, skip string) map[string]containerOwner {
-	out := map[string]containerOwner{}
-	for _, o := range stacks {
-		if o.Name == skip {
-			continue
-		}
-		for _, inst := range o.Instances {
-			out[core.ContainerName(o.Name, inst.Name)] = containerOwner{o.Name, inst.Name}
-		}
-	}
-	return out
-}
-
-// containerNameRule is the rule a container-name clash breaks.
-const containerNameRule = "container names devarch-STACK-INSTANCE must be unique across stacks"
-
-// checkContainerNames refuses instances of st whose container name
-// (devarch-STACK-INSTANCE) is already the container name of another stack's
-// instance: stack rv1-k instance y and stack rv1 instance k-y would both run
-// as devarch-rv1-k-y. Instances named in had were there before the change
-// and are not checked again, so old data with a clash does not block
-// unrelated edits (plan and apply report it). Disabled instances count: they
-// keep their name for when they are enabled.
+// checkContainerNames is core.CheckContainerNames of st against the
+// stored stacks.
 func checkContainerNames(tx *store.Tx, st core.Stack, had map[string]bool) error {
-	var owners map[string]containerOwner
-	var errs core.FieldErrors
-	for _, inst := range st.Instances {
-		if had[inst.Name] {
-			continue
+	return core.CheckContainerNames(st, had, func() (map[string]core.ContainerOwner, error) {
+		stacks, err := tx.ListStacks()
+		if err != nil {
+			return nil, err
 		}
-		if owners == nil {
-			var err error
-			if owners, err = containerOwners(tx, st.Name); err != nil {
-				return err
-			}
-		}
-		name := core.ContainerName(st.Name, inst.Name)
-		if o, ok := owners[name]; ok {
-			errs = append(errs, &core.FieldError{
-				Field: "instances." + inst.Name,
-				Rule: fmt.Sprintf("container name %s is already the container of stack %q instance %q; %s",
-					name, o.stack, o.instance, containerNameRule),
-				Hint: "pick another instance name",
-			})
-		}
-	}
-	return errs.Err()
-}
-
-// containerClashes reports, as errors, instances of st whose container name
-// another stack's instance also has (data stored before such clashes were
-// refused). owners is containerOwners(tx, st.Name).
-func containerClashes(st core.Stack, owners map[string]containerOwner) error {
-	var ds []core.Diagnostic
-	for _, inst := range st.Instances {
-		name := core.ContainerName(st.Name, inst.Name)
-		o, ok := owners[name]
-		if !ok {
-			continue
-		}
-		ds = append(ds, core.Diagnostic{
-			Severity: core.SeverityError,
-			Instance: inst.Name,
-			Message: fmt.Sprintf("container name %s is also the container of stack %q instance %q; %s",
-				name, o.stack, o.instance, containerNameRule),
-			Hint: fmt.Sprintf("devarch instance rename %s %s NEW_NAME", st.Name, inst.Name),
-		})
-	}
-	if len(ds) == 0 {
-		return nil
-	}
-	return &core.DiagnosticsError{Diagnostics: ds}
+		return core.ContainerOwners(stacks, st.Name), nil
+	})
 }
 
 // sortStack keeps instances sorted by name and wires by consumer, import.
