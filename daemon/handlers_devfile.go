@@ -290,7 +290,7 @@ func (s *Server) handleImportCompose(w http.ResponseWriter, r *http.Request) {
 func sameDefinition(a, b core.Stack) bool {
 	for _, st := range []*core.Stack{&a, &b} {
 		st.Lineage, st.Serial, st.CreatedAt, st.UpdatedAt = "", 0, time.Time{}, time.Time{}
-		sortStack(st)
+		core.SortStack(st)
 	}
 	ja, errA := json.Marshal(a)
 	jb, errB := json.Marshal(b)

@@ -1,11 +1,8 @@
 package daemon
 
 import (
-	"cmp"
-	"context"
 	"net/http"
 	"path/filepath"
-	"slices"
 	"time"
 
 	"github.com/devarch-dev/devarch/core"
@@ -117,7 +114,7 @@ func (s *Server) mutateStack(name string, fn func(st *core.Stack, tpls map[strin
 // older data does not block unrelated edits.
 func prepareStackWrite(tx *store.Tx, st *core.Stack, tpls map[string]core.Template, had map[string]bool) error {
 	core.InheritStackSecrecy(st, tpls)
-	sortStack(st)
+	core.SortStack(st)
 	if err := core.ValidateStack(*st, tpls); err != nil {
 		return err
 	}
@@ -149,14 +146,6 @@ func checkContainerNames(tx *store.Tx, st core.Stack, had map[string]bool) error
 	})
 }
 
-// sortStack keeps instances sorted by name and wires by consumer, import.
-func sortStack(st *core.Stack) {
-	slices.SortStableFunc(st.Instances, func(a, b core.Instance) int { return cmp.Compare(a.Name, b.Name) })
-	slices.SortStableFunc(st.Wires, func(a, b core.Wire) int {
-		return cmp.Or(cmp.Compare(a.Consumer, b.Consumer), cmp.Compare(a.Import, b.Import))
-	})
-}
-
 // editLockWait bounds how long an edit waits for the stack's lock. Edits
 // hold the lock only for one short transaction, so concurrent edits queue
 // instead of failing; an edit still fails (naming the holder) when a plan or
@@ -166,15 +155,8 @@ var editLockWait = 10 * time.Second
 // editLock takes stack's exclusive lock for an edit, waiting up to
 // editLockWait while a plan, apply or another edit holds it.
 func (s *Server) editLock(r *http.Request, stack string) (func(), error) {
-	if s.Locks == nil {
-		return func() {}, nil
-	}
 	p := PeerFrom(r.Context())
-	ctx := r.Context()
-	if ctx == nil {
-		ctx = context.Background()
-	}
-	return s.Locks.Acquire(ctx, api.LockInfo{
+	return s.Locks.Acquire(r.Context(), api.LockInfo{
 		Stack: stack, Operation: "edit", Who: p.Who, PID: p.PID, Exclusive: true,
 	}, editLockWait)
 }
