@@ -252,7 +252,7 @@ func service(d core.Desired, s core.WiredService, enabled map[string]bool, joine
 	// On a joined network compose still makes the service name an alias
 	// (an explicit, empty aliases list does not remove it), so the service
 	// answers to its instance name there too: the daemon refuses an
-	// instance name shared by stacks on one network (daemon/join.go).
+	// instance name shared by stacks on one network (core/joins.go).
 	for _, other := range joined {
 		svc.Networks[core.NetworkName(other)] = nil
 	}
