@@ -16,7 +16,7 @@ import (
 	"time"
 
 	"github.com/compose-spec/compose-go/v2/types"
-	yaml4 "go.yaml.in/yaml/v4"
+	"go.yaml.in/yaml/v4"
 
 	"github.com/devarch-dev/devarch/core"
 )
@@ -357,17 +357,17 @@ func expandEmptyBinds(out []byte) ([]byte, int) {
 // rewriteBinds adds create_host_path: true to every bind mapping of out
 // that lacks it, through a YAML node tree (binds with other options).
 func rewriteBinds(out []byte) ([]byte, error) {
-	var doc yaml4.Node
-	if err := yaml4.Unmarshal(out, &doc); err != nil {
+	var doc yaml.Node
+	if err := yaml.Unmarshal(out, &doc); err != nil {
 		return nil, err
 	}
 	root := &doc
-	if root.Kind == yaml4.DocumentNode && len(root.Content) == 1 {
+	if root.Kind == yaml.DocumentNode && len(root.Content) == 1 {
 		root = root.Content[0]
 	}
 	for _, svc := range mappingValues(mappingValue(root, "services")) {
 		vols := mappingValue(svc, "volumes")
-		if vols == nil || vols.Kind != yaml4.SequenceNode {
+		if vols == nil || vols.Kind != yaml.SequenceNode {
 			continue
 		}
 		for _, v := range vols.Content {
@@ -375,17 +375,17 @@ func rewriteBinds(out []byte) ([]byte, error) {
 				continue
 			}
 			bind := mappingValue(v, "bind")
-			if bind == nil || bind.Kind != yaml4.MappingNode || mappingValue(bind, "create_host_path") != nil {
+			if bind == nil || bind.Kind != yaml.MappingNode || mappingValue(bind, "create_host_path") != nil {
 				continue
 			}
 			bind.Style = 0 // a block mapping, not "{}"
 			bind.Content = append(bind.Content,
-				&yaml4.Node{Kind: yaml4.ScalarNode, Tag: "!!str", Value: "create_host_path"},
-				&yaml4.Node{Kind: yaml4.ScalarNode, Tag: "!!bool", Value: "true"})
+				&yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: "create_host_path"},
+				&yaml.Node{Kind: yaml.ScalarNode, Tag: "!!bool", Value: "true"})
 		}
 	}
 	var buf bytes.Buffer
-	enc := yaml4.NewEncoder(&buf)
+	enc := yaml.NewEncoder(&buf)
 	enc.SetIndent(2) // as compose-go's MarshalYAML
 	if err := enc.Encode(&doc); err != nil {
 		return nil, err
@@ -397,8 +397,8 @@ func rewriteBinds(out []byte) ([]byte, error) {
 }
 
 // mappingValue returns the value of key in the mapping node m, or nil.
-func mappingValue(m *yaml4.Node, key string) *yaml4.Node {
-	if m == nil || m.Kind != yaml4.MappingNode {
+func mappingValue(m *yaml.Node, key string) *yaml.Node {
+	if m == nil || m.Kind != yaml.MappingNode {
 		return nil
 	}
 	for i := 0; i+1 < len(m.Content); i += 2 {
@@ -410,11 +410,11 @@ func mappingValue(m *yaml4.Node, key string) *yaml4.Node {
 }
 
 // mappingValues returns the values of the mapping node m, in order.
-func mappingValues(m *yaml4.Node) []*yaml4.Node {
-	if m == nil || m.Kind != yaml4.MappingNode {
+func mappingValues(m *yaml.Node) []*yaml.Node {
+	if m == nil || m.Kind != yaml.MappingNode {
 		return nil
 	}
-	var out []*yaml4.Node
+	var out []*yaml.Node
 	for i := 1; i < len(m.Content); i += 2 {
 		out = append(out, m.Content[i])
 	}

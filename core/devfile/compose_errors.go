@@ -9,7 +9,7 @@ import (
 	"strings"
 
 	"github.com/compose-spec/compose-go/v2/template"
-	"gopkg.in/yaml.v3"
+	"go.yaml.in/yaml/v4"
 
 	"github.com/devarch-dev/devarch/core"
 	"github.com/devarch-dev/devarch/core/compose"

@@ -3,7 +3,7 @@ package devfile
 import (
 	"fmt"
 
-	"gopkg.in/yaml.v3"
+	"go.yaml.in/yaml/v4"
 )
 
 // MarshalYAML writes a plain value as a scalar and a secret as a mapping.
