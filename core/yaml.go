@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"strings"
 
 	"go.yaml.in/yaml/v4"
 )
@@ -21,7 +20,7 @@ func DecodeTemplateYAML(data []byte) (Template, error) {
 		if errors.Is(err, io.EOF) {
 			return Template{}, Errf("file", "is empty: want a template mapping with at least name and image")
 		}
-		return Template{}, Errf("file", "invalid template YAML: "+strings.TrimPrefix(err.Error(), "yaml: "))
+		return Template{}, YAMLSyntaxError(err, "invalid template YAML: ")
 	}
 	var extra yaml.Node
 	if err := dec.Decode(&extra); !errors.Is(err, io.EOF) {

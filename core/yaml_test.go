@@ -62,7 +62,7 @@ func TestDecodeTemplateYAMLErrors(t *testing.T) {
 		{"unknown key in a long-form env", "name: a\nenv:\n  A: {value: x, secrett: true}\n", "env.A.secrett", "unknown key", 3},
 		{"wrong type", "name: a\ncommand: {a: b}\n", "file", "invalid template YAML", 2},
 		{"two documents", "name: a\n---\nname: b\n", "file", "more than one YAML document", 0},
-		{"syntax", "name: [a\n", "file", "invalid template YAML", 0},
+		{"syntax", "name: [a\n", "file", "invalid template YAML", 1},
 		{"bad port", "name: a\nports:\n  - \"70000:1\"\n", "ports[0]", "65535", 3},
 		{"bad volume", "name: a\nvolumes:\n  - \"data:rel\"\n", "volumes[0]", "absolute", 3},
 		{"bad duration", "name: a\nhealthcheck: {test: [NONE], interval: soon}\n", "healthcheck.interval", "duration", 2},

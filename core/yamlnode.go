@@ -297,3 +297,24 @@ func orFile(path string) string {
 	}
 	return path
 }
+
+// YAMLSyntaxError turns a parse error into a *FieldError on the file with
+// the line the parser reports (its Mark), under the rule prefix.
+func YAMLSyntaxError(err error, prefix string) *FieldError {
+	fe := &FieldError{Field: "file", Rule: prefix + strings.TrimPrefix(err.Error(), "yaml: ")}
+	v := reflect.ValueOf(err)
+	if v.Kind() == reflect.Pointer {
+		v = v.Elem()
+	}
+	if v.Kind() != reflect.Struct {
+		return fe
+	}
+	mark, msg := v.FieldByName("Mark"), v.FieldByName("Message")
+	if !mark.IsValid() || mark.Kind() != reflect.Struct || !msg.IsValid() || msg.Kind() != reflect.String {
+		return fe
+	}
+	if line := mark.FieldByName("Line"); line.IsValid() && line.CanInt() && line.Int() > 0 {
+		fe.Line, fe.Rule = int(line.Int()), prefix+msg.String()
+	}
+	return fe
+}

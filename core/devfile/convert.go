@@ -96,13 +96,12 @@ func (c *converter) template(name string, t *TemplateSpec) core.Template {
 		c.fail(path, "must be a mapping", "")
 		return core.Template{Name: name}
 	}
-	out := core.Template{
-		Name: name, Description: t.Description, Image: t.Image,
-		Command: t.Command, Entrypoint: t.Entrypoint, User: t.User, Restart: t.Restart,
-		Env: c.env(t.Env, path+".env"), Labels: t.Labels, Healthcheck: t.Healthcheck,
-		Domains: t.Domains, Exports: t.Exports, Imports: t.Imports,
-		Ports: c.ports(t.Ports, path+".ports"), Volumes: c.volumes(t.Volumes, path+".volumes"),
+	if t.Name != "" && t.Name != name {
+		c.fail(path+".name", fmt.Sprintf("%q differs from the template's key %q: a template in devarch.yml is named by its key", t.Name, name), "remove `name:`")
 	}
+	out := t.Template
+	out.Name, out.Builtin = name, false
+	out.Env, out.Files = c.env(t.Env, path+".env"), nil
 	files := c.files(t.Files, path+".files")
 	for _, target := range keys(files) {
 		out.Files = append(out.Files, files[target])
@@ -119,55 +118,10 @@ func (c *converter) instance(name string, s *InstanceSpec) core.Instance {
 	if s.Template == "" {
 		c.fail(path+".template", "is required", "")
 	}
-	inst := core.Instance{Name: name, Template: s.Template, Enabled: s.Enabled == nil || *s.Enabled}
-	o := &inst.Overrides
-	o.Image, o.Tag, o.Command, o.Entrypoint, o.User, o.Restart = s.Image, s.Tag, s.Command, s.Entrypoint, s.User, s.Restart
-	o.Env = c.env(s.Env, path+".env")
-	o.UnsetEnv = s.UnsetEnv
-	o.Labels, o.Healthcheck, o.Domains, o.Exports, o.Imports, o.Compose = s.Labels, s.Healthcheck, s.Domains, s.Exports, s.Imports, s.Compose
-	o.KeepExports = s.KeepExports
-	if s.Ports != nil {
-		p := c.ports(*s.Ports, path+".ports")
-		if p == nil {
-			p = []core.Port{}
-		}
-		o.Ports = &p
-	}
-	if s.Volumes != nil {
-		v := c.volumes(*s.Volumes, path+".volumes")
-		if v == nil {
-			v = []core.Volume{}
-		}
-		o.Volumes = &v
-	}
-	o.Files = c.files(s.Files, path+".files")
+	inst := core.Instance{Name: name, Template: s.Template, Enabled: s.Enabled == nil || *s.Enabled, Overrides: s.Overrides}
+	inst.Overrides.Env = c.env(s.Env, path+".env")
+	inst.Overrides.Files = c.files(s.Files, path+".files")
 	return inst
-}
-
-func (c *converter) ports(in []string, path string) []core.Port {
-	var out []core.Port
-	for i, s := range in {
-		p, err := core.ParsePort(fmt.Sprintf("%s[%d]", path, i), s)
-		if err != nil {
-			c.addAll(err, "", "")
-			continue
-		}
-		out = append(out, p)
-	}
-	return out
-}
-
-func (c *converter) volumes(in []string, path string) []core.Volume {
-	var out []core.Volume
-	for i, s := range in {
-		v, err := core.ParseVolume(fmt.Sprintf("%s[%d]", path, i), s)
-		if err != nil {
-			c.addAll(err, "", "")
-			continue
-		}
-		out = append(out, v)
-	}
-	return out
 }
 
 func (c *converter) env(in map[string]Value, path string) map[string]core.EnvVar {
@@ -179,7 +133,7 @@ func (c *converter) env(in map[string]Value, path string) map[string]core.EnvVar
 		v := in[k]
 		// A secret without a value is already reported; the key stays so
 		// that export templates naming it do not fail a second time.
-		val, _ := c.secretValue(v.Secret, v.Text, v.Sealed, path+"."+k)
+		val, _ := c.secretValue(v.Secret, v.Value, v.Sealed, path+"."+k)
 		out[k] = core.EnvVar{Value: val, Secret: v.Secret}
 	}
 	return out

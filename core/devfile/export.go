@@ -124,7 +124,7 @@ type writer struct {
 
 func (w writer) value(v core.EnvVar, path string) (Value, error) {
 	if !v.Secret {
-		return Value{Text: v.Value}, nil
+		return Value{EnvVar: v}, nil
 	}
 	switch w.mode {
 	case Seal:
@@ -132,11 +132,11 @@ func (w writer) value(v core.EnvVar, path string) (Value, error) {
 		if err != nil {
 			return Value{}, fmt.Errorf("%s: seal: %w", path, err)
 		}
-		return Value{Secret: true, Sealed: s}, nil
+		return Value{EnvVar: core.EnvVar{Secret: true}, Sealed: s}, nil
 	case Plaintext:
-		return Value{Secret: true, Text: v.Value}, nil
+		return Value{EnvVar: v}, nil
 	}
-	return Value{Secret: true, Text: core.Redacted}, nil
+	return Value{EnvVar: core.EnvVar{Value: core.Redacted, Secret: true}}, nil
 }
 
 func (w writer) env(env map[string]core.EnvVar, path string) (map[string]Value, error) {
@@ -207,13 +207,9 @@ func (w writer) template(t core.Template) (*TemplateSpec, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &TemplateSpec{
-		Description: t.Description, Image: t.Image,
-		Command: t.Command, Entrypoint: t.Entrypoint, User: t.User, Restart: t.Restart,
-		Env: env, Ports: portStrings(t.Ports), Volumes: volumeStrings(t.Volumes),
-		Labels: t.Labels, Healthcheck: t.Healthcheck, Files: files, Domains: t.Domains,
-		Exports: t.Exports, Imports: t.Imports,
-	}, nil
+	spec := &TemplateSpec{Template: t, Env: env, Files: files}
+	spec.Template.Env, spec.Template.Files = nil, nil
+	return spec, nil
 }
 
 func (w writer) instance(inst core.Instance) (*InstanceSpec, error) {
@@ -227,50 +223,12 @@ func (w writer) instance(inst core.Instance) (*InstanceSpec, error) {
 	if err != nil {
 		return nil, err
 	}
-	spec := &InstanceSpec{
-		Template: inst.Template, Image: o.Image, Tag: o.Tag, Command: o.Command, Entrypoint: o.Entrypoint,
-		User: o.User, Restart: o.Restart, Env: env, UnsetEnv: o.UnsetEnv, Labels: o.Labels,
-		Healthcheck: o.Healthcheck, Files: files, Domains: o.Domains, Exports: o.Exports, KeepExports: o.KeepExports, Imports: o.Imports,
-		Compose: o.Compose,
-	}
+	spec := &InstanceSpec{Template: inst.Template, Overrides: o, Env: env, Files: files}
+	spec.Overrides.Env, spec.Overrides.Files = nil, nil
 	if !inst.Enabled {
 		spec.Enabled = new(false)
 	}
-	if o.Ports != nil {
-		p := portStrings(*o.Ports)
-		if p == nil {
-			p = []string{}
-		}
-		spec.Ports = &p
-	}
-	if o.Volumes != nil {
-		v := volumeStrings(*o.Volumes)
-		if v == nil {
-			v = []string{}
-		}
-		spec.Volumes = &v
-	}
 	return spec, nil
-}
-
-func portStrings(ps []core.Port) []string {
-	var out []string
-	for _, p := range ps {
-		out = append(out, core.FormatPort(p))
-	}
-	return out
-}
-
-func volumeStrings(vs []core.Volume) []string {
-	var out []string
-	for _, v := range vs {
-		s := v.Source + ":" + v.Target
-		if v.ReadOnly {
-			s += ":ro"
-		}
-		out = append(out, s)
-	}
-	return out
 }
 
 func parseMode(s string) (uint32, error) {

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"maps"
-	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -67,10 +66,8 @@ func Parse(data []byte, opt ParseOptions) (*Result, error) {
 	idx := indexLines(doc)
 
 	var f File
-	dec := yaml.NewDecoder(bytes.NewReader(data))
-	dec.KnownFields(true)
-	if err := dec.Decode(&f); err != nil {
-		return nil, idx.decodeError(err)
+	if probs := core.DecodeYAMLNode(doc, &f); probs != nil {
+		return nil, decodeProblems(probs)
 	}
 	c := converter{opt: opt, idx: idx, file: &f}
 	res := c.convert()
@@ -106,15 +103,7 @@ func parseNode(data []byte) (*yaml.Node, error) {
 	return root.Content[0], nil
 }
 
-var yamlLineRE = regexp.MustCompile(`^yaml: line (\d+): (.*)$`)
-
-func yamlSyntaxError(err error) error {
-	if m := yamlLineRE.FindStringSubmatch(err.Error()); m != nil {
-		line, _ := strconv.Atoi(m[1])
-		return &core.FieldError{Field: "file", Line: line, Rule: "invalid YAML: " + m[2]}
-	}
-	return core.Errf("file", "invalid YAML: "+strings.TrimPrefix(err.Error(), "yaml: "))
-}
+func yamlSyntaxError(err error) error { return core.YAMLSyntaxError(err, "invalid YAML: ") }
 
 const maxDepth = 64
 
@@ -220,52 +209,20 @@ func (idx *lineIndex) line(path string) int {
 	return 0
 }
 
-var typeErrRE = regexp.MustCompile(`^line (\d+): (.*)$`)
-var unknownFieldRE = regexp.MustCompile(`^field (\S+) not found in type`)
-var unmarshalRE = regexp.MustCompile("^cannot unmarshal !!(\\w+) `?(.*?)`? into (.*)$")
-
-func (idx *lineIndex) decodeError(err error) error {
-	var te *yaml.TypeError
-	if !errors.As(err, &te) {
-		return yamlSyntaxError(err)
-	}
+// decodeProblems words the problems the node tree has against File.
+func decodeProblems(probs []core.YAMLProblem) error {
 	var out core.FieldErrors
-	for _, msg := range te.Errors {
-		m := typeErrRE.FindStringSubmatch(msg)
-		if m == nil {
-			out = append(out, core.Errf("file", msg))
-			continue
+	for _, p := range probs {
+		fe := &core.FieldError{Field: p.Path, Line: p.Line, Rule: p.Rule()}
+		switch {
+		case p.Key != "":
+			fe.Rule = fmt.Sprintf("unknown field %q (want %s)", p.Key, strings.Join(p.Known, ", "))
+		case p.Err != nil:
+			fe.Hint = p.Err.Hint
 		}
-		line, _ := strconv.Atoi(m[1])
-		field := idx.byLine[line]
-		if field == "" {
-			field = "file"
-		}
-		rule := m[2]
-		if u := unknownFieldRE.FindStringSubmatch(rule); u != nil {
-			rule = fmt.Sprintf("unknown field %q", u[1])
-		} else if u := unmarshalRE.FindStringSubmatch(rule); u != nil {
-			rule = fmt.Sprintf("has the wrong type: found %s %q, want %s", u[1], u[2], friendlyType(u[3]))
-		}
-		out = append(out, &core.FieldError{Field: field, Line: line, Rule: rule})
+		out = append(out, fe)
 	}
 	return out.Err()
-}
-
-func friendlyType(goType string) string {
-	switch {
-	case strings.HasPrefix(goType, "[]"), strings.HasPrefix(goType, "*[]"):
-		return "a list"
-	case strings.HasPrefix(goType, "map["):
-		return "a mapping"
-	case strings.Contains(goType, "int"):
-		return "a number"
-	case goType == "bool" || goType == "*bool":
-		return "true or false"
-	case goType == "string" || goType == "*string":
-		return "a string"
-	}
-	return "a mapping"
 }
 
 // keys returns the sorted keys of a map.

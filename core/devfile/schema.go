@@ -61,15 +61,16 @@ type StackSpec struct {
 	JoinNetworks []string `yaml:"join_networks,omitempty"`
 }
 
-// Value is an env value or file content: a plain string, or for secrets a
-// mapping {secret: true, value: ...} or {secret: true, sealed: ...}.
+// Value is an env value: a core.EnvVar (a plain string, or for secrets the
+// mapping {secret: true, value: ...}), or a secret sealed with the file's
+// passphrase, {secret: true, sealed: ...}.
 type Value struct {
-	Text   string
-	Secret bool
-	Sealed string
+	core.EnvVar `yaml:",inline"`
+	Sealed      string `yaml:"sealed,omitempty"`
 }
 
-// FileSpec is a config file.
+// FileSpec is a config file, keyed by its target: its content may be sealed
+// or redacted when it is sensitive, so it wraps core.ConfigFile's fields.
 type FileSpec struct {
 	Mode      string `yaml:"mode,omitempty"` // octal, e.g. "0640"
 	Sensitive bool   `yaml:"sensitive,omitempty"`
@@ -78,47 +79,23 @@ type FileSpec struct {
 	Redacted  bool   `yaml:"redacted,omitempty"`
 }
 
-// TemplateSpec is a template in devarch.yml.
+// TemplateSpec is a template in devarch.yml: a core.Template named by its
+// key, whose env values and files (by target) may be sealed or redacted.
+// Env and Files take the place of the Template's own (see spec_codec.go).
 type TemplateSpec struct {
-	Description string               `yaml:"description,omitempty"`
-	Image       string               `yaml:"image"`
-	Command     []string             `yaml:"command,omitempty"`
-	Entrypoint  []string             `yaml:"entrypoint,omitempty"`
-	User        string               `yaml:"user,omitempty"`
-	Restart     string               `yaml:"restart,omitempty"`
-	Env         map[string]Value     `yaml:"env,omitempty"`
-	Ports       []string             `yaml:"ports,omitempty"`
-	Volumes     []string             `yaml:"volumes,omitempty"`
-	Labels      map[string]string    `yaml:"labels,omitempty"`
-	Healthcheck *core.Healthcheck    `yaml:"healthcheck,omitempty"`
-	Files       map[string]*FileSpec `yaml:"files,omitempty"`
-	Domains     []string             `yaml:"domains,omitempty"`
-	Exports     []core.Export        `yaml:"exports,omitempty"`
-	Imports     []core.Import        `yaml:"imports,omitempty"`
+	core.Template `yaml:",inline"`
+	Env           map[string]Value     `yaml:"env,omitempty"`
+	Files         map[string]*FileSpec `yaml:"files,omitempty"`
 }
 
 // InstanceSpec is an instance: its template, whether it runs, and only the
-// fields it overrides. A pointer-to-slice distinguishes "not overridden"
-// (absent) from "overridden with an empty list" (`ports: []`).
+// fields it overrides (core.Overrides: a pointer-to-slice tells "not
+// overridden", absent, from "overridden with an empty list", `ports: []`).
+// Env and Files take the place of the Overrides' own, as in TemplateSpec.
 type InstanceSpec struct {
-	Template    string               `yaml:"template"`
-	Enabled     *bool                `yaml:"enabled,omitempty"`
-	Image       *string              `yaml:"image,omitempty"`
-	Tag         *string              `yaml:"tag,omitempty"`
-	Command     *[]string            `yaml:"command,omitempty"`
-	Entrypoint  *[]string            `yaml:"entrypoint,omitempty"`
-	User        *string              `yaml:"user,omitempty"`
-	Restart     *string              `yaml:"restart,omitempty"`
-	Env         map[string]Value     `yaml:"env,omitempty"`
-	UnsetEnv    []string             `yaml:"unset_env,omitempty"`
-	Ports       *[]string            `yaml:"ports,omitempty"`
-	Volumes     *[]string            `yaml:"volumes,omitempty"`
-	Labels      map[string]string    `yaml:"labels,omitempty"`
-	Healthcheck *core.Healthcheck    `yaml:"healthcheck,omitempty"`
-	Files       map[string]*FileSpec `yaml:"files,omitempty"`
-	Domains     *[]string            `yaml:"domains,omitempty"`
-	Exports     *[]core.Export       `yaml:"exports,omitempty"`
-	KeepExports bool                 `yaml:"keep_exports,omitempty"`
-	Imports     *[]core.Import       `yaml:"imports,omitempty"`
-	Compose     string               `yaml:"compose,omitempty"`
+	Template       string `yaml:"template"`
+	Enabled        *bool  `yaml:"enabled,omitempty"`
+	core.Overrides `yaml:",inline"`
+	Env            map[string]Value     `yaml:"env,omitempty"`
+	Files          map[string]*FileSpec `yaml:"files,omitempty"`
 }
