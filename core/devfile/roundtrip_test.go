@@ -16,15 +16,15 @@ func richStack() (core.Stack, []core.Template) {
 	tpl := core.Template{
 		Name: "app", Description: "an app", Image: "registry.example.com/app:1",
 		Command: []string{"serve", "--port", "8080"}, Entrypoint: []string{"/bin/app"}, User: "1000:1000", Restart: "always",
-		Env:     map[string]core.EnvVar{"A": {Value: "1"}, "TOKEN": {Value: "t0k3n-value", Secret: true}, "DROP": {Value: "x"}},
-		Ports:   []core.Port{{Container: 8080}, {HostIP: "::1", Host: 9090, Container: 9090, Protocol: "udp"}},
-		Volumes: []core.Volume{{Source: "data", Target: "/data", ReadOnly: true}, {Source: "/srv/x", Target: "/x"}},
-		Labels:  map[string]string{"team": "core"},
+		Env:         map[string]core.EnvVar{"A": {Value: "1"}, "TOKEN": {Value: "t0k3n-value", Secret: true}, "DROP": {Value: "x"}},
+		Ports:       []core.Port{{Container: 8080}, {HostIP: "::1", Host: 9090, Container: 9090, Protocol: "udp"}},
+		Volumes:     []core.Volume{{Source: "data", Target: "/data", ReadOnly: true}, {Source: "/srv/x", Target: "/x"}},
+		Labels:      map[string]string{"team": "core"},
 		Healthcheck: &core.Healthcheck{Test: []string{"CMD", "/bin/health"}, Interval: core.Duration(5e9), Retries: 3},
-		Files:   []core.ConfigFile{{Target: "/etc/app.conf", Content: "a = 1\n", Mode: 0o640}, {Target: "/etc/key", Content: "k3y-material", Sensitive: true}},
-		Domains: []string{"app.localhost"},
-		Exports: []core.Export{{Name: "http", Type: core.ContractHTTP, Port: 8080, Env: map[string]string{"APP_URL": "http://{{.Host}}:{{.Port}}"}}},
-		Imports: []core.Import{{Name: "db", Type: core.ContractPostgres, Prefix: "DB_", Optional: true}},
+		Files:       []core.ConfigFile{{Target: "/etc/app.conf", Content: "a = 1\n", Mode: 0o640}, {Target: "/etc/key", Content: "k3y-material", Sensitive: true}},
+		Domains:     []string{"app.localhost"},
+		Exports:     []core.Export{{Name: "http", Type: core.ContractHTTP, Port: 8080, Env: map[string]string{"APP_URL": "http://{{.Host}}:{{.Port}}"}}},
+		Imports:     []core.Import{{Name: "db", Type: core.ContractPostgres, Prefix: "DB_", Optional: true}},
 	}
 	none := []core.Port{}
 	noVols := []core.Volume{}
