@@ -1,11 +1,13 @@
 package daemon
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"net/http"
+	"reflect"
 	"strings"
 
 	"github.com/devarch-dev/devarch/core"
@@ -101,18 +103,24 @@ func decodeJSON(r *http.Request, v any) error {
 	if r.Body == nil {
 		return nil
 	}
-	dec := json.NewDecoder(io.LimitReader(r.Body, maxBody+1))
-	dec.DisallowUnknownFields()
-	err := dec.Decode(v)
-	if errors.Is(err, io.EOF) {
+	body, err := io.ReadAll(io.LimitReader(r.Body, maxBody+1))
+	if err != nil {
+		return errorf(api.CodeInvalid, "", "request body: %v", err)
+	}
+	if len(body) > maxBody {
+		return errorf(api.CodeInvalid, "", "request body is larger than %d MiB", maxBody>>20)
+	}
+	if len(bytes.TrimSpace(body)) == 0 {
 		return nil
 	}
+	dec := json.NewDecoder(bytes.NewReader(body))
+	err = dec.Decode(v)
 	if err == nil {
-		if dec.InputOffset() > maxBody {
-			return errorf(api.CodeInvalid, "", "request body is larger than %d MiB", maxBody>>20)
-		}
 		if _, more := dec.Token(); more == nil {
 			return errorf(api.CodeInvalid, "", "request body: unexpected data after the JSON value")
+		}
+		if field := unknownJSONField(body, reflect.TypeOf(v)); field != "" {
+			return &core.FieldError{Field: field, Rule: "unknown field"}
 		}
 		return nil
 	}
@@ -122,9 +130,6 @@ func decodeJSON(r *http.Request, v any) error {
 	)
 	switch {
 	case errors.As(err, &syn):
-		if syn.Offset > maxBody {
-			return errorf(api.CodeInvalid, "", "request body is larger than %d MiB", maxBody>>20)
-		}
 		return errorf(api.CodeInvalid, "", "request body is not valid JSON at byte %d: %v", syn.Offset, err)
 	case errors.As(err, &typ):
 		field := typ.Field
@@ -132,9 +137,6 @@ func decodeJSON(r *http.Request, v any) error {
 			field = "body"
 		}
 		return &core.FieldError{Field: field, Rule: fmt.Sprintf("must be a JSON %s, got %s", jsonKind(typ.Type.Kind().String()), typ.Value)}
-	case strings.HasPrefix(err.Error(), "json: unknown field "):
-		name := strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`)
-		return &core.FieldError{Field: name, Rule: "unknown field"}
 	case errors.Is(err, io.ErrUnexpectedEOF):
 		return errorf(api.CodeInvalid, "", "request body: JSON ends early")
 	}
