@@ -22,13 +22,65 @@ func composeLines(data []byte) *lineIndex {
 	if err := yaml.Unmarshal(data, &root); err != nil || len(root.Content) == 0 {
 		return &lineIndex{byPath: map[string]int{}, byLine: map[int]string{}}
 	}
-	return indexLines(root.Content[0])
+	idx := indexLines(root.Content[0])
+	idx.root = root.Content[0]
+	return idx
 }
 
-var interpPathRE = regexp.MustCompile(`^error while interpolating (\S+): `)
+// varUse returns the path of the first value of the compose file that
+// interpolates variable (${NAME...} or $NAME), or "".
+func (idx *lineIndex) varUse(variable string) string {
+	if idx.root == nil {
+		return ""
+	}
+	uses := func(s string) bool {
+		for _, form := range []string{"${" + variable + "}", "${" + variable + ":", "${" + variable + "?", "${" + variable + "-", "${" + variable + "+"} {
+			if strings.Contains(s, form) {
+				return true
+			}
+		}
+		i := strings.Index(s, "$"+variable)
+		end := i + 1 + len(variable)
+		return i >= 0 && (end == len(s) || !isVarChar(s[end]))
+	}
+	var walk func(n *yaml.Node, path string) string
+	walk = func(n *yaml.Node, path string) string {
+		switch n.Kind {
+		case yaml.ScalarNode:
+			if uses(n.Value) {
+				return path
+			}
+		case yaml.MappingNode:
+			for i := 0; i+1 < len(n.Content); i += 2 {
+				if p := walk(n.Content[i+1], joinKey(path, n.Content[i].Value)); p != "" {
+					return p
+				}
+			}
+		case yaml.SequenceNode:
+			for i, c := range n.Content {
+				if p := walk(c, fmt.Sprintf("%s[%d]", path, i)); p != "" {
+					return p
+				}
+			}
+		}
+		return ""
+	}
+	return walk(idx.root, "")
+}
+
+func isVarChar(c byte) bool {
+	return c == '_' || ('a' <= c && c <= 'z') || ('A' <= c && c <= 'Z') || ('0' <= c && c <= '9')
+}
+
+func joinKey(prefix, key string) string {
+	if prefix == "" {
+		return key
+	}
+	return prefix + "." + key
+}
 
 // composeLoadError turns a loader error into field errors: a required
-// variable that is missing names the variable and where it is used.
+// variable that is missing names the variable and where the file uses it.
 func composeLoadError(err error, lines *lineIndex) error {
 	var fes core.FieldErrors
 	for _, e := range leafErrors(err) {
@@ -36,9 +88,9 @@ func composeLoadError(err error, lines *lineIndex) error {
 		if !errors.As(e, &mr) {
 			continue
 		}
-		field := "file"
-		if m := interpPathRE.FindStringSubmatch(e.Error()); m != nil {
-			field = strings.ReplaceAll(m[1], ".[]", "")
+		field := lines.varUse(mr.Variable)
+		if field == "" {
+			field = "file"
 		}
 		rule := fmt.Sprintf("required variable %s is missing a value", mr.Variable)
 		if mr.Reason != "" {

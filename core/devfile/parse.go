@@ -161,6 +161,7 @@ func supported() string {
 type lineIndex struct {
 	byPath map[string]int
 	byLine map[int]string
+	root   *yaml.Node // the document's mapping, when kept (compose files)
 }
 
 func indexLines(doc *yaml.Node) *lineIndex {
