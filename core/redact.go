@@ -84,8 +84,11 @@ func RedactOverrides(o Overrides) Overrides {
 }
 
 // RedactInstance returns inst with secret override values redacted; tpl is
-// its template, whose secret keys and sensitive files count as secret in
-// the overrides too (data stored before overrides inherited the flags).
+// its template. An instance an edit is building (the answer of instance
+// add, set or rename is made before the stack is stored) does not carry the
+// secret flags its template gives yet, so they are applied here first; a
+// stored instance has them already (every write sets them, and the store's
+// schema migration 3 set them on data stored before).
 func RedactInstance(inst Instance, tpl Template) Instance {
 	InheritSecrecy(&inst, tpl)
 	inst.Overrides = RedactOverrides(inst.Overrides)

@@ -35,10 +35,11 @@ type applyRun struct {
 	job       api.Job
 	stack     string
 	rt        runtime.Runtime
-	spec      api.RuntimeSpec
+	spec      runtime.Spec
 	plan      plan.Plan                    // unredacted: Desired holds secret values
 	saved     *store.SavedPlan             // the saved plan applied, or nil
 	prev      *store.Applied               // last applied snapshot, or nil
+	bound     *store.RuntimeBinding        // the runtime prev was applied with, or nil
 	foreignOf map[string]runtime.Container // instance -> the foreign container named like it
 	destroy   bool
 	purge     bool
@@ -68,8 +69,8 @@ func (s *Server) runApply(ctx context.Context, a *applyRun, emit func(instance, 
 			return err
 		}
 		if err := tx.PutApplied(a.stack, store.Applied{
-			Desired: d, AppliedAt: now, JobID: a.job.ID, Runtime: a.spec,
-		}); err != nil {
+			Desired: d, AppliedAt: now, JobID: a.job.ID,
+		}, bindingOf(a.spec)); err != nil {
 			return err
 		}
 		return markApplied(tx, a.saved, now)
@@ -307,7 +308,7 @@ func (s *Server) recoverApply(ctx context.Context, a *applyRun, cause error, emi
 			a.job.ID, msg, rbMsg)
 		prev := *a.prev
 		prev.Partial, prev.Note = true, note
-		s.putPartial(a.stack, prev)
+		s.putPartial(a.stack, prev, a.prevBinding())
 		return &jobFailure{state: api.JobFailed, instance: instance,
 			err: fmt.Errorf("%s; rollback to the previous snapshot failed: %s", msg, rbMsg)}
 	}
@@ -329,9 +330,9 @@ func (s *Server) recoverApply(ctx context.Context, a *applyRun, cause error, emi
 	note := fmt.Sprintf("apply job %s failed (%s) and removing the project failed (%s); containers may remain",
 		a.job.ID, msg, downMsg)
 	s.putPartial(a.stack, store.Applied{
-		Desired: a.plan.Desired, AppliedAt: time.Now().UTC(), JobID: a.job.ID, Runtime: a.spec,
+		Desired: a.plan.Desired, AppliedAt: time.Now().UTC(), JobID: a.job.ID,
 		Partial: true, Note: note,
-	})
+	}, bindingOf(a.spec))
 	return &jobFailure{state: api.JobFailed, instance: instance,
 		err: fmt.Errorf("%s; removing the half-created project failed: %s", msg, downMsg)}
 }
@@ -343,8 +344,18 @@ func failedWord(cancelled bool) string {
 	return "failed"
 }
 
-func (s *Server) putPartial(stack string, ap store.Applied) {
-	if err := s.Store.Update(func(tx *store.Tx) error { return tx.PutApplied(stack, ap) }); err != nil {
+// prevBinding is the runtime the previous snapshot keeps when it is
+// recorded again as partial: the one it was applied with, or this job's
+// when it was bound to none.
+func (a *applyRun) prevBinding() store.RuntimeBinding {
+	if a.bound != nil {
+		return *a.bound
+	}
+	return bindingOf(a.spec)
+}
+
+func (s *Server) putPartial(stack string, ap store.Applied, rt store.RuntimeBinding) {
+	if err := s.Store.Update(func(tx *store.Tx) error { return tx.PutApplied(stack, ap, rt) }); err != nil {
 		s.logger().Error("record partial snapshot", "stack", stack, "err", err)
 	}
 }

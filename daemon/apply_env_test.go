@@ -46,7 +46,7 @@ func newTestEnv(t *testing.T) *testEnv {
 	}
 	rt := newFakeRuntime()
 	oldOpen, oldTimeout, oldInterval := openRuntime, verifyTimeout, verifyInterval
-	openRuntime = func(spec api.RuntimeSpec) (runtime.Runtime, api.RuntimeSpec, error) {
+	openRuntime = func(spec runtime.Spec) (runtime.Runtime, runtime.Spec, error) {
 		if spec.Kind == "" {
 			spec.Kind = "fake"
 		}
@@ -249,6 +249,23 @@ func (e *testEnv) eventsText(id string) string {
 		e.t.Fatalf("events: %d %s", rec.Code, rec.Body.String())
 	}
 	return rec.Body.String()
+}
+
+// binding reads the runtime stack is bound to; kind "" when it has none.
+func (e *testEnv) binding(stack string) store.RuntimeBinding {
+	e.t.Helper()
+	var b store.RuntimeBinding
+	err := e.s.Store.View(func(tx *store.Tx) error {
+		var err error
+		if b, err = tx.GetBinding(stack); store.IsNotFound(err) {
+			return nil
+		}
+		return err
+	})
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return b
 }
 
 func (e *testEnv) applied(stack string) (store.Applied, bool) {

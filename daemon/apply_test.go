@@ -34,8 +34,11 @@ func TestApplyHappyPath(t *testing.T) {
 	}
 
 	ap, ok := e.applied("shop")
-	if !ok || ap.JobID != job.ID || ap.Partial || ap.Desired.Serial != 1 || ap.Runtime.Kind != "fake" {
+	if !ok || ap.JobID != job.ID || ap.Partial || ap.Desired.Serial != 1 {
 		t.Errorf("applied = %+v (found %v)", ap, ok)
+	}
+	if b := e.binding("shop"); b.Kind != "fake" {
+		t.Errorf("runtime binding = %+v, want kind fake", b)
 	}
 	if _, ok := ap.Desired.Service("db"); !ok {
 		t.Errorf("applied snapshot lacks db: %+v", ap.Desired.Services)

@@ -54,7 +54,7 @@ func (s *Server) runDestroy(ctx context.Context, a *applyRun, emit func(instance
 			prev := *a.prev
 			prev.Partial = true
 			prev.Note = fmt.Sprintf("destroy job %s %s: %s; containers may remain", a.job.ID, failedWord(cancelled), msg)
-			s.putPartial(a.stack, prev)
+			s.putPartial(a.stack, prev, a.prevBinding())
 		}
 		return "", &jobFailure{state: state, instance: instance, err: errors.New(msg)}
 	}

@@ -133,7 +133,8 @@ func checkPending(planID string, stored, pending core.Stack) error {
 }
 
 // handleApply takes the stack's write lock (waiting up to the request's
-// lock timeout), checks the saved plan or computes one, and starts the job
+// lock timeout), reads the saved plan once, under the lock, and checks it
+// fresh, or computes a plan, and starts the job
 // that converges the stack; it answers with the job at once. The job
 // belongs to the daemon, not the request: a client that goes away leaves it
 // running (the CLI cancels on Ctrl-C with POST /v1/jobs/{id}/cancel), and
@@ -146,27 +147,12 @@ func (s *Server) handleApply(w http.ResponseWriter, r *http.Request) {
 		writeError(w, err)
 		return
 	}
-	var saved *store.SavedPlan
-	if req.PlanID != "" {
-		var err error
-		if saved, err = s.savedPlan(name, req.PlanID); err != nil {
-			writeError(w, err)
-			return
-		}
-		if req.Destroy && !saved.Plan.Destroy {
-			writeError(w, errorf(api.CodeStalePlan, "run `destroy "+name+"` without a plan ID",
-				"plan %s does not destroy stack %q", req.PlanID, name))
-			return
-		}
-	}
-	destroy := req.Destroy || (saved != nil && saved.Plan.Destroy)
-	if req.Purge && !destroy {
+	if req.Purge && !req.Destroy && req.PlanID == "" {
 		writeError(w, core.Errf("purge", "only applies to a destroy"))
 		return
 	}
-	purge := destroy && (req.Purge || (saved != nil && saved.Purge))
 	op := "apply"
-	if destroy {
+	if req.Destroy {
 		op = "destroy"
 	}
 	rt, spec, err := s.openStackRuntime(name, req.Runtime)
@@ -191,7 +177,31 @@ func (s *Server) handleApply(w http.ResponseWriter, r *http.Request) {
 		}
 	}()
 
-	a, err := s.prepareApply(r.Context(), name, req.PlanID, rt, destroy)
+	// The plan is read here, under the lock, and nowhere else: a request
+	// applying the same plan that held the lock before has marked it applied.
+	var saved *store.SavedPlan
+	if req.PlanID != "" {
+		if saved, err = s.savedPlan(name, req.PlanID); err != nil {
+			writeError(w, err)
+			return
+		}
+		if req.Destroy && !saved.Plan.Destroy {
+			writeError(w, errorf(api.CodeStalePlan, "run `destroy "+name+"` without a plan ID",
+				"plan %s does not destroy stack %q", req.PlanID, name))
+			return
+		}
+	}
+	destroy := req.Destroy || (saved != nil && saved.Plan.Destroy)
+	if req.Purge && !destroy {
+		writeError(w, core.Errf("purge", "only applies to a destroy"))
+		return
+	}
+	purge := destroy && (req.Purge || (saved != nil && saved.Purge))
+	if destroy {
+		job.Operation = "destroy"
+	}
+
+	a, err := s.prepareApply(r.Context(), name, saved, rt, destroy)
 	if err != nil {
 		writeError(w, err)
 		return
@@ -223,19 +233,13 @@ func (s *Server) handleApply(w http.ResponseWriter, r *http.Request) {
 }
 
 // prepareApply builds what an apply job needs, under the stack's lock: the
-// saved plan checked fresh against the current state, or a plan computed now.
-func (s *Server) prepareApply(ctx context.Context, name, planID string, rt runtime.Runtime, destroy bool) (*applyRun, error) {
-	a := &applyRun{stack: name, rt: rt, destroy: destroy}
+// saved plan (read under the lock; nil for none) checked fresh against the
+// current state, or a plan computed now.
+func (s *Server) prepareApply(ctx context.Context, name string, saved *store.SavedPlan, rt runtime.Runtime, destroy bool) (*applyRun, error) {
+	a := &applyRun{stack: name, rt: rt, destroy: destroy, saved: saved}
 	var pending *pendingStack
-	if planID != "" {
-		saved, err := s.savedPlan(name, planID)
-		if err != nil {
-			return nil, err
-		}
-		a.saved = saved
-		if saved.Stack != nil { // the templates of an import are stored with its plan
-			pending = &pendingStack{Stack: *saved.Stack}
-		}
+	if saved != nil && saved.Stack != nil { // the templates of an import are stored with its plan
+		pending = &pendingStack{Stack: *saved.Stack}
 	}
 	st, err := s.loadState(ctx, name, rt, pending, destroy)
 	if err != nil {
@@ -247,7 +251,7 @@ func (s *Server) prepareApply(ctx context.Context, name, planID string, rt runti
 			if err != nil {
 				return nil, err
 			}
-			if err := checkPending(planID, stored, pending.Stack); err != nil {
+			if err := checkPending(saved.Plan.ID, stored, pending.Stack); err != nil {
 				return nil, err
 			}
 		}
@@ -262,7 +266,7 @@ func (s *Server) prepareApply(ctx context.Context, name, planID string, rt runti
 	} else {
 		a.plan = newPlan(st, rt)
 	}
-	a.prev = st.applied
+	a.prev, a.bound = st.applied, st.binding
 	a.foreignOf = map[string]runtime.Container{}
 	for _, c := range st.foreign {
 		a.foreignOf[st.foreignInstance(c)] = c
@@ -307,8 +311,8 @@ func (s *Server) finishEmpty(ctx context.Context, a *applyRun) (string, error) {
 			}
 			if a.prev != nil {
 				if err := tx.PutApplied(a.stack, store.Applied{
-					Desired: d, AppliedAt: now, JobID: a.job.ID, Runtime: a.spec,
-				}); err != nil {
+					Desired: d, AppliedAt: now, JobID: a.job.ID,
+				}, bindingOf(a.spec)); err != nil {
 					return err
 				}
 			}

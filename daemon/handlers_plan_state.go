@@ -21,7 +21,7 @@ var openRuntime = resolveRuntime
 
 // resolveRuntime detects the runtime when spec.Kind is empty (spec.Env and
 // spec.Binary still apply) and builds it. It returns the spec it used.
-func resolveRuntime(spec api.RuntimeSpec) (runtime.Runtime, api.RuntimeSpec, error) {
+func resolveRuntime(spec runtime.Spec) (runtime.Runtime, runtime.Spec, error) {
 	if spec.Kind == "" {
 		found, err := runtime.Detect(spec.Env)
 		if err != nil {
@@ -54,11 +54,12 @@ type stackState struct {
 	stack   core.Stack
 	desired core.Desired
 	applied *store.Applied
-	others  []core.Desired      // desired states of the other stacks
-	nets    core.Networks       // every stack's networks and names (not for a destroy)
-	rtKind  string              // the runtime's kind
-	live    []runtime.Container // containers carrying the stack's labels
-	foreign []runtime.Container // containers named like the stack's without its labels
+	binding *store.RuntimeBinding // the runtime the stack is bound to, if any
+	others  []core.Desired        // desired states of the other stacks
+	nets    core.Networks         // every stack's networks and names (not for a destroy)
+	rtKind  string                // the runtime's kind
+	live    []runtime.Container   // containers carrying the stack's labels
+	foreign []runtime.Container   // containers named like the stack's without its labels
 	input   plan.Input
 }
 
@@ -109,6 +110,12 @@ func (s *Server) loadState(ctx context.Context, name string, rt runtime.Runtime,
 		case !store.IsNotFound(err):
 			return err
 		}
+		switch b, err := tx.GetBinding(name); {
+		case err == nil:
+			st.binding = &b
+		case !store.IsNotFound(err):
+			return err
+		}
 		others, err := tx.ListStacks()
 		if err != nil {
 			return err
@@ -139,7 +146,7 @@ func (s *Server) loadState(ctx context.Context, name string, rt runtime.Runtime,
 	if st.desired.Stack == "" {
 		st.desired.Stack = name
 	}
-	if err := checkAppliedRuntime(name, st.applied, rt); err != nil {
+	if err := checkAppliedRuntime(name, st.binding, rt); err != nil {
 		return nil, err
 	}
 	st.rtKind = rt.Kind()
@@ -167,16 +174,16 @@ func (s *Server) loadState(ctx context.Context, name string, rt runtime.Runtime,
 }
 
 // checkAppliedRuntime refuses to plan, apply or destroy stack name on rt
-// when its applied snapshot was made with another kind of runtime: rt sees
-// none of its containers, so a plan would show them all as drift and an
-// apply would run a second copy. A snapshot that does not record its
-// runtime (an older one) is taken as made with rt.
-func checkAppliedRuntime(name string, applied *store.Applied, rt runtime.Runtime) error {
-	if applied == nil {
+// when it is bound to another kind of runtime (its applied snapshot was
+// made there): rt sees none of its containers, so a plan would show them
+// all as drift and an apply would run a second copy. A stack bound to none
+// may be used on any.
+func checkAppliedRuntime(name string, binding *store.RuntimeBinding, rt runtime.Runtime) error {
+	if binding == nil {
 		return nil
 	}
-	was, now := applied.Runtime.Kind, rt.Kind()
-	if was == "" || was == now {
+	was, now := binding.Kind, rt.Kind()
+	if was == now {
 		return nil
 	}
 	return errorf(api.CodeConflict,

@@ -68,15 +68,15 @@ func (s *Server) stackRuntime(r *http.Request, stack string) (runtime.Runtime, e
 	if err != nil {
 		return nil, err
 	}
-	applied, err := s.appliedSnapshot(stack)
+	binding, err := s.binding(stack)
 	if err != nil {
 		return nil, err
 	}
-	rt, _, err := openRuntime(boundRuntime(spec, applied))
+	rt, _, err := openRuntime(boundRuntime(runtimeSpec(spec), binding))
 	if err != nil {
 		return nil, err
 	}
-	if err := checkAppliedRuntime(stack, applied, rt); err != nil {
+	if err := checkAppliedRuntime(stack, binding, rt); err != nil {
 		return nil, err
 	}
 	return rt, nil
@@ -87,20 +87,21 @@ func (s *Server) stackRuntime(r *http.Request, stack string) (runtime.Runtime, e
 // (so a stack applied with --runtime podman needs no --runtime afterwards),
 // else detection. A named kind other than the snapshot's is refused later,
 // by the plan, with the hint to name the right one.
-func (s *Server) openStackRuntime(stack string, spec api.RuntimeSpec) (runtime.Runtime, api.RuntimeSpec, error) {
-	applied, err := s.appliedSnapshot(stack)
+func (s *Server) openStackRuntime(stack string, spec api.RuntimeSpec) (runtime.Runtime, runtime.Spec, error) {
+	binding, err := s.binding(stack)
 	if err != nil {
-		return nil, api.RuntimeSpec{}, err
+		return nil, runtime.Spec{}, err
 	}
-	return openRuntime(boundRuntime(spec, applied))
+	return openRuntime(boundRuntime(runtimeSpec(spec), binding))
 }
 
-// appliedSnapshot returns stack's applied snapshot, or nil when it has none.
-func (s *Server) appliedSnapshot(stack string) (*store.Applied, error) {
-	var ap store.Applied
+// binding returns the runtime stack is bound to, or nil when it is bound to
+// none (not applied). It reads only the binding, not the applied snapshot.
+func (s *Server) binding(stack string) (*store.RuntimeBinding, error) {
+	var b store.RuntimeBinding
 	err := s.Store.View(func(tx *store.Tx) error {
 		var err error
-		ap, err = tx.GetApplied(stack)
+		b, err = tx.GetBinding(stack)
 		return err
 	})
 	switch {
@@ -109,18 +110,18 @@ func (s *Server) appliedSnapshot(stack string) (*store.Applied, error) {
 	case err != nil:
 		return nil, err
 	}
-	return &ap, nil
+	return &b, nil
 }
 
 // boundRuntime is the runtime spec a read of a stack's containers uses:
-// spec when it names a kind (or the stack is not bound to one), else the
-// spec the stack was applied with, so a stack applied with --runtime podman
-// is read on podman without --runtime.
-func boundRuntime(spec api.RuntimeSpec, applied *store.Applied) api.RuntimeSpec {
-	if spec.Kind != "" || applied == nil || applied.Runtime.Kind == "" {
+// spec when it names a kind (or the stack is bound to none), else the spec
+// the stack was applied with, so a stack applied with --runtime podman is
+// read on podman without --runtime.
+func boundRuntime(spec runtime.Spec, binding *store.RuntimeBinding) runtime.Spec {
+	if spec.Kind != "" || binding == nil {
 		return spec
 	}
-	return applied.Runtime
+	return boundSpec(*binding)
 }
 
 func (s *Server) handlePs(w http.ResponseWriter, r *http.Request) {

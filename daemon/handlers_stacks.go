@@ -127,14 +127,14 @@ func (s *Server) handleStackShow(w http.ResponseWriter, r *http.Request) {
 	name := r.PathValue("stack")
 	var view api.StackView
 	err := s.Store.View(func(tx *store.Tx) error {
-		st, err := s.getStackForOutput(tx, name)
+		st, err := getStack(tx, name)
 		if err != nil {
 			return err
 		}
 		view.Stack = core.RedactStack(st)
-		switch ap, err := tx.GetApplied(name); {
+		switch b, err := tx.GetBinding(name); {
 		case err == nil:
-			view.RuntimeKind = ap.Runtime.Kind
+			view.RuntimeKind = b.Kind
 		case !store.IsNotFound(err):
 			return err
 		}

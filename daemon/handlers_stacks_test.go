@@ -36,7 +36,7 @@ func TestStackCreateListShowRemove(t *testing.T) {
 
 	// An applied snapshot shows in ls and blocks rm.
 	err := e.s.Store.Update(func(tx *store.Tx) error {
-		return tx.PutApplied("shop", store.Applied{Desired: core.Desired{Stack: "shop", Serial: 1}, AppliedAt: time.Now().UTC()})
+		return tx.PutApplied("shop", store.Applied{Desired: core.Desired{Stack: "shop", Serial: 1}, AppliedAt: time.Now().UTC()}, store.RuntimeBinding{Kind: "docker"})
 	})
 	if err != nil {
 		t.Fatal(err)

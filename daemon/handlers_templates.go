@@ -101,6 +101,9 @@ func (s *Server) handleTemplateAdd(w http.ResponseWriter, r *http.Request) {
 		if err := s.revalidateUsers(tx, t.Name); err != nil {
 			return err
 		}
+		if err := inheritTemplateSecrecy(tx, t); err != nil {
+			return err
+		}
 		warns, err = s.checkTemplateUsers(tx, t.Name, guards)
 		return err
 	})
@@ -130,6 +133,25 @@ func (s *Server) revalidateUsers(tx *store.Tx, name string) error {
 		}
 		if err := core.ValidateStack(st, tpls); err != nil {
 			return fmt.Errorf("stack %q would become invalid with this template: %w", st.Name, err)
+		}
+	}
+	return nil
+}
+
+// inheritTemplateSecrecy marks secret, in every stack using template t,
+// the overrides of keys and files t marks secret, as a write of the stack
+// does: a replaced template that makes a key secret hides the values
+// instances already set for it.
+func inheritTemplateSecrecy(tx *store.Tx, t core.Template) error {
+	stacks, err := tx.ListStacks()
+	if err != nil {
+		return err
+	}
+	for _, st := range stacks {
+		if core.InheritStackSecrecy(&st, map[string]core.Template{t.Name: t}) {
+			if err := tx.PutStack(st); err != nil {
+				return err
+			}
 		}
 	}
 	return nil

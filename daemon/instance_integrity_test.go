@@ -144,21 +144,36 @@ func TestPlainEnvOfSecretKeyNeverPrinted(t *testing.T) {
 		check(t, e, "shop")
 	})
 
-	t.Run("stored before the fix", func(t *testing.T) {
+	// Data stored before overrides inherited the flags got them from schema
+	// migration 3 (store/migrate_v3.go, tested there). A template replaced
+	// to make a key secret marks the overrides already set for it.
+	t.Run("template replaced to mark them secret", func(t *testing.T) {
 		e := newSrvEnv(t)
-		putRawStack(t, e.s, core.Stack{Name: "old", Instances: []core.Instance{{Name: "db", Template: "xdb", Enabled: true,
-			Overrides: core.Overrides{
-				Env:   map[string]core.EnvVar{"POSTGRES_PASSWORD": {Value: plainSetSecret}},
-				Files: map[string]core.ConfigFile{"/etc/xdb/secret.conf": {Target: "/etc/xdb/secret.conf", Content: plainFileSecret}},
-			}}}})
-		check(t, e, "old")
-		// Any edit stores the flags.
-		srvOK[api.InstanceView](t, e.do("PATCH", "/v1/stacks/old/instances/db", api.InstanceSetRequest{User: ptrTo("app")}), http.StatusOK)
-		old := storedStack(t, e, "old")
-		db, _ := old.Instance("db")
-		if !db.Overrides.Env["POSTGRES_PASSWORD"].Secret || !db.Overrides.Files["/etc/xdb/secret.conf"].Sensitive {
-			t.Errorf("an edit left the flags plain: %+v", db.Overrides)
+		e.stack("shop")
+		xdb := srvTemplates()[0]
+		plain := xdb
+		plain.Env = map[string]core.EnvVar{"POSTGRES_PASSWORD": {Value: "pw"}, "POSTGRES_USER": {Value: "app"}}
+		plain.Files = []core.ConfigFile{{Target: "/etc/xdb/secret.conf", Content: "x"}}
+		srvOK[api.TemplateStored](t, e.do("POST", "/v1/templates", api.TemplateAddRequest{Template: plain, Replace: true}), http.StatusOK)
+		srvOK[api.InstanceView](t, e.do("PATCH", "/v1/stacks/shop/instances/db", api.InstanceSetRequest{
+			Env:   map[string]core.EnvVar{"POSTGRES_PASSWORD": {Value: plainSetSecret}},
+			Files: map[string]core.ConfigFile{"/etc/xdb/secret.conf": {Content: plainFileSecret}},
+		}), http.StatusOK)
+		st := storedStack(t, e, "shop")
+		db, _ := st.Instance("db")
+		if db.Overrides.Env["POSTGRES_PASSWORD"].Secret || db.Overrides.Files["/etc/xdb/secret.conf"].Sensitive {
+			t.Fatalf("overrides of a plain template stored secret: %+v", db.Overrides)
 		}
+		srvOK[api.TemplateStored](t, e.do("POST", "/v1/templates", api.TemplateAddRequest{Template: xdb, Replace: true}), http.StatusOK)
+		st = storedStack(t, e, "shop")
+		db, _ = st.Instance("db")
+		if !db.Overrides.Env["POSTGRES_PASSWORD"].Secret || !db.Overrides.Files["/etc/xdb/secret.conf"].Sensitive {
+			t.Errorf("replacing the template left the flags plain: %+v", db.Overrides)
+		}
+		if v := db.Overrides.Env["POSTGRES_PASSWORD"].Value; v != plainSetSecret {
+			t.Errorf("stored value = %q, want the value set", v)
+		}
+		check(t, e, "shop")
 	})
 
 	t.Run("imported devarch.yml", func(t *testing.T) {

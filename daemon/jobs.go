@@ -76,17 +76,17 @@ func (j *JobManager) RecoverInterrupted() (int, error) {
 		}
 		now := time.Now().UTC()
 		for _, rec := range recs {
-			if rec.Job.State.Done() {
+			if api.JobState(rec.Job.State).Done() {
 				continue
 			}
-			rec.Job.State = api.JobInterrupted
+			rec.Job.State = string(api.JobInterrupted)
 			rec.Job.Error = interruptedMsg
 			rec.Job.EndedAt = &now
 			if err := tx.PutJob(rec); err != nil {
 				return err
 			}
 			ev := api.Event{Time: now, JobID: rec.Job.ID, Message: interruptedMsg, State: api.JobInterrupted}
-			if err := tx.AppendEvent(rec.Job.ID, ev); err != nil {
+			if err := tx.AppendEvent(rec.Job.ID, eventRecord(ev)); err != nil {
 				return err
 			}
 			n++
@@ -212,7 +212,7 @@ func (j *JobManager) emit(r *jobRun, instance, msg string, state api.JobState) {
 		Message:  core.ScrubKeeping(msg, r.secrets, r.keep),
 		State:    state,
 	}
-	if err := j.store.Update(func(tx *store.Tx) error { return tx.AppendEvent(ev.JobID, ev) }); err != nil {
+	if err := j.store.Update(func(tx *store.Tx) error { return tx.AppendEvent(ev.JobID, eventRecord(ev)) }); err != nil {
 		j.log.Error("persist job event", "job", ev.JobID, "err", err)
 	}
 	j.mu.Lock()
@@ -227,7 +227,7 @@ func (j *JobManager) emit(r *jobRun, instance, msg string, state api.JobState) {
 }
 
 func (j *JobManager) persistJob(job api.Job) {
-	rec := store.JobRecord{Job: job, PID: os.Getpid()}
+	rec := jobRecord(job, os.Getpid())
 	if err := j.store.Update(func(tx *store.Tx) error { return tx.PutJob(rec) }); err != nil {
 		j.log.Error("persist job", "job", job.ID, "err", err)
 	}
@@ -251,7 +251,7 @@ func (j *JobManager) Get(id string) (api.Job, error) {
 	if err != nil {
 		return api.Job{}, err // names the job already
 	}
-	return rec.Job, nil
+	return jobFromRecord(rec), nil
 }
 
 // List returns every job, newest first.
@@ -269,9 +269,10 @@ func (j *JobManager) List() ([]api.Job, error) {
 	jobs := make([]api.Job, 0, len(recs))
 	for _, rec := range recs {
 		if r, ok := j.running[rec.Job.ID]; ok {
-			rec.Job = r.job
+			jobs = append(jobs, r.job)
+			continue
 		}
-		jobs = append(jobs, rec.Job)
+		jobs = append(jobs, jobFromRecord(rec))
 	}
 	j.mu.Unlock()
 	slices.SortStableFunc(jobs, func(a, b api.Job) int {
@@ -360,8 +361,11 @@ func (j *JobManager) storedEvents(id string) ([]api.Event, error) {
 		if _, err := tx.GetJob(id); err != nil {
 			return err
 		}
-		var err error
-		events, err = tx.Events(id)
+		recs, err := tx.Events(id)
+		events = make([]api.Event, 0, len(recs))
+		for _, e := range recs {
+			events = append(events, eventFromRecord(e))
+		}
 		return err
 	})
 	if err != nil {
@@ -383,7 +387,7 @@ func (j *JobManager) record(job api.Job, summary string) api.Job {
 	job.Summary = summary
 	j.persistJob(job)
 	ev := api.Event{Time: now, JobID: job.ID, Message: summary, State: api.JobSucceeded}
-	if err := j.store.Update(func(tx *store.Tx) error { return tx.AppendEvent(job.ID, ev) }); err != nil {
+	if err := j.store.Update(func(tx *store.Tx) error { return tx.AppendEvent(job.ID, eventRecord(ev)) }); err != nil {
 		j.log.Error("persist job event", "job", job.ID, "err", err)
 	}
 	return job

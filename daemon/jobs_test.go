@@ -89,13 +89,15 @@ func TestJobLifecycleAndPersistence(t *testing.T) {
 			}); err != nil {
 				t.Fatal(err)
 			}
-			if rec.Job.State != tt.wantState || rec.Job.Error != tt.wantError || rec.Job.Instance != tt.wantInst || rec.Job.EndedAt == nil {
+			if api.JobState(rec.Job.State) != tt.wantState || rec.Job.Error != tt.wantError || rec.Job.Instance != tt.wantInst || rec.Job.EndedAt == nil {
 				t.Errorf("stored job = %+v", rec.Job)
 			}
 			var stored []api.Event
 			if err := st.View(func(tx *store.Tx) error {
-				var err error
-				stored, err = tx.Events(job.ID)
+				recs, err := tx.Events(job.ID)
+				for _, r := range recs {
+					stored = append(stored, eventFromRecord(r))
+				}
 				return err
 			}); err != nil {
 				t.Fatal(err)
@@ -197,7 +199,7 @@ func TestRecoverInterrupted(t *testing.T) {
 			{ID: "a2", Stack: "shop", Operation: "destroy", State: api.JobQueued, CreatedAt: now},
 			{ID: "a3", Stack: "shop", Operation: "apply", State: api.JobSucceeded, CreatedAt: now, EndedAt: &now},
 		} {
-			if err := tx.PutJob(store.JobRecord{Job: job, PID: 1}); err != nil {
+			if err := tx.PutJob(jobRecord(job, 1)); err != nil {
 				return err
 			}
 		}

@@ -18,7 +18,14 @@ func loadNetStacks(tx *store.Tx) (core.Networks, error) {
 		ap, err := tx.GetApplied(st.Name)
 		switch {
 		case err == nil:
-			out[st.Name] = core.NewNetStack(st, &ap.Desired, ap.Runtime.Kind)
+			kind := ""
+			switch b, err := tx.GetBinding(st.Name); {
+			case err == nil:
+				kind = b.Kind
+			case !store.IsNotFound(err):
+				return nil, err
+			}
+			out[st.Name] = core.NewNetStack(st, &ap.Desired, kind)
 		case store.IsNotFound(err):
 			out[st.Name] = core.NewNetStack(st, nil, "")
 		default:

@@ -18,7 +18,7 @@ func kindRuntimes(e *testEnv) map[string]*kindFake {
 		runtime.KindDocker: {fakeRuntime: newFakeRuntime(), kind: runtime.KindDocker},
 		runtime.KindPodman: {fakeRuntime: newFakeRuntime(), kind: runtime.KindPodman},
 	}
-	openRuntime = func(spec api.RuntimeSpec) (runtime.Runtime, api.RuntimeSpec, error) {
+	openRuntime = func(spec runtime.Spec) (runtime.Runtime, runtime.Spec, error) {
 		if spec.Kind == "" {
 			spec.Kind = runtime.KindDocker
 		}
@@ -45,9 +45,9 @@ func TestRuntimeBoundToAppliedSnapshot(t *testing.T) {
 	if _, job := e.apply("shop", api.ApplyRequest{Runtime: podman}); job.State != api.JobSucceeded {
 		t.Fatalf("apply on podman: %+v", job)
 	}
-	ap, ok := e.applied("shop")
-	if !ok || ap.Runtime.Kind != runtime.KindPodman {
-		t.Fatalf("applied snapshot runtime = %+v (found %v); want kind podman", ap.Runtime, ok)
+	_, ok := e.applied("shop")
+	if b := e.binding("shop"); !ok || b.Kind != runtime.KindPodman {
+		t.Fatalf("runtime binding = %+v (applied snapshot found %v); want kind podman", b, ok)
 	}
 
 	check := func(what string, got *api.Error) {
@@ -91,12 +91,13 @@ func TestRuntimeBoundToAppliedSnapshot(t *testing.T) {
 	if _, job := e.apply("shop", api.ApplyRequest{Runtime: docker}); job.State != api.JobSucceeded {
 		t.Fatalf("apply on docker after the podman destroy: %+v", job)
 	}
-	if ap, _ := e.applied("shop"); ap.Runtime.Kind != runtime.KindDocker {
-		t.Errorf("snapshot runtime = %+v; want docker", ap.Runtime)
+	if b := e.binding("shop"); b.Kind != runtime.KindDocker {
+		t.Errorf("runtime binding = %+v; want docker", b)
 	}
 }
 
-// A snapshot recorded before the runtime was (no kind) does not bind.
+// A snapshot recorded before runtimes were has no binding after schema
+// migration 3: it binds to nothing.
 func TestRuntimeUnknownInOldSnapshot(t *testing.T) {
 	e := newTestEnv(t)
 	kindRuntimes(e)
@@ -104,12 +105,10 @@ func TestRuntimeUnknownInOldSnapshot(t *testing.T) {
 		t.Fatalf("apply: %+v", job)
 	}
 	err := e.s.Store.Update(func(tx *store.Tx) error {
-		ap, err := tx.GetApplied("shop")
-		if err != nil {
+		if _, err := tx.GetApplied("shop"); err != nil {
 			return err
 		}
-		ap.Runtime = api.RuntimeSpec{}
-		return tx.PutApplied("shop", ap)
+		return tx.Delete("bindings", "shop") // the bucket of store.RuntimeBinding records
 	})
 	if err != nil {
 		t.Fatal(err)

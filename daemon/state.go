@@ -161,15 +161,3 @@ func (s *Server) editLock(r *http.Request, stack string) (func(), error) {
 	}, editLockWait)
 }
 
-// getStackForOutput is getStack for a view of the stack: its overrides
-// carry the secret flags their templates give (core.InheritStackSecrecy), so
-// core.RedactStack also hides a secret key stored with a plain flag
-// before overrides inherited it.
-func (s *Server) getStackForOutput(tx *store.Tx, name string) (core.Stack, error) {
-	st, tpls, err := s.stackAndTemplates(tx, name)
-	if err != nil {
-		return st, err
-	}
-	core.InheritStackSecrecy(&st, tpls)
-	return st, nil
-}

@@ -8,7 +8,6 @@ import (
 
 	"github.com/devarch-dev/devarch/core"
 	"github.com/devarch-dev/devarch/core/plan"
-	"github.com/devarch-dev/devarch/daemon/api"
 	"github.com/devarch-dev/devarch/secrets"
 )
 
@@ -26,6 +25,7 @@ var sampleSecrets = []string{
 	"event-message-zebra",            // event text
 	"POSTGRES_PASSWORD",              // env key
 	"instances",                      // JSON field name
+	"podman.sock",                    // runtime binding env value
 }
 
 func newKey(t testing.TB) secrets.Key {
@@ -65,6 +65,10 @@ func sampleTemplate() core.Template {
 		Env: map[string]core.EnvVar{"POSTGRES_PASSWORD": {Value: "hunter2-SUPER-secret-pw", Secret: true}}}
 }
 
+func sampleBinding() RuntimeBinding {
+	return RuntimeBinding{Kind: "podman", Binary: "/usr/bin/podman", Env: map[string]string{"CONTAINER_HOST": "unix:///run/podman/podman.sock"}}
+}
+
 // seed writes one record of every kind.
 func seed(t testing.TB, s *Store) {
 	t.Helper()
@@ -79,17 +83,17 @@ func seed(t testing.TB, s *Store) {
 		}
 		d := core.Desired{Stack: st.Name, Serial: 3, Services: []core.WiredService{{Service: core.Service{
 			Instance: "db", Image: "docker.io/library/postgres:16", Env: st.Instances[0].Overrides.Env}}}}
-		if err := tx.PutApplied(st.Name, Applied{Desired: d, AppliedAt: now, JobID: "job-id-91bd22"}); err != nil {
+		if err := tx.PutApplied(st.Name, Applied{Desired: d, AppliedAt: now, JobID: "job-id-91bd22"}, sampleBinding()); err != nil {
 			return err
 		}
 		if err := tx.PutPlan(SavedPlan{Plan: plan.Plan{ID: "plan-id-7f3a9c", Stack: st.Name, Desired: d}, Stack: &st}); err != nil {
 			return err
 		}
-		if err := tx.PutJob(JobRecord{Job: api.Job{ID: "job-id-91bd22", Stack: st.Name, CreatedAt: now}, PID: 42}); err != nil {
+		if err := tx.PutJob(JobRecord{Job: Job{ID: "job-id-91bd22", Stack: st.Name, CreatedAt: now}, PID: 42}); err != nil {
 			return err
 		}
 		for _, msg := range []string{"event-message-zebra 1", "event-message-zebra 2"} {
-			if err := tx.AppendEvent("job-id-91bd22", api.Event{Time: now, JobID: "job-id-91bd22", Message: msg}); err != nil {
+			if err := tx.AppendEvent("job-id-91bd22", Event{Time: now, JobID: "job-id-91bd22", Message: msg}); err != nil {
 				return err
 			}
 		}

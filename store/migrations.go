@@ -19,10 +19,15 @@ type migration struct {
 var migrations = []migration{
 	{1, "create record buckets and key check", migrateCreate},
 	{2, "add job event log", migrateEvents},
+	{3, "runtime bindings beside applied snapshots, runtime kinds in saved plans, template secrecy in overrides", migrateV3},
 }
 
+// v1Buckets are the buckets migration 1 creates; later buckets come with
+// the migration that adds them.
+var v1Buckets = []string{bucketMeta, bucketStacks, bucketTemplates, bucketApplied, bucketPlans, bucketJobs}
+
 func migrateCreate(tx *Tx) error {
-	for _, b := range append([]string{bucketMeta}, recordBuckets...) {
+	for _, b := range v1Buckets {
 		if _, err := tx.btx.CreateBucketIfNotExists([]byte(b)); err != nil {
 			return fmt.Errorf("create bucket %s: %w", b, err)
 		}

@@ -2,6 +2,7 @@ package store
 
 import (
 	"bytes"
+	"fmt"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -61,13 +62,15 @@ func TestMigration1CreatesBucketsAndKeyCheck(t *testing.T) {
 		if v, err := schemaVersion(btx); err != nil || v != 1 {
 			t.Errorf("version %d, %v; want 1", v, err)
 		}
-		for _, b := range append([]string{bucketMeta}, recordBuckets...) {
+		for _, b := range []string{bucketMeta, bucketStacks, bucketTemplates, bucketApplied, bucketPlans, bucketJobs} {
 			if btx.Bucket([]byte(b)) == nil {
 				t.Errorf("bucket %s missing", b)
 			}
 		}
-		if btx.Bucket([]byte(bucketEvents)) != nil {
-			t.Error("events bucket exists at version 1")
+		for _, b := range []string{bucketEvents, bucketBindings} {
+			if btx.Bucket([]byte(b)) != nil {
+				t.Errorf("bucket %s exists at version 1", b)
+			}
 		}
 		if err := (&Tx{btx: btx, key: k}).checkKey(); err != nil {
 			t.Errorf("key check with the key: %v", err)
@@ -84,29 +87,31 @@ func TestMigration2AddsEvents(t *testing.T) {
 	path := dbAt(t, 1, k)
 	// A stack stored at version 1 survives the migration.
 	withDB(t, path, func(btx *bolt.Tx) error { return (&Tx{btx: btx, key: k}).PutStack(sampleStack()) })
-	s, err := Open(path, k)
-	if err != nil {
-		t.Fatalf("open v1 database: %v", err)
-	}
-	defer s.Close()
-	if s.SchemaVersion() != 2 {
-		t.Errorf("schema version %d", s.SchemaVersion())
-	}
-	err = s.Update(func(tx *Tx) error {
-		if v, _ := schemaVersion(tx.btx); v != 2 {
+	withDB(t, path, func(btx *bolt.Tx) error {
+		tx := &Tx{btx: btx, key: k}
+		if err := migrate(tx, 2); err != nil {
+			return err
+		}
+		if v, _ := schemaVersion(btx); v != 2 {
 			t.Errorf("stored version %d", v)
 		}
-		if tx.btx.Bucket([]byte(bucketEvents)) == nil {
+		if btx.Bucket([]byte(bucketEvents)) == nil {
 			t.Error("events bucket missing")
+		}
+		if btx.Bucket([]byte(bucketBindings)) != nil {
+			t.Error("bindings bucket exists at version 2")
 		}
 		if _, err := tx.GetStack("quokkashop"); err != nil {
 			t.Errorf("stack lost: %v", err)
 		}
-		return tx.AppendEvent("j1", sampleEvent("hello"))
+		if err := tx.AppendEvent("j1", sampleEvent("hello")); err != nil {
+			return err
+		}
+		if evs, err := tx.Events("j1"); err != nil || len(evs) != 1 || evs[0].Message != "hello" {
+			t.Errorf("events = %+v, %v", evs, err)
+		}
+		return nil
 	})
-	if err != nil {
-		t.Fatal(err)
-	}
 }
 
 func TestMigrationNotRunWithWrongKey(t *testing.T) {
@@ -130,7 +135,7 @@ func TestNewerDatabaseRefused(t *testing.T) {
 	if err == nil {
 		t.Fatal("opened a newer database")
 	}
-	for _, want := range []string{"schema version 3", "newer", "supports (2)", "upgrade devarch"} {
+	for _, want := range []string{fmt.Sprintf("schema version %d", SchemaVersion+1), "newer", fmt.Sprintf("supports (%d)", SchemaVersion), "upgrade devarch"} {
 		if !strings.Contains(err.Error(), want) {
 			t.Errorf("error %q lacks %q", err, want)
 		}

@@ -9,22 +9,33 @@ import (
 
 	"github.com/devarch-dev/devarch/core"
 	"github.com/devarch-dev/devarch/core/plan"
-	"github.com/devarch-dev/devarch/daemon/api"
 )
 
-// Applied is the last state apply converged a stack to.
+// The record types below are the store's own: their JSON is what is sealed
+// on disk (pinned by the golden records in testdata/golden). Changing a
+// field's name or meaning needs a migration (migrations.go).
+
+// Applied is the last state apply converged a stack to. The runtime it was
+// applied with is the stack's RuntimeBinding, stored beside it.
 type Applied struct {
 	Desired   core.Desired `json:"desired"`
 	AppliedAt time.Time    `json:"applied_at"`
 	JobID     string       `json:"job_id"`
-	// Runtime is the runtime the snapshot was applied with; the stack is
-	// planned, applied and destroyed only there. Runtime.Kind is empty in
-	// records that predate it: unknown, which binds to nothing.
-	Runtime api.RuntimeSpec `json:"runtime"`
 	// Partial is set when apply stopped half-way and could not roll back:
 	// live containers may differ from Desired; Note says how.
 	Partial bool   `json:"partial,omitempty"`
 	Note    string `json:"note,omitempty"`
+}
+
+// RuntimeBinding is the runtime a stack's applied snapshot was made with:
+// the stack is planned, applied and destroyed only there. A stack with an
+// applied snapshot but no binding was applied before bindings were
+// recorded, on a runtime nobody can tell any more: it binds to nothing
+// until it is applied again.
+type RuntimeBinding struct {
+	Kind   string            `json:"kind"`             // "docker" or "podman"
+	Binary string            `json:"binary,omitempty"` // the engine's command-line binary
+	Env    map[string]string `json:"env,omitempty"`    // DOCKER_HOST, DOCKER_CONTEXT, ... for the engine
 }
 
 // SavedPlan is a plan kept for a later `apply --plan ID`.
@@ -39,10 +50,33 @@ type SavedPlan struct {
 	AppliedAt *time.Time `json:"applied_at,omitempty"`
 }
 
+// Job is an apply or destroy job as persisted.
+type Job struct {
+	ID        string     `json:"id"`
+	Stack     string     `json:"stack"`
+	Operation string     `json:"operation"` // apply, destroy
+	PlanID    string     `json:"plan_id,omitempty"`
+	State     string     `json:"state"` // queued, running, succeeded, failed, rolled_back, cancelled, interrupted
+	Error     string     `json:"error,omitempty"`
+	Instance  string     `json:"instance,omitempty"` // instance the failure is about
+	CreatedAt time.Time  `json:"created_at"`
+	EndedAt   *time.Time `json:"ended_at,omitempty"`
+	Summary   string     `json:"summary,omitempty"`
+}
+
 // JobRecord is a job as persisted, with the daemon process that ran it.
 type JobRecord struct {
-	Job api.Job `json:"job"`
-	PID int     `json:"pid"`
+	Job Job `json:"job"`
+	PID int `json:"pid"`
+}
+
+// Event is one entry of a job's event log.
+type Event struct {
+	Time     time.Time `json:"time"`
+	JobID    string    `json:"job_id"`
+	Instance string    `json:"instance,omitempty"`
+	Message  string    `json:"message"`
+	State    string    `json:"state,omitempty"` // the job's final state, on its last event
 }
 
 // GetStack reads stack name.
@@ -86,11 +120,38 @@ func (tx *Tx) GetApplied(stack string) (Applied, error) {
 	return ap, err
 }
 
-// PutApplied stores the applied snapshot of stack.
-func (tx *Tx) PutApplied(stack string, ap Applied) error { return tx.Put(bucketApplied, stack, ap) }
+// PutApplied stores the applied snapshot of stack and the runtime it was
+// applied with, together.
+func (tx *Tx) PutApplied(stack string, ap Applied, rt RuntimeBinding) error {
+	if rt.Kind == "" {
+		return fmt.Errorf("put applied snapshot of stack %q: runtime binding has no kind", stack)
+	}
+	if err := tx.Put(bucketApplied, stack, ap); err != nil {
+		return err
+	}
+	return tx.Put(bucketBindings, stack, rt)
+}
 
-// DeleteApplied removes the applied snapshot of stack.
-func (tx *Tx) DeleteApplied(stack string) error { return tx.Delete(bucketApplied, stack) }
+// DeleteApplied removes the applied snapshot of stack and its runtime
+// binding.
+func (tx *Tx) DeleteApplied(stack string) error {
+	if err := tx.Delete(bucketApplied, stack); err != nil {
+		return err
+	}
+	if err := tx.Delete(bucketBindings, stack); err != nil && !IsNotFound(err) {
+		return err
+	}
+	return nil
+}
+
+// GetBinding reads the runtime stack was applied with, without opening its
+// applied snapshot; an error wrapping ErrNotFound when the stack has no
+// applied snapshot or it predates bindings.
+func (tx *Tx) GetBinding(stack string) (RuntimeBinding, error) {
+	var rt RuntimeBinding
+	err := tx.Get(bucketBindings, stack, &rt)
+	return rt, err
+}
 
 // GetPlan reads the saved plan id.
 func (tx *Tx) GetPlan(id string) (SavedPlan, error) {
@@ -151,7 +212,7 @@ func (tx *Tx) ListJobs() ([]JobRecord, error) {
 }
 
 // AppendEvent appends ev to the event log of job jobID.
-func (tx *Tx) AppendEvent(jobID string, ev api.Event) error {
+func (tx *Tx) AppendEvent(jobID string, ev Event) error {
 	if jobID == "" {
 		return fmt.Errorf("append event: empty job ID")
 	}
@@ -159,14 +220,14 @@ func (tx *Tx) AppendEvent(jobID string, ev api.Event) error {
 }
 
 // Events returns the event log of job jobID in order; empty when it has none.
-func (tx *Tx) Events(jobID string) ([]api.Event, error) {
+func (tx *Tx) Events(jobID string) ([]Event, error) {
 	vals, err := tx.eventValues(jobID)
 	if err != nil {
 		return nil, err
 	}
-	out := make([]api.Event, 0, len(vals))
+	out := make([]Event, 0, len(vals))
 	for i, v := range vals {
-		var ev api.Event
+		var ev Event
 		if err := json.Unmarshal(v, &ev); err != nil {
 			return nil, fmt.Errorf("decode event %d of job %q: %w", i+1, jobID, err)
 		}

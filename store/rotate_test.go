@@ -6,15 +6,15 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"reflect"
 	"testing"
 	"time"
 
-	"github.com/devarch-dev/devarch/daemon/api"
 	"github.com/devarch-dev/devarch/secrets"
 )
 
-func sampleEvent(msg string) api.Event {
-	return api.Event{Time: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC), JobID: "j1", Message: msg}
+func sampleEvent(msg string) Event {
+	return Event{Time: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC), JobID: "j1", Message: msg}
 }
 
 func seededHome(t *testing.T) (string, *Store) {
@@ -41,6 +41,9 @@ func assertSeeded(t *testing.T, s *Store) {
 		}
 		if _, err := tx.GetApplied("quokkashop"); err != nil {
 			return err
+		}
+		if b, err := tx.GetBinding("quokkashop"); err != nil || !reflect.DeepEqual(b, sampleBinding()) {
+			t.Errorf("binding = %+v, %v", b, err)
 		}
 		if _, err := tx.GetPlan("plan-id-7f3a9c"); err != nil {
 			return err
@@ -75,8 +78,8 @@ func TestRotate(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if n != 7 { // stack, template, applied, plan, job, 2 events
-		t.Errorf("rotated %d records, want 7", n)
+	if n != 8 { // stack, template, applied, binding, plan, job, 2 events
+		t.Errorf("rotated %d records, want 8", n)
 	}
 	newKey := keyOf(t, home)
 	if newKey == oldKey {

@@ -55,14 +55,14 @@ func BenchmarkStoreStack8(b *testing.B) {
 		s, _ := openTemp(b)
 		b.ReportAllocs()
 		for b.Loop() {
-			if err := s.Update(func(tx *Tx) error { return tx.PutApplied(st.Name, ap) }); err != nil {
+			if err := s.Update(func(tx *Tx) error { return tx.PutApplied(st.Name, ap, RuntimeBinding{Kind: "docker"}) }); err != nil {
 				b.Fatal(err)
 			}
 		}
 	})
 	b.Run("get-applied", func(b *testing.B) {
 		s, _ := openTemp(b)
-		if err := s.Update(func(tx *Tx) error { return tx.PutApplied(st.Name, ap) }); err != nil {
+		if err := s.Update(func(tx *Tx) error { return tx.PutApplied(st.Name, ap, RuntimeBinding{Kind: "docker"}) }); err != nil {
 			b.Fatal(err)
 		}
 		b.ReportAllocs()

@@ -12,7 +12,6 @@ import (
 	"time"
 
 	"github.com/devarch-dev/devarch/core/plan"
-	"github.com/devarch-dev/devarch/daemon/api"
 	"github.com/devarch-dev/devarch/secrets"
 	bolt "go.etcd.io/bbolt"
 )
@@ -55,6 +54,9 @@ func TestRoundTrip(t *testing.T) {
 		if err != nil || ap.JobID != "job-id-91bd22" || ap.Desired.Services[0].Env["POSTGRES_PASSWORD"].Value != "hunter2-SUPER-secret-pw" {
 			t.Errorf("applied = %+v, %v", ap, err)
 		}
+		if b, err := tx.GetBinding("quokkashop"); err != nil || !reflect.DeepEqual(b, sampleBinding()) {
+			t.Errorf("binding = %+v, %v", b, err)
+		}
 		sp, err := tx.GetPlan("plan-id-7f3a9c")
 		if err != nil || sp.Plan.Stack != "quokkashop" || sp.Stack == nil || sp.Stack.Name != "quokkashop" || sp.AppliedAt != nil {
 			t.Errorf("plan = %+v, %v", sp, err)
@@ -87,6 +89,7 @@ func TestNotFound(t *testing.T) {
 		{"stack", func(tx *Tx) error { _, err := tx.GetStack("nope"); return err }, `stack "nope": not found`},
 		{"template", func(tx *Tx) error { _, err := tx.GetTemplate("nope"); return err }, `template "nope"`},
 		{"applied", func(tx *Tx) error { _, err := tx.GetApplied("nope"); return err }, `applied snapshot of stack "nope"`},
+		{"binding", func(tx *Tx) error { _, err := tx.GetBinding("nope"); return err }, `runtime binding of stack "nope"`},
 		{"plan", func(tx *Tx) error { _, err := tx.GetPlan("nope"); return err }, `plan "nope"`},
 		{"job", func(tx *Tx) error { _, err := tx.GetJob("nope"); return err }, `job "nope"`},
 		{"delete stack", func(tx *Tx) error { return tx.DeleteStack("nope") }, `stack "nope"`},
@@ -390,7 +393,7 @@ func TestListJobsOrder(t *testing.T) {
 	s, _ := openTemp(t)
 	t0 := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 	err := s.Update(func(tx *Tx) error {
-		for _, j := range []api.Job{{ID: "a", CreatedAt: t0.Add(2 * time.Second)}, {ID: "c", CreatedAt: t0}, {ID: "b", CreatedAt: t0}} {
+		for _, j := range []Job{{ID: "a", CreatedAt: t0.Add(2 * time.Second)}, {ID: "c", CreatedAt: t0}, {ID: "b", CreatedAt: t0}} {
 			if err := tx.PutJob(JobRecord{Job: j}); err != nil {
 				return err
 			}

@@ -71,6 +71,8 @@ func noun(bucket string) string {
 	switch bucket {
 	case bucketApplied:
 		return "applied snapshot of stack"
+	case bucketBindings:
+		return "runtime binding of stack"
 	case bucketEvents:
 		return "events of job"
 	}

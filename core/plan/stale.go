@@ -83,7 +83,7 @@ func Staleness(saved Plan, in Input, now time.Time) error {
 		fail(StaleApplied, "was already applied at %s", saved.AppliedAt.UTC().Format(time.RFC3339))
 	case !saved.ExpiresAt.IsZero() && !now.Before(saved.ExpiresAt):
 		fail(StaleExpired, "expired at %s", saved.ExpiresAt.UTC().Format(time.RFC3339))
-	case saved.RuntimeKind != "" && in.Runtime != "" && saved.RuntimeKind != in.Runtime:
+	case saved.RuntimeKind != in.Runtime:
 		// Its changes and the live containers it assumed are another
 		// engine's.
 		e.Runtime = saved.RuntimeKind

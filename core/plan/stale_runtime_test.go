@@ -31,16 +31,17 @@ func TestStalenessRuntime(t *testing.T) {
 		t.Errorf("hint = %q; want %q", se.Hint(), want)
 	}
 
-	// Unknown on either side (a plan saved before kinds were recorded, or
-	// an input without one) does not bind.
+	// A plan saved before kinds were recorded got its kind from schema
+	// migration 3 (or was removed): an empty kind is no wildcard any more,
+	// on either side.
 	old := p
 	old.RuntimeKind = ""
-	if err := Staleness(old, other, t0); err != nil {
-		t.Errorf("plan without a runtime kind: %v", err)
+	if err := Staleness(old, other, t0); !errors.As(err, &se) || se.Kind != StaleRuntime {
+		t.Errorf("plan without a runtime kind: %v; want a %s StaleError", err, StaleRuntime)
 	}
 	unknown := in
 	unknown.Runtime = ""
-	if err := Staleness(p, unknown, t0); err != nil {
-		t.Errorf("input without a runtime kind: %v", err)
+	if err := Staleness(p, unknown, t0); !errors.As(err, &se) || se.Kind != StaleRuntime {
+		t.Errorf("input without a runtime kind: %v; want a %s StaleError", err, StaleRuntime)
 	}
 }

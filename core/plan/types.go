@@ -84,8 +84,7 @@ type Plan struct {
 	Destroy   bool      `json:"destroy,omitempty"`
 	Runtime   string    `json:"runtime"` // e.g. "docker compose v2 (context default)"
 	// RuntimeKind is the kind of runtime ("docker", "podman") the plan was
-	// computed against; a saved plan applies only there. Empty in plans
-	// saved before it was recorded.
+	// computed against; a saved plan applies only there.
 	RuntimeKind string `json:"runtime_kind,omitempty"`
 
 	Network  Action              `json:"network,omitempty"` // create/delete of devarch-{stack}-net, NoOp when unchanged

@@ -6,8 +6,6 @@ import (
 	"os/exec"
 	"strings"
 	"time"
-
-	"github.com/devarch-dev/devarch/daemon/api"
 )
 
 // detectTimeout bounds each engine probe of Detect.
@@ -17,7 +15,7 @@ const detectTimeout = 10 * time.Second
 // info` succeeds (with env applied, so DOCKER_HOST and DOCKER_CONTEXT count),
 // else podman when `podman info` does. Neither answering is an error that
 // says what each probe reported.
-func Detect(env map[string]string) (api.RuntimeSpec, error) {
+func Detect(env map[string]string) (Spec, error) {
 	var reports []string
 	probe := func(kind, bin string) bool {
 		path, err := exec.LookPath(bin)
@@ -35,11 +33,11 @@ func Detect(env map[string]string) (api.RuntimeSpec, error) {
 		return true
 	}
 	if probe(KindDocker, "docker") {
-		return api.RuntimeSpec{Kind: KindDocker, Binary: "docker", Env: env}, nil
+		return Spec{Kind: KindDocker, Binary: "docker", Env: env}, nil
 	}
 	if probe(KindPodman, "podman") {
-		return api.RuntimeSpec{Kind: KindPodman, Binary: "podman", Env: env}, nil
+		return Spec{Kind: KindPodman, Binary: "podman", Env: env}, nil
 	}
-	return api.RuntimeSpec{}, fmt.Errorf("no container engine answered (%s); start Docker (dockerd) or install Podman, or set DOCKER_HOST",
+	return Spec{}, fmt.Errorf("no container engine answered (%s); start Docker (dockerd) or install Podman, or set DOCKER_HOST",
 		strings.Join(reports, "; "))
 }

@@ -17,7 +17,6 @@ import (
 	"time"
 
 	"github.com/devarch-dev/devarch/core"
-	"github.com/devarch-dev/devarch/daemon/api"
 )
 
 // Runtime runs compose projects and reads containers on one engine.
@@ -71,6 +70,13 @@ func (c Container) Managed() bool { return c.Labels[core.LabelManaged] == "true"
 // Instance is the devarch.instance label of c.
 func (c Container) Instance() string { return c.Labels[core.LabelInstance] }
 
+// Spec names an engine and how to drive it.
+type Spec struct {
+	Kind   string            // KindDocker or KindPodman
+	Binary string            // the engine's command-line binary; empty for the kind's default
+	Env    map[string]string // DOCKER_HOST, DOCKER_CONTEXT, ... for every command
+}
+
 // Kinds of runtime.
 const (
 	KindDocker = "docker"
@@ -90,7 +96,7 @@ type Engine struct {
 }
 
 // New builds the runtime spec names. It runs nothing.
-func New(spec api.RuntimeSpec) (Runtime, error) {
+func New(spec Spec) (Runtime, error) {
 	e, err := NewEngine(spec)
 	if err != nil {
 		return nil, err
@@ -102,7 +108,7 @@ func New(spec api.RuntimeSpec) (Runtime, error) {
 // `BINARY compose` (BINARY defaults to docker); kind "podman" drives
 // podman-compose when it is on PATH, else `docker compose` against
 // Podman's API socket, with podman (or BINARY) for everything else.
-func NewEngine(spec api.RuntimeSpec) (*Engine, error) {
+func NewEngine(spec Spec) (*Engine, error) {
 	env := map[string]string{}
 	for k, v := range spec.Env {
 		env[k] = v

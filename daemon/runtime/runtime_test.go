@@ -7,13 +7,11 @@ import (
 	"reflect"
 	"strings"
 	"testing"
-
-	"github.com/devarch-dev/devarch/daemon/api"
 )
 
 const sampleYAML = "name: devarch-shop\nservices:\n  api:\n    image: x\n"
 
-func mustEngine(t *testing.T, spec api.RuntimeSpec) *Engine {
+func mustEngine(t *testing.T, spec Spec) *Engine {
 	t.Helper()
 	e, err := NewEngine(spec)
 	if err != nil {
@@ -25,7 +23,7 @@ func mustEngine(t *testing.T, spec api.RuntimeSpec) *Engine {
 func TestNewRejectsUnknownKinds(t *testing.T) {
 	for _, kind := range []string{"", "containerd", "Docker"} {
 		t.Run(kind, func(t *testing.T) {
-			rt, err := New(api.RuntimeSpec{Kind: kind})
+			rt, err := New(Spec{Kind: kind})
 			if err == nil || rt != nil {
 				t.Fatalf("New(%q) = %v, %v; want an error", kind, rt, err)
 			}
@@ -39,7 +37,7 @@ func TestNewRejectsUnknownKinds(t *testing.T) {
 func TestDockerUp(t *testing.T) {
 	f := newFake(t, "docker")
 	f.reply("docker-compose-up", "", " Container devarch-shop-api  Creating\n Container devarch-shop-api  Started\n", 0)
-	e := mustEngine(t, api.RuntimeSpec{Kind: "docker", Binary: f.path("docker"), Env: map[string]string{"DOCKER_CONTEXT": "ci"}})
+	e := mustEngine(t, Spec{Kind: "docker", Binary: f.path("docker"), Env: map[string]string{"DOCKER_CONTEXT": "ci"}})
 	wd := t.TempDir()
 	var progress []string
 	if err := e.Up(context.Background(), "devarch-shop", []byte(sampleYAML), wd, func(l string) { progress = append(progress, l) }); err != nil {
@@ -72,7 +70,7 @@ func TestDockerUpFailureIsComposeError(t *testing.T) {
 		t.Fatal(err)
 	}
 	f.reply("docker-compose-up", "", string(stderr), 1)
-	e := mustEngine(t, api.RuntimeSpec{Kind: "docker", Binary: f.path("docker")})
+	e := mustEngine(t, Spec{Kind: "docker", Binary: f.path("docker")})
 	err = e.Up(context.Background(), "devarch-samp", []byte(sampleYAML), "", nil)
 	var ce *ComposeError
 	if !errors.As(err, &ce) {
@@ -101,7 +99,7 @@ func TestDockerDown(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			f := newFake(t, "docker")
-			e := mustEngine(t, api.RuntimeSpec{Kind: "docker", Binary: f.path("docker")})
+			e := mustEngine(t, Spec{Kind: "docker", Binary: f.path("docker")})
 			if err := e.Down(context.Background(), "devarch-shop", tt.yaml, tt.volumes, func(string) {}); err != nil {
 				t.Fatal(err)
 			}
@@ -122,7 +120,7 @@ func TestDockerDown(t *testing.T) {
 func TestVolumes(t *testing.T) {
 	f := newFake(t, "docker")
 	f.reply("docker-volume", "devarch-shop_db-data\ndevarch-shop-x_data\nmine\ndevarch-shop_cache\ndevarch-shop_\n", "", 0)
-	e := mustEngine(t, api.RuntimeSpec{Kind: "docker", Binary: f.path("docker")})
+	e := mustEngine(t, Spec{Kind: "docker", Binary: f.path("docker")})
 	got, err := e.Volumes(context.Background(), "devarch-shop")
 	if err != nil {
 		t.Fatal(err)
@@ -138,7 +136,7 @@ func TestVolumes(t *testing.T) {
 
 func TestRemoveVolumes(t *testing.T) {
 	f := newFake(t, "docker")
-	e := mustEngine(t, api.RuntimeSpec{Kind: "docker", Binary: f.path("docker")})
+	e := mustEngine(t, Spec{Kind: "docker", Binary: f.path("docker")})
 	if err := e.RemoveVolumes(context.Background(), nil); err != nil || len(f.calls()) != 0 {
 		t.Fatalf("no volumes: err %v, %d calls; want none", err, len(f.calls()))
 	}
@@ -158,7 +156,7 @@ func TestRemoveVolumes(t *testing.T) {
 func TestComposeConfig(t *testing.T) {
 	f := newFake(t, "docker")
 	f.reply("docker-compose-config", "name: devarch-shop\nservices: {}\n", "", 0)
-	e := mustEngine(t, api.RuntimeSpec{Kind: "docker", Binary: f.path("docker")})
+	e := mustEngine(t, Spec{Kind: "docker", Binary: f.path("docker")})
 	out, err := e.ComposeConfig(context.Background(), []byte(sampleYAML))
 	if err != nil {
 		t.Fatal(err)
@@ -190,7 +188,7 @@ func TestContainers(t *testing.T) {
 	}
 	f.reply("docker-ps", "abc123\n", "", 0)
 	f.reply("docker-inspect", string(inspect), "", 0)
-	e := mustEngine(t, api.RuntimeSpec{Kind: "docker", Binary: f.path("docker")})
+	e := mustEngine(t, Spec{Kind: "docker", Binary: f.path("docker")})
 	cs, err := e.Containers(context.Background(), "samp")
 	if err != nil {
 		t.Fatal(err)
@@ -220,7 +218,7 @@ func TestContainers(t *testing.T) {
 
 func TestContainersNoneSkipsInspect(t *testing.T) {
 	f := newFake(t, "docker")
-	e := mustEngine(t, api.RuntimeSpec{Kind: "docker", Binary: f.path("docker")})
+	e := mustEngine(t, Spec{Kind: "docker", Binary: f.path("docker")})
 	cs, err := e.Containers(context.Background(), "empty")
 	if err != nil || len(cs) != 0 {
 		t.Fatalf("Containers = %v, %v; want none", cs, err)
@@ -235,7 +233,7 @@ func TestContainersNamed(t *testing.T) {
 	inspect, _ := os.ReadFile("testdata/inspect/docker.json")
 	f.reply("docker-ps", "abc123 devarch-samp-api\nfff999 unrelated\n", "", 0)
 	f.reply("docker-inspect", string(inspect), "", 0)
-	e := mustEngine(t, api.RuntimeSpec{Kind: "docker", Binary: f.path("docker")})
+	e := mustEngine(t, Spec{Kind: "docker", Binary: f.path("docker")})
 	cs, err := e.ContainersNamed(context.Background(), []string{"devarch-samp-api", "devarch-samp-db"})
 	if err != nil {
 		t.Fatal(err)
@@ -283,7 +281,7 @@ func TestParseInspect(t *testing.T) {
 func TestLogs(t *testing.T) {
 	f := newFake(t, "docker")
 	f.reply("docker-logs", "line one\nline two\n", "", 0)
-	e := mustEngine(t, api.RuntimeSpec{Kind: "docker", Binary: f.path("docker")})
+	e := mustEngine(t, Spec{Kind: "docker", Binary: f.path("docker")})
 	got := map[string][]string{}
 	err := e.Logs(context.Background(), "devarch-shop", []string{"devarch-shop-api", "devarch-shop-db"}, true, 5, func(inst, line string) {
 		got[inst] = append(got[inst], line)
@@ -305,7 +303,7 @@ func TestLogs(t *testing.T) {
 func TestPodmanViaDockerCompose(t *testing.T) {
 	f := newFake(t, "podman", "docker")
 	f.reply("podman-version", "4.3.1\n", "", 0)
-	e := mustEngine(t, api.RuntimeSpec{Kind: "podman", Binary: f.path("podman"),
+	e := mustEngine(t, Spec{Kind: "podman", Binary: f.path("podman"),
 		Env: map[string]string{"CONTAINER_HOST": "unix:///tmp/test-podman.sock", "DOCKER_CONTEXT": "other"}})
 	if got, want := e.Name(), "podman 4.3 via docker compose (unix:///tmp/test-podman.sock)"; got != want {
 		t.Errorf("Name = %q, want %q", got, want)
@@ -331,7 +329,7 @@ func TestPodmanViaDockerCompose(t *testing.T) {
 
 func TestPodmanCompose(t *testing.T) {
 	f := newFake(t, "podman", "podman-compose")
-	e := mustEngine(t, api.RuntimeSpec{Kind: "podman", Binary: f.path("podman")})
+	e := mustEngine(t, Spec{Kind: "podman", Binary: f.path("podman")})
 	wd := t.TempDir()
 	if err := e.Up(context.Background(), "devarch-shop", []byte(sampleYAML), wd, nil); err != nil {
 		t.Fatal(err)
@@ -397,7 +395,7 @@ func TestDetect(t *testing.T) {
 
 func TestUpCancelled(t *testing.T) {
 	f := newFake(t, "docker")
-	e := mustEngine(t, api.RuntimeSpec{Kind: "docker", Binary: f.path("docker")})
+	e := mustEngine(t, Spec{Kind: "docker", Binary: f.path("docker")})
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
 	err := e.Up(ctx, "devarch-shop", []byte(sampleYAML), "", nil)
