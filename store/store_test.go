@@ -417,3 +417,28 @@ func TestListJobsOrder(t *testing.T) {
 		t.Errorf("jobs = %v", ids)
 	}
 }
+
+// A stack's binding is written and removed with its applied snapshot, and
+// never without a kind.
+func TestBindingGoesWithApplied(t *testing.T) {
+	s, _ := openTemp(t)
+	seed(t, s)
+	err := s.Update(func(tx *Tx) error {
+		if err := tx.PutApplied("other", Applied{JobID: "j"}, RuntimeBinding{}); err == nil || !strings.Contains(err.Error(), "no kind") {
+			t.Errorf("put without a runtime kind: %v", err)
+		}
+		if _, err := tx.GetApplied("other"); !IsNotFound(err) {
+			t.Errorf("snapshot stored without a binding: %v", err)
+		}
+		if err := tx.DeleteApplied("quokkashop"); err != nil {
+			return err
+		}
+		if _, err := tx.GetBinding("quokkashop"); !IsNotFound(err) {
+			t.Errorf("binding after the snapshot was deleted: %v", err)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}

@@ -39,12 +39,17 @@ func (tx *Tx) bucket(name string) (*bolt.Bucket, error) {
 	return b, nil
 }
 
-func (tx *Tx) seal(bucketPath string, k []byte, name string, v any) ([]byte, error) {
+// plaintext is what a record named name holding v seals.
+func plaintext(name string, v any) ([]byte, error) {
 	raw, err := json.Marshal(v)
 	if err != nil {
-		return nil, fmt.Errorf("encode %s %q: %w", bucketPath, name, err)
+		return nil, err
 	}
-	pt, err := json.Marshal(envelope{Name: name, Value: raw})
+	return json.Marshal(envelope{Name: name, Value: raw})
+}
+
+func (tx *Tx) seal(bucketPath string, k []byte, name string, v any) ([]byte, error) {
+	pt, err := plaintext(name, v)
 	if err != nil {
 		return nil, fmt.Errorf("encode %s %q: %w", bucketPath, name, err)
 	}
