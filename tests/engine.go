@@ -15,7 +15,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/devarch-dev/devarch/daemon/api"
 	drt "github.com/devarch-dev/devarch/daemon/runtime"
 )
 
@@ -48,7 +47,7 @@ func requirePodman(t *testing.T) *drt.Engine {
 	if _, err := exec.LookPath("podman"); err != nil {
 		noEngine(t, fmt.Errorf("podman not found on PATH"))
 	}
-	return prepared(t, api.RuntimeSpec{Kind: drt.KindPodman, Binary: "podman"})
+	return prepared(t, drt.Spec{Kind: drt.KindPodman, Binary: "podman"})
 }
 
 func noEngine(t testing.TB, err error) {
@@ -71,7 +70,7 @@ type preparedEngine struct {
 }
 
 // prepared builds spec's engine and, once per kind, the test image.
-func prepared(t testing.TB, spec api.RuntimeSpec) *drt.Engine {
+func prepared(t testing.TB, spec drt.Spec) *drt.Engine {
 	t.Helper()
 	engines.Lock()
 	defer engines.Unlock()
