@@ -160,4 +160,3 @@ func (s *Server) editLock(r *http.Request, stack string) (func(), error) {
 		Stack: stack, Operation: "edit", Who: p.Who, PID: p.PID, Exclusive: true,
 	}, editLockWait)
 }
-
