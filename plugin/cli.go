@@ -32,8 +32,8 @@ type cli struct {
 	client       *client.Client
 }
 
-func newCLI(in io.Reader, out, errOut io.Writer, getenv func(string) string, inv invocation) *cli {
-	c := &cli{in: in, out: out, errOut: errOut, getenv: getenv, inv: inv}
+func newCLI(in io.Reader, out, errOut io.Writer, getenv func(string) string) *cli {
+	c := &cli{in: in, out: out, errOut: errOut, getenv: getenv}
 	c.ensureDaemon = func(ctx context.Context, home string) error {
 		exe, err := os.Executable()
 		if err != nil {
@@ -92,8 +92,12 @@ func (c *cli) RuntimeSpec() (api.RuntimeSpec, error) {
 	switch {
 	case kind == "docker" && c.inv.plugin:
 		spec.Binary = resolveBinary(c.inv.dockerBinary)
-		if len(c.inv.dockerEnv) > 0 {
-			spec.Env = c.inv.dockerEnv
+		if c.inv.dockerFlags != nil {
+			env, err := pluginDockerEnv(c.inv.dockerFlags, c.getenv, c.home)
+			if err != nil {
+				return api.RuntimeSpec{}, err
+			}
+			spec.Env = env
 		}
 	case kind != "podman":
 		env := map[string]string{}
@@ -122,14 +126,6 @@ func resolveBinary(name string) string {
 		return p
 	}
 	return name
-}
-
-// commandName is how the user runs devarch: "docker devarch" or "devarch".
-func (c *cli) commandName() string {
-	if c.inv.plugin {
-		return "docker " + pluginName
-	}
-	return pluginName
 }
 
 // isTerminal reports whether v is an *os.File open on a terminal.

@@ -18,7 +18,7 @@ func (c *cli) rootCommand() *cobra.Command {
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
-	root.CompletionOptions.HiddenDefaultCmd = true
+	root.CompletionOptions.DisableDefaultCmd = true
 	root.SetFlagErrorFunc(explainFlagError)
 	pf := root.PersistentFlags()
 	pf.StringVar(&c.home, "home", defaultHome(c.getenv), "devarch state directory ($DEVARCH_HOME)")
@@ -43,6 +43,8 @@ func (c *cli) rootCommand() *cobra.Command {
 		newImportCommand(c),
 		newImportComposeCommand(c),
 	)
+	root.AddCommand(newCompletionCommand(root))
+	c.addCompletions(root)
 	refuseUnknownCommands(root)
 	return root
 }

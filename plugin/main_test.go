@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"io"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -15,6 +16,9 @@ import (
 	"testing"
 	"time"
 
+	cliflags "github.com/docker/cli/cli/flags"
+	"github.com/spf13/pflag"
+
 	"github.com/devarch-dev/devarch/core"
 	"github.com/devarch-dev/devarch/core/plan"
 	"github.com/devarch-dev/devarch/daemon/api"
@@ -25,16 +29,39 @@ func envOf(m map[string]string) func(string) string {
 	return func(k string) string { return m[k] }
 }
 
+// captureStdout runs fn with os.Stdout going to a pipe and returns what
+// it wrote: docker/cli's plugin package writes the metadata there.
+func captureStdout(t *testing.T, fn func()) string {
+	t.Helper()
+	r, w, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	saved := os.Stdout
+	os.Stdout = w
+	done := make(chan []byte)
+	go func() { b, _ := io.ReadAll(r); done <- b }()
+	func() {
+		defer func() { os.Stdout = saved }()
+		fn()
+	}()
+	w.Close()
+	return string(<-done)
+}
+
 func TestMetadata(t *testing.T) {
 	var out, errOut bytes.Buffer
-	code := run(context.Background(), []string{"/usr/libexec/docker/cli-plugins/docker-devarch", "docker-cli-plugin-metadata"},
-		strings.NewReader(""), &out, &errOut, envOf(nil))
+	code := 0
+	printed := captureStdout(t, func() {
+		code = run(context.Background(), []string{"/usr/libexec/docker/cli-plugins/docker-devarch", "docker-cli-plugin-metadata"},
+			strings.NewReader(""), &out, &errOut, envOf(nil))
+	})
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, errOut.String())
 	}
 	var meta map[string]any
-	if err := json.Unmarshal(out.Bytes(), &meta); err != nil {
-		t.Fatalf("metadata is not JSON: %v\n%s", err, out.String())
+	if err := json.Unmarshal([]byte(printed), &meta); err != nil {
+		t.Fatalf("metadata is not JSON: %v\n%s", err, printed)
 	}
 	want := map[string]any{
 		"SchemaVersion": "0.1.0", "Vendor": "devarch", "Version": api.Version,
@@ -45,49 +72,131 @@ func TestMetadata(t *testing.T) {
 	}
 }
 
-func TestParseInvocation(t *testing.T) {
-	const docker = "/usr/bin/docker"
+func TestRunByDocker(t *testing.T) {
+	byDocker := map[string]string{"DOCKER_CLI_PLUGIN_ORIGINAL_CLI_COMMAND": "/usr/bin/docker"}
 	cases := []struct {
-		name       string
-		argv       []string
-		env        map[string]string
-		wantArgs   []string
-		wantPlugin bool
-		wantEnv    map[string]string
+		name string
+		argv []string
+		env  map[string]string
+		want bool
 	}{
-		{"standalone", []string{"/usr/local/bin/devarch", "stack", "ls"}, nil, []string{"stack", "ls"}, false, nil},
-		{"standalone keeps a devarch argument", []string{"devarch", "stack", "create", "devarch"}, nil,
-			[]string{"stack", "create", "devarch"}, false, nil},
-		{"plugin strips its name", []string{"/p/docker-devarch", "devarch", "stack", "ls"},
-			map[string]string{"DOCKER_CLI_PLUGIN_ORIGINAL_CLI_COMMAND": docker}, []string{"stack", "ls"}, true, map[string]string{}},
-		{"plugin with docker global options", []string{"/p/docker-devarch", "--context", "remote", "-D", "--log-level=debug", "devarch", "ps", "shop"},
-			map[string]string{"DOCKER_CLI_PLUGIN_ORIGINAL_CLI_COMMAND": docker, "DOCKER_HOST": "unix:///env.sock"},
-			[]string{"ps", "shop"}, true, map[string]string{"DOCKER_CONTEXT": "remote"}},
-		{"plugin host flag beats context env", []string{"/p/docker-devarch", "-H", "unix:///flag.sock", "devarch", "ps", "shop"},
-			map[string]string{"DOCKER_CLI_PLUGIN_ORIGINAL_CLI_COMMAND": docker, "DOCKER_CONTEXT": "ctx", "DOCKER_CONFIG": "/cfg"},
-			[]string{"ps", "shop"}, true, map[string]string{"DOCKER_HOST": "unix:///flag.sock", "DOCKER_CONFIG": "/cfg"}},
-		{"docker-devarch run by hand", []string{"/p/docker-devarch", "stack", "ls"}, nil, []string{"stack", "ls"}, false, nil},
+		{"standalone", []string{"/usr/local/bin/devarch", "stack", "ls"}, nil, false},
+		{"devarch keeps standalone under docker's environment", []string{"devarch", "stack", "ls"}, byDocker, false},
+		{"plugin run by docker", []string{"/p/docker-devarch", "devarch", "stack", "ls"}, byDocker, true},
+		{"plugin with docker global options", []string{"/p/docker-devarch", "--context", "remote", "devarch", "ps"}, byDocker, true},
+		{"metadata handshake", []string{"/p/docker-devarch", "docker-cli-plugin-metadata"}, nil, true},
+		{"docker-devarch run by hand", []string{"/p/docker-devarch", "stack", "ls"}, nil, false},
+		{"docker-devarch run by hand with docker's arguments", []string{"/p/docker-devarch", "devarch", "stack", "ls"}, nil, true},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			inv := parseInvocation(tc.argv, envOf(tc.env))
-			if !reflect.DeepEqual(inv.args, tc.wantArgs) || inv.plugin != tc.wantPlugin {
-				t.Fatalf("args %q plugin %v; want %q %v", inv.args, inv.plugin, tc.wantArgs, tc.wantPlugin)
-			}
-			if tc.wantPlugin {
-				if !reflect.DeepEqual(inv.dockerEnv, tc.wantEnv) {
-					t.Errorf("docker env = %v; want %v", inv.dockerEnv, tc.wantEnv)
-				}
-				if inv.dockerBinary != docker {
-					t.Errorf("docker binary = %q", inv.dockerBinary)
-				}
+			if got := runByDocker(tc.argv, envOf(tc.env)); got != tc.want {
+				t.Errorf("runByDocker(%q) = %v; want %v", tc.argv, got, tc.want)
 			}
 		})
 	}
 }
 
+// dockerFlags parses args as the docker CLI's global options, as the plugin
+// package does.
+func dockerFlags(t *testing.T, args ...string) *pflag.FlagSet {
+	t.Helper()
+	fs := pflag.NewFlagSet("docker", pflag.ContinueOnError)
+	opts := cliflags.NewClientOptions()
+	opts.InstallFlags(fs)
+	if err := fs.Parse(args); err != nil {
+		t.Fatal(err)
+	}
+	opts.SetDefaultOptions(fs)
+	return fs
+}
+
+// noDockerEnv is the runtime environment of a plugin run with no docker
+// settings at all: every key present and empty.
+func noDockerEnv(set map[string]string) map[string]string {
+	env := map[string]string{}
+	for _, k := range dockerEnvKeys {
+		env[k] = ""
+	}
+	for k, v := range set {
+		env[k] = v
+	}
+	return env
+}
+
+func TestPluginDockerEnv(t *testing.T) {
+	t.Setenv("DOCKER_CERT_PATH", "")
+	t.Setenv("DOCKER_TLS_VERIFY", "")
+	t.Setenv("DOCKER_TLS", "")
+	t.Setenv("DOCKER_CONFIG", "/cfg")
+	certs := t.TempDir()
+	cases := []struct {
+		name string
+		args []string
+		env  map[string]string
+		want map[string]string
+	}{
+		{"nothing", nil, nil, noDockerEnv(nil)},
+		{"environment passes", nil, map[string]string{"DOCKER_HOST": "tcp://h:2376", "DOCKER_CONTEXT": "c"},
+			noDockerEnv(map[string]string{"DOCKER_HOST": "tcp://h:2376", "DOCKER_CONTEXT": "c"})},
+		{"--context beats DOCKER_HOST", []string{"--context", "remote"}, map[string]string{"DOCKER_HOST": "unix:///env.sock"},
+			noDockerEnv(map[string]string{"DOCKER_CONTEXT": "remote"})},
+		{"-H beats DOCKER_CONTEXT", []string{"-H", "unix:///flag.sock"}, map[string]string{"DOCKER_CONTEXT": "ctx", "DOCKER_CONFIG": "/cfg"},
+			noDockerEnv(map[string]string{"DOCKER_HOST": "unix:///flag.sock", "DOCKER_CONFIG": "/cfg"})},
+		{"--config", []string{"--config", "/other", "-D", "-l", "debug"}, nil, noDockerEnv(map[string]string{"DOCKER_CONFIG": "/other"})},
+		{"--tlsverify with files in one directory", []string{"-H", "tcp://h:2376", "--tlsverify",
+			"--tlscacert", certs + "/ca.pem", "--tlscert", certs + "/cert.pem", "--tlskey", certs + "/key.pem"}, nil,
+			noDockerEnv(map[string]string{"DOCKER_HOST": "tcp://h:2376", "DOCKER_TLS": "1", "DOCKER_TLS_VERIFY": "1", "DOCKER_CERT_PATH": certs})},
+		{"--tls without verification", []string{"-H", "tcp://h:2376", "--tls", "--tlscacert", certs + "/ca.pem"},
+			map[string]string{"DOCKER_TLS_VERIFY": "1"},
+			noDockerEnv(map[string]string{"DOCKER_HOST": "tcp://h:2376", "DOCKER_TLS": "1", "DOCKER_CERT_PATH": certs})},
+		{"--tlsverify=false still uses TLS", []string{"--tlsverify=false", "--tlscacert", certs + "/ca.pem"}, nil,
+			noDockerEnv(map[string]string{"DOCKER_TLS": "1", "DOCKER_CERT_PATH": certs})},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			got, err := pluginDockerEnv(dockerFlags(t, tc.args...), envOf(tc.env), t.TempDir())
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !reflect.DeepEqual(got, tc.want) {
+				t.Errorf("env = %v\nwant  %v", got, tc.want)
+			}
+		})
+	}
+}
+
+func TestPluginDockerEnvLinksScatteredTLSFiles(t *testing.T) {
+	t.Setenv("DOCKER_CERT_PATH", "")
+	a, b, home := t.TempDir(), t.TempDir(), t.TempDir()
+	files := map[string]string{"ca.pem": a + "/my-ca.crt", "cert.pem": b + "/client.crt", "key.pem": b + "/client.key"}
+	for name, f := range files {
+		if err := os.WriteFile(f, []byte(name), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	flags := dockerFlags(t, "-H", "tcp://h:2376", "--tlsverify",
+		"--tlscacert", files["ca.pem"], "--tlscert", files["cert.pem"], "--tlskey", files["key.pem"])
+	for range 2 { // a second run reuses the links
+		env, err := pluginDockerEnv(flags, envOf(nil), home)
+		if err != nil {
+			t.Fatal(err)
+		}
+		dir := env["DOCKER_CERT_PATH"]
+		if filepath.Dir(filepath.Dir(dir)) != home {
+			t.Fatalf("DOCKER_CERT_PATH = %q; want a directory of home %s", dir, home)
+		}
+		for name, f := range files {
+			b, err := os.ReadFile(filepath.Join(dir, name))
+			if err != nil || string(b) != name {
+				t.Errorf("%s in %s = %q, %v; want the content of %s", name, dir, b, err, f)
+			}
+		}
+	}
+}
+
 func TestRuntimeSpec(t *testing.T) {
-	pluginInv := invocation{plugin: true, dockerBinary: "/usr/bin/docker", dockerEnv: map[string]string{"DOCKER_CONTEXT": "remote"}}
+	pluginInv := invocation{plugin: true, dockerBinary: "/usr/bin/docker"}
 	cases := []struct {
 		name    string
 		flag    string
@@ -99,8 +208,7 @@ func TestRuntimeSpec(t *testing.T) {
 		{"nothing: the daemon detects", "", nil, invocation{}, api.RuntimeSpec{}, ""},
 		{"standalone passes DOCKER_HOST", "", map[string]string{"DOCKER_HOST": "unix:///d.sock"}, invocation{},
 			api.RuntimeSpec{Env: map[string]string{"DOCKER_HOST": "unix:///d.sock"}}, ""},
-		{"plugin invocation is docker", "", nil, pluginInv,
-			api.RuntimeSpec{Kind: "docker", Binary: "/usr/bin/docker", Env: map[string]string{"DOCKER_CONTEXT": "remote"}}, ""},
+		{"plugin invocation is docker", "", nil, pluginInv, api.RuntimeSpec{Kind: "docker", Binary: "/usr/bin/docker"}, ""},
 		{"env beats plugin", "", map[string]string{"DEVARCH_RUNTIME": "podman"}, pluginInv, api.RuntimeSpec{Kind: "podman"}, ""},
 		{"flag beats env", "docker", map[string]string{"DEVARCH_RUNTIME": "podman"}, invocation{}, api.RuntimeSpec{Kind: "docker"}, ""},
 		{"flag podman in plugin", "podman", nil, pluginInv, api.RuntimeSpec{Kind: "podman"}, ""},
@@ -109,7 +217,8 @@ func TestRuntimeSpec(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			c := newCLI(nil, nil, nil, envOf(tc.env), tc.inv)
+			c := newCLI(nil, nil, nil, envOf(tc.env))
+			c.inv = tc.inv
 			c.runtime = tc.flag
 			got, err := c.RuntimeSpec()
 			if tc.wantErr != "" {
@@ -145,7 +254,7 @@ func fakeDaemon(t *testing.T, h http.Handler, stdin string) (*cli, *bytes.Buffer
 	srv.Start()
 	t.Cleanup(srv.Close)
 	var out, errOut bytes.Buffer
-	c := newCLI(strings.NewReader(stdin), &out, &errOut, envOf(map[string]string{"DEVARCH_HOME": dir}), invocation{})
+	c := newCLI(strings.NewReader(stdin), &out, &errOut, envOf(map[string]string{"DEVARCH_HOME": dir}))
 	c.ensureDaemon = func(context.Context, string) error { return nil }
 	return c, &out, &errOut
 }
@@ -295,7 +404,7 @@ func TestApplyAsksAndStopsOnNo(t *testing.T) {
 func TestConfirm(t *testing.T) {
 	for in, want := range map[string]bool{"yes\n": true, "y\n": false, "YES\n": false, "": false, "  yes  \n": true} {
 		var out bytes.Buffer
-		c := newCLI(strings.NewReader(in), &out, &out, envOf(nil), invocation{})
+		c := newCLI(strings.NewReader(in), &out, &out, envOf(nil))
 		got, err := confirm(c)
 		if err != nil || got != want {
 			t.Errorf("confirm(%q) = %v, %v; want %v", in, got, err, want)

@@ -254,3 +254,12 @@ func TestEnsureDaemonUsesRunningDaemon(t *testing.T) {
 		t.Fatalf("a daemon answering should be used as it is: %v", err)
 	}
 }
+
+func TestDaemonEnvironDropsPluginVariables(t *testing.T) {
+	got := daemonEnviron([]string{"PATH=/bin", "DOCKER_CLI_PLUGIN_ORIGINAL_CLI_COMMAND=docker", "DOCKER_HOST=unix:///d.sock",
+		"DOCKER_CLI_PLUGIN_SOCKET=@abc", "HOME=/root"})
+	want := []string{"PATH=/bin", "DOCKER_HOST=unix:///d.sock", "HOME=/root"}
+	if strings.Join(got, " ") != strings.Join(want, " ") {
+		t.Errorf("daemon environment = %q; want %q", got, want)
+	}
+}

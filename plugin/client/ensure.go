@@ -44,6 +44,7 @@ func EnsureDaemon(ctx context.Context, home, exe string) error {
 
 	cmd := exec.Command(exe, "daemon", "run", "--home", home)
 	cmd.Stdin, cmd.Stdout, cmd.Stderr = nil, nil, errFile
+	cmd.Env = daemonEnviron(os.Environ())
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
 	if err := cmd.Start(); err != nil {
 		return fmt.Errorf("start daemon %s: %w", exe, err)
@@ -81,6 +82,19 @@ func EnsureDaemon(ctx context.Context, home, exe string) error {
 			return startFailure(home, errFile.Name(), exitErr, nil)
 		}
 	}
+}
+
+// daemonEnviron is env without the variables through which the docker CLI
+// talks to a plugin it runs: the daemon outlives that docker command, and
+// run as docker-devarch under them it would take itself for the plugin.
+func daemonEnviron(env []string) []string {
+	out := make([]string, 0, len(env))
+	for _, kv := range env {
+		if !strings.HasPrefix(kv, "DOCKER_CLI_PLUGIN_") {
+			out = append(out, kv)
+		}
+	}
+	return out
 }
 
 // probe asks for the status with a short timeout.
