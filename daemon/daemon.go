@@ -32,18 +32,6 @@ type Config struct {
 // SocketPath is the daemon's socket under home.
 func SocketPath(home string) string { return filepath.Join(home, api.SocketName) }
 
-// DefaultHome is $DEVARCH_HOME, or ~/.devarch.
-func DefaultHome() (string, error) {
-	if h := os.Getenv("DEVARCH_HOME"); h != "" {
-		return filepath.Abs(h)
-	}
-	h, err := os.UserHomeDir()
-	if err != nil {
-		return "", fmt.Errorf("find the home directory (set DEVARCH_HOME): %w", err)
-	}
-	return filepath.Join(h, ".devarch"), nil
-}
-
 // shutdownTimeout bounds how long open connections may take to finish.
 const shutdownTimeout = 5 * time.Second
 
@@ -155,7 +143,7 @@ func Run(ctx context.Context, cfg Config) error {
 // prepareHome creates home (0700) and refuses one others can write to.
 func prepareHome(home string) (string, error) {
 	if home == "" {
-		h, err := DefaultHome()
+		h, err := api.DefaultHome(os.Getenv)
 		if err != nil {
 			return "", err
 		}

@@ -44,18 +44,25 @@ func newCLI(in io.Reader, out, errOut io.Writer, getenv func(string) string) *cl
 	return c
 }
 
-// defaultHome is $DEVARCH_HOME or ~/.devarch.
+// defaultHome is the default of --home: $DEVARCH_HOME or ~/.devarch, or
+// "" when neither can be found (c.homeDir then says why).
 func defaultHome(getenv func(string) string) string {
-	if h := getenv("DEVARCH_HOME"); h != "" {
-		if abs, err := filepath.Abs(h); err == nil {
-			return abs
-		}
-		return h
+	h, err := api.DefaultHome(getenv)
+	if err != nil {
+		return ""
 	}
-	if h, err := os.UserHomeDir(); err == nil {
-		return filepath.Join(h, ".devarch")
+	return h
+}
+
+// homeDir is --home, or why there is none.
+func (c *cli) homeDir() (string, error) {
+	if c.home != "" {
+		return c.home, nil
 	}
-	return ".devarch"
+	if _, err := api.DefaultHome(c.getenv); err != nil {
+		return "", withHint(err, "give --home DIR")
+	}
+	return "", withHint(fieldErr("--home", "must not be empty"), "give the devarch state directory, or leave --home out")
 }
 
 // Client returns a client for the daemon of --home, starting the daemon
@@ -64,10 +71,14 @@ func (c *cli) Client(ctx context.Context) (*client.Client, error) {
 	if c.client != nil {
 		return c.client, nil
 	}
-	if err := c.ensureDaemon(ctx, c.home); err != nil {
+	home, err := c.homeDir()
+	if err != nil {
 		return nil, err
 	}
-	c.client = client.New(client.SocketPath(c.home))
+	if err := c.ensureDaemon(ctx, home); err != nil {
+		return nil, err
+	}
+	c.client = client.New(client.SocketPath(home))
 	return c.client, nil
 }
 

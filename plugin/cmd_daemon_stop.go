@@ -30,7 +30,11 @@ func newDaemonStopCommand(c *cli) *cobra.Command {
 const stopTimeout = 15 * time.Second
 
 func runDaemonStop(ctx context.Context, c *cli) error {
-	cl := client.New(client.SocketPath(c.home))
+	home, err := c.homeDir()
+	if err != nil {
+		return err
+	}
+	cl := client.New(client.SocketPath(home))
 	st, err := cl.Status(ctx)
 	if client.IsDaemonUnavailable(err) {
 		fmt.Fprintln(c.out, "The devarch daemon is not running.")
