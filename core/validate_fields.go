@@ -175,9 +175,6 @@ func (c *checker) ports(field string, ports []Port) {
 	}
 }
 
-// cleanAbs reports whether p is an absolute, clean path other than "/".
-func cleanAbs(p string) bool { return path.IsAbs(p) && path.Clean(p) == p && p != "/" }
-
 // volumeProblem returns the rule v breaks, or "".
 func volumeProblem(v Volume) string {
 	if p := TextProblem(v.Source); p != "" {

@@ -92,9 +92,6 @@ func IsConflict(err error) bool { return hasCode(err, api.CodeConflict) }
 // IsRuntime reports whether the container runtime failed.
 func IsRuntime(err error) bool { return hasCode(err, api.CodeRuntime) }
 
-// IsUnauthorized reports whether the daemon refused the caller's uid.
-func IsUnauthorized(err error) bool { return hasCode(err, api.CodeUnauthorized) }
-
 // IsDaemonUnavailable reports whether nothing answered on the socket.
 func IsDaemonUnavailable(err error) bool {
 	var e *UnavailableError
