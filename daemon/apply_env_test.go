@@ -25,7 +25,7 @@ const (
 )
 
 // testEnv is a Server on a real store in a temp dir with a fake runtime,
-// serving the plan routes through an in-process mux.
+// serving every route through an in-process mux.
 type testEnv struct {
 	t   *testing.T
 	s   *Server
@@ -57,9 +57,7 @@ func newTestEnv(t *testing.T) *testEnv {
 		s.Jobs.Wait()
 		openRuntime, verifyTimeout, verifyInterval = oldOpen, oldTimeout, oldInterval
 	})
-	mux := http.NewServeMux()
-	s.registerPlanRoutes(mux)
-	e := &testEnv{t: t, s: s, rt: rt, mux: mux}
+	e := &testEnv{t: t, s: s, rt: rt, mux: s.routes()}
 	e.seed()
 	return e
 }

@@ -151,7 +151,6 @@ func TestContainerNameClashInOldData(t *testing.T) {
 // and saves nothing.
 func TestImportOverStackRefusesClash(t *testing.T) {
 	e := newTestEnv(t)
-	e.s.registerDevfileRoutes(e.mux)
 	putRawStack(t, e.s, core.Stack{Name: "rv1", Instances: []core.Instance{{Name: "k-y", Template: "tdb", Enabled: true}}})
 	putRawStack(t, e.s, core.Stack{Name: "rv1-k"})
 	file := "version: 1\nstack:\n  name: rv1-k\ninstances:\n  y:\n    template: tdb\n"

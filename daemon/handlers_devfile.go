@@ -20,13 +20,6 @@ import (
 	"github.com/devarch-dev/devarch/store"
 )
 
-// registerDevfileRoutes adds export, import and import-compose.
-func (s *Server) registerDevfileRoutes(mux *http.ServeMux) {
-	mux.HandleFunc("POST "+api.Prefix+"/stacks/{stack}/export", s.handleExport)
-	mux.HandleFunc("POST "+api.Prefix+"/import", s.handleImport)
-	mux.HandleFunc("POST "+api.Prefix+"/import-compose", s.handleImportCompose)
-}
-
 func (s *Server) handleExport(w http.ResponseWriter, r *http.Request) {
 	name := r.PathValue("stack")
 	var req api.ExportRequest

@@ -299,7 +299,6 @@ func TestReimportTemplateWithFilesInAnyOrder(t *testing.T) {
 func TestImportOverStackFollowsBoundRuntime(t *testing.T) {
 	e := newTestEnv(t)
 	kindRuntimes(e)
-	e.s.registerDevfileRoutes(e.mux)
 	if _, job := e.apply("shop", api.ApplyRequest{Runtime: api.RuntimeSpec{Kind: runtime.KindPodman}}); job.State != api.JobSucceeded {
 		t.Fatalf("apply on podman: %+v", job)
 	}
@@ -319,7 +318,6 @@ func TestImportOverStackFollowsBoundRuntime(t *testing.T) {
 // templates: the database is as it was.
 func TestRefusedImportOverStackLeavesNoTemplate(t *testing.T) {
 	e := newTestEnv(t)
-	e.s.registerDevfileRoutes(e.mux)
 	file := decodeBody[api.FileView](t, e.do("POST", "/v1/stacks/shop/export", api.ExportRequest{IncludeSecrets: true}))
 	// The file brings a new template and uses it with a fragment compose
 	// refuses: parse accepts it, the plan does not.
@@ -345,7 +343,6 @@ func TestRefusedImportOverStackLeavesNoTemplate(t *testing.T) {
 // and applying that plan uses them.
 func TestImportOverStackStoresTemplatesWithItsPlan(t *testing.T) {
 	e := newTestEnv(t)
-	e.s.registerDevfileRoutes(e.mux)
 	file := decodeBody[api.FileView](t, e.do("POST", "/v1/stacks/shop/export", api.ExportRequest{IncludeSecrets: true}))
 	content := strings.Replace(file.Content, "templates:\n", "templates:\n  xnew:\n    image: docker.io/library/nginx:1.27\n", 1)
 	content = strings.Replace(content, "instances:\n", "instances:\n  zz:\n    template: xnew\n", 1)

@@ -21,17 +21,6 @@ const (
 	defaultPlanTTL = 15 * time.Minute
 )
 
-// registerPlanRoutes adds plan, apply, jobs, ps, logs and lock routes.
-func (s *Server) registerPlanRoutes(mux *http.ServeMux) {
-	mux.HandleFunc("POST "+api.Prefix+"/stacks/{stack}/plan", s.handlePlan)
-	mux.HandleFunc("POST "+api.Prefix+"/stacks/{stack}/apply", s.handleApply)
-	mux.HandleFunc("GET "+api.Prefix+"/jobs", s.handleJobs)
-	mux.HandleFunc("GET "+api.Prefix+"/jobs/{id}", s.handleJob)
-	mux.HandleFunc("GET "+api.Prefix+"/jobs/{id}/events", s.handleJobEvents)
-	mux.HandleFunc("POST "+api.Prefix+"/jobs/{id}/cancel", s.handleJobCancel)
-	s.registerRuntimeRoutes(mux)
-}
-
 func (s *Server) handlePlan(w http.ResponseWriter, r *http.Request) {
 	name := r.PathValue("stack")
 	var req api.PlanRequest

@@ -26,13 +26,6 @@ import (
 	"github.com/devarch-dev/devarch/store"
 )
 
-func (s *Server) registerRuntimeRoutes(mux *http.ServeMux) {
-	mux.HandleFunc("GET "+api.Prefix+"/stacks/{stack}/ps", s.handlePs)
-	mux.HandleFunc("GET "+api.Prefix+"/stacks/{stack}/logs", s.handleLogs)
-	mux.HandleFunc("GET "+api.Prefix+"/stacks/{stack}/lock", s.handleLock)
-	mux.HandleFunc("POST "+api.Prefix+"/stacks/{stack}/unlock", s.handleUnlock)
-}
-
 // runtimeSpecFromQuery reads kind, binary and repeated env=KEY=VALUE.
 func runtimeSpecFromQuery(r *http.Request) (api.RuntimeSpec, error) {
 	q := r.URL.Query()

@@ -15,8 +15,6 @@ import (
 func newJoinEnv(t *testing.T) *testEnv {
 	t.Helper()
 	e := newTestEnv(t)
-	e.s.registerRoutes(e.mux)
-	e.s.registerDevfileRoutes(e.mux)
 	return e
 }
 

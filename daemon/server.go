@@ -25,48 +25,75 @@ type Server struct {
 // Handler returns the API: every route under /v1, behind the peer uid
 // check and a request log.
 func (s *Server) Handler() http.Handler {
+	return s.logRequests(requirePeer(os.Getuid(), s.routes()))
+}
+
+// routes registers every route of api.Routes with its handler, and answers
+// anything else with a not-found error.
+func (s *Server) routes() *http.ServeMux {
 	mux := http.NewServeMux()
-	s.registerRoutes(mux)
-	s.registerPlanRoutes(mux)
-	s.registerDevfileRoutes(mux)
+	handlers := s.routeHandlers()
+	for _, rt := range api.Routes {
+		h, ok := handlers[rt.Name]
+		if !ok {
+			panic("no handler for API route " + rt.Name)
+		}
+		mux.HandleFunc(rt.Pattern(), h)
+	}
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, errorf(api.CodeNotFound, "see `devarch --help`", "no API route %s %s", r.Method, r.URL.Path))
 	})
-	return s.logRequests(requirePeer(os.Getuid(), mux))
+	return mux
 }
 
-// registerRoutes adds status, shutdown, template, stack, instance, wire,
-// config and key routes.
-func (s *Server) registerRoutes(mux *http.ServeMux) {
-	mux.HandleFunc("GET "+api.Prefix+"/status", s.handleStatus)
-	mux.HandleFunc("POST "+api.Prefix+"/shutdown", s.handleShutdown)
+// routeHandlers maps each route's name to its handler.
+func (s *Server) routeHandlers() map[string]http.HandlerFunc {
+	return map[string]http.HandlerFunc{
+		api.RouteStatus.Name:   s.handleStatus,
+		api.RouteShutdown.Name: s.handleShutdown,
 
-	mux.HandleFunc("GET "+api.Prefix+"/templates", s.handleTemplateList)
-	mux.HandleFunc("POST "+api.Prefix+"/templates", s.handleTemplateAdd)
-	mux.HandleFunc("GET "+api.Prefix+"/templates/{name}", s.handleTemplateShow)
-	mux.HandleFunc("DELETE "+api.Prefix+"/templates/{name}", s.handleTemplateRemove)
+		api.RouteTemplates.Name:      s.handleTemplateList,
+		api.RouteTemplateAdd.Name:    s.handleTemplateAdd,
+		api.RouteTemplate.Name:       s.handleTemplateShow,
+		api.RouteTemplateRemove.Name: s.handleTemplateRemove,
 
-	mux.HandleFunc("GET "+api.Prefix+"/stacks", s.handleStackList)
-	mux.HandleFunc("POST "+api.Prefix+"/stacks", s.handleStackCreate)
-	mux.HandleFunc("GET "+api.Prefix+"/stacks/{stack}", s.handleStackShow)
-	mux.HandleFunc("PATCH "+api.Prefix+"/stacks/{stack}", s.handleStackSet)
-	mux.HandleFunc("DELETE "+api.Prefix+"/stacks/{stack}", s.handleStackRemove)
+		api.RouteStacks.Name:      s.handleStackList,
+		api.RouteStackCreate.Name: s.handleStackCreate,
+		api.RouteStack.Name:       s.handleStackShow,
+		api.RouteStackSet.Name:    s.handleStackSet,
+		api.RouteStackRemove.Name: s.handleStackRemove,
 
-	mux.HandleFunc("GET "+api.Prefix+"/stacks/{stack}/instances", s.handleInstanceList)
-	mux.HandleFunc("POST "+api.Prefix+"/stacks/{stack}/instances", s.handleInstanceAdd)
-	mux.HandleFunc("GET "+api.Prefix+"/stacks/{stack}/instances/{name}", s.handleInstanceShow)
-	mux.HandleFunc("PATCH "+api.Prefix+"/stacks/{stack}/instances/{name}", s.handleInstanceSet)
-	mux.HandleFunc("POST "+api.Prefix+"/stacks/{stack}/instances/{name}/reset", s.handleInstanceReset)
-	mux.HandleFunc("POST "+api.Prefix+"/stacks/{stack}/instances/{name}/rename", s.handleInstanceRename)
-	mux.HandleFunc("POST "+api.Prefix+"/stacks/{stack}/instances/{name}/duplicate", s.handleInstanceDuplicate)
-	mux.HandleFunc("DELETE "+api.Prefix+"/stacks/{stack}/instances/{name}", s.handleInstanceRemove)
+		api.RouteInstances.Name:         s.handleInstanceList,
+		api.RouteInstanceAdd.Name:       s.handleInstanceAdd,
+		api.RouteInstance.Name:          s.handleInstanceShow,
+		api.RouteInstanceSet.Name:       s.handleInstanceSet,
+		api.RouteInstanceReset.Name:     s.handleInstanceReset,
+		api.RouteInstanceRename.Name:    s.handleInstanceRename,
+		api.RouteInstanceDuplicate.Name: s.handleInstanceDuplicate,
+		api.RouteInstanceRemove.Name:    s.handleInstanceRemove,
 
-	mux.HandleFunc("GET "+api.Prefix+"/stacks/{stack}/wires", s.handleWires)
-	mux.HandleFunc("POST "+api.Prefix+"/stacks/{stack}/wires", s.handleWireAdd)
-	mux.HandleFunc("DELETE "+api.Prefix+"/stacks/{stack}/wires", s.handleWireRemove)
+		api.RouteWires.Name:      s.handleWires,
+		api.RouteWireAdd.Name:    s.handleWireAdd,
+		api.RouteWireRemove.Name: s.handleWireRemove,
+		api.RouteConfig.Name:     s.handleConfig,
 
-	mux.HandleFunc("GET "+api.Prefix+"/stacks/{stack}/config", s.handleConfig)
-	mux.HandleFunc("POST "+api.Prefix+"/key/rotate", s.handleKeyRotate)
+		api.RoutePlan.Name:   s.handlePlan,
+		api.RouteApply.Name:  s.handleApply,
+		api.RoutePs.Name:     s.handlePs,
+		api.RouteLogs.Name:   s.handleLogs,
+		api.RouteLock.Name:   s.handleLock,
+		api.RouteUnlock.Name: s.handleUnlock,
+
+		api.RouteExport.Name:        s.handleExport,
+		api.RouteImport.Name:        s.handleImport,
+		api.RouteImportCompose.Name: s.handleImportCompose,
+
+		api.RouteJobs.Name:      s.handleJobs,
+		api.RouteJob.Name:       s.handleJob,
+		api.RouteJobEvents.Name: s.handleJobEvents,
+		api.RouteJobCancel.Name: s.handleJobCancel,
+		api.RouteKeyRotate.Name: s.handleKeyRotate,
+	}
 }
 
 // statusRecorder remembers the status a handler wrote.

@@ -4,43 +4,8 @@
 // HTTP status from the Code. Streams (job events, logs) are newline-delimited
 // JSON (one Event or LogLine per line).
 //
-//	GET    /v1/status                                   -> Status
-//	POST   /v1/shutdown                                 -> {}
-//	GET    /v1/templates                                -> []core.Template
-//	POST   /v1/templates            TemplateAddRequest  -> TemplateStored
-//	GET    /v1/templates/{name}                         -> core.Template
-//	DELETE /v1/templates/{name}                         -> {}
-//	GET    /v1/stacks                                   -> []StackSummary
-//	POST   /v1/stacks               StackCreateRequest  -> core.Stack
-//	GET    /v1/stacks/{stack}                           -> StackView (secrets redacted)
-//	PATCH  /v1/stacks/{stack}       StackSetRequest     -> core.Stack
-//	DELETE /v1/stacks/{stack}                           -> {}
-//	GET    /v1/stacks/{stack}/instances                 -> []InstanceSummary
-//	POST   /v1/stacks/{stack}/instances InstanceAddRequest -> core.Instance
-//	GET    /v1/stacks/{stack}/instances/{name}?effective=1 -> InstanceView
-//	PATCH  /v1/stacks/{stack}/instances/{name} InstanceSetRequest -> InstanceView
-//	POST   /v1/stacks/{stack}/instances/{name}/reset    ResetRequest -> InstanceView
-//	POST   /v1/stacks/{stack}/instances/{name}/rename   NameRequest  -> RenamedInstance
-//	POST   /v1/stacks/{stack}/instances/{name}/duplicate NameRequest -> RenamedInstance
-//	DELETE /v1/stacks/{stack}/instances/{name}          -> InstanceRemoved
-//	GET    /v1/stacks/{stack}/wires                     -> WiresView
-//	POST   /v1/stacks/{stack}/wires  core.Wire          -> WiresView
-//	DELETE /v1/stacks/{stack}/wires?consumer=C&import=I -> WiresView
-//	GET    /v1/stacks/{stack}/config?show_secrets=1     -> ConfigView
-//	POST   /v1/stacks/{stack}/plan   PlanRequest        -> plan.View
-//	POST   /v1/stacks/{stack}/apply  ApplyRequest       -> Job
-//	GET    /v1/stacks/{stack}/ps     ?runtime fields     -> []Container
-//	GET    /v1/stacks/{stack}/logs?instance=I&follow=1&tail=N -> stream of LogLine
-//	GET    /v1/stacks/{stack}/lock                      -> LockView
-//	POST   /v1/stacks/{stack}/unlock UnlockRequest      -> UnlockResult
-//	POST   /v1/stacks/{stack}/export ExportRequest      -> FileView
-//	POST   /v1/import                ImportRequest      -> ImportResult
-//	POST   /v1/import-compose        ImportComposeRequest -> ImportResult
-//	GET    /v1/jobs                                     -> []Job
-//	GET    /v1/jobs/{id}                                -> Job
-//	GET    /v1/jobs/{id}/events?follow=1                -> stream of Event
-//	POST   /v1/jobs/{id}/cancel                         -> Job
-//	POST   /v1/key/rotate                               -> KeyRotateResult
+// Every route is declared once, with its request and answer, in Routes
+// (routes.go); the daemon and the client both work from that table.
 package api
 
 import (

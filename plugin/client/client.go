@@ -65,32 +65,46 @@ func New(socketPath string) *Client {
 // Socket returns the socket path the client dials.
 func (c *Client) Socket() string { return c.socket }
 
-// request describes one call.
+// request describes one call: a route of api.Routes with the values of its
+// path's wildcards, in order.
 type request struct {
-	method string
-	path   string // below api.Prefix, already escaped
-	query  url.Values
-	body   any
+	route api.Route
+	args  []string
+	query url.Values
+	body  any
+}
+
+// where is the request's method and full path, for messages.
+func (r request) where() string {
+	path, err := r.route.URLPath(r.args...)
+	if err != nil {
+		path = r.route.Path
+	}
+	return r.route.Method + " " + api.Prefix + path
 }
 
 // send performs r and returns the response when its status is 2xx; any
 // other status is decoded into *Error.
 func (c *Client) send(ctx context.Context, r request) (*http.Response, error) {
+	path, err := r.route.URLPath(r.args...)
+	if err != nil {
+		return nil, err
+	}
 	var body io.Reader
 	if r.body != nil {
 		b, err := json.Marshal(r.body)
 		if err != nil {
-			return nil, fmt.Errorf("encode %s request: %w", r.path, err)
+			return nil, fmt.Errorf("encode %s request: %w", r.where(), err)
 		}
 		body = bytes.NewReader(b)
 	}
-	u := "http://devarch" + api.Prefix + r.path
+	u := "http://devarch" + api.Prefix + path
 	if len(r.query) > 0 {
 		u += "?" + r.query.Encode()
 	}
-	req, err := http.NewRequestWithContext(ctx, r.method, u, body)
+	req, err := http.NewRequestWithContext(ctx, r.route.Method, u, body)
 	if err != nil {
-		return nil, fmt.Errorf("build request %s %s: %w", r.method, r.path, err)
+		return nil, fmt.Errorf("build request %s: %w", r.where(), err)
 	}
 	if body != nil {
 		req.Header.Set("Content-Type", "application/json")
@@ -105,7 +119,7 @@ func (c *Client) send(ctx context.Context, r request) (*http.Response, error) {
 		if ctxErr := ctx.Err(); ctxErr != nil {
 			return nil, ctxErr
 		}
-		return nil, fmt.Errorf("%s %s: %w", r.method, api.Prefix+r.path, err)
+		return nil, fmt.Errorf("%s: %w", r.where(), err)
 	}
 	if resp.StatusCode >= 200 && resp.StatusCode < 300 {
 		return resp, nil
@@ -142,7 +156,7 @@ func (c *Client) call(ctx context.Context, r request, out any) error {
 		return nil
 	}
 	if err := json.NewDecoder(resp.Body).Decode(out); err != nil {
-		return fmt.Errorf("decode answer of %s %s: %w", r.method, api.Prefix+r.path, err)
+		return fmt.Errorf("decode answer of %s: %w", r.where(), err)
 	}
 	return nil
 }
@@ -164,7 +178,7 @@ func stream[T any](ctx context.Context, c *Client, r request, fn func(T) error) 
 		}
 		var v T
 		if err := json.Unmarshal(line, &v); err != nil {
-			return fmt.Errorf("decode stream line of %s: %w", api.Prefix+r.path, err)
+			return fmt.Errorf("decode stream line of %s: %w", r.where(), err)
 		}
 		if err := fn(v); err != nil {
 			return err
@@ -174,13 +188,10 @@ func stream[T any](ctx context.Context, c *Client, r request, fn func(T) error) 
 		if ctxErr := ctx.Err(); ctxErr != nil {
 			return ctxErr
 		}
-		return fmt.Errorf("read stream of %s: %w", api.Prefix+r.path, err)
+		return fmt.Errorf("read stream of %s: %w", r.where(), err)
 	}
 	return nil
 }
-
-// seg escapes one path segment.
-func seg(s string) string { return url.PathEscape(s) }
 
 // runtimeQuery encodes a RuntimeSpec as the query parameters GET routes take:
 // kind, binary and repeated env=KEY=VALUE.
