@@ -37,22 +37,13 @@ const shutdownTimeout = 5 * time.Second
 
 // Run serves the API on Home's socket until ctx ends, SIGTERM or SIGINT
 // arrives, or a client asks for shutdown. A second daemon on the same home
-// refuses to start.
+// refuses to start; one whose predecessor has exited but not yet released
+// the home's lock waits for it (see lockHome).
 func Run(ctx context.Context, cfg Config) error {
 	home, err := prepareHome(cfg.Home)
 	if err != nil {
 		return err
 	}
-	unlock, err := lockHome(home)
-	if err != nil {
-		return err
-	}
-	defer unlock()
-	sock := SocketPath(home)
-	if err := probeSocket(home, sock); err != nil {
-		return err
-	}
-
 	logw := cfg.Log
 	if logw == nil {
 		f, err := os.OpenFile(filepath.Join(home, api.LogName), os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o600)
@@ -66,6 +57,15 @@ func Run(ctx context.Context, cfg Config) error {
 		logw = f
 	}
 	log := slog.New(slog.NewTextHandler(logw, nil))
+	unlock, err := lockHome(home, log)
+	if err != nil {
+		return err
+	}
+	defer unlock()
+	sock := SocketPath(home)
+	if err := probeSocket(home, sock); err != nil {
+		return err
+	}
 
 	st, err := store.OpenWithKeyFile(home)
 	if err != nil {
@@ -172,26 +172,6 @@ func prepareHome(home string) (string, error) {
 		}
 	}
 	return home, nil
-}
-
-// lockHome takes an exclusive lock on home/daemon.lock for the daemon's
-// lifetime, so two daemons never share a home.
-func lockHome(home string) (func(), error) {
-	f, err := os.OpenFile(filepath.Join(home, api.LockName), os.O_RDWR|os.O_CREATE, 0o600)
-	if err != nil {
-		return nil, fmt.Errorf("open daemon lock: %w", err)
-	}
-	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
-		f.Close()
-		if errors.Is(err, syscall.EWOULDBLOCK) {
-			return nil, runningError(home)
-		}
-		return nil, fmt.Errorf("lock devarch home: %w", err)
-	}
-	return func() {
-		syscall.Flock(int(f.Fd()), syscall.LOCK_UN)
-		f.Close()
-	}, nil
 }
 
 // runningError says another daemon holds home, with its pid when known.
