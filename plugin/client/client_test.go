@@ -1,6 +1,7 @@
 package client
 
 import (
+	"bufio"
 	"context"
 	"encoding/json"
 	"errors"
@@ -261,5 +262,63 @@ func TestDaemonEnvironDropsPluginVariables(t *testing.T) {
 	want := []string{"PATH=/bin", "DOCKER_HOST=unix:///d.sock", "HOME=/root"}
 	if strings.Join(got, " ") != strings.Join(want, " ") {
 		t.Errorf("daemon environment = %q; want %q", got, want)
+	}
+}
+
+// TestEnsureDaemonStartsOverDyingDaemon checks that a socket whose daemon
+// is dying (it still accepts connections, then closes them unanswered, as a
+// killed daemon's socket does until the kernel has closed it) counts as no
+// daemon: EnsureDaemon starts one instead of failing on the closed
+// connection.
+func TestEnsureDaemonStartsOverDyingDaemon(t *testing.T) {
+	tests := []struct {
+		name  string
+		close func(conn net.Conn) // reads the request (or part of it), then closes
+	}{
+		{"reset with the request unread", func(conn net.Conn) {
+			conn.Read(make([]byte, 1))
+			conn.Close()
+		}},
+		{"closed after the request was read", func(conn net.Conn) {
+			http.ReadRequest(bufio.NewReader(conn))
+			conn.Close()
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			home, err := os.MkdirTemp("", "dvh-")
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { os.RemoveAll(home) })
+			ln, err := net.Listen("unix", SocketPath(home))
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { ln.Close() })
+			go func() {
+				for {
+					conn, err := ln.Accept()
+					if err != nil {
+						return
+					}
+					tt.close(conn)
+				}
+			}()
+			started := filepath.Join(home, "started")
+			exe := filepath.Join(home, "fake-daemon")
+			script := "#!/bin/sh\ntouch " + started + "\necho \"refusing: $*\" >&2\nexit 3\n"
+			if err := os.WriteFile(exe, []byte(script), 0o700); err != nil {
+				t.Fatal(err)
+			}
+			err = EnsureDaemon(context.Background(), home, exe)
+			if _, serr := os.Stat(started); serr != nil {
+				t.Fatalf("EnsureDaemon did not start a daemon over the dying one's socket; it returned %v", err)
+			}
+			var se *StartError
+			if !errors.As(err, &se) || !strings.Contains(err.Error(), "refusing: daemon run --home "+home) {
+				t.Errorf("EnsureDaemon = %v; want the start failure of the daemon it started", err)
+			}
+		})
 	}
 }

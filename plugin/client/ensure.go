@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -97,15 +98,26 @@ func daemonEnviron(env []string) []string {
 	return out
 }
 
-// probe asks for the status with a short timeout.
+// probe asks for the status with a short timeout. A connection closed
+// without an answer counts as no daemon, like one that cannot be dialed: a
+// daemon that was just killed still has its socket open until its last
+// thread is gone, so a connection made in that moment is reset when the
+// kernel closes the socket, and the daemon to start is the next one.
 func probe(ctx context.Context, c *Client) error {
 	ctx, cancel := context.WithTimeout(ctx, 2*time.Second)
 	defer cancel()
 	_, err := c.Status(ctx)
-	if errors.Is(err, context.DeadlineExceeded) && ctx.Err() != nil {
+	if errors.Is(err, context.DeadlineExceeded) && ctx.Err() != nil || closedUnanswered(err) {
 		return &UnavailableError{Socket: c.socket, Err: err}
 	}
 	return err
+}
+
+// closedUnanswered reports whether err is a connection the other side
+// closed before it answered.
+func closedUnanswered(err error) bool {
+	return errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.EPIPE) ||
+		errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF)
 }
 
 // StartError is a daemon that did not come up.
