@@ -148,6 +148,7 @@ type Overrides struct {
 
 // OverrideFields lists the names `instance reset` accepts, sorted.
 // "env.KEY" and "labels.KEY" and "files./path" reset a single entry.
+// MaskPaths (instance_update.go) lists what an update's mask names.
 var OverrideFields = []string{
 	"command", "compose", "domains", "entrypoint", "env", "exports", "files", "healthcheck",
 	"image", "imports", "labels", "ports", "restart", "tag", "user", "volumes",

@@ -302,7 +302,7 @@ func TestRenameKeepsVolumes(t *testing.T) {
 			srvOK[core.Stack](t, e.do("POST", "/v1/stacks", api.StackCreateRequest{Name: "s"}), http.StatusCreated)
 			srvOK[core.Instance](t, e.do("POST", "/v1/stacks/s/instances", api.InstanceAddRequest{Name: "db", Template: tt.template}), http.StatusCreated)
 			if tt.override != nil {
-				srvOK[api.InstanceView](t, e.do("PATCH", "/v1/stacks/s/instances/db", api.InstanceSetRequest{Volumes: tt.override}), http.StatusOK)
+				srvOK[api.InstanceView](t, e.do("PATCH", "/v1/stacks/s/instances/db", core.InstanceUpdate{Overrides: core.Overrides{Volumes: tt.override}, Mask: []string{"volumes"}}), http.StatusOK)
 			}
 			before := volumeSources(e.instance("s", "db").Effective.Volumes)
 
@@ -337,10 +337,15 @@ func TestDuplicateNeverSharesVolumes(t *testing.T) {
 		{"template volumes are scoped anew", func(e *srvEnv) string { return "db" },
 			nil, []string{"cp-pgdata", "/srv/seed"}, []string{"db-pgdata", "/srv/seed"}},
 		{"override volumes scoped to the source", func(e *srvEnv) string {
-			srvOK[api.InstanceView](e.t, e.do("PATCH", "/v1/stacks/s/instances/db", api.InstanceSetRequest{Volumes: &[]core.Volume{
-				{Source: "db-pgdata", Target: data}, {Source: "db-logs", Target: "/logs"},
-				{Source: "shared", Target: "/shared"}, {Source: "/srv/x", Target: "/x"},
-			}}), http.StatusOK)
+			srvOK[api.InstanceView](e.t, e.do("PATCH", "/v1/stacks/s/instances/db", core.InstanceUpdate{
+				Overrides: core.Overrides{
+					Volumes: &[]core.Volume{
+						{Source: "db-pgdata", Target: data}, {Source: "db-logs", Target: "/logs"},
+						{Source: "shared", Target: "/shared"}, {Source: "/srv/x", Target: "/x"},
+					},
+				},
+				Mask: []string{"volumes"},
+			}), http.StatusOK)
 			return "db"
 		}, map[string]string{"db-pgdata": "cp-pgdata", "db-logs": "cp-logs"},
 			[]string{"cp-pgdata", "cp-logs", "shared", "/srv/x"}, []string{"db-pgdata", "db-logs", "shared", "/srv/x"}},

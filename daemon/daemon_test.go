@@ -159,7 +159,7 @@ func TestRunWritesLogFileWithoutSecrets(t *testing.T) {
 	}
 	resp.Body.Close()
 	req, _ := http.NewRequest("PATCH", "http://devarch/v1/stacks/shop/instances/db",
-		strings.NewReader(`{"env":{"POSTGRES_PASSWORD":{"value":"`+srvSecret+`","secret":true}}}`))
+		strings.NewReader(`{"env":{"POSTGRES_PASSWORD":{"value":"`+srvSecret+`","secret":true}},"mask":["env"]}`))
 	resp, err = client.Do(req)
 	if err != nil {
 		t.Fatal(err)

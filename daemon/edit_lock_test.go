@@ -32,8 +32,11 @@ func TestConcurrentEditsWait(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			rec := e.do("PATCH", "/v1/stacks/shop/instances/api", api.InstanceSetRequest{
-				Env: map[string]core.EnvVar{fmt.Sprintf("K%d", i): {Value: fmt.Sprint(i)}},
+			rec := e.do("PATCH", "/v1/stacks/shop/instances/api", core.InstanceUpdate{
+				Overrides: core.Overrides{
+					Env: map[string]core.EnvVar{fmt.Sprintf("K%d", i): {Value: fmt.Sprint(i)}},
+				},
+				Mask: []string{"env"},
 			})
 			codes[i], bodies[i] = rec.Code, rec.Body.String()
 		}()
@@ -89,7 +92,7 @@ func TestEditLockRefused(t *testing.T) {
 			defer release()
 			before := e.stored("shop")
 			start := time.Now()
-			got := srvErr(t, e.do("PATCH", "/v1/stacks/shop/instances/api", api.InstanceSetRequest{Restart: ptrTo("always")}),
+			got := srvErr(t, e.do("PATCH", "/v1/stacks/shop/instances/api", core.InstanceUpdate{Overrides: core.Overrides{Restart: ptrTo("always")}, Mask: []string{"restart"}}),
 				http.StatusLocked, api.CodeLocked)
 			if waited := time.Since(start); waited < editLockWait {
 				t.Errorf("refused after %s; an edit waits %s", waited, editLockWait)

@@ -139,14 +139,12 @@ func (s *Server) editInstance(w http.ResponseWriter, r *http.Request, what strin
 }
 
 func (s *Server) handleInstanceSet(w http.ResponseWriter, r *http.Request) {
-	var req api.InstanceSetRequest
+	var req core.InstanceUpdate
 	if err := decodeJSON(r, &req); err != nil {
 		writeError(w, err)
 		return
 	}
-	s.editInstance(w, r, "changed", func(inst *core.Instance, tpl core.Template) error {
-		return applySet(inst, tpl, req)
-	})
+	s.editInstance(w, r, "changed", req.Apply)
 }
 
 func (s *Server) handleInstanceReset(w http.ResponseWriter, r *http.Request) {
@@ -161,7 +159,7 @@ func (s *Server) handleInstanceReset(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.editInstance(w, r, "reset", func(inst *core.Instance, _ core.Template) error {
-		return resetFields(&inst.Overrides, req.Fields)
+		return core.ResetOverrides(&inst.Overrides, req.Fields)
 	})
 }
 

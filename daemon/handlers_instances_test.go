@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"reflect"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -47,7 +48,7 @@ func TestInstanceAddAndList(t *testing.T) {
 	srvOK[core.Instance](t, e.do("POST", "/v1/stacks/shop/instances",
 		api.InstanceAddRequest{Name: "cache", Template: "xcache", Disabled: true}), http.StatusCreated)
 	srvOK[api.InstanceView](t, e.do("PATCH", "/v1/stacks/shop/instances/api",
-		api.InstanceSetRequest{Tag: ptrTo("1.28"), Ports: &[]core.Port{{Host: 18081, Container: 80}}}), http.StatusOK)
+		core.InstanceUpdate{Overrides: core.Overrides{Tag: ptrTo("1.28"), Ports: &[]core.Port{{Host: 18081, Container: 80}}}, Mask: []string{"ports", "tag"}}), http.StatusOK)
 
 	list := srvOK[[]api.InstanceSummary](t, e.do("GET", "/v1/stacks/shop/instances", nil), http.StatusOK)
 	want := []api.InstanceSummary{
@@ -64,11 +65,14 @@ func TestInstanceAddAndList(t *testing.T) {
 func TestInstanceSetShowEffective(t *testing.T) {
 	e := newSrvEnv(t)
 	e.stack("shop")
-	view := srvOK[api.InstanceView](t, e.do("PATCH", "/v1/stacks/shop/instances/api", api.InstanceSetRequest{
-		Env:      map[string]core.EnvVar{"MODE": {Value: "prod"}, "TOKEN": {Value: srvSecret, Secret: true}},
-		UnsetEnv: []string{"LEVEL"},
-		Labels:   map[string]string{"tier": "web"},
-		Command:  &[]string{"nginx", "-g", "daemon off;"},
+	view := srvOK[api.InstanceView](t, e.do("PATCH", "/v1/stacks/shop/instances/api", core.InstanceUpdate{
+		Overrides: core.Overrides{
+			Env:      map[string]core.EnvVar{"MODE": {Value: "prod"}, "TOKEN": {Value: srvSecret, Secret: true}},
+			UnsetEnv: []string{"LEVEL"},
+			Labels:   map[string]string{"tier": "web"},
+			Command:  &[]string{"nginx", "-g", "daemon off;"},
+		},
+		Mask: []string{"command", "env", "labels", "unset_env"},
 	}), http.StatusOK)
 	eff := view.Effective
 	if eff == nil {
@@ -105,15 +109,15 @@ func TestInstanceSetValidationChangesNothing(t *testing.T) {
 	tests := []struct {
 		name  string
 		inst  string
-		req   api.InstanceSetRequest
+		req   core.InstanceUpdate
 		field string
 	}{
-		{"port out of range", "api", api.InstanceSetRequest{Ports: &[]core.Port{{Host: 70000, Container: 80}}}, "instances.api.ports[0]"},
-		{"host port taken in stack", "api", api.InstanceSetRequest{Ports: &[]core.Port{{Host: 15432, Container: 80}}}, ""},
-		{"relative file target", "api", api.InstanceSetRequest{Files: map[string]core.ConfigFile{"etc/x": {Content: "x"}}}, ""},
-		{"unset unknown env", "api", api.InstanceSetRequest{UnsetEnv: []string{"NOPE"}}, "unset_env[0]"},
-		{"bad image", "db", api.InstanceSetRequest{Image: ptrTo("postgres")}, ""},
-		{"redaction placeholder", "db", api.InstanceSetRequest{Env: map[string]core.EnvVar{"POSTGRES_PASSWORD": {Value: core.Redacted, Secret: true}}}, "env.POSTGRES_PASSWORD"},
+		{"port out of range", "api", core.InstanceUpdate{Overrides: core.Overrides{Ports: &[]core.Port{{Host: 70000, Container: 80}}}, Mask: []string{"ports"}}, "instances.api.ports[0]"},
+		{"host port taken in stack", "api", core.InstanceUpdate{Overrides: core.Overrides{Ports: &[]core.Port{{Host: 15432, Container: 80}}}, Mask: []string{"ports"}}, ""},
+		{"relative file target", "api", core.InstanceUpdate{Overrides: core.Overrides{Files: map[string]core.ConfigFile{"etc/x": {Content: "x"}}}, Mask: []string{"files"}}, ""},
+		{"unset unknown env", "api", core.InstanceUpdate{Overrides: core.Overrides{UnsetEnv: []string{"NOPE"}}, Mask: []string{"unset_env"}}, "unset_env[0]"},
+		{"bad image", "db", core.InstanceUpdate{Overrides: core.Overrides{Image: ptrTo("postgres")}, Mask: []string{"image"}}, ""},
+		{"redaction placeholder", "db", core.InstanceUpdate{Overrides: core.Overrides{Env: map[string]core.EnvVar{"POSTGRES_PASSWORD": {Value: core.Redacted, Secret: true}}}, Mask: []string{"env"}}, "env.POSTGRES_PASSWORD"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -129,18 +133,54 @@ func TestInstanceSetValidationChangesNothing(t *testing.T) {
 	}
 }
 
-func TestHealthcheckPatchBuildsWholeObject(t *testing.T) {
+// TestInstanceSetMask: the mask names what changes; a path it does not
+// know, or a value it does not name, is refused naming the path.
+func TestInstanceSetMask(t *testing.T) {
 	e := newSrvEnv(t)
 	e.stack("shop")
-	view := srvOK[api.InstanceView](t, e.do("PATCH", "/v1/stacks/shop/instances/db", api.InstanceSetRequest{
-		Healthcheck: &api.HealthcheckPatch{Interval: ptrTo(core.Duration(30 * time.Second))},
+	for _, tt := range []struct {
+		name, body, field, rule string
+	}{
+		{"unknown path", `{"domains":["a.test"],"mask":["domains","domain"]}`, "mask[1]", `unknown field "domain"`},
+		{"value outside the mask", `{"user":"app","restart":"always","mask":["restart"]}`, "user", `add "user" to the mask`},
+		{"no mask at all", `{"image":"docker.io/library/nginx:1.28"}`, "image", `add "image" to the mask`},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			before := e.stored("shop")
+			got := srvErr(t, e.do("PATCH", "/v1/stacks/shop/instances/api", tt.body), http.StatusBadRequest, api.CodeInvalid)
+			i := slices.IndexFunc(got.Fields, func(fe *core.FieldError) bool { return fe.Field == tt.field })
+			if i < 0 || !strings.Contains(got.Fields[i].Rule, tt.rule) {
+				t.Errorf("fields = %+v, want %s: ...%s...", got.Fields, tt.field, tt.rule)
+			}
+			if e.stored("shop") != before {
+				t.Error("refused set changed the stack")
+			}
+		})
+	}
+	// A masked field without a value drops the override, as reset does.
+	srvOK[api.InstanceView](t, e.do("PATCH", "/v1/stacks/shop/instances/api",
+		`{"user":"app","mask":["user"]}`), http.StatusOK)
+	view := srvOK[api.InstanceView](t, e.do("PATCH", "/v1/stacks/shop/instances/api",
+		`{"mask":["user"]}`), http.StatusOK)
+	if view.Instance.Overrides.User != nil {
+		t.Errorf("user override = %q, want none", *view.Instance.Overrides.User)
+	}
+}
+
+func TestHealthcheckFieldsBuildWholeObject(t *testing.T) {
+	e := newSrvEnv(t)
+	e.stack("shop")
+	view := srvOK[api.InstanceView](t, e.do("PATCH", "/v1/stacks/shop/instances/db", core.InstanceUpdate{
+		Overrides: core.Overrides{Healthcheck: &core.Healthcheck{Interval: core.Duration(30 * time.Second)}},
+		Mask:      []string{"healthcheck.interval"},
 	}), http.StatusOK)
 	want := &core.Healthcheck{Test: []string{"CMD", "pg_isready"}, Interval: core.Duration(30 * time.Second), Retries: 3}
 	if !reflect.DeepEqual(view.Instance.Overrides.Healthcheck, want) {
 		t.Errorf("override = %+v, want %+v", view.Instance.Overrides.Healthcheck, want)
 	}
-	view = srvOK[api.InstanceView](t, e.do("PATCH", "/v1/stacks/shop/instances/db", api.InstanceSetRequest{
-		Healthcheck: &api.HealthcheckPatch{Disable: true},
+	view = srvOK[api.InstanceView](t, e.do("PATCH", "/v1/stacks/shop/instances/db", core.InstanceUpdate{
+		Overrides: core.Overrides{Healthcheck: &core.Healthcheck{Test: []string{"NONE"}}},
+		Mask:      []string{"healthcheck"},
 	}), http.StatusOK)
 	if hc := view.Effective.Healthcheck; hc == nil || !slices.Equal(hc.Test, []string{"NONE"}) {
 		t.Errorf("disabled healthcheck = %+v", hc)
@@ -150,11 +190,14 @@ func TestHealthcheckPatchBuildsWholeObject(t *testing.T) {
 func TestInstanceReset(t *testing.T) {
 	e := newSrvEnv(t)
 	e.stack("shop")
-	srvOK[api.InstanceView](t, e.do("PATCH", "/v1/stacks/shop/instances/api", api.InstanceSetRequest{
-		Env:      map[string]core.EnvVar{"A": {Value: "1"}, "B": {Value: "2"}},
-		UnsetEnv: []string{"LEVEL"},
-		Labels:   map[string]string{"x": "y"},
-		User:     ptrTo("app"),
+	srvOK[api.InstanceView](t, e.do("PATCH", "/v1/stacks/shop/instances/api", core.InstanceUpdate{
+		Overrides: core.Overrides{
+			Env:      map[string]core.EnvVar{"A": {Value: "1"}, "B": {Value: "2"}},
+			UnsetEnv: []string{"LEVEL"},
+			Labels:   map[string]string{"x": "y"},
+			User:     ptrTo("app"),
+		},
+		Mask: []string{"env", "labels", "unset_env", "user"},
 	}), http.StatusOK)
 	view := srvOK[api.InstanceView](t, e.do("POST", "/v1/stacks/shop/instances/api/reset",
 		api.ResetRequest{Fields: []string{"env.A", "env.LEVEL", "user"}}), http.StatusOK)
@@ -181,9 +224,12 @@ func TestInstanceRenameDuplicateRemove(t *testing.T) {
 	e.stack("shop")
 	srvOK[core.Instance](t, e.do("POST", "/v1/stacks/shop/instances", api.InstanceAddRequest{Name: "db2", Template: "xdb", Disabled: true}), http.StatusCreated)
 	srvOK[api.WiresView](t, e.do("POST", "/v1/stacks/shop/wires", core.Wire{Consumer: "api", Import: "db", Provider: "db"}), http.StatusOK)
-	srvOK[api.InstanceView](t, e.do("PATCH", "/v1/stacks/shop/instances/api", api.InstanceSetRequest{
-		Env:   map[string]core.EnvVar{"TOKEN": {Value: srvSecret, Secret: true}},
-		Ports: &[]core.Port{{Host: 18090, Container: 80}},
+	srvOK[api.InstanceView](t, e.do("PATCH", "/v1/stacks/shop/instances/api", core.InstanceUpdate{
+		Overrides: core.Overrides{
+			Env:   map[string]core.EnvVar{"TOKEN": {Value: srvSecret, Secret: true}},
+			Ports: &[]core.Port{{Host: 18090, Container: 80}},
+		},
+		Mask: []string{"env", "ports"},
 	}), http.StatusOK)
 
 	srvOK[core.Instance](t, e.do("POST", "/v1/stacks/shop/instances/db/rename", api.NameRequest{Name: "main"}), http.StatusOK)
@@ -200,7 +246,7 @@ func TestInstanceRenameDuplicateRemove(t *testing.T) {
 	if e.stored("shop") != before {
 		t.Error("refused duplicate changed the stack")
 	}
-	srvOK[api.InstanceView](t, e.do("PATCH", "/v1/stacks/shop/instances/api", api.InstanceSetRequest{Ports: &[]core.Port{}}), http.StatusOK)
+	srvOK[api.InstanceView](t, e.do("PATCH", "/v1/stacks/shop/instances/api", core.InstanceUpdate{Overrides: core.Overrides{Ports: &[]core.Port{}}, Mask: []string{"ports"}}), http.StatusOK)
 	dup := srvOK[core.Instance](t, e.do("POST", "/v1/stacks/shop/instances/api/duplicate", api.NameRequest{Name: "api2"}), http.StatusCreated)
 	if dup.Name != "api2" || dup.Overrides.Env["TOKEN"].Value != core.Redacted || dup.Overrides.Ports == nil {
 		t.Errorf("duplicate = %+v", dup)

@@ -120,7 +120,7 @@ func TestInvalidFragmentRefusedAtSetAndPlan(t *testing.T) {
 		e := newSrvEnv(t)
 		e.stack("shop")
 		before := e.stored("shop")
-		got := srvErr(t, e.do("PATCH", "/v1/stacks/shop/instances/api", api.InstanceSetRequest{Compose: ptrTo(bad)}),
+		got := srvErr(t, e.do("PATCH", "/v1/stacks/shop/instances/api", core.InstanceUpdate{Overrides: core.Overrides{Compose: bad}, Mask: []string{"compose"}}),
 			http.StatusBadRequest, api.CodeInvalid)
 		if !hasField(got, "instances.api.compose") || !strings.Contains(got.Message, "mem_limit") {
 			t.Errorf("error = %+v; want field instances.api.compose naming mem_limit", got)
@@ -129,7 +129,7 @@ func TestInvalidFragmentRefusedAtSetAndPlan(t *testing.T) {
 			t.Error("refused fragment changed the stack")
 		}
 		srvOK[api.InstanceView](t, e.do("PATCH", "/v1/stacks/shop/instances/api",
-			api.InstanceSetRequest{Compose: ptrTo("mem_limit: 256m\n")}), http.StatusOK)
+			core.InstanceUpdate{Overrides: core.Overrides{Compose: "mem_limit: 256m\n"}, Mask: []string{"compose"}}), http.StatusOK)
 	})
 	t.Run("plan", func(t *testing.T) {
 		e := newTestEnv(t)

@@ -67,9 +67,12 @@ func TestStackCreateListShowRemove(t *testing.T) {
 func TestStackShowRedactsSecrets(t *testing.T) {
 	e := newSrvEnv(t)
 	e.stack("shop")
-	srvOK[api.InstanceView](t, e.do("PATCH", "/v1/stacks/shop/instances/api", api.InstanceSetRequest{
-		Env:   map[string]core.EnvVar{"API_TOKEN": {Value: srvSecret, Secret: true}},
-		Files: map[string]core.ConfigFile{"/etc/api/key": {Content: srvFileSecret, Sensitive: true}},
+	srvOK[api.InstanceView](t, e.do("PATCH", "/v1/stacks/shop/instances/api", core.InstanceUpdate{
+		Overrides: core.Overrides{
+			Env:   map[string]core.EnvVar{"API_TOKEN": {Value: srvSecret, Secret: true}},
+			Files: map[string]core.ConfigFile{"/etc/api/key": {Content: srvFileSecret, Sensitive: true}},
+		},
+		Mask: []string{"env", "files"},
 	}), http.StatusOK)
 	rec := e.do("GET", "/v1/stacks/shop", nil)
 	st := srvOK[core.Stack](t, rec, http.StatusOK)

@@ -20,7 +20,7 @@ func TestWires(t *testing.T) {
 
 	// A second provider would make the auto-wired import ambiguous: refused,
 	// with the wire command that keeps the current provider.
-	srvOK[api.InstanceView](t, e.do("PATCH", "/v1/stacks/shop/instances/db", api.InstanceSetRequest{Ports: &[]core.Port{}}), http.StatusOK)
+	srvOK[api.InstanceView](t, e.do("PATCH", "/v1/stacks/shop/instances/db", core.InstanceUpdate{Overrides: core.Overrides{Ports: &[]core.Port{}}, Mask: []string{"ports"}}), http.StatusOK)
 	before := e.stored("shop")
 	got := srvErr(t, e.do("POST", "/v1/stacks/shop/instances", api.InstanceAddRequest{Name: "replica", Template: "xdb"}), http.StatusConflict, api.CodeConflict)
 	if len(got.Diagnostics) != 1 || !strings.Contains(got.Diagnostics[0].Message, "replica") || got.Diagnostics[0].Hint != "devarch wire shop api.db db" {
@@ -111,7 +111,7 @@ func TestConfig(t *testing.T) {
 	}
 
 	// Wiring errors block config with diagnostics.
-	srvOK[api.InstanceView](t, e.do("PATCH", "/v1/stacks/shop/instances/db", api.InstanceSetRequest{Ports: &[]core.Port{}}), http.StatusOK)
+	srvOK[api.InstanceView](t, e.do("PATCH", "/v1/stacks/shop/instances/db", core.InstanceUpdate{Overrides: core.Overrides{Ports: &[]core.Port{}}, Mask: []string{"ports"}}), http.StatusOK)
 	srvOK[api.WiresView](t, e.do("POST", "/v1/stacks/shop/wires", core.Wire{Consumer: "api", Import: "db", Provider: "db"}), http.StatusOK)
 	srvOK[core.Instance](t, e.do("POST", "/v1/stacks/shop/instances", api.InstanceAddRequest{Name: "replica", Template: "xdb"}), http.StatusCreated)
 	srvOK[api.WiresView](t, e.do("DELETE", "/v1/stacks/shop/wires?consumer=api&import=db", nil), http.StatusOK)
@@ -302,7 +302,7 @@ func TestWiringGuard(t *testing.T) {
 			add := func(name, tpl string) {
 				srvOK[core.Instance](t, e.do("POST", "/v1/stacks/shop/instances", api.InstanceAddRequest{Name: name, Template: tpl}), http.StatusCreated)
 				if tpl == "xdb" { // free the template's fixed host port for copies
-					srvOK[api.InstanceView](t, e.do("PATCH", "/v1/stacks/shop/instances/"+name, api.InstanceSetRequest{Ports: &[]core.Port{}}), http.StatusOK)
+					srvOK[api.InstanceView](t, e.do("PATCH", "/v1/stacks/shop/instances/"+name, core.InstanceUpdate{Overrides: core.Overrides{Ports: &[]core.Port{}}, Mask: []string{"ports"}}), http.StatusOK)
 				}
 			}
 			add("db", "xdb")

@@ -59,14 +59,22 @@ func TestRenameThenAddRefusesSharedVolume(t *testing.T) {
 	srvOK[core.Instance](t, e.do("POST", "/v1/stacks/s/instances", api.InstanceAddRequest{Name: "pg3", Template: "postgres"}), http.StatusCreated)
 	// Pointing pg3 at pg2's volume with --volume is sharing on purpose,
 	// since pg2 sets it too.
-	srvOK[api.InstanceView](t, e.do("PATCH", "/v1/stacks/s/instances/pg3", api.InstanceSetRequest{
-		Volumes: &[]core.Volume{{Source: "pg-postgres-data", Target: "/var/lib/postgresql/data"}}}), http.StatusOK)
+	srvOK[api.InstanceView](t, e.do("PATCH", "/v1/stacks/s/instances/pg3", core.InstanceUpdate{
+		Overrides: core.Overrides{
+			Volumes: &[]core.Volume{{Source: "pg-postgres-data", Target: "/var/lib/postgresql/data"}},
+		},
+		Mask: []string{"volumes"},
+	}), http.StatusOK)
 	// Resetting pg3's volumes brings back its own scoped volume.
 	srvOK[api.InstanceView](t, e.do("POST", "/v1/stacks/s/instances/pg3/reset", api.ResetRequest{Fields: []string{"volumes"}}), http.StatusOK)
 	// pg2 naming the volume pg3 inherits is refused, on pg3.
 	before = e.stored("s")
-	apiErr = srvErr(t, e.do("PATCH", "/v1/stacks/s/instances/pg2", api.InstanceSetRequest{
-		Volumes: &[]core.Volume{{Source: "pg3-postgres-data", Target: "/var/lib/postgresql/data"}}}), http.StatusBadRequest, api.CodeInvalid)
+	apiErr = srvErr(t, e.do("PATCH", "/v1/stacks/s/instances/pg2", core.InstanceUpdate{
+		Overrides: core.Overrides{
+			Volumes: &[]core.Volume{{Source: "pg3-postgres-data", Target: "/var/lib/postgresql/data"}},
+		},
+		Mask: []string{"volumes"},
+	}), http.StatusBadRequest, api.CodeInvalid)
 	if !hasField(apiErr, "instances.pg3.volumes[0]") {
 		t.Errorf("fields = %+v, want instances.pg3.volumes[0]", apiErr.Fields)
 	}
@@ -119,9 +127,12 @@ func TestPlainEnvOfSecretKeyNeverPrinted(t *testing.T) {
 	t.Run("set with plain flags", func(t *testing.T) {
 		e := newSrvEnv(t)
 		e.stack("shop")
-		rec := e.do("PATCH", "/v1/stacks/shop/instances/db", api.InstanceSetRequest{
-			Env:   map[string]core.EnvVar{"POSTGRES_PASSWORD": {Value: plainSetSecret}, "POSTGRES_DB": {Value: "shop"}},
-			Files: map[string]core.ConfigFile{"/etc/xdb/secret.conf": {Content: plainFileSecret}},
+		rec := e.do("PATCH", "/v1/stacks/shop/instances/db", core.InstanceUpdate{
+			Overrides: core.Overrides{
+				Env:   map[string]core.EnvVar{"POSTGRES_PASSWORD": {Value: plainSetSecret}, "POSTGRES_DB": {Value: "shop"}},
+				Files: map[string]core.ConfigFile{"/etc/xdb/secret.conf": {Content: plainFileSecret}},
+			},
+			Mask: []string{"env", "files"},
 		})
 		view := srvOK[api.InstanceView](t, rec, http.StatusOK)
 		if strings.Contains(rec.Body.String(), plainSetSecret) || strings.Contains(rec.Body.String(), plainFileSecret) {
@@ -155,9 +166,12 @@ func TestPlainEnvOfSecretKeyNeverPrinted(t *testing.T) {
 		plain.Env = map[string]core.EnvVar{"POSTGRES_PASSWORD": {Value: "pw"}, "POSTGRES_USER": {Value: "app"}}
 		plain.Files = []core.ConfigFile{{Target: "/etc/xdb/secret.conf", Content: "x"}}
 		srvOK[api.TemplateStored](t, e.do("POST", "/v1/templates", api.TemplateAddRequest{Template: plain, Replace: true}), http.StatusOK)
-		srvOK[api.InstanceView](t, e.do("PATCH", "/v1/stacks/shop/instances/db", api.InstanceSetRequest{
-			Env:   map[string]core.EnvVar{"POSTGRES_PASSWORD": {Value: plainSetSecret}},
-			Files: map[string]core.ConfigFile{"/etc/xdb/secret.conf": {Content: plainFileSecret}},
+		srvOK[api.InstanceView](t, e.do("PATCH", "/v1/stacks/shop/instances/db", core.InstanceUpdate{
+			Overrides: core.Overrides{
+				Env:   map[string]core.EnvVar{"POSTGRES_PASSWORD": {Value: plainSetSecret}},
+				Files: map[string]core.ConfigFile{"/etc/xdb/secret.conf": {Content: plainFileSecret}},
+			},
+			Mask: []string{"env", "files"},
 		}), http.StatusOK)
 		st := storedStack(t, e, "shop")
 		db, _ := st.Instance("db")
@@ -227,40 +241,40 @@ func TestInstanceSetWiringGuard(t *testing.T) {
 	}{
 		{"enabling a second provider makes an import ambiguous", func(e *srvEnv) {
 			e.add("db2", "xpg", true)
-		}, "db2", "PATCH", api.InstanceSetRequest{Enabled: enable},
+		}, "db2", "PATCH", core.InstanceUpdate{Enabled: enable},
 			"enabling instance db2 would break the wiring of stack shop", "wire those imports explicitly first", "db2", false},
 		{"enabling a second provider with the import wired explicitly", func(e *srvEnv) {
 			e.add("db2", "xpg", true)
 			e.wire("api", "db", "db")
-		}, "db2", "PATCH", api.InstanceSetRequest{Enabled: enable}, "", "", "", true},
+		}, "db2", "PATCH", core.InstanceUpdate{Enabled: enable}, "", "", "", true},
 		{"disabling the only provider of a required import", nil,
-			"db", "PATCH", api.InstanceSetRequest{Enabled: disable},
+			"db", "PATCH", core.InstanceUpdate{Enabled: disable},
 			"disabling instance db would break the wiring of stack shop", "give those imports another provider first", "api", false},
 		{"disabling the explicitly wired provider", func(e *srvEnv) {
 			e.wire("api", "db", "db")
 			e.add("db2", "xpg", false)
-		}, "db", "PATCH", api.InstanceSetRequest{Enabled: disable},
+		}, "db", "PATCH", core.InstanceUpdate{Enabled: disable},
 			"disabling instance db would break the wiring of stack shop", "give those imports another provider first", "disabled", false},
 		{"disabling the provider of an optional import warns", func(e *srvEnv) {
 			e.add("web", "xopt", false)
 			e.add("cache", "xcache", false)
-		}, "cache", "PATCH", api.InstanceSetRequest{Enabled: disable}, "", "", "cache", false},
-		{"disabling a consumer", nil, "api", "PATCH", api.InstanceSetRequest{Enabled: disable}, "", "", "", true},
+		}, "cache", "PATCH", core.InstanceUpdate{Enabled: disable}, "", "", "cache", false},
+		{"disabling a consumer", nil, "api", "PATCH", core.InstanceUpdate{Enabled: disable}, "", "", "", true},
 		{"disabling an unused provider", func(e *srvEnv) {
 			e.wire("api", "db", "db")
 			e.add("db2", "xpg", false)
-		}, "db2", "PATCH", api.InstanceSetRequest{Enabled: disable}, "", "", "", true},
+		}, "db2", "PATCH", core.InstanceUpdate{Enabled: disable}, "", "", "", true},
 		{"reset exports makes a provider again", func(e *srvEnv) {
 			e.add("db2", "xpg", true)
-			srvOK[api.InstanceView](e.t, e.do("PATCH", "/v1/stacks/shop/instances/db2", api.InstanceSetRequest{Exports: &[]core.Export{}}), http.StatusOK)
-			srvOK[api.InstanceView](e.t, e.do("PATCH", "/v1/stacks/shop/instances/db2", api.InstanceSetRequest{Enabled: ptrTo(true)}), http.StatusOK)
+			srvOK[api.InstanceView](e.t, e.do("PATCH", "/v1/stacks/shop/instances/db2", core.InstanceUpdate{Overrides: core.Overrides{Exports: &[]core.Export{}}, Mask: []string{"exports"}}), http.StatusOK)
+			srvOK[api.InstanceView](e.t, e.do("PATCH", "/v1/stacks/shop/instances/db2", core.InstanceUpdate{Enabled: ptrTo(true)}), http.StatusOK)
 		}, "db2/reset", "POST", api.ResetRequest{Fields: []string{"exports"}},
 			"resetting instance db2 would break the wiring of stack shop", "wire those imports explicitly first", "db2", false},
-		{"set exports takes the provider away", nil, "db", "PATCH", api.InstanceSetRequest{Exports: &[]core.Export{}},
+		{"set exports takes the provider away", nil, "db", "PATCH", core.InstanceUpdate{Overrides: core.Overrides{Exports: &[]core.Export{}}, Mask: []string{"exports"}},
 			"changing instance db would break the wiring of stack shop", "give those imports another provider first", "api", false},
 		// Another image is stored, with a warning naming the stranded
 		// consumer; plan then names the exports to redeclare.
-		{"another image alone", nil, "db", "PATCH", api.InstanceSetRequest{Image: ptrTo("ghcr.io/example/pg-fork:16")}, "", "", "api cannot be wired to db", false},
+		{"another image alone", nil, "db", "PATCH", core.InstanceUpdate{Overrides: core.Overrides{Image: ptrTo("ghcr.io/example/pg-fork:16")}, Mask: []string{"image"}}, "", "", "api cannot be wired to db", false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

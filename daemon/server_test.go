@@ -327,7 +327,7 @@ func TestEditRefusedWhileLocked(t *testing.T) {
 		t.Fatal(err)
 	}
 	before := e.stored("shop")
-	got := srvErr(t, e.do("PATCH", "/v1/stacks/shop/instances/api", api.InstanceSetRequest{User: ptrTo("nobody")}),
+	got := srvErr(t, e.do("PATCH", "/v1/stacks/shop/instances/api", core.InstanceUpdate{Overrides: core.Overrides{User: ptrTo("nobody")}, Mask: []string{"user"}}),
 		http.StatusLocked, api.CodeLocked)
 	if got.Lock == nil || got.Lock.JobID != "J1" || got.Lock.Operation != "apply" {
 		t.Errorf("lock holder = %+v", got.Lock)
@@ -336,7 +336,7 @@ func TestEditRefusedWhileLocked(t *testing.T) {
 		t.Error("a refused edit changed the stack")
 	}
 	release()
-	srvOK[api.InstanceView](t, e.do("PATCH", "/v1/stacks/shop/instances/api", api.InstanceSetRequest{User: ptrTo("nobody")}), http.StatusOK)
+	srvOK[api.InstanceView](t, e.do("PATCH", "/v1/stacks/shop/instances/api", core.InstanceUpdate{Overrides: core.Overrides{User: ptrTo("nobody")}, Mask: []string{"user"}}), http.StatusOK)
 }
 
 func ptrTo[T any](v T) *T { return &v }

@@ -10,11 +10,10 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/devarch-dev/devarch/core"
-	"github.com/devarch-dev/devarch/daemon/api"
 )
 
 // setRequest parses args as `instance set` flags and builds the request.
-func setRequest(t *testing.T, stdin string, args ...string) (api.InstanceSetRequest, error) {
+func setRequest(t *testing.T, stdin string, args ...string) (core.InstanceUpdate, error) {
 	t.Helper()
 	var opts instanceSetOptions
 	cmd := &cobra.Command{}
@@ -51,38 +50,43 @@ func TestInstanceSetRequest(t *testing.T) {
 		want  string // JSON of the request
 	}{
 		{"scalars", "", []string{"--image", "docker.io/library/postgres:16", "--tag", "15", "--user", "1000:1000", "--restart", "always"},
-			`{"image":"docker.io/library/postgres:16","tag":"15","user":"1000:1000","restart":"always"}`},
-		{"empty tag is still a change", "", []string{"--tag", ""}, `{"tag":""}`},
-		{"command split like a shell", "", []string{"--command", `sh -c "echo hi there"`}, `{"command":["sh","-c","echo hi there"]}`},
-		{"command repeated", "", []string{"--command", "sh", "--command", "-c", "--command", "echo a b"}, `{"command":["sh","-c","echo a b"]}`},
-		{"entrypoint cleared", "", []string{"--entrypoint", ""}, `{"entrypoint":[]}`},
-		{"command cleared", "", []string{"--command", ""}, `{"command":[]}`},
+			`{"image":"docker.io/library/postgres:16","tag":"15","user":"1000:1000","restart":"always","mask":["image","restart","tag","user"]}`},
+		{"empty tag is still a change", "", []string{"--tag", ""}, `{"tag":"","mask":["tag"]}`},
+		{"command split like a shell", "", []string{"--command", `sh -c "echo hi there"`}, `{"command":["sh","-c","echo hi there"],"mask":["command"]}`},
+		{"command repeated", "", []string{"--command", "sh", "--command", "-c", "--command", "echo a b"}, `{"command":["sh","-c","echo a b"],"mask":["command"]}`},
+		{"entrypoint cleared", "", []string{"--entrypoint", ""}, `{"entrypoint":[],"mask":["entrypoint"]}`},
+		{"command cleared", "", []string{"--command", ""}, `{"command":[],"mask":["command"]}`},
 		{"unicode text is kept", "", []string{"--env", "GREETING=héllo ✓", "--label", "note=日本"},
-			`{"env":{"GREETING":{"value":"héllo ✓"}},"labels":{"note":"日本"}}`},
-		{"user by name", "", []string{"--user", "www-data:www-data"}, `{"user":"www-data:www-data"}`},
-		{"user cleared runs as the image's", "", []string{"--user", ""}, `{"user":""}`},
+			`{"env":{"GREETING":{"value":"héllo ✓"}},"labels":{"note":"日本"},"mask":["env","labels"]}`},
+		{"user by name", "", []string{"--user", "www-data:www-data"}, `{"user":"www-data:www-data","mask":["user"]}`},
+		{"user cleared runs as the image's", "", []string{"--user", ""}, `{"user":"","mask":["user"]}`},
 		{"ipv6 host address canonical", "", []string{"--port", "[0:0:0:0:0:0:0:1]:16110:6379"},
-			`{"ports":[{"host_ip":"::1","host":16110,"container":6379}]}`},
+			`{"ports":[{"host_ip":"::1","host":16110,"container":6379}],"mask":["ports"]}`},
 		{"env, secret env and unset", "", []string{"--env", "A=1", "--env", "B=x=y", "--secret-env", "PW=s3", "--unset-env", "OLD"},
-			`{"env":{"A":{"value":"1"},"B":{"value":"x=y"},"PW":{"value":"s3","secret":true}},"unset_env":["OLD"]}`},
-		{"secret from stdin", "from-stdin\n", []string{"--secret-env", "TOKEN=-"}, `{"env":{"TOKEN":{"value":"from-stdin","secret":true}}}`},
+			`{"env":{"A":{"value":"1"},"B":{"value":"x=y"},"PW":{"value":"s3","secret":true}},"unset_env":["OLD"],"mask":["env","unset_env"]}`},
+		{"secret from stdin", "from-stdin\n", []string{"--secret-env", "TOKEN=-"}, `{"env":{"TOKEN":{"value":"from-stdin","secret":true}},"mask":["env"]}`},
 		{"ports replace the list", "", []string{"--port", "127.0.0.1:5433:5432", "--port", "53/udp"},
-			`{"ports":[{"host_ip":"127.0.0.1","host":5433,"container":5432},{"container":53,"protocol":"udp"}]}`},
-		{"no ports", "", []string{"--no-ports"}, `{"ports":[]}`},
+			`{"ports":[{"host_ip":"127.0.0.1","host":5433,"container":5432},{"container":53,"protocol":"udp"}],"mask":["ports"]}`},
+		{"no ports", "", []string{"--no-ports"}, `{"ports":[],"mask":["ports"]}`},
 		{"volumes and labels", "", []string{"--volume", "data:/var/lib/data:ro", "--label", "team=core"},
-			`{"labels":{"team":"core"},"volumes":[{"source":"data","target":"/var/lib/data","read_only":true}]}`},
+			`{"labels":{"team":"core"},"volumes":[{"source":"data","target":"/var/lib/data","read_only":true}],"mask":["labels","volumes"]}`},
 		{"healthcheck patch", "", []string{"--healthcheck-cmd", "pg_isready -U app", "--healthcheck-interval", "3s", "--healthcheck-retries", "0"},
-			`{"healthcheck":{"test":["CMD-SHELL","pg_isready -U app"],"interval":"3s","retries":0}}`},
-		{"interval only keeps the template test", "", []string{"--healthcheck-interval", "3s"}, `{"healthcheck":{"interval":"3s"}}`},
-		{"no healthcheck", "", []string{"--no-healthcheck"}, `{"healthcheck":{"disable":true}}`},
+			`{"healthcheck":{"test":["CMD-SHELL","pg_isready -U app"],"interval":"3s"},"mask":["healthcheck.interval","healthcheck.retries","healthcheck.test"]}`},
+		{"interval only keeps the template test", "", []string{"--healthcheck-interval", "3s"}, `{"healthcheck":{"test":null,"interval":"3s"},"mask":["healthcheck.interval"]}`},
+		{"no healthcheck", "", []string{"--no-healthcheck"}, `{"healthcheck":{"test":["NONE"]},"mask":["healthcheck"]}`},
 		{"healthcheck without a shell", "", []string{"--healthcheck-exec", `/testprog health --url "http://localhost:8080/"`},
-			`{"healthcheck":{"test":["CMD","/testprog","health","--url","http://localhost:8080/"]}}`},
+			`{"healthcheck":{"test":["CMD","/testprog","health","--url","http://localhost:8080/"]},"mask":["healthcheck.test"]}`},
 		{"sensitive file", "", []string{"--file", "/etc/app.conf=@" + conf, "--sensitive"},
-			`{"files":{"/etc/app.conf":{"target":"/etc/app.conf","content":"x=1\n","sensitive":true}}}`},
-		{"domains and disable", "", []string{"--domain", "shop.test", "--disable"}, `{"domains":["shop.test"],"enabled":false}`},
+			`{"files":{"/etc/app.conf":{"target":"/etc/app.conf","content":"x=1\n","sensitive":true}},"mask":["files"]}`},
+		{"domains and disable", "", []string{"--domain", "shop.test", "--disable"}, `{"domains":["shop.test"],"mask":["domains"],"enabled":false}`},
 		{"enable", "", []string{"--enable"}, `{"enabled":true}`},
-		{"compose fragment", "", []string{"--compose-file", frag}, `{"compose":"shm_size: 1g\n"}`},
-		{"compose fragment cleared", "", []string{"--compose-file", ""}, `{"compose":""}`},
+		{"keep exports", "", []string{"--keep-exports"}, `{"keep_exports":true,"mask":["keep_exports"]}`},
+		{"every healthcheck field", "", []string{"--healthcheck-exec", "/bin/check", "--healthcheck-interval", "5s", "--healthcheck-timeout", "2s",
+			"--healthcheck-start-period", "1m", "--healthcheck-retries", "4"},
+			`{"healthcheck":{"test":["CMD","/bin/check"],"interval":"5s","timeout":"2s","start_period":"1m0s","retries":4},` +
+				`"mask":["healthcheck.interval","healthcheck.retries","healthcheck.start_period","healthcheck.test","healthcheck.timeout"]}`},
+		{"compose fragment", "", []string{"--compose-file", frag}, `{"compose":"shm_size: 1g\n","mask":["compose"]}`},
+		{"compose fragment cleared", "", []string{"--compose-file", ""}, `{"mask":["compose"]}`},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

@@ -8,11 +8,13 @@ import (
 	"github.com/mattn/go-shellwords"
 
 	"github.com/devarch-dev/devarch/core"
-	"github.com/devarch-dev/devarch/daemon/api"
 )
 
-// healthcheck builds the healthcheck patch from the --healthcheck-* flags.
-func (o *instanceSetOptions) healthcheck(changed func(string) bool) (*api.HealthcheckPatch, core.FieldErrors) {
+// healthcheck builds the healthcheck override from the --healthcheck-*
+// flags and the mask paths it sets: the whole object for --no-healthcheck
+// (a test of NONE), else one healthcheck.FIELD path per flag given, applied
+// over the instance's effective healthcheck.
+func (o *instanceSetOptions) healthcheck(changed func(string) bool) (*core.Healthcheck, []string, core.FieldErrors) {
 	var errs core.FieldErrors
 	hcFlags := []string{"healthcheck-cmd", "healthcheck-exec", "healthcheck-interval", "healthcheck-timeout", "healthcheck-start-period", "healthcheck-retries"}
 	anyHC := false
@@ -23,12 +25,13 @@ func (o *instanceSetOptions) healthcheck(changed func(string) bool) (*api.Health
 		if anyHC {
 			errs = append(errs, core.Errf("--no-healthcheck", "cannot be combined with --healthcheck-* flags"))
 		}
-		return &api.HealthcheckPatch{Disable: true}, errs
+		return &core.Healthcheck{Test: []string{"NONE"}}, []string{"healthcheck"}, errs
 	}
 	if !anyHC {
-		return nil, nil
+		return nil, nil, nil
 	}
-	var p api.HealthcheckPatch
+	var h core.Healthcheck
+	var paths []string
 	if changed("healthcheck-cmd") && changed("healthcheck-exec") {
 		errs = append(errs, core.Errf("--healthcheck-exec", "cannot be combined with --healthcheck-cmd: give the command once"))
 	} else if changed("healthcheck-exec") {
@@ -41,8 +44,8 @@ func (o *instanceSetOptions) healthcheck(changed func(string) bool) (*api.Health
 		case len(argv) == 0:
 			errs = append(errs, core.Errf("--healthcheck-exec", "is empty; use --no-healthcheck to run without one"))
 		default:
-			test := append([]string{"CMD"}, argv...)
-			p.Test = &test
+			h.Test = append([]string{"CMD"}, argv...)
+			paths = append(paths, "healthcheck.test")
 		}
 	}
 	if changed("healthcheck-cmd") {
@@ -51,18 +54,18 @@ func (o *instanceSetOptions) healthcheck(changed func(string) bool) (*api.Health
 		} else if prob := core.TextProblem(o.hcCmd); prob != "" {
 			errs = append(errs, core.Errf("--healthcheck-cmd", "command "+prob))
 		} else {
-			test := []string{"CMD-SHELL", o.hcCmd}
-			p.Test = &test
+			h.Test = []string{"CMD-SHELL", o.hcCmd}
+			paths = append(paths, "healthcheck.test")
 		}
 	}
 	for _, d := range []struct {
-		flag string
-		val  string
-		dst  **core.Duration
+		flag, path string
+		val        string
+		dst        *core.Duration
 	}{
-		{"healthcheck-interval", o.hcInterval, &p.Interval},
-		{"healthcheck-timeout", o.hcTimeout, &p.Timeout},
-		{"healthcheck-start-period", o.hcStartPeriod, &p.StartPeriod},
+		{"healthcheck-interval", "healthcheck.interval", o.hcInterval, &h.Interval},
+		{"healthcheck-timeout", "healthcheck.timeout", o.hcTimeout, &h.Timeout},
+		{"healthcheck-start-period", "healthcheck.start_period", o.hcStartPeriod, &h.StartPeriod},
 	} {
 		if !changed(d.flag) {
 			continue
@@ -72,16 +75,18 @@ func (o *instanceSetOptions) healthcheck(changed func(string) bool) (*api.Health
 			errs = append(errs, core.Errf("--"+d.flag, err.Error()))
 			continue
 		}
-		*d.dst = &v
+		*d.dst = v
+		paths = append(paths, d.path)
 	}
 	if changed("healthcheck-retries") {
 		if o.hcRetries < 0 {
 			errs = append(errs, core.Errf("--healthcheck-retries", "must not be negative"))
 		} else {
-			p.Retries = ptr(o.hcRetries)
+			h.Retries = o.hcRetries
+			paths = append(paths, "healthcheck.retries")
 		}
 	}
-	return &p, errs
+	return &h, paths, errs
 }
 
 // splitCommand turns --command values into argv: a single value is split

@@ -5,17 +5,18 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
 	"strings"
 
 	"github.com/devarch-dev/devarch/core"
-	"github.com/devarch-dev/devarch/daemon/api"
 )
 
-// request builds the InstanceSetRequest: only flags that were given
-// (changed reports which) become fields. stdin feeds --secret-env K=- and
-// --compose-file -.
-func (o *instanceSetOptions) request(changed func(string) bool, stdin io.Reader) (api.InstanceSetRequest, error) {
-	var req api.InstanceSetRequest
+// request builds the instance update: only flags that were given
+// (changed reports which) become fields, each named in its mask. stdin
+// feeds --secret-env K=- and --compose-file -.
+func (o *instanceSetOptions) request(changed func(string) bool, stdin io.Reader) (core.InstanceUpdate, error) {
+	var req core.InstanceUpdate
+	set := func(path string) { req.Mask = append(req.Mask, path) }
 	var errs core.FieldErrors
 	stdinUsers := 0
 	readStdin := func() (string, error) {
@@ -34,6 +35,7 @@ func (o *instanceSetOptions) request(changed func(string) bool, stdin io.Reader)
 		if changed(s.flag) {
 			v := s.val
 			*s.dst = &v
+			set(s.flag)
 		}
 	}
 	if changed("user") {
@@ -66,6 +68,7 @@ func (o *instanceSetOptions) request(changed func(string) bool, stdin io.Reader)
 			continue
 		}
 		*s.dst = &argv
+		set(s.flag)
 	}
 
 	env := map[string]core.EnvVar{}
@@ -104,6 +107,7 @@ func (o *instanceSetOptions) request(changed func(string) bool, stdin io.Reader)
 	}
 	if len(env) > 0 {
 		req.Env = env
+		set("env")
 	}
 	for _, k := range o.unsetEnv {
 		if _, both := env[k]; both {
@@ -116,6 +120,9 @@ func (o *instanceSetOptions) request(changed func(string) bool, stdin io.Reader)
 		}
 		req.UnsetEnv = append(req.UnsetEnv, k)
 	}
+	if len(req.UnsetEnv) > 0 {
+		set("unset_env")
+	}
 	for _, kv := range o.labels {
 		k, v, err := core.ParseLabel(kv)
 		if err != nil {
@@ -127,12 +134,16 @@ func (o *instanceSetOptions) request(changed func(string) bool, stdin io.Reader)
 		}
 		req.Labels[k] = v
 	}
+	if req.Labels != nil {
+		set("labels")
+	}
 
 	switch {
 	case o.noPorts && len(o.ports) > 0:
 		errs = append(errs, core.Errf("--no-ports", "cannot be combined with --port"))
 	case o.noPorts:
 		req.Ports = &[]core.Port{}
+		set("ports")
 	case len(o.ports) > 0:
 		ports := make([]core.Port, 0, len(o.ports))
 		for _, s := range o.ports {
@@ -144,12 +155,14 @@ func (o *instanceSetOptions) request(changed func(string) bool, stdin io.Reader)
 			ports = append(ports, p)
 		}
 		req.Ports = &ports
+		set("ports")
 	}
 	switch {
 	case o.noVolumes && len(o.volumes) > 0:
 		errs = append(errs, core.Errf("--no-volumes", "cannot be combined with --volume"))
 	case o.noVolumes:
 		req.Volumes = &[]core.Volume{}
+		set("volumes")
 	case len(o.volumes) > 0:
 		vols := make([]core.Volume, 0, len(o.volumes))
 		for _, s := range o.volumes {
@@ -161,20 +174,24 @@ func (o *instanceSetOptions) request(changed func(string) bool, stdin io.Reader)
 			vols = append(vols, v)
 		}
 		req.Volumes = &vols
+		set("volumes")
 	}
 	switch {
 	case o.noDomains && len(o.domains) > 0:
 		errs = append(errs, core.Errf("--no-domains", "cannot be combined with --domain"))
 	case o.noDomains:
 		req.Domains = &[]string{}
+		set("domains")
 	case len(o.domains) > 0:
 		d := append([]string(nil), o.domains...)
 		req.Domains = &d
+		set("domains")
 	}
 
-	hc, hcErrs := o.healthcheck(changed)
+	hc, hcPaths, hcErrs := o.healthcheck(changed)
 	errs = append(errs, hcErrs...)
 	req.Healthcheck = hc
+	req.Mask = append(req.Mask, hcPaths...)
 
 	if o.sensitive && len(o.files) == 0 {
 		errs = append(errs, core.Errf("--sensitive", "applies to --file; give at least one --file"))
@@ -198,6 +215,9 @@ func (o *instanceSetOptions) request(changed func(string) bool, stdin io.Reader)
 			req.Files = map[string]core.ConfigFile{}
 		}
 		req.Files[target] = core.ConfigFile{Target: target, Content: string(content), Sensitive: o.sensitive}
+	}
+	if req.Files != nil {
+		set("files")
 	}
 
 	switch {
@@ -233,25 +253,20 @@ func (o *instanceSetOptions) request(changed func(string) bool, stdin io.Reader)
 		if p := core.TextProblem(fragment); p != "" {
 			errs = append(errs, core.Errf("--compose-file", "content "+p+"; a compose fragment is YAML text"))
 		}
-		req.Compose = &fragment
+		req.Compose = fragment
+		set("compose")
 	}
 
 	if err := errs.Err(); err != nil {
 		return req, err
 	}
 	if o.keepExports {
-		keep := true
-		req.KeepExports = &keep
+		req.KeepExports = true
+		set("keep_exports")
 	}
-	if isEmptySet(req) && !o.keepExports {
+	if len(req.Mask) == 0 && req.Enabled == nil {
 		return req, withHint(errors.New("nothing to change: give at least one flag"), "see `instance set --help` for the fields you can override")
 	}
+	slices.Sort(req.Mask)
 	return req, nil
-}
-
-func isEmptySet(r api.InstanceSetRequest) bool {
-	return r.Image == nil && r.Tag == nil && r.Command == nil && r.Entrypoint == nil && r.User == nil &&
-		r.Restart == nil && len(r.Env) == 0 && len(r.UnsetEnv) == 0 && len(r.Labels) == 0 && r.Ports == nil &&
-		r.Volumes == nil && r.Healthcheck == nil && len(r.Files) == 0 && r.Domains == nil && r.Exports == nil &&
-		r.Imports == nil && r.Compose == nil && r.Enabled == nil
 }

@@ -190,41 +190,6 @@ type InstanceView struct {
 	Warnings  []core.Diagnostic `json:"warnings,omitempty"`
 }
 
-// HealthcheckPatch changes some fields of the instance's effective
-// healthcheck; the result is stored as a whole-object override.
-type HealthcheckPatch struct {
-	Test        *[]string      `json:"test,omitempty"`
-	Interval    *core.Duration `json:"interval,omitempty"`
-	Timeout     *core.Duration `json:"timeout,omitempty"`
-	StartPeriod *core.Duration `json:"start_period,omitempty"`
-	Retries     *int           `json:"retries,omitempty"`
-	Disable     bool           `json:"disable,omitempty"` // override with no healthcheck
-}
-
-// InstanceSetRequest changes an instance's overrides. Nil fields are left
-// as they are. Env/Labels/Files entries are added or replaced by key.
-type InstanceSetRequest struct {
-	Image       *string                    `json:"image,omitempty"`
-	Tag         *string                    `json:"tag,omitempty"`
-	Command     *[]string                  `json:"command,omitempty"`
-	Entrypoint  *[]string                  `json:"entrypoint,omitempty"`
-	User        *string                    `json:"user,omitempty"`
-	Restart     *string                    `json:"restart,omitempty"`
-	Env         map[string]core.EnvVar     `json:"env,omitempty"`
-	UnsetEnv    []string                   `json:"unset_env,omitempty"`
-	Labels      map[string]string          `json:"labels,omitempty"`
-	Ports       *[]core.Port               `json:"ports,omitempty"`
-	Volumes     *[]core.Volume             `json:"volumes,omitempty"`
-	Healthcheck *HealthcheckPatch          `json:"healthcheck,omitempty"`
-	Files       map[string]core.ConfigFile `json:"files,omitempty"`
-	Domains     *[]string                  `json:"domains,omitempty"`
-	Exports     *[]core.Export             `json:"exports,omitempty"`
-	KeepExports *bool                      `json:"keep_exports,omitempty"` // the image still speaks the template's contracts
-	Imports     *[]core.Import             `json:"imports,omitempty"`
-	Compose     *string                    `json:"compose,omitempty"`
-	Enabled     *bool                      `json:"enabled,omitempty"`
-}
-
 // ResetRequest drops overrides: field names from core.OverrideFields, or
 // "env.KEY", "labels.KEY", "files./target" for one entry.
 type ResetRequest struct {

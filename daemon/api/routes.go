@@ -66,7 +66,7 @@ var (
 	RouteInstances         = Route{"Instances", http.MethodGet, "/stacks/{stack}/instances"}                           // -> []InstanceSummary
 	RouteInstanceAdd       = Route{"InstanceAdd", http.MethodPost, "/stacks/{stack}/instances"}                        // InstanceAddRequest -> core.Instance
 	RouteInstance          = Route{"Instance", http.MethodGet, "/stacks/{stack}/instances/{name}"}                     // ?effective=1 -> InstanceView
-	RouteInstanceSet       = Route{"InstanceSet", http.MethodPatch, "/stacks/{stack}/instances/{name}"}                // InstanceSetRequest -> InstanceView
+	RouteInstanceSet       = Route{"InstanceSet", http.MethodPatch, "/stacks/{stack}/instances/{name}"}                // core.InstanceUpdate (the fields its mask names) -> InstanceView
 	RouteInstanceReset     = Route{"InstanceReset", http.MethodPost, "/stacks/{stack}/instances/{name}/reset"}         // ResetRequest -> InstanceView
 	RouteInstanceRename    = Route{"InstanceRename", http.MethodPost, "/stacks/{stack}/instances/{name}/rename"}       // NameRequest -> RenamedInstance
 	RouteInstanceDuplicate = Route{"InstanceDuplicate", http.MethodPost, "/stacks/{stack}/instances/{name}/duplicate"} // NameRequest -> RenamedInstance

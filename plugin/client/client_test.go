@@ -10,6 +10,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -146,7 +147,7 @@ func TestDaemonUnavailable(t *testing.T) {
 
 func TestRequestsReachTheirRoutes(t *testing.T) {
 	var got []string
-	var setBody api.InstanceSetRequest
+	var setBody core.InstanceUpdate
 	c := serve(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		got = append(got, r.Method+" "+r.URL.Path+"?"+r.URL.RawQuery)
 		if r.Method == http.MethodPatch {
@@ -163,7 +164,7 @@ func TestRequestsReachTheirRoutes(t *testing.T) {
 	}))
 	ctx := context.Background()
 	img := "docker.io/library/postgres:16"
-	if _, err := c.SetInstance(ctx, "shop", "db", api.InstanceSetRequest{Image: &img}); err != nil {
+	if _, err := c.SetInstance(ctx, "shop", "db", core.InstanceUpdate{Overrides: core.Overrides{Image: &img}, Mask: []string{"image"}}); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := c.Instance(ctx, "shop", "db", true); err != nil {
@@ -185,7 +186,7 @@ func TestRequestsReachTheirRoutes(t *testing.T) {
 	if strings.Join(got, "\n") != strings.Join(want, "\n") {
 		t.Errorf("requests:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}
-	if setBody.Image == nil || *setBody.Image != img {
+	if setBody.Image == nil || *setBody.Image != img || !slices.Equal(setBody.Mask, []string{"image"}) {
 		t.Errorf("PATCH body = %+v", setBody)
 	}
 }

@@ -95,8 +95,8 @@ func (c *Client) Instance(ctx context.Context, stack, name string, effective boo
 	return out, c.call(ctx, r, &out)
 }
 
-// SetInstance changes an instance's overrides.
-func (c *Client) SetInstance(ctx context.Context, stack, name string, req api.InstanceSetRequest) (api.InstanceView, error) {
+// SetInstance changes an instance: the override fields its mask names, and whether it is enabled.
+func (c *Client) SetInstance(ctx context.Context, stack, name string, req core.InstanceUpdate) (api.InstanceView, error) {
 	var out api.InstanceView
 	return out, c.call(ctx, request{route: api.RouteInstanceSet, args: []string{stack, name}, body: req}, &out)
 }

@@ -46,7 +46,7 @@ func TestClientUsesDeclaredRoutes(t *testing.T) {
 		{api.RouteInstances, func() error { _, err := c.Instances(ctx, "shop"); return err }},
 		{api.RouteInstanceAdd, func() error { _, err := c.AddInstance(ctx, "shop", api.InstanceAddRequest{}); return err }},
 		{api.RouteInstance, func() error { _, err := c.Instance(ctx, "shop", "db", true); return err }},
-		{api.RouteInstanceSet, func() error { _, err := c.SetInstance(ctx, "shop", "db", api.InstanceSetRequest{}); return err }},
+		{api.RouteInstanceSet, func() error { _, err := c.SetInstance(ctx, "shop", "db", core.InstanceUpdate{}); return err }},
 		{api.RouteInstanceReset, func() error { _, err := c.ResetInstance(ctx, "shop", "db", api.ResetRequest{}); return err }},
 		{api.RouteInstanceRename, func() error { _, err := c.RenameInstance(ctx, "shop", "db", "db2"); return err }},
 		{api.RouteInstanceDuplicate, func() error { _, err := c.DuplicateInstance(ctx, "shop", "db", "db2"); return err }},
