@@ -154,6 +154,7 @@ func ValidateTemplate(t Template) error {
 	if err := ValidateName(base+"name", t.Name); err != nil {
 		c.errs = append(c.errs, err.(*FieldError))
 	}
+	c.size(base+"description", "description", len(t.Description), MaxDescription)
 	if p := imageProblem(t.Image); p != "" {
 		c.add(base+"image", p)
 	}

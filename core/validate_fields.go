@@ -7,7 +7,6 @@ import (
 	"regexp"
 	"slices"
 	"strings"
-	"text/template"
 	"unicode/utf8"
 )
 
@@ -75,23 +74,30 @@ func TextProblem(s string) string {
 }
 
 // FileContentProblem returns why a config file's content is refused, or
-// "". It never quotes the content.
+// "": it must be text of at most MaxFileContent bytes. It never quotes the
+// content.
 func FileContentProblem(content string) string {
 	if p := TextProblem(content); p != "" {
 		return "content " + p + "; config files are text (mount binary files with --volume)"
 	}
-	return ""
+	return sizeProblem("content", len(content), MaxFileContent)
 }
 
 func (c *checker) env(field string, env map[string]EnvVar) {
 	for _, k := range sortedKeys(env) {
+		if p := sizeProblem("name", len(k), MaxEnvKey); p != "" {
+			c.add(field, p)
+			continue
+		}
 		if !envKeyRE.MatchString(k) {
 			c.add(field+"."+k, fmt.Sprintf("%q is not a valid environment variable name (^[A-Za-z_][A-Za-z0-9_.-]*$)", k))
 			continue
 		}
 		if p := TextProblem(env[k].Value); p != "" {
 			c.add(field+"."+k, "value "+p)
+			continue
 		}
+		c.size(field+"."+k, "value", len(env[k].Value), MaxEnvValue)
 	}
 }
 
@@ -100,7 +106,9 @@ func (c *checker) args(field string, args []string) {
 	for i, a := range args {
 		if p := TextProblem(a); p != "" {
 			c.add(fmt.Sprintf("%s[%d]", field, i), "argument "+p)
+			continue
 		}
+		c.size(fmt.Sprintf("%s[%d]", field, i), "argument", len(a), MaxArg)
 	}
 }
 
@@ -117,6 +125,8 @@ func (c *checker) labels(field string, labels map[string]string) {
 		switch {
 		case strings.TrimSpace(k) == "":
 			c.add(field, "a label key must not be empty")
+		case len(k) > MaxLabelKey:
+			c.add(field, sizeProblem("a label key", len(k), MaxLabelKey))
 		case TextProblem(k) != "":
 			c.add(field, fmt.Sprintf("label key %q %s", k, TextProblem(k)))
 		case strings.HasPrefix(k, "devarch."):
@@ -124,7 +134,9 @@ func (c *checker) labels(field string, labels map[string]string) {
 		default:
 			if p := TextProblem(labels[k]); p != "" {
 				c.add(field+"."+k, "value "+p)
+				continue
 			}
+			c.size(field+"."+k, "value", len(labels[k]), MaxLabelValue)
 		}
 	}
 }
@@ -343,6 +355,10 @@ func (c *checker) exports(field string, exps []Export, ports []Port, env map[str
 			c.add(f+".port", fmt.Sprintf("port %d is not one of the container ports the template lists (%s)", e.Port, containerPorts(ports)))
 		}
 		for _, k := range sortedKeys(e.Env) {
+			if p := sizeProblem("name", len(k), MaxEnvKey); p != "" {
+				c.add(f+".env", p)
+				continue
+			}
 			if !envKeyRE.MatchString(k) {
 				c.add(f+".env."+k, fmt.Sprintf("%q is not a valid environment variable name (^[A-Za-z_][A-Za-z0-9_.-]*$)", k))
 				continue
@@ -351,25 +367,13 @@ func (c *checker) exports(field string, exps []Export, ports []Port, env map[str
 				c.add(f+".env."+k, "value "+p)
 				continue
 			}
-			if prob := exportEnvProblem(k, e.Env[k], ExportData{
+			if prob := exportEnvProblem(e.Env[k], ExportData{
 				Host: ContainerName("stack", "instance"), Port: e.Port, Instance: "instance", Stack: "stack", Env: values,
 			}); prob != "" {
 				c.add(f+".env."+k, prob)
 			}
 		}
 	}
-}
-
-// exportEnvProblem parses and renders one export env template.
-func exportEnvProblem(key, text string, data ExportData) string {
-	tpl, err := template.New(key).Option("missingkey=error").Parse(text)
-	if err != nil {
-		return fmt.Sprintf("is not a valid template ({{.Host}}, {{.Port}}, {{.Instance}}, {{.Stack}}, {{.Env.KEY}}): %v", err)
-	}
-	if err := tpl.Execute(&strings.Builder{}, data); err != nil {
-		return fmt.Sprintf("does not render: %v (it may use .Host, .Port, .Instance, .Stack and .Env.KEY for keys the service's env defines)", err)
-	}
-	return ""
 }
 
 func containerPorts(ports []Port) string {

@@ -50,6 +50,8 @@ func ValidateStack(st Stack, templates map[string]Template) error {
 	if err := ValidateStackName(st.Name); err != nil {
 		c.errs = append(c.errs, AsFieldErrors(err)...)
 	}
+	c.size("stack.description", "description", len(st.Description), MaxDescription)
+	c.size("stack.environment", "environment", len(st.Environment), MaxEnvironment)
 	joined := map[string]bool{}
 	for i, other := range st.JoinNetworks {
 		f := fmt.Sprintf("stack.join_networks[%d]", i)
@@ -204,7 +206,7 @@ func (c *checker) exportEnvAfterUnset(field string, svc Service) {
 	for _, e := range svc.Exports {
 		for _, k := range sortedKeys(e.Env) {
 			data := ExportData{Host: ContainerName("stack", svc.Instance), Port: e.Port, Instance: svc.Instance, Stack: "stack", Env: values}
-			if p := exportEnvProblem(k, e.Env[k], data); p != "" {
+			if p := exportEnvProblem(e.Env[k], data); p != "" {
 				c.add(field, fmt.Sprintf("breaks export %q: its env %s %s; keep the key or override exports", e.Name, k, p))
 			}
 		}
@@ -215,6 +217,10 @@ func (c *checker) exportEnvAfterUnset(field string, svc Service) {
 // none of the keys devarch owns.
 func (c *checker) compose(field, frag string) {
 	if strings.TrimSpace(frag) == "" {
+		return
+	}
+	if p := sizeProblem("fragment", len(frag), MaxCompose); p != "" {
+		c.add(field, p)
 		return
 	}
 	var m map[string]any

@@ -5,8 +5,6 @@ import (
 	"fmt"
 	"maps"
 	"slices"
-	"strings"
-	"text/template"
 	"text/template/parse"
 )
 
@@ -22,7 +20,7 @@ func (s *Service) HasHealthcheck() bool {
 }
 
 // Inject applies wires to services: each consumer gets the env of the
-// export it is wired to, rendered with text/template (missingkey=error) over
+// export it is wired to, rendered in the bounded template language of exportenv.go over
 // ExportData (Host is the provider's container name devarch-{stack}-{name},
 // Port the export's container port, Env the provider's effective env), each
 // key prefixed with the import's Prefix; and a DependsOn entry on the
@@ -142,12 +140,12 @@ func envValues(env map[string]EnvVar) map[string]string {
 // when the template names a secret env key of the provider, or when its
 // output changes once secret values are swapped for a sentinel.
 func renderExportEnv(name, text string, data ExportData, env map[string]EnvVar) (string, bool, error) {
-	tpl, err := template.New(name).Option("missingkey=error").Parse(text)
+	tpl, err := parseExportEnv(text)
 	if err != nil {
 		return "", false, fmt.Errorf("export env %s: %w", name, err)
 	}
-	var b strings.Builder
-	if err := tpl.Execute(&b, data); err != nil {
+	out, err := executeExportEnv(tpl, data)
+	if err != nil {
 		return "", false, fmt.Errorf("export env %s: %w", name, err)
 	}
 	secretKeys := map[string]bool{}
@@ -157,21 +155,20 @@ func renderExportEnv(name, text string, data ExportData, env map[string]EnvVar) 
 		}
 	}
 	if len(secretKeys) == 0 {
-		return b.String(), false, nil
+		return out, false, nil
 	}
 	if referencesAny(tpl.Root, secretKeys) {
-		return b.String(), true, nil
+		return out, true, nil
 	}
 	masked := data
 	masked.Env = maps.Clone(data.Env)
 	for k := range secretKeys {
 		masked.Env[k] = secretSentinel
 	}
-	var m strings.Builder
-	if err := tpl.Execute(&m, masked); err != nil || m.String() != b.String() {
-		return b.String(), true, nil
+	if m, err := executeExportEnv(tpl, masked); err != nil || m != out {
+		return out, true, nil
 	}
-	return b.String(), false, nil
+	return out, false, nil
 }
 
 // referencesAny reports whether the template tree under n names any of
@@ -217,12 +214,8 @@ func referencesAny(n parse.Node, keys map[string]bool) bool {
 		return keys[n.Text]
 	case *parse.IfNode:
 		return referencesBranch(&n.BranchNode, keys)
-	case *parse.RangeNode:
-		return referencesBranch(&n.BranchNode, keys)
 	case *parse.WithNode:
 		return referencesBranch(&n.BranchNode, keys)
-	case *parse.TemplateNode:
-		return referencesAny(n.Pipe, keys)
 	}
 	return false
 }
