@@ -102,61 +102,119 @@ func ContainsSecret(s string, secrets []string) bool {
 	return false
 }
 
-// Scrub replaces every occurrence of each secret in s with Redacted.
-// Longer secrets are replaced first, so one that contains another is hidden
-// whole; the order of secrets given does not matter.
-func Scrub(s string, secrets []string) string {
-	if len(secrets) == 0 || s == "" {
-		return s
-	}
-	vals := make([]string, 0, len(secrets))
-	for _, v := range secrets {
-		if v != "" && strings.Contains(s, v) {
-			vals = append(vals, v)
-		}
-	}
-	for _, v := range sortLongestFirst(vals) {
-		s = strings.ReplaceAll(s, v, Redacted)
-	}
-	return s
+// Scrubber hides secrets, in every form SecretForms lists, in runtime
+// output (container logs, compose output, runtime errors) and in values,
+// leaving the public names it keeps intact. Build one per stream of output:
+// the forms are computed once.
+type Scrubber struct {
+	others  []string // forms found in no kept name, longest first
+	inNames []string // forms some kept name contains, longest first
+	keep    []string // kept names, longest first
 }
 
-// ScrubKeeping is Scrub that leaves the names in keep intact: container,
-// volume, network and image names are public, and a secret that happens to
-// be a common word ("postgres") must neither garble them nor, by garbling a
-// well-known name, reveal itself.
-func ScrubKeeping(s string, secrets, keep []string) string {
-	if len(secrets) == 0 || s == "" {
-		return s
-	}
-	// Secrets found in no kept name go first, whole: one that contains a
-	// name (a URL naming a container) is hidden entirely.
-	var inNames, others []string
+// NewScrubber returns a Scrubber hiding secrets and keeping the names in
+// keep: container, volume, network, image, stack, instance and template
+// names are public, and a secret that happens to be a common word
+// ("postgres") must neither garble them nor, by garbling a well-known name,
+// reveal itself.
+func NewScrubber(secrets, keep []string) *Scrubber {
+	set := map[string]bool{}
 	for _, v := range secrets {
-		if slices.ContainsFunc(keep, func(k string) bool { return strings.Contains(k, v) }) {
-			inNames = append(inNames, v)
-		} else {
-			others = append(others, v)
+		for _, f := range SecretForms(v) {
+			set[f] = true
 		}
 	}
-	s = Scrub(s, others)
-	if len(inNames) == 0 {
+	sc := &Scrubber{}
+	for _, k := range keep {
+		if k != "" {
+			sc.keep = append(sc.keep, k)
+		}
+	}
+	sortLongestFirst(sc.keep)
+	// Forms found in no kept name go first, whole: one that contains a
+	// name (a URL naming a container) is hidden entirely.
+	for _, f := range sortLongestFirst(slices.Collect(maps.Keys(set))) {
+		if slices.ContainsFunc(sc.keep, func(k string) bool { return strings.Contains(k, f) }) {
+			sc.inNames = append(sc.inNames, f)
+		} else {
+			sc.others = append(sc.others, f)
+		}
+	}
+	return sc
+}
+
+// Scrub replaces every occurrence of each secret form in s with Redacted,
+// longer forms first, so a secret that contains another is hidden whole.
+func (sc *Scrubber) Scrub(s string) string {
+	if sc == nil || s == "" {
+		return s
+	}
+	s = replaceAll(s, sc.others)
+	if len(sc.inNames) == 0 {
 		return s
 	}
 	var kept []string
-	for _, k := range sortLongestFirst(slices.Clone(keep)) {
-		if k == "" || !strings.Contains(s, k) {
+	for _, k := range sc.keep {
+		if !strings.Contains(s, k) {
 			continue
 		}
 		// NUL never occurs in a stored value, so the marks cannot collide.
 		s = strings.ReplaceAll(s, k, "\x00"+strconv.Itoa(len(kept))+"\x00")
 		kept = append(kept, k)
 	}
-	s = Scrub(s, inNames)
+	s = replaceAll(s, sc.inNames)
 	for i := len(kept) - 1; i >= 0; i-- {
 		s = strings.ReplaceAll(s, "\x00"+strconv.Itoa(i)+"\x00", kept[i])
 	}
 	return s
+}
+
+// replaceAll replaces each of vals, in order, with Redacted.
+func replaceAll(s string, vals []string) string {
+	for _, v := range vals {
+		if strings.Contains(s, v) {
+			s = strings.ReplaceAll(s, v, Redacted)
+		}
+	}
+	return s
+}
+
+// Scrub replaces every occurrence of each secret in s, in every form
+// SecretForms lists, with Redacted. Longer secrets are replaced first, so
+// one that contains another is hidden whole; the order of secrets given
+// does not matter.
+func Scrub(s string, secrets []string) string {
+	if len(secrets) == 0 || s == "" {
+		return s
+	}
+	return NewScrubber(secrets, nil).Scrub(s)
+}
+
+// ScrubKeeping is Scrub that leaves the names in keep intact (see
+// NewScrubber).
+func ScrubKeeping(s string, secrets, keep []string) string {
+	if len(secrets) == 0 || s == "" {
+		return s
+	}
+	return NewScrubber(secrets, keep).Scrub(s)
+}
+
+// Names lists the stack, instance and template names of the given states:
+// devarch's own names, never scrubbed.
+func Names(ds ...*Desired) []string {
+	set := map[string]bool{}
+	for _, d := range ds {
+		if d == nil {
+			continue
+		}
+		set[d.Stack] = true
+		for _, s := range d.Services {
+			set[s.Instance] = true
+			set[s.Template] = true
+		}
+	}
+	delete(set, "")
+	return slices.Collect(maps.Keys(set))
 }
 
 // PublicNames lists the names of the given states that runtime output

@@ -43,8 +43,7 @@ type applyRun struct {
 	foreignOf map[string]runtime.Container // instance -> the foreign container named like it
 	destroy   bool
 	purge     bool
-	secrets   []string
-	public    []string // names runtime output prints; never scrubbed
+	secrets   []string // what the runtime's output is scrubbed of (a.rt does it)
 }
 
 // runApply is the body of an apply or destroy job.

@@ -214,10 +214,10 @@ func (s *Server) handleApply(w http.ResponseWriter, r *http.Request) {
 	}
 
 	handedOff = true
-	job = s.Jobs.StartKeeping(job, func(ctx context.Context, emit func(instance, msg string)) (string, error) {
+	job = s.Jobs.StartOwnText(job, func(ctx context.Context, emit func(instance, msg string)) (string, error) {
 		defer release()
 		return s.runApply(ctx, a, emit)
-	}, a.secrets, a.public)
+	}, a.secrets)
 	writeJSON(w, http.StatusOK, job)
 }
 
@@ -265,7 +265,8 @@ func (s *Server) prepareApply(ctx context.Context, name string, saved *store.Sav
 		prev = &a.prev.Desired
 	}
 	a.secrets = core.OutputSecrets(&a.plan.Desired, prev)
-	a.public = core.PublicNames(&a.plan.Desired, prev)
+	a.rt = newScrubbingRuntime(a.rt, core.NewScrubber(a.secrets,
+		append(core.PublicNames(&a.plan.Desired, prev), core.Names(&a.plan.Desired, prev)...)))
 	return a, nil
 }
 

@@ -192,7 +192,7 @@ func (s *Server) handleLogs(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	slices.Sort(names)
-	hidden := s.stackSecrets(name)
+	sc := s.stackScrubber(name)
 
 	out := newNDJSON(w)
 	follow := queryBool(r, "follow")
@@ -200,7 +200,7 @@ func (s *Server) handleLogs(w http.ResponseWriter, r *http.Request) {
 		out.start()
 	}
 	err = rt.Logs(r.Context(), core.ProjectName(name), names, follow, tail, func(inst, line string) {
-		out.write(api.LogLine{Instance: inst, Line: core.Scrub(line, hidden)})
+		out.write(api.LogLine{Instance: inst, Line: sc.Scrub(line)})
 	})
 	if err != nil && r.Context().Err() == nil {
 		if !out.started() {
@@ -212,20 +212,21 @@ func (s *Server) handleLogs(w http.ResponseWriter, r *http.Request) {
 	out.start()
 }
 
-// stackSecrets returns the secret values of stack's desired and applied
-// states, for scrubbing what containers print.
-func (s *Server) stackSecrets(stack string) []string {
-	var out []string
+// stackScrubber returns the scrubber of what stack's containers print: the
+// secret values of its desired and applied states, in every form, hidden,
+// and its public and devarch's own names kept.
+func (s *Server) stackScrubber(stack string) *core.Scrubber {
+	var ds []*core.Desired
 	_ = s.Store.View(func(tx *store.Tx) error {
 		if _, d, err := s.loadDesired(tx, stack); err == nil {
-			out = append(out, core.OutputSecrets(&d)...)
+			ds = append(ds, &d)
 		}
 		if ap, err := tx.GetApplied(stack); err == nil {
-			out = append(out, core.OutputSecrets(&ap.Desired)...)
+			ds = append(ds, &ap.Desired)
 		}
 		return nil
 	})
-	return out
+	return core.NewScrubber(core.OutputSecrets(ds...), append(core.PublicNames(ds...), core.Names(ds...)...))
 }
 
 func (s *Server) handleLock(w http.ResponseWriter, r *http.Request) {

@@ -38,7 +38,10 @@ type jobRun struct {
 	job     api.Job
 	cancel  context.CancelFunc
 	secrets []string
-	keep    []string      // public names secrets are never scrubbed out of
+	// ownText is set when the job's messages, summary and error are
+	// devarch's own text, never scrubbed (runtime output in them is
+	// scrubbed where it enters: see scrubbingRuntime).
+	ownText bool
 	events  []api.Event   // every event so far, also persisted
 	changed chan struct{} // closed and replaced on each event
 	done    bool          // the final event is in events
@@ -116,14 +119,22 @@ func (j *JobManager) IsRunning(id string) bool {
 
 // Start persists job as queued and runs it in the background; it returns
 // the job as stored. job.ID is filled when empty. Every message and error
-// of the job is scrubbed of secretValues.
+// of the job is scrubbed of secretValues, for a run function that does not
+// tell its own text from the output it quotes.
 func (j *JobManager) Start(job api.Job, run JobRunFunc, secretValues ...string) api.Job {
-	return j.StartKeeping(job, run, secretValues, nil)
+	return j.start(job, run, secretValues, false)
 }
 
-// StartKeeping is Start that leaves the public names in keep (container,
-// volume, network, image names) whole when scrubbing secretValues.
-func (j *JobManager) StartKeeping(job api.Job, run JobRunFunc, secretValues, keep []string) api.Job {
+// StartOwnText is Start for a run function whose messages, summary and
+// error are devarch's own text, with any runtime output or value they quote
+// already scrubbed: they are stored and shown as they are, so a secret that
+// equals a word or a name cannot garble them. Only a panic's text, which
+// may dump anything, is scrubbed of secretValues.
+func (j *JobManager) StartOwnText(job api.Job, run JobRunFunc, secretValues []string) api.Job {
+	return j.start(job, run, secretValues, true)
+}
+
+func (j *JobManager) start(job api.Job, run JobRunFunc, secretValues []string, ownText bool) api.Job {
 	if job.ID == "" {
 		job.ID = randomHex(8)
 	}
@@ -131,7 +142,7 @@ func (j *JobManager) StartKeeping(job api.Job, run JobRunFunc, secretValues, kee
 	job.CreatedAt = time.Now().UTC()
 	job.EndedAt = nil
 	ctx, cancel := context.WithCancel(context.Background())
-	r := &jobRun{job: job, cancel: cancel, secrets: secretValues, keep: keep, changed: make(chan struct{})}
+	r := &jobRun{job: job, cancel: cancel, secrets: secretValues, ownText: ownText, changed: make(chan struct{})}
 
 	j.mu.Lock()
 	j.running[job.ID] = r
@@ -154,7 +165,7 @@ func (j *JobManager) run(ctx context.Context, r *jobRun, run JobRunFunc) {
 	j.persistJob(job)
 	j.emit(r, "", job.Operation+" started", "")
 
-	summary, err := j.protect(ctx, run, func(instance, msg string) { j.emit(r, instance, msg, "") })
+	summary, err := j.protect(ctx, r, run, func(instance, msg string) { j.emit(r, instance, msg, "") })
 
 	j.mu.Lock()
 	now := time.Now().UTC()
@@ -163,7 +174,7 @@ func (j *JobManager) run(ctx context.Context, r *jobRun, run JobRunFunc) {
 	switch {
 	case err == nil:
 		r.job.State = api.JobSucceeded
-		r.job.Summary = core.ScrubKeeping(summary, r.secrets, r.keep)
+		r.job.Summary = r.text(summary)
 		final = r.job.Summary
 		if final == "" {
 			final = job.Operation + " complete"
@@ -180,7 +191,7 @@ func (j *JobManager) run(ctx context.Context, r *jobRun, run JobRunFunc) {
 			}
 			r.job.Instance = jf.instance
 		}
-		r.job.Error = core.ScrubKeeping(err.Error(), r.secrets, r.keep)
+		r.job.Error = r.text(err.Error())
 		final = r.job.Error
 	}
 	job = r.job
@@ -193,14 +204,24 @@ func (j *JobManager) run(ctx context.Context, r *jobRun, run JobRunFunc) {
 }
 
 // protect runs run, turning a panic into an error so a job always ends.
-func (j *JobManager) protect(ctx context.Context, run JobRunFunc, emit func(instance, msg string)) (summary string, err error) {
+// The panic's text is scrubbed: it may quote any value.
+func (j *JobManager) protect(ctx context.Context, r *jobRun, run JobRunFunc, emit func(instance, msg string)) (summary string, err error) {
 	defer func() {
 		if p := recover(); p != nil {
-			j.log.Error("job panicked", "panic", p)
-			err = fmt.Errorf("internal error: %v", p)
+			text := core.Scrub(fmt.Sprint(p), r.secrets)
+			j.log.Error("job panicked", "panic", text)
+			err = errors.New("internal error: " + text)
 		}
 	}()
 	return run(ctx, emit)
+}
+
+// text is a message, summary or error of r as it is stored and shown.
+func (r *jobRun) text(s string) string {
+	if r.ownText {
+		return s
+	}
+	return core.Scrub(s, r.secrets)
 }
 
 // emit records one event of r: persisted first, then offered to followers.
@@ -209,7 +230,7 @@ func (j *JobManager) emit(r *jobRun, instance, msg string, state api.JobState) {
 		Time:     time.Now().UTC(),
 		JobID:    r.job.ID,
 		Instance: instance,
-		Message:  core.ScrubKeeping(msg, r.secrets, r.keep),
+		Message:  r.text(msg),
 		State:    state,
 	}
 	if err := j.store.Update(func(tx *store.Tx) error { return tx.AppendEvent(ev.JobID, eventRecord(ev)) }); err != nil {
