@@ -89,7 +89,7 @@ func Run(ctx context.Context, cfg Config) error {
 	} else if n > 0 {
 		log.Warn("jobs interrupted by the last daemon exit", "count", n)
 	}
-	removeComposeLeftovers(filepath.Join(home, "stacks"))
+	removeCrashLeftovers(filepath.Join(home, "stacks"))
 
 	ln, err := listenUnix(sock)
 	if err != nil {

@@ -4,6 +4,7 @@ import (
 	"net/http"
 
 	"github.com/devarch-dev/devarch/daemon/api"
+	"github.com/devarch-dev/devarch/store"
 )
 
 // handleKeyRotate re-encrypts every record with a new key in one
@@ -18,6 +19,11 @@ func (s *Server) handleKeyRotate(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	n, err := s.Store.Rotate(s.Home)
+	if store.IsRotationRunning(err) {
+		writeError(w, errorf(api.CodeConflict, "wait for it to finish; it re-seals every record under a new key, so one rotation is enough",
+			"a key rotation is already running"))
+		return
+	}
 	if err != nil {
 		writeError(w, err)
 		return

@@ -154,12 +154,30 @@ func swapDir(tmp, dir string) error {
 	return nil
 }
 
-// removeFiles deletes a stack's materialized config files.
+// removeFiles deletes a stack's materialized config files, and the
+// temporary directories of the stack that a daemon stopped mid-write left
+// next to them.
 func removeFiles(dir string) error {
 	if err := os.RemoveAll(dir); err != nil {
 		return fmt.Errorf("remove config files %s: %w", dir, err)
 	}
+	removeLeftovers(filepath.Dir(dir), filepath.Base(dir))
 	return nil
+}
+
+// removeCrashLeftovers deletes what a killed daemon may have left under
+// stacksDir: compose files in stack directories, and the temporary
+// directories of a config file write (.tmp-*, .old-*), which hold
+// sensitive files. It runs when the daemon starts, before any job.
+func removeCrashLeftovers(stacksDir string) {
+	removeComposeLeftovers(stacksDir)
+	suffix := strings.Repeat("[0-9a-f]", 12)
+	for _, prefix := range []string{".tmp-", ".old-"} {
+		matches, _ := filepath.Glob(filepath.Join(stacksDir, prefix+"*-"+suffix))
+		for _, m := range matches {
+			os.RemoveAll(m)
+		}
+	}
 }
 
 // removeComposeLeftovers deletes the compose files (which hold secret

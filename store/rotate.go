@@ -6,6 +6,9 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strings"
+	"sync"
+	"time"
 
 	"github.com/devarch-dev/devarch/secrets"
 	bolt "go.etcd.io/bbolt"
@@ -21,16 +24,70 @@ import (
 // key; a crash after it leaves the new key in secret.key.next. Either way
 // OpenWithKeyFile sees which key opens the database and installs or removes
 // secret.key.next accordingly.
+//
+// Rotations are serialised: one that finds another running waits up to
+// RotateWait for it, then fails with an error IsRotationRunning reports.
 func (s *Store) Rotate(home string) (records int, err error) {
+	if !tryLockFor(&s.rotating, RotateWait) {
+		return 0, errRotationRunning
+	}
+	defer s.rotating.Unlock()
 	next, cur := filepath.Join(home, NextKeyFile), filepath.Join(home, KeyFile)
 	n, err := s.rotateCommit(home)
 	if err != nil {
 		return 0, err
 	}
+	if beforeInstall != nil {
+		beforeInstall()
+	}
 	if err := secrets.ReplaceKeyFile(next, cur); err != nil {
 		return n, fmt.Errorf("records re-sealed under the key in %s, but installing it as %s failed (the next daemon start installs it): %w", next, cur, err)
 	}
 	return n, nil
+}
+
+// RotateWait is how long a key rotation waits for one already running.
+var RotateWait = 30 * time.Second
+
+// beforeInstall, when set (by tests), runs between a rotation's commit and
+// the install of its key file: the window another rotation once raced in.
+var beforeInstall func()
+
+var errRotationRunning = errors.New("a key rotation is already running")
+
+// IsRotationRunning reports whether err is Rotate giving up on waiting for
+// another rotation.
+func IsRotationRunning(err error) bool { return errors.Is(err, errRotationRunning) }
+
+// tryLockFor locks mu, waiting at most d; it reports whether it did.
+func tryLockFor(mu *sync.Mutex, d time.Duration) bool {
+	deadline := time.Now().Add(d)
+	for wait := time.Millisecond; ; wait = min(2*wait, 50*time.Millisecond) {
+		if mu.TryLock() {
+			return true
+		}
+		if time.Now().After(deadline) {
+			return false
+		}
+		time.Sleep(wait)
+	}
+}
+
+// keyTempPattern matches the temporary files secrets.WriteKeyFile writes a
+// key to before publishing it (KEYFILE.tmp-<16 hex digits>).
+var keyTempPattern = ".tmp-" + strings.Repeat("[0-9a-f]", 16)
+
+// removeKeyTemps deletes the temporary key files of a key file write that
+// stopped half-way (the daemon killed while it rotated or created the
+// key): 32 key bytes that no one reads. Only the process that holds the
+// database's lock writes key files, so none of them is in use.
+func removeKeyTemps(home string) {
+	for _, name := range []string{KeyFile, NextKeyFile} {
+		matches, _ := filepath.Glob(filepath.Join(home, name+keyTempPattern))
+		for _, m := range matches {
+			os.Remove(m)
+		}
+	}
 }
 
 // rotateCommit is Rotate up to and including the commit: the new key is in

@@ -61,6 +61,8 @@ type Store struct {
 
 	mu  sync.RWMutex // guards key against a rotation committing
 	key secrets.Key
+
+	rotating sync.Mutex // held by the one rotation that runs (rotate.go)
 }
 
 // Open opens (creating if needed) the database at path with key, and
@@ -187,6 +189,7 @@ func hasKeyCheck(db *bolt.DB) bool {
 // recoverRotation installs or removes a leftover secret.key.next. The
 // rotation committed exactly when the database's key check opens with it.
 func recoverRotation(db *bolt.DB, home string) error {
+	removeKeyTemps(home)
 	next, cur := filepath.Join(home, NextKeyFile), filepath.Join(home, KeyFile)
 	if _, err := os.Lstat(next); errors.Is(err, fs.ErrNotExist) {
 		return nil
