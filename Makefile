@@ -41,11 +41,13 @@ bench:
 	$(GO) test -run '^$$' -bench . -benchmem -count=5 -timeout 30m ./core/... ./store/... ./secrets/... ./plugin/...
 	$(GO) test -tags e2e -run '^$$' -bench . -benchmem -count=3 -benchtime=3x -timeout 30m ./tests/...
 
-## fuzz: run the devarch.yml fuzzers (FUZZTIME each, default 30s)
+## fuzz: run the fuzzers (FUZZTIME each, default 30s): devarch.yml, the log scrubber, export env templates
 FUZZTIME ?= 30s
 fuzz:
 	$(GO) test -run '^$$' -fuzz '^FuzzParse$$' -fuzztime $(FUZZTIME) ./core/devfile/
 	$(GO) test -run '^$$' -fuzz '^FuzzImportNeverWritesOnError$$' -fuzztime $(FUZZTIME) ./daemon/
+	$(GO) test -run '^$$' -fuzz '^FuzzScrub$$' -fuzztime $(FUZZTIME) ./core/
+	$(GO) test -run '^$$' -fuzz '^FuzzExportEnv$$' -fuzztime $(FUZZTIME) ./core/
 
 vet:
 	$(GO) vet ./...
