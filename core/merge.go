@@ -1,6 +1,7 @@
 package core
 
 import (
+	"cmp"
 	"maps"
 	"slices"
 	"strings"
@@ -54,6 +55,7 @@ func Merge(t Template, inst Instance) Service {
 		Imports:     slices.Clone(pickSlice(o.Imports, t.Imports)),
 		Healthcheck: cloneHealthcheck(t.Healthcheck),
 		Compose:     o.Compose,
+		Replicas:    cloneInt(cmp.Or(o.Replicas, t.Replicas)),
 	}
 	if o.Tag != nil {
 		s.Image = WithTag(s.Image, *o.Tag)
@@ -127,6 +129,14 @@ func pickSlice[T any](o *[]T, t []T) []T {
 	return t
 }
 
+func cloneInt(p *int) *int {
+	if p == nil {
+		return nil
+	}
+	v := *p
+	return &v
+}
+
 func cloneHealthcheck(h *Healthcheck) *Healthcheck {
 	if h == nil {
 		return nil
@@ -184,5 +194,6 @@ func (t Template) Clone() Template {
 	c.Domains = slices.Clone(t.Domains)
 	c.Exports = cloneExports(t.Exports)
 	c.Imports = slices.Clone(t.Imports)
+	c.Replicas = cloneInt(t.Replicas)
 	return c
 }

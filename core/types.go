@@ -117,7 +117,10 @@ type Template struct {
 	Domains     []string          `json:"domains,omitempty" yaml:"domains,omitempty"`
 	Exports     []Export          `json:"exports,omitempty" yaml:"exports,omitempty"`
 	Imports     []Import          `json:"imports,omitempty" yaml:"imports,omitempty"`
-	Builtin     bool              `json:"builtin,omitempty" yaml:"-"`
+	// Replicas is how many containers the instance runs (compose
+	// deploy.replicas); nil means one. See ValidateReplicas.
+	Replicas *int `json:"replicas,omitempty" yaml:"replicas,omitempty"`
+	Builtin  bool `json:"builtin,omitempty" yaml:"-"`
 }
 
 // Overrides holds only what an instance changes (copy-on-write). A nil field
@@ -140,6 +143,7 @@ type Overrides struct {
 	Exports     *[]Export             `json:"exports,omitempty" yaml:"exports,omitempty"`
 	Imports     *[]Import             `json:"imports,omitempty" yaml:"imports,omitempty"`
 	Compose     string                `json:"compose,omitempty" yaml:"compose,omitempty"` // raw compose service fragment (YAML), applied last
+	Replicas    *int                  `json:"replicas,omitempty" yaml:"replicas,omitempty"`
 	// KeepExports declares that an overriding image still speaks the
 	// template's contracts: the template's exports stay inherited (read
 	// from the template on every merge, never copied).
@@ -151,7 +155,7 @@ type Overrides struct {
 // MaskPaths (instance_update.go) lists what an update's mask names.
 var OverrideFields = []string{
 	"command", "compose", "domains", "entrypoint", "env", "exports", "files", "healthcheck",
-	"image", "imports", "labels", "ports", "restart", "tag", "user", "volumes",
+	"image", "imports", "labels", "ports", "replicas", "restart", "tag", "user", "volumes",
 }
 
 // Set names the fields o overrides, in OverrideFields order.
@@ -163,6 +167,7 @@ func (o Overrides) Set() []string {
 		"ports": o.Ports != nil, "volumes": o.Volumes != nil, "healthcheck": o.Healthcheck != nil,
 		"files": len(o.Files) > 0, "domains": o.Domains != nil, "exports": o.Exports != nil || o.KeepExports,
 		"imports": o.Imports != nil, "compose": o.Compose != "",
+		"replicas": o.Replicas != nil,
 	}
 	var out []string
 	for _, f := range OverrideFields {
@@ -239,6 +244,8 @@ type Service struct {
 	Exports     []Export          `json:"exports,omitempty"`
 	Imports     []Import          `json:"imports,omitempty"`
 	Compose     string            `json:"compose,omitempty"`
+	// Replicas is how many containers run; nil means one.
+	Replicas *int `json:"replicas,omitempty"`
 	// ExportsStale is set when the instance overrides the template's image
 	// without redeclaring exports the template has: wiring to it must fail.
 	ExportsStale bool `json:"exports_stale,omitempty"`

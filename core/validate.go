@@ -184,6 +184,7 @@ func ValidateTemplate(t Template) error {
 		}
 	}
 	c.domains(base+"domains", t.Domains)
+	c.replicas(base+"replicas", t.Replicas, t.Ports)
 	c.exports(base+"exports", t.Exports, t.Ports, t.Env, true)
 	c.imports(base+"imports", t.Imports)
 	return c.errs.Err()

@@ -92,6 +92,10 @@ func ValidateStack(st Stack, templates map[string]Template) error {
 		}
 		svc := Merge(tpl, inst)
 		c.overrides(base+".", inst.Overrides, tpl, svc)
+		if inst.Overrides.Replicas != nil || inst.Overrides.Ports != nil {
+			// The template's own pair is the template's error.
+			c.replicas(base+".replicas", svc.Replicas, svc.Ports)
+		}
 		services[inst.Name] = &svc
 		instances[inst.Name] = inst
 		order = append(order, inst.Name)

@@ -262,8 +262,33 @@ func service(d core.Desired, s core.WiredService, enabled map[string]bool, joine
 			return svc, nil, err
 		}
 	}
+	setReplicas(&svc, d.Stack, s)
 	slices.Sort(named)
 	return svc, named, nil
+}
+
+// setReplicas writes s's replicas, when it sets them, as deploy.replicas
+// (after the fragment, whose deploy may hold other keys). Compose refuses a
+// container_name on a service running more than one container: those
+// replicas are named by compose, devarch-{stack}-{instance}-N, and the
+// container name devarch-{stack}-{instance} becomes a network alias every
+// replica answers to, so wiring (which gives consumers that host name) and
+// other instances reach them as before.
+func setReplicas(svc *types.ServiceConfig, stack string, s core.WiredService) {
+	if s.Replicas == nil {
+		return
+	}
+	if svc.Deploy == nil {
+		svc.Deploy = &types.DeployConfig{}
+	}
+	n := *s.Replicas
+	svc.Deploy.Replicas = &n
+	if n > 1 && svc.ContainerName != "" {
+		svc.ContainerName = ""
+		if nc := svc.Networks[core.NetworkName(stack)]; nc != nil {
+			nc.Aliases = append(nc.Aliases, core.ContainerName(stack, s.Instance))
+		}
+	}
 }
 
 // LabelFiles is the service label holding filesHash of the instance's

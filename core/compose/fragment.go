@@ -41,6 +41,11 @@ func applyFragment(svc *types.ServiceConfig, stack, frag string) *core.FieldErro
 			return core.Errf(field, core.ComposeOwnedKeyRule(k))
 		}
 	}
+	if deploy, ok := m["deploy"].(map[string]any); ok {
+		if _, ok := deploy["replicas"]; ok {
+			return core.Errf(field, `sets "deploy.replicas", which devarch manages; set the instance's replicas instead`)
+		}
+	}
 	if err := refuseDevarchLabels(field, m["labels"]); err != nil {
 		return err
 	}

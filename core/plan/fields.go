@@ -74,6 +74,7 @@ func diffServices(stack string, old, new *core.WiredService, oldNets, newNets []
 	d.add("networks", formatNetworks(stack, oldNets), formatNetworks(stack, newNets))
 	d.add("domains", strings.Join(old.Domains, ", "), strings.Join(new.Domains, ", "))
 	d.add("compose", formatFragment(old.Compose), formatFragment(new.Compose))
+	d.add("replicas", formatReplicas(old.Replicas), formatReplicas(new.Replicas))
 	return d.out
 }
 
@@ -256,4 +257,12 @@ func unionKeys[V any](a, b map[string]V) []string {
 	}
 	slices.Sort(keys)
 	return keys
+}
+
+// formatReplicas shows a replicas value; unset (one container) is empty.
+func formatReplicas(n *int) string {
+	if n == nil {
+		return ""
+	}
+	return strconv.Itoa(*n)
 }
