@@ -66,6 +66,10 @@ func Build(st Stack, templates map[string]Template) (Desired, error) {
 		Wires:      wires,
 		Unresolved: unresolved,
 		Order:      order,
+		// The defaults are stored as "": a stack in the default modes
+		// has the same desired state as before the modes existed.
+		ComposeMode:  modeOrEmpty(st.ComposeMode, ComposeModeStack),
+		EndpointMode: modeOrEmpty(st.EndpointMode, EndpointDNSRR),
 	}
 	if len(st.JoinNetworks) > 0 {
 		d.JoinNetworks = slices.Sorted(slices.Values(st.JoinNetworks))
@@ -86,4 +90,12 @@ func Build(st Stack, templates map[string]Template) (Desired, error) {
 		return d, &DiagnosticsError{Diagnostics: errs}
 	}
 	return d, nil
+}
+
+// modeOrEmpty is mode, or "" when it is the default def.
+func modeOrEmpty(mode, def string) string {
+	if mode == def {
+		return ""
+	}
+	return mode
 }

@@ -33,7 +33,9 @@ type Desired struct {
 	Lineage      string             `json:"lineage"`
 	Serial       uint64             `json:"serial"`
 	JoinNetworks []string           `json:"join_networks,omitempty"`
-	Services     []WiredService     `json:"services"` // sorted by instance name; disabled ones included with Enabled=false
+	ComposeMode  string             `json:"compose_mode,omitempty"`  // as Stack.ComposeMode
+	EndpointMode string             `json:"endpoint_mode,omitempty"` // as Stack.EndpointMode
+	Services     []WiredService     `json:"services"`                // sorted by instance name; disabled ones included with Enabled=false
 	Wires        []ResolvedWire     `json:"wires,omitempty"`
 	Unresolved   []UnresolvedImport `json:"unresolved,omitempty"`
 	Order        []string           `json:"order,omitempty"` // topological startup order of enabled instances

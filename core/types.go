@@ -198,12 +198,18 @@ type Wire struct {
 
 // Stack is a named environment made of instances.
 type Stack struct {
-	Name         string     `json:"name" yaml:"name"`
-	Description  string     `json:"description,omitempty" yaml:"description,omitempty"`
-	Environment  string     `json:"environment,omitempty" yaml:"environment,omitempty"`
-	JoinNetworks []string   `json:"join_networks,omitempty" yaml:"join_networks,omitempty"` // other stacks whose network this stack joins (opt-in)
-	Instances    []Instance `json:"instances,omitempty" yaml:"instances,omitempty"`         // sorted by name
-	Wires        []Wire     `json:"wires,omitempty" yaml:"wires,omitempty"`                 // sorted by consumer, import
+	Name         string   `json:"name" yaml:"name"`
+	Description  string   `json:"description,omitempty" yaml:"description,omitempty"`
+	Environment  string   `json:"environment,omitempty" yaml:"environment,omitempty"`
+	JoinNetworks []string `json:"join_networks,omitempty" yaml:"join_networks,omitempty"` // other stacks whose network this stack joins (opt-in)
+	// ComposeMode is how the stack maps to compose projects: "" or
+	// ComposeModeStack (one project), or ComposeModePerService.
+	ComposeMode string `json:"compose_mode,omitempty" yaml:"compose_mode,omitempty"`
+	// EndpointMode is how a swarm resolves the stack's services: "" or
+	// EndpointDNSRR, or EndpointVIP. Other runtimes ignore it.
+	EndpointMode string     `json:"endpoint_mode,omitempty" yaml:"endpoint_mode,omitempty"`
+	Instances    []Instance `json:"instances,omitempty" yaml:"instances,omitempty"` // sorted by name
+	Wires        []Wire     `json:"wires,omitempty" yaml:"wires,omitempty"`         // sorted by consumer, import
 	Lineage      string     `json:"lineage" yaml:"-"`
 	Serial       uint64     `json:"serial" yaml:"-"`
 	CreatedAt    time.Time  `json:"created_at" yaml:"-"`

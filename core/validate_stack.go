@@ -67,6 +67,13 @@ func ValidateStack(st Stack, templates map[string]Template) error {
 		joined[other] = true
 	}
 
+	for _, err := range []error{
+		ValidateComposeMode("stack.compose_mode", st.ComposeMode),
+		ValidateEndpointMode("stack.endpoint_mode", st.EndpointMode),
+	} {
+		c.errs = append(c.errs, AsFieldErrors(err)...)
+	}
+
 	services := map[string]*Service{}
 	instances := map[string]Instance{}
 	var order []string

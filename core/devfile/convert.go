@@ -58,6 +58,7 @@ func (c *converter) convert() *Result {
 	st := core.Stack{
 		Name: name, Description: f.Stack.Description, Environment: f.Stack.Environment,
 		JoinNetworks: slices.Clone(f.Stack.JoinNetworks), Wires: slices.Clone(f.Wires),
+		ComposeMode: f.Stack.ComposeMode, EndpointMode: f.Stack.EndpointMode,
 	}
 	res := &Result{}
 	templates := maps.Clone(c.opt.Templates)

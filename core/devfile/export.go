@@ -43,6 +43,8 @@ func Export(st core.Stack, templates []core.Template, opt ExportOptions) ([]byte
 		Stack: StackSpec{
 			Name: st.Name, Description: st.Description, Environment: st.Environment,
 			JoinNetworks: slices.Clone(st.JoinNetworks),
+			ComposeMode:  nonDefault(st.ComposeMode, core.ComposeModeStack),
+			EndpointMode: nonDefault(st.EndpointMode, core.EndpointDNSRR),
 		},
 		Wires: slices.Clone(st.Wires),
 	}
@@ -240,4 +242,13 @@ func parseMode(s string) (uint32, error) {
 		return 0, fmt.Errorf("mode %q: must be octal 0000-0777, like \"0640\"", s)
 	}
 	return uint32(m), nil
+}
+
+// nonDefault is mode, or "" when it is def: a stack in the default modes
+// exports as it did before the modes existed.
+func nonDefault(mode, def string) string {
+	if mode == def {
+		return ""
+	}
+	return mode
 }

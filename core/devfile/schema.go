@@ -7,6 +7,8 @@
 //	  name: shop
 //	  description: the shop
 //	  environment: dev
+//	  compose_mode: per-service  # default stack
+//	  endpoint_mode: vip         # on a swarm; default dnsrr
 //	sealing: {kdf: argon2id, salt: ..., time: 3, memory: 65536, threads: 4}  # only when secrets are sealed
 //	templates:                # user templates the stack uses; built-ins are referenced by name
 //	  shop-api:
@@ -59,6 +61,10 @@ type StackSpec struct {
 	Description  string   `yaml:"description,omitempty"`
 	Environment  string   `yaml:"environment,omitempty"`
 	JoinNetworks []string `yaml:"join_networks,omitempty"`
+	// ComposeMode and EndpointMode are written only when they are not
+	// the default (stack, dnsrr).
+	ComposeMode  string `yaml:"compose_mode,omitempty"`
+	EndpointMode string `yaml:"endpoint_mode,omitempty"`
 }
 
 // Value is an env value: a core.EnvVar (a plain string, or for secrets the
