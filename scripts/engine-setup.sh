@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # engine-setup.sh — install and start the container engines devarch's tests run against:
-# Docker Engine with compose v2, and Podman with its API service. Safe to run repeatedly:
+# Docker Engine with compose v2 (and a single-node swarm), and Podman with its API service. Safe to run repeatedly:
 # only what is missing is installed or started. Debian 12, root.
 set -euo pipefail
 
@@ -45,6 +45,14 @@ if ! docker compose version >/dev/null 2>&1; then
   install -m 0755 "$gobin/cmd" "$PLUGIN_DIR/docker-compose"
   rm -rf "$gobin"
   docker compose version >/dev/null 2>&1 || die "docker compose still missing after install"
+fi
+
+# A single-node swarm for the swarm runtime's tests. Compose keeps working beside it.
+# Overlay VIPs need IPVS, which some kernels lack: devarch's swarm stacks use dnsrr.
+if [ "$(docker info --format '{{.Swarm.LocalNodeState}}' 2>/dev/null)" != active ]; then
+  log "initialising a single-node docker swarm"
+  docker swarm init --advertise-addr 127.0.0.1 >"$RUN_DIR/swarm.log" 2>&1 \
+    || { cat "$RUN_DIR/swarm.log" >&2; die "docker swarm init failed"; }
 fi
 
 # Podman 4.3 gives containers default ulimits it then fails to set where the sandbox

@@ -1,4 +1,4 @@
-// Package runtime is the only code that runs container engines: docker compose v2 and Podman.
+// Package runtime is the only code that runs container engines: docker compose v2, Podman and Docker Swarm.
 package runtime
 
 import (
@@ -24,7 +24,7 @@ type Runtime interface {
 	// Name describes the engine and how it is driven, for plan output:
 	// "docker compose v2 (context default)".
 	Name() string
-	// Kind is "docker" or "podman".
+	// Kind is "docker", "podman" or "swarm".
 	Kind() string
 	// Up creates or updates project from composeYAML (passed on stdin),
 	// removing orphans, without waiting for health. workdir is the project
@@ -72,7 +72,7 @@ func (c Container) Instance() string { return c.Labels[core.LabelInstance] }
 
 // Spec names an engine and how to drive it.
 type Spec struct {
-	Kind   string            // KindDocker or KindPodman
+	Kind   string            // KindDocker, KindPodman or KindSwarm
 	Binary string            // the engine's command-line binary; empty for the kind's default
 	Env    map[string]string // DOCKER_HOST, DOCKER_CONTEXT, ... for every command
 }
@@ -97,6 +97,9 @@ type Engine struct {
 
 // New builds the runtime spec names. It runs nothing.
 func New(spec Spec) (Runtime, error) {
+	if spec.Kind == KindSwarm {
+		return NewSwarm(spec)
+	}
 	e, err := NewEngine(spec)
 	if err != nil {
 		return nil, err
@@ -138,9 +141,9 @@ func NewEngine(spec Spec) (*Engine, error) {
 		e.compose = []string{docker, "compose"}
 		return e, nil
 	case "":
-		return nil, fmt.Errorf("kind is empty; want %q or %q", KindDocker, KindPodman)
+		return nil, fmt.Errorf("kind is empty; want %q, %q or %q", KindDocker, KindPodman, KindSwarm)
 	default:
-		return nil, fmt.Errorf("kind %q is unknown; want %q or %q", spec.Kind, KindDocker, KindPodman)
+		return nil, fmt.Errorf("kind %q is unknown; want %q, %q or %q", spec.Kind, KindDocker, KindPodman, KindSwarm)
 	}
 }
 
