@@ -62,6 +62,7 @@ var maskFields = []maskField{
 	{"keep_exports", func(o *Overrides) bool { return o.KeepExports }, func(u *updater) { u.o.KeepExports = u.src.KeepExports }},
 	{"imports", func(o *Overrides) bool { return o.Imports != nil }, func(u *updater) { u.o.Imports = cloneSlicePtr(u.src.Imports) }},
 	{"compose", func(o *Overrides) bool { return o.Compose != "" }, func(u *updater) { u.o.Compose = u.src.Compose }},
+	{"replicas", func(o *Overrides) bool { return o.Replicas != nil }, func(u *updater) { u.o.Replicas = clonePtr(u.src.Replicas) }},
 	{"healthcheck.test",
 		givenHealthcheck(func(h *Healthcheck) bool { return h.Test != nil }),
 		func(u *updater) { u.healthcheck().Test = slices.Clone(u.srcHealthcheck().Test) }},
@@ -332,6 +333,8 @@ func resetWhole(o *Overrides, f string) bool {
 		o.Imports = nil
 	case "compose":
 		o.Compose = ""
+	case "replicas":
+		o.Replicas = nil
 	default:
 		return false
 	}

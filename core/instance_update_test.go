@@ -188,7 +188,7 @@ func TestMaskPathsGivenAndApplied(t *testing.T) {
 		Labels: map[string]string{"l": "1"}, Ports: &[]Port{{Container: 80}}, Volumes: &[]Volume{{Source: "v", Target: "/v"}},
 		Healthcheck: &Healthcheck{Test: []string{"CMD", "x"}, Interval: 1, Timeout: 2, StartPeriod: 3, Retries: 4},
 		Files:       map[string]ConfigFile{"/f": {Target: "/f", Content: "f"}}, Domains: &[]string{"d.test"},
-		Exports: &[]Export{}, Imports: &[]Import{}, Compose: "x: 1\n", KeepExports: true,
+		Exports: &[]Export{}, Imports: &[]Import{}, Compose: "x: 1\n", KeepExports: true, Replicas: ptr(2),
 	}
 	inst := Instance{Name: "db", Template: "xdb"}
 	fes := AsFieldErrors((InstanceUpdate{Overrides: full}).Apply(&inst, updateTemplate))
