@@ -22,7 +22,10 @@ type cli struct {
 	out    io.Writer
 	errOut io.Writer
 	getenv func(string) string
-	inv    invocation
+	// getwd is the directory devarch.yml is looked for from; nil: the
+	// process's working directory.
+	getwd func() (string, error)
+	inv   invocation
 
 	home    string // --home
 	runtime string // --runtime

@@ -11,6 +11,7 @@ import (
 
 	"github.com/devarch-dev/devarch/core"
 	"github.com/devarch-dev/devarch/daemon/api"
+	"github.com/devarch-dev/devarch/plugin/client"
 	"github.com/devarch-dev/devarch/plugin/render"
 )
 
@@ -66,6 +67,11 @@ func runApply(ctx context.Context, c *cli, stack string, opts applyOptions) erro
 		flags = " --purge --auto-approve"
 	}
 	if opts.planID == "" && !opts.autoApprove && !isTerminal(c.in) {
+		// An unknown stack is not found, rather than a question that
+		// could not be asked.
+		if err := c.stackExists(ctx, stack); err != nil {
+			return err
+		}
 		return withHint(fmt.Errorf("%s needs confirmation but stdin is not a terminal", verb),
 			"review with `plan "+stack+"`, then run `"+verb+" "+stack+flags+"`")
 	}
@@ -131,4 +137,17 @@ func confirm(c *cli) (bool, error) {
 		return false, nil
 	}
 	return strings.TrimSpace(line) == "yes", nil
+}
+
+// stackExists is the daemon's not-found error when stack does not exist,
+// and nil otherwise (any other failure is left to the call that follows).
+func (c *cli) stackExists(ctx context.Context, stack string) error {
+	cl, err := c.Client(ctx)
+	if err != nil {
+		return nil
+	}
+	if _, err := cl.Stack(ctx, stack); client.IsNotFound(err) {
+		return err
+	}
+	return nil
 }

@@ -7,10 +7,19 @@ import (
 )
 
 func newDestroyCommand(c *cli) *cobra.Command {
+	return newDestroyLikeCommand(c, "destroy STACK", "Remove the stack's containers and network (the definition stays unless --purge)")
+}
+
+// newDownCommand is destroy under the name docker compose gives it.
+func newDownCommand(c *cli) *cobra.Command {
+	return newDestroyLikeCommand(c, "down STACK", "Take the stack down: destroy under the name docker compose uses")
+}
+
+func newDestroyLikeCommand(c *cli, use, short string) *cobra.Command {
 	opts := applyOptions{destroy: true}
 	cmd := &cobra.Command{
-		Use:   "destroy STACK",
-		Short: "Remove the stack's containers and network (the definition stays unless --purge)",
+		Use:   use,
+		Short: short,
 		Args:  exactArgs("STACK"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return runDestroy(cmd.Context(), c, args[0], opts)

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 
 	"github.com/devarch-dev/devarch/core"
 	"github.com/devarch-dev/devarch/core/devfile"
@@ -51,44 +52,54 @@ A value that starts with @ is always a file name: give such a value on stdin.`,
 			return runImport(cmd.Context(), c, args[0], opts)
 		},
 	}
-	f := cmd.Flags()
-	f.StringVar(&opts.stack, "stack", "", "import under this stack name")
-	f.StringVar(&opts.passphraseFile, "passphrase-file", "", "open sealed secrets with the passphrase in FILE ($DEVARCH_PASSPHRASE)")
-	f.StringArrayVar(&opts.setSecrets, "set-secret", nil, "value of a redacted secret: INSTANCE.KEY=VALUE, KEY=- (stdin) or KEY=@PATH (file) (repeatable)")
-	f.DurationVar(&opts.planTTL, "plan-ttl", 15*time.Minute, "lifetime of the plan made when importing over an existing stack")
-	f.BoolVar(&opts.json, "json", false, "print the result as JSON")
+	opts.bind(cmd.Flags())
+	cmd.Flags().DurationVar(&opts.planTTL, "plan-ttl", 15*time.Minute, "lifetime of the plan made when importing over an existing stack")
+	cmd.Flags().BoolVar(&opts.json, "json", false, "print the result as JSON")
 	return cmd
 }
 
+// bind defines the flags import and up share.
+func (o *importOptions) bind(f *pflag.FlagSet) {
+	f.StringVar(&o.stack, "stack", "", "import under this stack name")
+	f.StringVar(&o.passphraseFile, "passphrase-file", "", "open sealed secrets with the passphrase in FILE ($DEVARCH_PASSPHRASE)")
+	f.StringArrayVar(&o.setSecrets, "set-secret", nil, "value of a redacted secret: INSTANCE.KEY=VALUE, KEY=- (stdin) or KEY=@PATH (file) (repeatable)")
+}
+
 func runImport(ctx context.Context, c *cli, path string, opts importOptions) error {
-	data, err := c.readInput(path)
-	if err != nil {
-		return err
-	}
-	pass, err := c.passphrase(opts.passphraseFile)
-	if err != nil {
-		return err
-	}
-	set, err := setSecrets(opts.setSecrets, c.in, path == "-")
-	if err != nil {
-		return err
-	}
-	spec, err := c.RuntimeSpec()
-	if err != nil {
-		return err
-	}
-	cl, err := c.Client(ctx)
-	if err != nil {
-		return err
-	}
-	res, err := cl.Import(ctx, api.ImportRequest{
-		Content: string(data), Filename: filepath.Base(path), Stack: opts.stack,
-		Passphrase: pass, SetSecrets: set, Runtime: spec, TTL: core.Duration(opts.planTTL),
-	})
+	res, err := importFile(ctx, c, path, opts)
 	if err != nil {
 		return err
 	}
 	return c.printImport(res, opts.json)
+}
+
+// importFile sends the devarch.yml at path (- for stdin) to the daemon,
+// which creates the stack or saves a plan over the existing one.
+func importFile(ctx context.Context, c *cli, path string, opts importOptions) (api.ImportResult, error) {
+	data, err := c.readInput(path)
+	if err != nil {
+		return api.ImportResult{}, err
+	}
+	pass, err := c.passphrase(opts.passphraseFile)
+	if err != nil {
+		return api.ImportResult{}, err
+	}
+	set, err := setSecrets(opts.setSecrets, c.in, path == "-")
+	if err != nil {
+		return api.ImportResult{}, err
+	}
+	spec, err := c.RuntimeSpec()
+	if err != nil {
+		return api.ImportResult{}, err
+	}
+	cl, err := c.Client(ctx)
+	if err != nil {
+		return api.ImportResult{}, err
+	}
+	return cl.Import(ctx, api.ImportRequest{
+		Content: string(data), Filename: filepath.Base(path), Stack: opts.stack,
+		Passphrase: pass, SetSecrets: set, Runtime: spec, TTL: core.Duration(opts.planTTL),
+	})
 }
 
 // setSecrets reads the --set-secret values: KEY=VALUE as given, KEY=- from

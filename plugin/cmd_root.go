@@ -34,6 +34,8 @@ func (c *cli) rootCommand() *cobra.Command {
 		newPlanCommand(c),
 		newApplyCommand(c),
 		newDestroyCommand(c),
+		newUpCommand(c),
+		newDownCommand(c),
 		newJobsCommand(c),
 		newPsCommand(c),
 		newLogsCommand(c),
@@ -44,6 +46,7 @@ func (c *cli) rootCommand() *cobra.Command {
 		newImportComposeCommand(c),
 	)
 	root.AddCommand(newCompletionCommand(root))
+	c.addStackDefaults(root)
 	c.addCompletions(root)
 	refuseUnknownCommands(root)
 	return root

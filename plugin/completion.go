@@ -30,6 +30,13 @@ const completionTimeout = 2 * time.Second
 // starts one). Arguments past kinds get nothing.
 func (c *cli) completeArgs(kinds ...arg) cobra.CompletionFunc {
 	return func(cmd *cobra.Command, args []string, toComplete string) ([]cobra.Completion, cobra.ShellCompDirective) {
+		// With --stack the arguments start after STACK.
+		if f := cmd.Flags().Lookup("stack"); f != nil && f.Changed && kinds[0] == argStack {
+			if len(args) >= len(kinds)-1 {
+				return nil, cobra.ShellCompDirectiveNoFileComp
+			}
+			return c.complete(cmd.Context(), kinds[len(args)+1], f.Value.String(), toComplete), cobra.ShellCompDirectiveNoFileComp
+		}
 		if len(args) >= len(kinds) {
 			return nil, cobra.ShellCompDirectiveNoFileComp
 		}
@@ -37,7 +44,15 @@ func (c *cli) completeArgs(kinds ...arg) cobra.CompletionFunc {
 		if len(args) > 0 {
 			stack = args[0]
 		}
-		return c.complete(cmd.Context(), kinds[len(args)], stack, toComplete), cobra.ShellCompDirectiveNoFileComp
+		out := c.complete(cmd.Context(), kinds[len(args)], stack, toComplete)
+		// The first argument may also be the second one of the default
+		// stack (an instance of the devarch.yml's stack, say).
+		if len(args) == 0 && len(kinds) > 1 && kinds[0] == argStack && cmd.Flags().Lookup("stack") != nil {
+			if src, ok, err := c.defaultStack(""); err == nil && ok {
+				out = append(out, c.complete(cmd.Context(), kinds[1], src.name, toComplete)...)
+			}
+		}
+		return out, cobra.ShellCompDirectiveNoFileComp
 	}
 }
 
@@ -147,6 +162,7 @@ var argKinds = map[string][]arg{
 	"apply":              {argStack},
 	"config":             {argStack},
 	"destroy":            {argStack},
+	"down":               {argStack},
 	"export":             {argStack},
 	"lock":               {argStack},
 	"logs":               {argStack, argInstance},

@@ -256,6 +256,8 @@ func fakeDaemon(t *testing.T, h http.Handler, stdin string) (*cli, *bytes.Buffer
 	var out, errOut bytes.Buffer
 	c := newCLI(strings.NewReader(stdin), &out, &errOut, envOf(map[string]string{"DEVARCH_HOME": dir}))
 	c.ensureDaemon = func(context.Context, string) error { return nil }
+	wd := t.TempDir() // no devarch.yml names a default stack
+	c.getwd = func() (string, error) { return wd, nil }
 	return c, &out, &errOut
 }
 
