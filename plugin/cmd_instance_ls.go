@@ -6,11 +6,11 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/devarch-dev/devarch/plugin/render"
+	"github.com/devarch-dev/devarch/daemon/api"
 )
 
 func newInstanceLsCommand(c *cli) *cobra.Command {
-	var opts jsonOption
+	var opts listOptions
 	cmd := &cobra.Command{
 		Use:     "ls STACK",
 		Aliases: []string{"list"},
@@ -20,11 +20,14 @@ func newInstanceLsCommand(c *cli) *cobra.Command {
 			return runInstanceLs(cmd.Context(), c, args[0], opts)
 		},
 	}
-	opts.bind(cmd)
+	opts.bind(cmd, "instance names")
 	return cmd
 }
 
-func runInstanceLs(ctx context.Context, c *cli, stack string, opts jsonOption) error {
+func runInstanceLs(ctx context.Context, c *cli, stack string, opts listOptions) error {
+	if err := opts.check(); err != nil {
+		return err
+	}
 	cl, err := c.Client(ctx)
 	if err != nil {
 		return err
@@ -33,13 +36,13 @@ func runInstanceLs(ctx context.Context, c *cli, stack string, opts jsonOption) e
 	if err != nil {
 		return err
 	}
-	if opts.json {
-		return render.JSON(c.out, nonNil(insts))
-	}
-	rows := make([][]string, 0, len(insts))
-	for _, in := range insts {
-		rows = append(rows, []string{in.Name, in.Template, enabledWord(in.Enabled), in.Image,
-			strings.Join(in.Ports, ","), strings.Join(in.Overridden, ",")})
-	}
-	return render.Table(c.out, []string{"NAME", "TEMPLATE", "STATE", "IMAGE", "PORTS", "OVERRIDES"}, rows)
+	return printList(c, opts, list[api.InstanceSummary]{
+		items:   insts,
+		id:      func(in api.InstanceSummary) string { return in.Name },
+		headers: []string{"NAME", "TEMPLATE", "STATE", "IMAGE", "PORTS", "OVERRIDES"},
+		row: func(in api.InstanceSummary) []string {
+			return []string{in.Name, in.Template, enabledWord(in.Enabled), in.Image,
+				strings.Join(in.Ports, ","), strings.Join(in.Overridden, ",")}
+		},
+	})
 }

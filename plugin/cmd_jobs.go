@@ -8,12 +8,11 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/devarch-dev/devarch/daemon/api"
-	"github.com/devarch-dev/devarch/plugin/render"
 )
 
 // newJobsCommand lists jobs, and groups the commands on one job.
 func newJobsCommand(c *cli) *cobra.Command {
-	var opts jsonOption
+	var opts listOptions
 	cmd := &cobra.Command{
 		Use:   "jobs",
 		Short: "List apply and destroy jobs",
@@ -22,12 +21,15 @@ func newJobsCommand(c *cli) *cobra.Command {
 			return runJobs(cmd.Context(), c, opts)
 		},
 	}
-	opts.bind(cmd)
+	opts.bind(cmd, "job IDs")
 	cmd.AddCommand(newJobsAttachCommand(c), newJobsCancelCommand(c))
 	return cmd
 }
 
-func runJobs(ctx context.Context, c *cli, opts jsonOption) error {
+func runJobs(ctx context.Context, c *cli, opts listOptions) error {
+	if err := opts.check(); err != nil {
+		return err
+	}
 	cl, err := c.Client(ctx)
 	if err != nil {
 		return err
@@ -36,14 +38,12 @@ func runJobs(ctx context.Context, c *cli, opts jsonOption) error {
 	if err != nil {
 		return err
 	}
-	if opts.json {
-		return render.JSON(c.out, nonNil(jobs))
-	}
-	rows := make([][]string, 0, len(jobs))
-	for _, j := range jobs {
-		rows = append(rows, jobRow(j))
-	}
-	return render.Table(c.out, []string{"ID", "STACK", "OPERATION", "STATE", "CREATED", "ENDED", "RESULT"}, rows)
+	return printList(c, opts, list[api.Job]{
+		items:   jobs,
+		id:      func(j api.Job) string { return j.ID },
+		headers: []string{"ID", "STACK", "OPERATION", "STATE", "CREATED", "ENDED", "RESULT"},
+		row:     jobRow,
+	})
 }
 
 func jobRow(j api.Job) []string {

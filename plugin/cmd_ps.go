@@ -5,11 +5,11 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/devarch-dev/devarch/plugin/render"
+	"github.com/devarch-dev/devarch/daemon/api"
 )
 
 func newPsCommand(c *cli) *cobra.Command {
-	var opts jsonOption
+	var opts listOptions
 	cmd := &cobra.Command{
 		Use:   "ps STACK",
 		Short: "List the stack's containers (found by devarch labels)",
@@ -18,11 +18,14 @@ func newPsCommand(c *cli) *cobra.Command {
 			return runPs(cmd.Context(), c, args[0], opts)
 		},
 	}
-	opts.bind(cmd)
+	opts.bind(cmd, "container names")
 	return cmd
 }
 
-func runPs(ctx context.Context, c *cli, stack string, opts jsonOption) error {
+func runPs(ctx context.Context, c *cli, stack string, opts listOptions) error {
+	if err := opts.check(); err != nil {
+		return err
+	}
 	spec, err := c.RuntimeSpec()
 	if err != nil {
 		return err
@@ -35,12 +38,12 @@ func runPs(ctx context.Context, c *cli, stack string, opts jsonOption) error {
 	if err != nil {
 		return err
 	}
-	if opts.json {
-		return render.JSON(c.out, nonNil(cs))
-	}
-	rows := make([][]string, 0, len(cs))
-	for _, ct := range cs {
-		rows = append(rows, []string{ct.Instance, ct.Name, ct.Image, ct.State, ct.Health, ct.Ports})
-	}
-	return render.Table(c.out, []string{"INSTANCE", "NAME", "IMAGE", "STATE", "HEALTH", "PORTS"}, rows)
+	return printList(c, opts, list[api.Container]{
+		items:   cs,
+		id:      func(ct api.Container) string { return ct.Name },
+		headers: []string{"INSTANCE", "NAME", "IMAGE", "STATE", "HEALTH", "PORTS"},
+		row: func(ct api.Container) []string {
+			return []string{ct.Instance, ct.Name, ct.Image, ct.State, ct.Health, ct.Ports}
+		},
+	})
 }

@@ -7,11 +7,11 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/devarch-dev/devarch/plugin/render"
+	"github.com/devarch-dev/devarch/daemon/api"
 )
 
 func newStackLsCommand(c *cli) *cobra.Command {
-	var opts jsonOption
+	var opts listOptions
 	cmd := &cobra.Command{
 		Use:     "ls",
 		Aliases: []string{"list"},
@@ -21,11 +21,14 @@ func newStackLsCommand(c *cli) *cobra.Command {
 			return runStackLs(cmd.Context(), c, opts)
 		},
 	}
-	opts.bind(cmd)
+	opts.bind(cmd, "stack names")
 	return cmd
 }
 
-func runStackLs(ctx context.Context, c *cli, opts jsonOption) error {
+func runStackLs(ctx context.Context, c *cli, opts listOptions) error {
+	if err := opts.check(); err != nil {
+		return err
+	}
 	cl, err := c.Client(ctx)
 	if err != nil {
 		return err
@@ -34,16 +37,16 @@ func runStackLs(ctx context.Context, c *cli, opts jsonOption) error {
 	if err != nil {
 		return err
 	}
-	if opts.json {
-		return render.JSON(c.out, nonNil(stacks))
-	}
-	rows := make([][]string, 0, len(stacks))
-	for _, s := range stacks {
-		applied := "never"
-		if s.AppliedAt != nil {
-			applied = fmt.Sprintf("%s (serial %d)", s.AppliedAt.Local().Format(time.RFC3339), s.AppliedSerial)
-		}
-		rows = append(rows, []string{s.Name, fmt.Sprint(s.Instances), s.Environment, fmt.Sprint(s.Serial), applied, s.Description})
-	}
-	return render.Table(c.out, []string{"NAME", "INSTANCES", "ENVIRONMENT", "SERIAL", "APPLIED", "DESCRIPTION"}, rows)
+	return printList(c, opts, list[api.StackSummary]{
+		items:   stacks,
+		id:      func(s api.StackSummary) string { return s.Name },
+		headers: []string{"NAME", "INSTANCES", "ENVIRONMENT", "SERIAL", "APPLIED", "DESCRIPTION"},
+		row: func(s api.StackSummary) []string {
+			applied := "never"
+			if s.AppliedAt != nil {
+				applied = fmt.Sprintf("%s (serial %d)", s.AppliedAt.Local().Format(time.RFC3339), s.AppliedSerial)
+			}
+			return []string{s.Name, fmt.Sprint(s.Instances), s.Environment, fmt.Sprint(s.Serial), applied, s.Description}
+		},
+	})
 }

@@ -6,11 +6,11 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/devarch-dev/devarch/plugin/render"
+	"github.com/devarch-dev/devarch/core"
 )
 
 func newTemplateLsCommand(c *cli) *cobra.Command {
-	var opts jsonOption
+	var opts listOptions
 	cmd := &cobra.Command{
 		Use:     "ls",
 		Aliases: []string{"list"},
@@ -20,11 +20,14 @@ func newTemplateLsCommand(c *cli) *cobra.Command {
 			return runTemplateLs(cmd.Context(), c, opts)
 		},
 	}
-	opts.bind(cmd)
+	opts.bind(cmd, "template names")
 	return cmd
 }
 
-func runTemplateLs(ctx context.Context, c *cli, opts jsonOption) error {
+func runTemplateLs(ctx context.Context, c *cli, opts listOptions) error {
+	if err := opts.check(); err != nil {
+		return err
+	}
 	cl, err := c.Client(ctx)
 	if err != nil {
 		return err
@@ -33,23 +36,25 @@ func runTemplateLs(ctx context.Context, c *cli, opts jsonOption) error {
 	if err != nil {
 		return err
 	}
-	if opts.json {
-		return render.JSON(c.out, nonNil(tpls))
+	return printList(c, opts, list[core.Template]{
+		items:   tpls,
+		id:      func(t core.Template) string { return t.Name },
+		headers: []string{"NAME", "IMAGE", "SOURCE", "EXPORTS", "IMPORTS", "DESCRIPTION"},
+		row:     templateRow,
+	})
+}
+
+func templateRow(t core.Template) []string {
+	source := "user"
+	if t.Builtin {
+		source = "builtin"
 	}
-	rows := make([][]string, 0, len(tpls))
-	for _, t := range tpls {
-		source := "user"
-		if t.Builtin {
-			source = "builtin"
-		}
-		var exps, imps []string
-		for _, e := range t.Exports {
-			exps = append(exps, e.Name+":"+string(e.Type))
-		}
-		for _, i := range t.Imports {
-			imps = append(imps, i.Name+":"+string(i.Type))
-		}
-		rows = append(rows, []string{t.Name, t.Image, source, strings.Join(exps, ","), strings.Join(imps, ","), t.Description})
+	var exps, imps []string
+	for _, e := range t.Exports {
+		exps = append(exps, e.Name+":"+string(e.Type))
 	}
-	return render.Table(c.out, []string{"NAME", "IMAGE", "SOURCE", "EXPORTS", "IMPORTS", "DESCRIPTION"}, rows)
+	for _, i := range t.Imports {
+		imps = append(imps, i.Name+":"+string(i.Type))
+	}
+	return []string{t.Name, t.Image, source, strings.Join(exps, ","), strings.Join(imps, ","), t.Description}
 }
