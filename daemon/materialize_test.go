@@ -200,8 +200,8 @@ func TestApplyFileContentChangeChangesService(t *testing.T) {
 		}
 	})
 	p, _ := e.plan("shop", api.PlanRequest{})
-	if len(p.Changes) != 1 || p.Changes[0].Instance != "db" || p.Changes[0].Action != "~" {
-		t.Fatalf("plan after a file change = %+v; want ~ db", p.Changes)
+	if len(p.Changes) != 1 || p.Changes[0].Instance != "db" || p.Changes[0].Action != "update" {
+		t.Fatalf("plan after a file change = %+v; want update db", p.Changes)
 	}
 	if _, job := e.apply("shop", api.ApplyRequest{}); job.State != api.JobSucceeded {
 		t.Fatalf("apply of the file change: %+v", job)
