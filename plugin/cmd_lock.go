@@ -37,6 +37,10 @@ func runLock(ctx context.Context, c *cli, stack string, opts jsonOption) error {
 		return render.JSON(c.out, view)
 	}
 	if len(view.Holders) == 0 {
+		// The daemon keeps no lock for a stack it does not know.
+		if err := c.stackExists(ctx, stack); err != nil {
+			return err
+		}
 		fmt.Fprintf(c.out, "Stack %s is not locked.\n", stack)
 		return nil
 	}

@@ -46,6 +46,9 @@ func runUnlock(ctx context.Context, c *cli, stack string, opts unlockOptions) er
 		return err
 	}
 	if n == 0 {
+		if err := c.stackExists(ctx, stack); err != nil {
+			return err
+		}
 		fmt.Fprintf(c.out, "Stack %s was not locked.\n", stack)
 		return nil
 	}

@@ -68,7 +68,7 @@ func exitCode(errOut io.Writer, err error) int {
 	if errors.As(err, &ex) {
 		return ex.code
 	}
-	render.Error(errOut, err)
+	render.Error(errOut, explainError(err))
 	return 1
 }
 

@@ -355,15 +355,21 @@ func TestDetect(t *testing.T) {
 		name    string
 		progs   []string
 		fail    []string // programs whose info fails
+		env     map[string]string
 		want    string
 		wantErr []string
 	}{
-		{"docker answers", []string{"docker", "podman"}, nil, "docker", nil},
-		{"docker down, podman answers", []string{"docker", "podman"}, []string{"docker"}, "podman", nil},
-		{"only podman installed", []string{"podman"}, nil, "podman", nil},
-		{"nothing answers", []string{"docker", "podman"}, []string{"docker", "podman"}, "",
+		{"docker answers", []string{"docker", "podman"}, nil, nil, "docker", nil},
+		{"docker down, podman answers", []string{"docker", "podman"}, []string{"docker"}, nil, "podman", nil},
+		{"only podman installed", []string{"podman"}, nil, nil, "podman", nil},
+		{"nothing answers", []string{"docker", "podman"}, []string{"docker", "podman"}, nil, "",
 			[]string{"no container engine answered", "docker info", "podman info", "Cannot connect"}},
-		{"nothing installed", nil, nil, "", []string{"docker: not found on PATH", "podman: not found on PATH"}},
+		{"nothing installed", nil, nil, nil, "", []string{"docker: not found on PATH", "podman: not found on PATH"}},
+		{"DOCKER_HOST answers", []string{"docker", "podman"}, nil, map[string]string{"DOCKER_HOST": "unix:///x.sock"}, "docker", nil},
+		{"DOCKER_HOST down: no other engine", []string{"docker", "podman"}, []string{"docker"}, map[string]string{"DOCKER_HOST": "unix:///x.sock"}, "",
+			[]string{"DOCKER_HOST=unix:///x.sock", "does not answer", "docker info", "Cannot connect", "unset DOCKER_HOST"}},
+		{"DOCKER_CONTEXT down: no other engine", []string{"docker", "podman"}, []string{"docker"}, map[string]string{"DOCKER_CONTEXT": "remote"}, "",
+			[]string{"DOCKER_CONTEXT=remote", "does not answer"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -371,7 +377,11 @@ func TestDetect(t *testing.T) {
 			for _, p := range tt.fail {
 				f.reply(p+"-info", "", "Cannot connect to the engine\n", 1)
 			}
-			spec, err := Detect(map[string]string{"DOCKER_HOST": "unix:///x.sock"})
+			env := map[string]string{"DOCKER_CONFIG": "/cfg"}
+			for k, v := range tt.env {
+				env[k] = v
+			}
+			spec, err := Detect(env)
 			if tt.want == "" {
 				if err == nil {
 					t.Fatalf("Detect = %+v, want an error", spec)
@@ -386,7 +396,7 @@ func TestDetect(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if spec.Kind != tt.want || spec.Env["DOCKER_HOST"] != "unix:///x.sock" {
+			if spec.Kind != tt.want || spec.Env["DOCKER_CONFIG"] != "/cfg" {
 				t.Errorf("Detect = %+v, want kind %s keeping the env", spec, tt.want)
 			}
 		})
