@@ -235,7 +235,7 @@ func (f *fakeRuntime) ContainersNamed(ctx context.Context, names []string) ([]ru
 	return out, nil
 }
 
-func (f *fakeRuntime) Logs(ctx context.Context, project string, containerNames []string, follow bool, tail int, fn func(instance, line string)) error {
+func (f *fakeRuntime) Logs(ctx context.Context, project string, containerNames []string, opts runtime.LogsOptions, fn func(instance, line string)) error {
 	f.mu.Lock()
 	logs := slices.Clone(f.logs)
 	f.mu.Unlock()

@@ -165,6 +165,12 @@ func (s *Server) handleLogs(w http.ResponseWriter, r *http.Request) {
 		}
 		tail = n
 	}
+	if v := q.Get("since"); v != "" {
+		if rule := api.CheckLogsSince(v); rule != "" {
+			writeError(w, &core.FieldError{Field: "since", Rule: rule + ", got " + strconv.Quote(v)})
+			return
+		}
+	}
 	rt, err := s.stackRuntime(r, name)
 	if err != nil {
 		writeError(w, err)
@@ -195,11 +201,11 @@ func (s *Server) handleLogs(w http.ResponseWriter, r *http.Request) {
 	sc := s.stackScrubber(name)
 
 	out := newNDJSON(w)
-	follow := queryBool(r, "follow")
-	if follow {
+	opts := runtime.LogsOptions{Follow: queryBool(r, "follow"), Tail: tail, Since: q.Get("since"), Timestamps: queryBool(r, "timestamps")}
+	if opts.Follow {
 		out.start()
 	}
-	err = rt.Logs(r.Context(), core.ProjectName(name), names, follow, tail, func(inst, line string) {
+	err = rt.Logs(r.Context(), core.ProjectName(name), names, opts, func(inst, line string) {
 		out.write(api.LogLine{Instance: inst, Line: sc.Scrub(line)})
 	})
 	if err != nil && r.Context().Err() == nil {

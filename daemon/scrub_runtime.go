@@ -88,8 +88,8 @@ func (s *scrubbingRuntime) ContainersNamed(ctx context.Context, names []string) 
 	return cs, s.err(err)
 }
 
-func (s *scrubbingRuntime) Logs(ctx context.Context, project string, containerNames []string, follow bool, tail int, fn func(instance, line string)) error {
-	return s.err(s.Runtime.Logs(ctx, project, containerNames, follow, tail, func(instance, line string) {
+func (s *scrubbingRuntime) Logs(ctx context.Context, project string, containerNames []string, opts runtime.LogsOptions, fn func(instance, line string)) error {
+	return s.err(s.Runtime.Logs(ctx, project, containerNames, opts, func(instance, line string) {
 		fn(instance, s.sc.Scrub(line))
 	}))
 }

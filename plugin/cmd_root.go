@@ -48,6 +48,7 @@ func (c *cli) rootCommand() *cobra.Command {
 	root.AddCommand(newCompletionCommand(root))
 	c.addStackDefaults(root)
 	c.addCompletions(root)
+	c.addExamples(root)
 	refuseUnknownCommands(root)
 	return root
 }

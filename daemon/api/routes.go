@@ -80,7 +80,7 @@ var (
 	RoutePlan   = Route{"Plan", http.MethodPost, "/stacks/{stack}/plan"}     // PlanRequest -> plan.View
 	RouteApply  = Route{"Apply", http.MethodPost, "/stacks/{stack}/apply"}   // ApplyRequest -> Job
 	RoutePs     = Route{"Ps", http.MethodGet, "/stacks/{stack}/ps"}          // ?kind=&binary=&env=K=V -> []Container
-	RouteLogs   = Route{"Logs", http.MethodGet, "/stacks/{stack}/logs"}      // ?instance=I&follow=1&tail=N and runtime -> stream of LogLine
+	RouteLogs   = Route{"Logs", http.MethodGet, "/stacks/{stack}/logs"}      // ?instance=I&follow=1&tail=N&since=S&timestamps=1 and runtime -> stream of LogLine
 	RouteLock   = Route{"Lock", http.MethodGet, "/stacks/{stack}/lock"}      // -> LockView
 	RouteUnlock = Route{"Unlock", http.MethodPost, "/stacks/{stack}/unlock"} // UnlockRequest -> UnlockResult
 

@@ -161,20 +161,26 @@ func formatPorts(r inspected) string {
 	return strings.Join(parts, ", ")
 }
 
-// Logs streams `logs [--follow] [--tail N] NAME` of every named container
-// at once; lines reach fn one at a time, with the instance taken from the
-// container name project-INSTANCE.
-func (e *Engine) Logs(ctx context.Context, project string, containerNames []string, follow bool, tail int, fn func(instance, line string)) error {
+// Logs streams `logs [--follow] [--tail N] [--since S] [--timestamps]
+// NAME` of every named container at once; lines reach fn one at a time,
+// with the instance taken from the container name project-INSTANCE.
+func (e *Engine) Logs(ctx context.Context, project string, containerNames []string, opts LogsOptions, fn func(instance, line string)) error {
 	var mu sync.Mutex
 	var wg sync.WaitGroup
 	errs := make([]error, len(containerNames))
 	for i, name := range containerNames {
 		args := []string{"logs"}
-		if follow {
+		if opts.Follow {
 			args = append(args, "--follow")
 		}
-		if tail > 0 {
-			args = append(args, "--tail", fmt.Sprint(tail))
+		if opts.Tail > 0 {
+			args = append(args, "--tail", fmt.Sprint(opts.Tail))
+		}
+		if opts.Since != "" {
+			args = append(args, "--since", opts.Since)
+		}
+		if opts.Timestamps {
+			args = append(args, "--timestamps")
 		}
 		args = append(args, name)
 		inst := strings.TrimPrefix(strings.TrimPrefix(name, "/"), project+"-")

@@ -158,7 +158,7 @@ func TestEngineUpContainersDown(t *testing.T) {
 	}
 
 	var lines []string
-	err = e.Logs(ctx, proj, []string{core.ContainerName(stack, "db")}, false, 10, func(inst, line string) {
+	err = e.Logs(ctx, proj, []string{core.ContainerName(stack, "db")}, LogsOptions{Tail: 10}, func(inst, line string) {
 		if inst != "db" {
 			t.Errorf("log line attributed to %q, want db", inst)
 		}

@@ -48,9 +48,16 @@ type Runtime interface {
 	// or not, sorted by name. Missing names are left out.
 	ContainersNamed(ctx context.Context, names []string) ([]Container, error)
 	// Logs calls fn with each output line of the named containers of
-	// project; tail > 0 limits each container's history; follow keeps
-	// streaming until ctx ends.
-	Logs(ctx context.Context, project string, containerNames []string, follow bool, tail int, fn func(instance, line string)) error
+	// project, as opts select them.
+	Logs(ctx context.Context, project string, containerNames []string, opts LogsOptions, fn func(instance, line string)) error
+}
+
+// LogsOptions select the output Logs streams.
+type LogsOptions struct {
+	Follow     bool   // keep streaming until ctx ends
+	Tail       int    // > 0: lines of history per container
+	Since      string // a duration (10m) or a time, as the engine's logs --since takes it
+	Timestamps bool   // each line starts with its time
 }
 
 // Container is one engine container as inspected.

@@ -283,7 +283,7 @@ func TestLogs(t *testing.T) {
 	f.reply("docker-logs", "line one\nline two\n", "", 0)
 	e := mustEngine(t, Spec{Kind: "docker", Binary: f.path("docker")})
 	got := map[string][]string{}
-	err := e.Logs(context.Background(), "devarch-shop", []string{"devarch-shop-api", "devarch-shop-db"}, true, 5, func(inst, line string) {
+	err := e.Logs(context.Background(), "devarch-shop", []string{"devarch-shop-api", "devarch-shop-db"}, LogsOptions{Follow: true, Tail: 5, Since: "10m", Timestamps: true}, func(inst, line string) {
 		got[inst] = append(got[inst], line)
 	})
 	if err != nil {
@@ -294,7 +294,7 @@ func TestLogs(t *testing.T) {
 		t.Errorf("lines = %v, want %v", got, want)
 	}
 	for _, c := range f.calls() {
-		if !reflect.DeepEqual(c.Args[:4], []string{"logs", "--follow", "--tail", "5"}) {
+		if !reflect.DeepEqual(c.Args[:7], []string{"logs", "--follow", "--tail", "5", "--since", "10m", "--timestamps"}) {
 			t.Errorf("args = %q", c.Args)
 		}
 	}

@@ -186,7 +186,10 @@ type LogsOptions struct {
 	Runtime  api.RuntimeSpec
 	Instance string // empty: every instance
 	Follow   bool
-	Tail     int // lines of history per container; 0: all
+	Tail     int    // lines of history per container; 0: all
+	Since    string // a duration back from now or a time (api.CheckLogsSince)
+	// Timestamps starts each line with its time.
+	Timestamps bool
 }
 
 // Logs streams container output, calling fn for every line.
@@ -200,6 +203,12 @@ func (c *Client) Logs(ctx context.Context, stack string, opts LogsOptions, fn fu
 	}
 	if opts.Tail > 0 {
 		q.Set("tail", strconv.Itoa(opts.Tail))
+	}
+	if opts.Since != "" {
+		q.Set("since", opts.Since)
+	}
+	if opts.Timestamps {
+		q.Set("timestamps", "1")
 	}
 	return stream(ctx, c, request{route: api.RouteLogs, args: []string{stack}, query: q}, fn)
 }
