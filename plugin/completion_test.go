@@ -107,6 +107,10 @@ func TestCompletionOfNames(t *testing.T) {
 		{"docker devarch: stacks", []string{"/p/docker-devarch", "__complete", "devarch", "destroy", "b"}, byDocker, []string{"blog"}},
 		{"docker devarch: instances", []string{"/p/docker-devarch", "__complete", "devarch", "instance", "rm", "shop", "c"}, byDocker, []string{"cache"}},
 		{"docker devarch: commands", []string{"/p/docker-devarch", "__complete", "devarch", "wi"}, byDocker, []string{"wire", "wires"}},
+		{"--stack completes stacks", []string{"devarch", "__complete", "plan", "--stack", "b"}, env, []string{"blog"}},
+		{"after -s the arguments start past STACK", []string{"devarch", "__complete", "logs", "-s", "shop", "d"}, env, []string{"db", "db2"}},
+		{"a default stack adds its instances", []string{"devarch", "__complete", "instance", "show", ""},
+			map[string]string{"DEVARCH_HOME": home, "DEVARCH_STACK": "shop"}, []string{"blog", "shed", "shop", "cache", "db", "db2"}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
