@@ -165,26 +165,40 @@ func formatPorts(r inspected) string {
 // NAME` of every named container at once; lines reach fn one at a time,
 // with the instance taken from the container name project-INSTANCE.
 func (e *Engine) Logs(ctx context.Context, project string, containerNames []string, opts LogsOptions, fn func(instance, line string)) error {
+	return e.streamLogs(ctx, project, containerNames, fn, func(name string) []string {
+		return append(append([]string{"logs"}, opts.args()...), name)
+	})
+}
+
+// args are the engine's logs flags for o, shared by `logs` and
+// `service logs`.
+func (o LogsOptions) args() []string {
+	var args []string
+	if o.Follow {
+		args = append(args, "--follow")
+	}
+	if o.Tail > 0 {
+		args = append(args, "--tail", fmt.Sprint(o.Tail))
+	}
+	if o.Since != "" {
+		args = append(args, "--since", o.Since)
+	}
+	if o.Timestamps {
+		args = append(args, "--timestamps")
+	}
+	return args
+}
+
+// streamLogs runs the logs command argsOf gives for each container name
+// at once and hands their lines to fn one at a time, with the instance
+// taken from the container name project-INSTANCE.
+func (e *Engine) streamLogs(ctx context.Context, project string, containerNames []string, fn func(instance, line string), argsOf func(name string) []string) error {
 	var mu sync.Mutex
 	var wg sync.WaitGroup
 	errs := make([]error, len(containerNames))
 	for i, name := range containerNames {
-		args := []string{"logs"}
-		if opts.Follow {
-			args = append(args, "--follow")
-		}
-		if opts.Tail > 0 {
-			args = append(args, "--tail", fmt.Sprint(opts.Tail))
-		}
-		if opts.Since != "" {
-			args = append(args, "--since", opts.Since)
-		}
-		if opts.Timestamps {
-			args = append(args, "--timestamps")
-		}
-		args = append(args, name)
 		inst := strings.TrimPrefix(strings.TrimPrefix(name, "/"), project+"-")
-		cmd := e.cliCmd(ctx, args...)
+		cmd := e.cliCmd(ctx, argsOf(name)...)
 		wg.Add(1)
 		go func() {
 			defer wg.Done()

@@ -122,7 +122,7 @@ func TestSwarmDeployUpdateRollbackRemove(t *testing.T) {
 	first := taskIDs(cs)
 
 	var lines []string
-	if err := s.Logs(ctx, proj, []string{core.ContainerName(stack, "db")}, false, 20, func(inst, l string) {
+	if err := s.Logs(ctx, proj, []string{core.ContainerName(stack, "db")}, LogsOptions{Tail: 20}, func(inst, l string) {
 		if inst != "db" {
 			t.Errorf("log line attributed to %q, want db", inst)
 		}

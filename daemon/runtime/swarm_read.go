@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"sort"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/devarch-dev/devarch/core"
@@ -314,41 +313,12 @@ func (s *Swarm) ContainersNamed(ctx context.Context, names []string) ([]Containe
 	return s.e.ContainersNamed(ctx, names)
 }
 
-// Logs streams `docker service logs --raw [--follow] [--tail N]
+// Logs streams `docker service logs --raw` with the logs options
 // PROJECT_INSTANCE` for the instance of each container name
 // devarch-{stack}-{instance}: every replica's lines, wherever it runs.
-func (s *Swarm) Logs(ctx context.Context, project string, containerNames []string, follow bool, tail int, fn func(instance, line string)) error {
-	var mu sync.Mutex
-	var wg sync.WaitGroup
-	errs := make([]error, len(containerNames))
-	for i, name := range containerNames {
+func (s *Swarm) Logs(ctx context.Context, project string, containerNames []string, opts LogsOptions, fn func(instance, line string)) error {
+	return s.e.streamLogs(ctx, project, containerNames, fn, func(name string) []string {
 		inst := strings.TrimPrefix(strings.TrimPrefix(name, "/"), project+"-")
-		args := []string{"service", "logs", "--raw", "--no-trunc"}
-		if follow {
-			args = append(args, "--follow")
-		}
-		if tail > 0 {
-			args = append(args, "--tail", fmt.Sprint(tail))
-		}
-		cmd := s.e.cliCmd(ctx, append(args, project+"_"+inst)...)
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			stderr, err := stream(cmd, nil, func(l string) {
-				mu.Lock()
-				defer mu.Unlock()
-				fn(inst, l)
-			})
-			if err != nil && ctx.Err() == nil {
-				errs[i] = commandError(ctx, cmd, err, stderr)
-			}
-		}()
-	}
-	wg.Wait()
-	for _, err := range errs {
-		if err != nil {
-			return fmt.Errorf("service logs: %w", err)
-		}
-	}
-	return nil
+		return append(append([]string{"service", "logs", "--raw", "--no-trunc"}, opts.args()...), project+"_"+inst)
+	})
 }
