@@ -39,7 +39,12 @@ func Build(st Stack, templates map[string]Template) (Desired, error) {
 			})
 			continue
 		}
-		services = append(services, Merge(tpl, inst))
+		svc := Merge(tpl, inst)
+		if svc.Build != nil && svc.Image == "" {
+			svc.Image = DefaultBuildImage(st.Name, inst.Name)
+			svc.Build.Image = svc.Image
+		}
+		services = append(services, svc)
 	}
 	for i, other := range st.JoinNetworks {
 		if other == st.Name {

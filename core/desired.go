@@ -1,9 +1,13 @@
 package core
 
-// Dependency is a startup dependency added by wiring.
+// Dependency is a startup dependency: declared by the instance
+// (Overrides.DependsOn, Condition set) or added by wiring.
 type Dependency struct {
-	Instance string `json:"instance"`
-	Healthy  bool   `json:"healthy,omitempty"` // wait for service_healthy (provider has a healthcheck)
+	Instance  string `json:"instance"`
+	Healthy   bool   `json:"healthy,omitempty"`   // wait for service_healthy
+	Condition string `json:"condition,omitempty"` // the declared condition; empty for a wired dependency
+	Restart   bool   `json:"restart,omitempty"`
+	Optional  bool   `json:"optional,omitempty"`
 }
 
 // ResolvedWire is one import of one consumer bound to its provider.

@@ -7,12 +7,13 @@ package core
 import (
 	"encoding/json"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 )
 
 // RenameInstance renames instance name of st to newName, with the wires
-// that name it. It returns the renamed instance and the scoped volumes it
+// and the depends_on entries that name it. It returns the renamed instance and the scoped volumes it
 // keeps (PinScopedVolumes).
 func RenameInstance(st *Stack, tpls map[string]Template, name, newName string) (Instance, []string, error) {
 	src, err := InstanceIn(st, name)
@@ -24,6 +25,15 @@ func RenameInstance(st *Stack, tpls map[string]Template, name, newName string) (
 	}
 	kept := PinScopedVolumes(src, tpls[src.Template])
 	src.Name = newName
+	for i := range st.Instances {
+		deps := st.Instances[i].Overrides.DependsOn
+		if d, ok := deps[name]; ok {
+			deps = maps.Clone(deps)
+			delete(deps, name)
+			deps[newName] = d
+			st.Instances[i].Overrides.DependsOn = deps
+		}
+	}
 	for i := range st.Wires {
 		if st.Wires[i].Consumer == name {
 			st.Wires[i].Consumer = newName

@@ -63,6 +63,9 @@ var maskFields = []maskField{
 	{"imports", func(o *Overrides) bool { return o.Imports != nil }, func(u *updater) { u.o.Imports = cloneSlicePtr(u.src.Imports) }},
 	{"compose", func(o *Overrides) bool { return o.Compose != "" }, func(u *updater) { u.o.Compose = u.src.Compose }},
 	{"replicas", func(o *Overrides) bool { return o.Replicas != nil }, func(u *updater) { u.o.Replicas = clonePtr(u.src.Replicas) }},
+	{"build", func(o *Overrides) bool { return o.Build != nil }, func(u *updater) { u.o.Build = u.src.Build.Clone() }},
+	{"no_build", func(o *Overrides) bool { return o.NoBuild }, func(u *updater) { u.o.NoBuild = u.src.NoBuild }},
+	{"depends_on", func(o *Overrides) bool { return len(o.DependsOn) > 0 }, func(u *updater) { u.o.DependsOn = maps.Clone(u.src.DependsOn) }},
 	{"healthcheck.test",
 		givenHealthcheck(func(h *Healthcheck) bool { return h.Test != nil }),
 		func(u *updater) { u.healthcheck().Test = slices.Clone(u.srcHealthcheck().Test) }},
@@ -335,6 +338,10 @@ func resetWhole(o *Overrides, f string) bool {
 		o.Compose = ""
 	case "replicas":
 		o.Replicas = nil
+	case "build":
+		o.Build, o.NoBuild = nil, false
+	case "depends_on":
+		o.DependsOn = nil
 	default:
 		return false
 	}

@@ -36,7 +36,8 @@ func IsNamedVolume(source string) bool {
 // scalars replace; env and labels merge by key (instance wins, UnsetEnv
 // removes template keys); ports, volumes, domains and healthcheck replace as a
 // whole; config files merge by target path; exports and imports are inherited
-// unless overridden. The result shares no memory with its inputs.
+// unless overridden; build replaces as a whole (no_build drops the template's),
+// and a service that builds runs the image its build tags. The result shares no memory with its inputs.
 func Merge(t Template, inst Instance) Service {
 	o := inst.Overrides
 	s := Service{
@@ -56,9 +57,22 @@ func Merge(t Template, inst Instance) Service {
 		Healthcheck: cloneHealthcheck(t.Healthcheck),
 		Compose:     o.Compose,
 		Replicas:    cloneInt(cmp.Or(o.Replicas, t.Replicas)),
+		Needs:       maps.Clone(o.DependsOn),
 	}
 	if o.Tag != nil {
 		s.Image = WithTag(s.Image, *o.Tag)
+	}
+	// A build replaces the image: the instance runs what it builds, tagged
+	// build.image (DefaultBuildImage when empty, filled in by Build).
+	switch {
+	case o.NoBuild:
+	case o.Build != nil:
+		s.Build = o.Build.Clone()
+	default:
+		s.Build = t.Build.Clone()
+	}
+	if s.Build != nil {
+		s.Image = s.Build.Image
 	}
 	if o.Healthcheck != nil {
 		s.Healthcheck = cloneHealthcheck(o.Healthcheck)
@@ -190,6 +204,7 @@ func (t Template) Clone() Template {
 	c.Volumes = slices.Clone(t.Volumes)
 	c.Labels = maps.Clone(t.Labels)
 	c.Healthcheck = cloneHealthcheck(t.Healthcheck)
+	c.Build = t.Build.Clone()
 	c.Files = slices.Clone(t.Files)
 	c.Domains = slices.Clone(t.Domains)
 	c.Exports = cloneExports(t.Exports)

@@ -191,6 +191,14 @@ func redactDesired(d Desired, secrets []string) Desired {
 			s.Healthcheck = &h
 		}
 		s.Compose = scrub(s.Compose)
+		if s.Build != nil {
+			b := s.Build.Clone()
+			for k, v := range b.Args {
+				b.Args[k] = scrub(v)
+			}
+			s.Build = b
+		}
+		s.Needs = maps.Clone(s.Needs)
 		s.Ports = slices.Clone(s.Ports)
 		s.Volumes = slices.Clone(s.Volumes)
 		s.Domains = slices.Clone(s.Domains)

@@ -103,7 +103,8 @@ type Import struct {
 type Template struct {
 	Name        string            `json:"name" yaml:"name"`
 	Description string            `json:"description,omitempty" yaml:"description,omitempty"`
-	Image       string            `json:"image" yaml:"image"` // fully qualified: docker.io/library/postgres:16
+	Image       string            `json:"image" yaml:"image,omitempty"` // fully qualified: docker.io/library/postgres:16; empty when Build is set
+	Build       *ImageBuild       `json:"build,omitempty" yaml:"build,omitempty"`
 	Command     []string          `json:"command,omitempty" yaml:"command,omitempty"`
 	Entrypoint  []string          `json:"entrypoint,omitempty" yaml:"entrypoint,omitempty"`
 	User        string            `json:"user,omitempty" yaml:"user,omitempty"`
@@ -127,7 +128,9 @@ type Template struct {
 // is inherited from the template; see Merge for the rule of each field.
 type Overrides struct {
 	Image       *string               `json:"image,omitempty" yaml:"image,omitempty"`
-	Tag         *string               `json:"tag,omitempty" yaml:"tag,omitempty"` // replaces the tag of the (template or overridden) image
+	Tag         *string               `json:"tag,omitempty" yaml:"tag,omitempty"`           // replaces the tag of the (template or overridden) image
+	Build       *ImageBuild           `json:"build,omitempty" yaml:"build,omitempty"`       // replaces the template's build as a whole
+	NoBuild     bool                  `json:"no_build,omitempty" yaml:"no_build,omitempty"` // run the image instead of the template's build
 	Command     *[]string             `json:"command,omitempty" yaml:"command,omitempty"`
 	Entrypoint  *[]string             `json:"entrypoint,omitempty" yaml:"entrypoint,omitempty"`
 	User        *string               `json:"user,omitempty" yaml:"user,omitempty"`
@@ -144,6 +147,9 @@ type Overrides struct {
 	Imports     *[]Import             `json:"imports,omitempty" yaml:"imports,omitempty"`
 	Compose     string                `json:"compose,omitempty" yaml:"compose,omitempty"` // raw compose service fragment (YAML), applied last
 	Replicas    *int                  `json:"replicas,omitempty" yaml:"replicas,omitempty"`
+	// DependsOn are startup dependencies the instance declares itself, by
+	// instance name, as compose's depends_on; wiring adds its own to them.
+	DependsOn map[string]DependsOn `json:"depends_on,omitempty" yaml:"depends_on,omitempty"`
 	// KeepExports declares that an overriding image still speaks the
 	// template's contracts: the template's exports stay inherited (read
 	// from the template on every merge, never copied).
@@ -154,14 +160,15 @@ type Overrides struct {
 // "env.KEY" and "labels.KEY" and "files./path" reset a single entry.
 // MaskPaths (instance_update.go) lists what an update's mask names.
 var OverrideFields = []string{
-	"command", "compose", "domains", "entrypoint", "env", "exports", "files", "healthcheck",
+	"build", "command", "compose", "depends_on", "domains", "entrypoint", "env", "exports", "files", "healthcheck",
 	"image", "imports", "labels", "ports", "replicas", "restart", "tag", "user", "volumes",
 }
 
 // Set names the fields o overrides, in OverrideFields order.
 func (o Overrides) Set() []string {
 	set := map[string]bool{
-		"image": o.Image != nil, "tag": o.Tag != nil, "command": o.Command != nil,
+		"image": o.Image != nil, "tag": o.Tag != nil, "build": o.Build != nil || o.NoBuild,
+		"depends_on": len(o.DependsOn) > 0, "command": o.Command != nil,
 		"entrypoint": o.Entrypoint != nil, "user": o.User != nil, "restart": o.Restart != nil,
 		"env": len(o.Env) > 0 || len(o.UnsetEnv) > 0, "labels": len(o.Labels) > 0,
 		"ports": o.Ports != nil, "volumes": o.Volumes != nil, "healthcheck": o.Healthcheck != nil,
@@ -236,6 +243,7 @@ type Service struct {
 	Template    string            `json:"template"`
 	Enabled     bool              `json:"enabled"`
 	Image       string            `json:"image"`
+	Build       *ImageBuild       `json:"build,omitempty"` // Image is the name it tags
 	Command     []string          `json:"command,omitzero"`
 	Entrypoint  []string          `json:"entrypoint,omitzero"`
 	User        string            `json:"user,omitempty"`
@@ -252,6 +260,8 @@ type Service struct {
 	Compose     string            `json:"compose,omitempty"`
 	// Replicas is how many containers run; nil means one.
 	Replicas *int `json:"replicas,omitempty"`
+	// Needs are the dependencies the instance declares (Overrides.DependsOn).
+	Needs map[string]DependsOn `json:"needs,omitempty"`
 	// ExportsStale is set when the instance overrides the template's image
 	// without redeclaring exports the template has: wiring to it must fail.
 	ExportsStale bool `json:"exports_stale,omitempty"`

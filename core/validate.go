@@ -25,6 +25,7 @@ var (
 	digestRE      = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9]*(?:[-_+.][A-Za-z][A-Za-z0-9]*)*:[0-9a-fA-F]{32,}$`)
 	restartRE     = regexp.MustCompile(`^(no|always|unless-stopped|on-failure(:[1-9][0-9]{0,8})?)$`)
 	domainLabelRE = regexp.MustCompile(`^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$`)
+	buildTargetRE = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_.-]*$`)
 )
 
 // Valid reports whether t is a built-in contract type or a user type
@@ -155,9 +156,15 @@ func ValidateTemplate(t Template) error {
 		c.errs = append(c.errs, err.(*FieldError))
 	}
 	c.size(base+"description", "description", len(t.Description), MaxDescription)
-	if p := imageProblem(t.Image); p != "" {
-		c.add(base+"image", p)
+	switch {
+	case t.Build != nil && t.Image != "":
+		c.add(base+"image", "is not used by a template that builds: the build tags and runs build.image (default devarch-{stack}-{instance}:latest); move the name there")
+	case t.Build == nil:
+		if p := imageProblem(t.Image); p != "" {
+			c.add(base+"image", p)
+		}
 	}
+	c.build(base+"build", t.Build)
 	c.args(base+"command", t.Command)
 	c.args(base+"entrypoint", t.Entrypoint)
 	c.user(base+"user", t.User)

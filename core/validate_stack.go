@@ -107,6 +107,9 @@ func ValidateStack(st Stack, templates map[string]Template) error {
 		instances[inst.Name] = inst
 		order = append(order, inst.Name)
 	}
+	for _, inst := range st.Instances {
+		c.declaredDeps("instances."+inst.Name+".", inst.Name, inst.Overrides.DependsOn, seen)
+	}
 	c.stackPorts(order, services)
 	c.sharedVolumes(order, instances, services, templates)
 	c.wires(st.Wires, seen, services)
@@ -125,6 +128,17 @@ func (c *checker) overrides(base string, o Overrides, tpl Template, svc Service)
 		if err := ValidateTag(base+"tag", *o.Tag); err != nil {
 			c.errs = append(c.errs, err.(*FieldError))
 		}
+	}
+	c.build(base+"build", o.Build)
+	switch {
+	case o.NoBuild && o.Build != nil:
+		c.add(base+"no_build", "contradicts the instance's own build: set one or the other")
+	case o.NoBuild && tpl.Build == nil:
+		c.add(base+"no_build", fmt.Sprintf("template %q does not build; there is no build to drop", tpl.Name))
+	case o.NoBuild && svc.Image == "":
+		c.add(base+"image", fmt.Sprintf("is required: template %q builds its image and no_build drops the build, so the instance needs an image to run", tpl.Name))
+	case svc.Build != nil && (o.Image != nil || o.Tag != nil):
+		c.add(base+"build", "the instance builds its image, so its image and tag overrides are not used: name the image in build.image, or drop the build with no_build")
 	}
 	if o.Command != nil {
 		c.args(base+"command", *o.Command)

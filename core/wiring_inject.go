@@ -28,8 +28,9 @@ func (s *Service) HasHealthcheck() bool {
 // is secret when it depends on a secret value of the provider. A key the
 // consumer sets in its own env is kept (a warning says so). Two imports
 // injecting the same key, and export env templates that do not render, are
-// errors. The result holds every service, sorted by instance; disabled ones
-// get no wiring. Inputs are not modified.
+// errors. Dependencies the instance declares (Needs) are kept as declared:
+// wiring adds to them, never replaces one. The result holds every
+// service, sorted by instance; disabled ones get no wiring. Inputs are not modified.
 func Inject(stack string, services []Service, wires []ResolvedWire) ([]WiredService, []Diagnostic) {
 	byName := make(map[string]*Service, len(services))
 	for i := range services {
@@ -108,9 +109,23 @@ func injectInto(stack string, ws *WiredService, wires []ResolvedWire, byName map
 		deps[p.Instance] = deps[p.Instance] || p.HasHealthcheck()
 	}
 	ws.InjectedEnv = slices.Sorted(maps.Keys(injectedBy))
+	// The instance's own depends_on stays as declared; wiring only adds.
+	for name, d := range ws.Needs {
+		if _, ok := byName[name]; !ok || name == c {
+			continue
+		}
+		ws.DependsOn = append(ws.DependsOn, Dependency{
+			Instance: name, Condition: cmp.Or(d.Condition, ConditionStarted),
+			Healthy: d.Condition == ConditionHealthy, Restart: d.Restart, Optional: d.Optional,
+		})
+	}
 	for _, name := range slices.Sorted(maps.Keys(deps)) {
+		if _, own := ws.Needs[name]; own {
+			continue
+		}
 		ws.DependsOn = append(ws.DependsOn, Dependency{Instance: name, Healthy: deps[name]})
 	}
+	slices.SortFunc(ws.DependsOn, func(a, b Dependency) int { return cmp.Compare(a.Instance, b.Instance) })
 	return diags
 }
 

@@ -7,12 +7,20 @@ import (
 )
 
 // Order returns the topological startup order of the enabled services:
-// every provider before its consumers, ties broken by instance name. Wires
+// every provider (wired or declared in depends_on) before its consumers, ties broken by instance name. Wires
 // that touch a disabled or unknown instance are ignored. A cycle is an error
 // that prints it: "wiring cycle: a -> b -> a".
 func Order(services []Service, wires []ResolvedWire) ([]string, error) {
 	nodes := enabledNames(services)
 	edges := wireEdges(wires)
+	for _, s := range services {
+		for name := range s.Needs {
+			if name != s.Instance && !slices.Contains(edges[s.Instance], name) {
+				edges[s.Instance] = append(edges[s.Instance], name)
+			}
+		}
+		slices.Sort(edges[s.Instance])
+	}
 	in := map[string]bool{}
 	for _, n := range nodes {
 		in[n] = true

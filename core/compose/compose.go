@@ -32,16 +32,11 @@ type Options struct {
 	FilesDir string
 }
 
-// Service dependency conditions.
-const (
-	conditionHealthy = "service_healthy"
-	conditionStarted = "service_started"
-)
-
 // Generate renders d as a compose project in YAML: project devarch-{stack};
 // one service per enabled instance, named by the instance, with container
 // devarch-{stack}-{instance}, the devarch labels, env (secrets redacted
-// unless opt.ShowSecrets), ports, volumes, config files mounted read-only
+// unless opt.ShowSecrets), build (context, dockerfile, target, args; the
+// image is the name it tags), ports, volumes, config files mounted read-only
 // from opt.FilesDir, healthcheck and depends_on; one network
 // devarch-{stack}-net owned by the project, plus the networks of joined
 // stacks as external ones. Each instance's compose fragment is applied last.
@@ -144,6 +139,19 @@ func service(d core.Desired, s core.WiredService, enabled map[string]bool, joine
 	}
 	svc.ContainerName = core.ContainerName(d.Stack, s.Instance)
 	svc.Image = esc(s.Image)
+	if b := s.Build; b != nil {
+		// With both image and build, compose builds the image when it is
+		// missing and tags it with the image name; devarch drives builds
+		// itself, so no pull_policy is set.
+		svc.Build = &types.BuildConfig{Context: esc(b.Context), Dockerfile: esc(b.Dockerfile), Target: esc(b.Target)}
+		for _, k := range slices.Sorted(maps.Keys(b.Args)) {
+			if svc.Build.Args == nil {
+				svc.Build.Args = types.MappingWithEquals{}
+			}
+			v := esc(b.Args[k])
+			svc.Build.Args[esc(k)] = &v
+		}
+	}
 	svc.User = esc(s.User)
 	if s.Command != nil {
 		svc.Command = escAll(s.Command)
@@ -239,11 +247,9 @@ func service(d core.Desired, s core.WiredService, enabled map[string]bool, joine
 		if svc.DependsOn == nil {
 			svc.DependsOn = types.DependsOnConfig{}
 		}
-		cond := conditionStarted
-		if dep.Healthy {
-			cond = conditionHealthy
+		svc.DependsOn[dep.Instance] = types.ServiceDependency{
+			Condition: dep.ComposeCondition(), Required: !dep.Optional, Restart: dep.Restart,
 		}
-		svc.DependsOn[dep.Instance] = types.ServiceDependency{Condition: cond, Required: true}
 	}
 
 	svc.Networks = map[string]*types.ServiceNetworkConfig{

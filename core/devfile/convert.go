@@ -103,6 +103,7 @@ func (c *converter) template(name string, t *TemplateSpec) core.Template {
 	out := t.Template
 	out.Name, out.Builtin = name, false
 	out.Env, out.Files = c.env(t.Env, path+".env"), nil
+	out.Build = c.build(t.Build, path+".build")
 	files := c.files(t.Files, path+".files")
 	for _, target := range keys(files) {
 		out.Files = append(out.Files, files[target])
@@ -122,7 +123,17 @@ func (c *converter) instance(name string, s *InstanceSpec) core.Instance {
 	inst := core.Instance{Name: name, Template: s.Template, Enabled: s.Enabled == nil || *s.Enabled, Overrides: s.Overrides}
 	inst.Overrides.Env = c.env(s.Env, path+".env")
 	inst.Overrides.Files = c.files(s.Files, path+".files")
+	inst.Overrides.Build = c.build(s.Build, path+".build")
 	return inst
+}
+
+// build resolves a relative build context against the file's directory.
+func (c *converter) build(b *core.ImageBuild, path string) *core.ImageBuild {
+	out, ok := core.AbsoluteBuild(b, c.opt.Dir)
+	if !ok {
+		c.fail(path+".context", fmt.Sprintf("%q is relative and the file's directory is not known to resolve it against", b.Context), "import the file from its path, or write the context as an absolute path")
+	}
+	return out
 }
 
 func (c *converter) env(in map[string]Value, path string) map[string]core.EnvVar {

@@ -30,6 +30,10 @@ type ExportOptions struct {
 	Secrets    SecretMode
 	Passphrase string             // for Seal
 	KDF        *secrets.KDFParams // for Seal; nil draws fresh parameters
+	// Dir is the directory the file is written to: build contexts are
+	// written relative to it, so the file works on every clone of a
+	// repository it is committed to. Empty writes them absolute.
+	Dir string
 }
 
 // Export writes st and the user templates it uses as a version 1 devarch.yml.
@@ -65,7 +69,7 @@ func Export(st core.Stack, templates []core.Template, opt ExportOptions) ([]byte
 		f.Sealing = kdf
 		sealer = &valueSealer{key: key}
 	}
-	w := writer{mode: opt.Secrets, sealer: sealer}
+	w := writer{mode: opt.Secrets, sealer: sealer, dir: opt.Dir}
 
 	used := map[string]bool{}
 	for _, inst := range st.Instances {
@@ -122,6 +126,7 @@ type valueSealer struct{ key secrets.Key }
 type writer struct {
 	mode   SecretMode
 	sealer *valueSealer
+	dir    string
 }
 
 func (w writer) value(v core.EnvVar, path string) (Value, error) {
@@ -211,6 +216,7 @@ func (w writer) template(t core.Template) (*TemplateSpec, error) {
 	}
 	spec := &TemplateSpec{Template: t, Env: env, Files: files}
 	spec.Template.Env, spec.Template.Files = nil, nil
+	spec.Template.Build = core.RelativeBuild(t.Build, w.dir)
 	return spec, nil
 }
 
@@ -227,6 +233,7 @@ func (w writer) instance(inst core.Instance) (*InstanceSpec, error) {
 	}
 	spec := &InstanceSpec{Template: inst.Template, Overrides: o, Env: env, Files: files}
 	spec.Overrides.Env, spec.Overrides.Files = nil, nil
+	spec.Overrides.Build = core.RelativeBuild(o.Build, w.dir)
 	if !inst.Enabled {
 		spec.Enabled = new(false)
 	}

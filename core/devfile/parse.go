@@ -29,6 +29,9 @@ type ParseOptions struct {
 	Templates map[string]core.Template
 	// StackName, when set, renames the imported stack.
 	StackName string
+	// Dir is the file's directory: relative build contexts are resolved
+	// against it. A file with a relative context and no Dir is refused.
+	Dir string
 }
 
 // Result is a parsed, fully validated devarch.yml.

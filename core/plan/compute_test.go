@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 
@@ -250,6 +251,12 @@ func TestComputeFieldChanges(t *testing.T) {
 		{"depends_on", func(s *core.WiredService, _ *core.Desired) {
 			s.DependsOn = []core.Dependency{{Instance: "cache"}, {Instance: "mq", Healthy: true}}
 		}, []FieldChange{{Field: "depends_on", New: "cache, mq (healthy)"}}},
+		{"declared depends_on", func(s *core.WiredService, _ *core.Desired) {
+			s.DependsOn = []core.Dependency{{Instance: "migrate", Condition: core.ConditionCompleted, Restart: true}, {Instance: "mq", Optional: true}}
+		}, []FieldChange{{Field: "depends_on", New: "migrate (completed, restart), mq (optional)"}}},
+		{"build added", func(s *core.WiredService, _ *core.Desired) {
+			s.Build = &core.ImageBuild{Context: "/src/db", Target: "dev"}
+		}, []FieldChange{{Field: "build", New: "/src/db (target dev)"}}},
 		{"networks", func(_ *core.WiredService, d *core.Desired) { d.JoinNetworks = []string{"blog"} },
 			[]FieldChange{{Field: "networks", Old: "devarch-shop-net", New: "devarch-shop-net, devarch-blog-net"}}},
 		{"image", func(s *core.WiredService, _ *core.Desired) { s.Image = "docker.io/library/postgres:17" },
@@ -271,6 +278,36 @@ func TestComputeFieldChanges(t *testing.T) {
 			assertNoSecret(t, map[string]any{"changes": p.Changes, "warnings": p.Warnings, "basis": p.Basis})
 			assertNoSecret(t, Redact(p))
 		})
+	}
+}
+
+func TestComputeBuildFieldChanges(t *testing.T) {
+	base := svc("api", "devarch-shop-api:latest")
+	base.Build = &core.ImageBuild{Context: "/src/api", Args: map[string]string{"GO": "1.23", "OLD": "x"}, Image: base.Image}
+	next := cloneSvc(base)
+	next.Build = &core.ImageBuild{Context: "/src/api2", Dockerfile: "Dockerfile.dev", Args: map[string]string{"GO": "1.24", "NEW": "y"}, Image: base.Image}
+	old := desired(1, base)
+	p := Compute(Input{Desired: desired(2, next), Applied: &old, Live: []LiveContainer{running("api", base.Image)}})
+	if len(p.Changes) != 1 {
+		t.Fatalf("changes = %+v, want one", p.Changes)
+	}
+	want := []FieldChange{
+		{Field: "build.context", Old: "/src/api", New: "/src/api2"},
+		{Field: "build.dockerfile", New: "Dockerfile.dev"},
+		{Field: "build.args.GO", Old: `"1.23"`, New: `"1.24"`},
+		{Field: "build.args.NEW", New: `"y"`},
+		{Field: "build.args.OLD", Old: `"x"`},
+	}
+	if got := p.Changes[0].Fields; !reflect.DeepEqual(got, want) {
+		t.Errorf("fields = %+v\nwant     %+v", got, want)
+	}
+	gone := cloneSvc(base)
+	gone.Build, gone.Image = nil, "docker.io/acme/api:1"
+	p = Compute(Input{Desired: desired(2, gone), Applied: &old, Live: []LiveContainer{running("api", base.Image)}})
+	if len(p.Changes) != 1 || !slices.ContainsFunc(p.Changes[0].Fields, func(f FieldChange) bool {
+		return f.Field == "build" && f.Old == "/src/api" && f.New == ""
+	}) {
+		t.Errorf("dropping the build: %+v", p.Changes)
 	}
 }
 

@@ -56,6 +56,7 @@ func diffServices(stack string, old, new *core.WiredService, oldNets, newNets []
 	d := &fieldDiff{secrets: secrets}
 	d.add("template", old.Template, new.Template)
 	d.add("image", old.Image, new.Image)
+	diffBuild(d, old.Build, new.Build)
 	d.addText("command", formatList(old.Command), formatList(new.Command))
 	d.addText("entrypoint", formatList(old.Entrypoint), formatList(new.Entrypoint))
 	d.add("user", old.User, new.User)
@@ -76,6 +77,41 @@ func diffServices(stack string, old, new *core.WiredService, oldNets, newNets []
 	d.add("compose", formatFragment(old.Compose), formatFragment(new.Compose))
 	d.add("replicas", formatReplicas(old.Replicas), formatReplicas(new.Replicas))
 	return d.out
+}
+
+// diffBuild records a build added or removed as "build" and a changed one
+// field by field: build.context, build.dockerfile, build.target and each
+// build.args.KEY.
+func diffBuild(d *fieldDiff, old, new *core.ImageBuild) {
+	switch {
+	case old == nil && new == nil:
+		return
+	case old == nil || new == nil:
+		d.add("build", formatBuild(old), formatBuild(new))
+		return
+	}
+	d.add("build.context", old.Context, new.Context)
+	d.add("build.dockerfile", old.Dockerfile, new.Dockerfile)
+	d.add("build.target", old.Target, new.Target)
+	for _, k := range unionKeys(old.Args, new.Args) {
+		o, okO := old.Args[k]
+		n, okN := new.Args[k]
+		d.addText("build.args."+k, quoteIf(o, okO), quoteIf(n, okN))
+	}
+}
+
+func formatBuild(b *core.ImageBuild) string {
+	if b == nil {
+		return ""
+	}
+	s := b.Context
+	if b.Dockerfile != "" {
+		s += " (dockerfile " + b.Dockerfile + ")"
+	}
+	if b.Target != "" {
+		s += " (target " + b.Target + ")"
+	}
+	return s
 }
 
 func diffEnv(d *fieldDiff, old, new map[string]core.EnvVar) {
@@ -210,8 +246,21 @@ func formatDeps(ds []core.Dependency) string {
 	out := make([]string, len(ds))
 	for i, d := range ds {
 		out[i] = d.Instance
-		if d.Healthy {
-			out[i] += " (healthy)"
+		var notes []string
+		switch d.ComposeCondition() {
+		case core.ConditionHealthy:
+			notes = append(notes, "healthy")
+		case core.ConditionCompleted:
+			notes = append(notes, "completed")
+		}
+		if d.Restart {
+			notes = append(notes, "restart")
+		}
+		if d.Optional {
+			notes = append(notes, "optional")
+		}
+		if len(notes) > 0 {
+			out[i] += " (" + strings.Join(notes, ", ") + ")"
 		}
 	}
 	return strings.Join(out, ", ")
