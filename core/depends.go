@@ -53,3 +53,16 @@ func (d Dependency) ComposeCondition() string {
 	}
 	return ConditionStarted
 }
+
+// aliases checks an instance's extra network aliases: names a container
+// could have ([a-zA-Z0-9][a-zA-Z0-9_.-]*), each once.
+func (c *checker) aliases(field string, aliases []string) {
+	for i, a := range aliases {
+		switch {
+		case !aliasRE.MatchString(a):
+			c.add(fmt.Sprintf("%s[%d]", field, i), fmt.Sprintf("%q is not a network alias: letters, digits, '_', '.', '-', starting with a letter or digit", a))
+		case slices.Contains(aliases[:i], a):
+			c.add(fmt.Sprintf("%s[%d]", field, i), fmt.Sprintf("%q is listed twice", a))
+		}
+	}
+}

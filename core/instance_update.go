@@ -66,6 +66,7 @@ var maskFields = []maskField{
 	{"build", func(o *Overrides) bool { return o.Build != nil }, func(u *updater) { u.o.Build = u.src.Build.Clone() }},
 	{"no_build", func(o *Overrides) bool { return o.NoBuild }, func(u *updater) { u.o.NoBuild = u.src.NoBuild }},
 	{"depends_on", func(o *Overrides) bool { return len(o.DependsOn) > 0 }, func(u *updater) { u.o.DependsOn = maps.Clone(u.src.DependsOn) }},
+	{"aliases", func(o *Overrides) bool { return len(o.Aliases) > 0 }, func(u *updater) { u.o.Aliases = slices.Clone(u.src.Aliases) }},
 	{"healthcheck.test",
 		givenHealthcheck(func(h *Healthcheck) bool { return h.Test != nil }),
 		func(u *updater) { u.healthcheck().Test = slices.Clone(u.srcHealthcheck().Test) }},
@@ -342,6 +343,8 @@ func resetWhole(o *Overrides, f string) bool {
 		o.Build, o.NoBuild = nil, false
 	case "depends_on":
 		o.DependsOn = nil
+	case "aliases":
+		o.Aliases = nil
 	default:
 		return false
 	}

@@ -114,7 +114,7 @@ func TestInstanceUpdateRefused(t *testing.T) {
 		rule   string // a substring of its rule
 	}{
 		{"unknown path", InstanceUpdate{Overrides: Overrides{User: ptr("app")}, Mask: []string{"user", "usr"}},
-			"mask[1]", `unknown field "usr": want one of build, command, compose,`},
+			"mask[1]", `unknown field "usr": want one of aliases, build, command, compose,`},
 		{"unknown healthcheck field", InstanceUpdate{Mask: []string{"healthcheck.cmd"}}, "mask[0]", `unknown field "healthcheck.cmd"`},
 		{"a value the mask does not name", InstanceUpdate{Overrides: Overrides{Image: ptr("ghcr.io/x/pg:16"), Tag: ptr("1")}, Mask: []string{"tag"}},
 			"image", `is given but the mask does not name it: add "image" to the mask`},
@@ -189,7 +189,7 @@ func TestMaskPathsGivenAndApplied(t *testing.T) {
 		Healthcheck: &Healthcheck{Test: []string{"CMD", "x"}, Interval: 1, Timeout: 2, StartPeriod: 3, Retries: 4},
 		Files:       map[string]ConfigFile{"/f": {Target: "/f", Content: "f"}}, Domains: &[]string{"d.test"},
 		Exports: &[]Export{}, Imports: &[]Import{}, Compose: "x: 1\n", KeepExports: true, Replicas: ptr(2),
-		Build: &ImageBuild{Context: "/src/x"}, NoBuild: true, DependsOn: map[string]DependsOn{"cache": {Condition: ConditionHealthy}},
+		Build: &ImageBuild{Context: "/src/x"}, NoBuild: true, DependsOn: map[string]DependsOn{"cache": {Condition: ConditionHealthy}}, Aliases: []string{"db-alias"},
 	}
 	inst := Instance{Name: "db", Template: "xdb"}
 	fes := AsFieldErrors((InstanceUpdate{Overrides: full}).Apply(&inst, updateTemplate))

@@ -58,6 +58,7 @@ func Merge(t Template, inst Instance) Service {
 		Compose:     o.Compose,
 		Replicas:    cloneInt(cmp.Or(o.Replicas, t.Replicas)),
 		Needs:       maps.Clone(o.DependsOn),
+		Aliases:     slices.Clone(o.Aliases),
 	}
 	if o.Tag != nil {
 		s.Image = WithTag(s.Image, *o.Tag)

@@ -199,6 +199,7 @@ func redactDesired(d Desired, secrets []string) Desired {
 			s.Build = b
 		}
 		s.Needs = maps.Clone(s.Needs)
+		s.Aliases = slices.Clone(s.Aliases)
 		s.Ports = slices.Clone(s.Ports)
 		s.Volumes = slices.Clone(s.Volumes)
 		s.Domains = slices.Clone(s.Domains)

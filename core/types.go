@@ -150,6 +150,9 @@ type Overrides struct {
 	// DependsOn are startup dependencies the instance declares itself, by
 	// instance name, as compose's depends_on; wiring adds its own to them.
 	DependsOn map[string]DependsOn `json:"depends_on,omitempty" yaml:"depends_on,omitempty"`
+	// Aliases are more names the instance answers to on the stack network
+	// (an imported compose service's container_name).
+	Aliases []string `json:"aliases,omitempty" yaml:"aliases,omitempty"`
 	// KeepExports declares that an overriding image still speaks the
 	// template's contracts: the template's exports stay inherited (read
 	// from the template on every merge, never copied).
@@ -160,7 +163,7 @@ type Overrides struct {
 // "env.KEY" and "labels.KEY" and "files./path" reset a single entry.
 // MaskPaths (instance_update.go) lists what an update's mask names.
 var OverrideFields = []string{
-	"build", "command", "compose", "depends_on", "domains", "entrypoint", "env", "exports", "files", "healthcheck",
+	"aliases", "build", "command", "compose", "depends_on", "domains", "entrypoint", "env", "exports", "files", "healthcheck",
 	"image", "imports", "labels", "ports", "replicas", "restart", "tag", "user", "volumes",
 }
 
@@ -168,7 +171,7 @@ var OverrideFields = []string{
 func (o Overrides) Set() []string {
 	set := map[string]bool{
 		"image": o.Image != nil, "tag": o.Tag != nil, "build": o.Build != nil || o.NoBuild,
-		"depends_on": len(o.DependsOn) > 0, "command": o.Command != nil,
+		"depends_on": len(o.DependsOn) > 0, "aliases": len(o.Aliases) > 0, "command": o.Command != nil,
 		"entrypoint": o.Entrypoint != nil, "user": o.User != nil, "restart": o.Restart != nil,
 		"env": len(o.Env) > 0 || len(o.UnsetEnv) > 0, "labels": len(o.Labels) > 0,
 		"ports": o.Ports != nil, "volumes": o.Volumes != nil, "healthcheck": o.Healthcheck != nil,
@@ -262,6 +265,8 @@ type Service struct {
 	Replicas *int `json:"replicas,omitempty"`
 	// Needs are the dependencies the instance declares (Overrides.DependsOn).
 	Needs map[string]DependsOn `json:"needs,omitempty"`
+	// Aliases are the instance's extra network aliases (Overrides.Aliases).
+	Aliases []string `json:"aliases,omitempty"`
 	// ExportsStale is set when the instance overrides the template's image
 	// without redeclaring exports the template has: wiring to it must fail.
 	ExportsStale bool `json:"exports_stale,omitempty"`

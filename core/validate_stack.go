@@ -109,6 +109,7 @@ func ValidateStack(st Stack, templates map[string]Template) error {
 	}
 	for _, inst := range st.Instances {
 		c.declaredDeps("instances."+inst.Name+".", inst.Name, inst.Overrides.DependsOn, seen)
+		c.aliases("instances."+inst.Name+".aliases", inst.Overrides.Aliases)
 	}
 	c.stackPorts(order, services)
 	c.sharedVolumes(order, instances, services, templates)

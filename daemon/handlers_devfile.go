@@ -225,7 +225,7 @@ func (s *Server) handleImportCompose(w http.ResponseWriter, r *http.Request) {
 	// compose file holds, and env values named like secrets are secret).
 	ci, err := devfile.FromCompose([]byte(req.Content), devfile.ComposeOptions{
 		Filename: req.Filename, Stack: req.Stack, WorkDir: req.WorkDir,
-		Environment: req.Environment, Profiles: req.Profiles,
+		Environment: req.Environment, Profiles: req.Profiles, Files: req.Files,
 		Builtins: slices.Collect(maps.Values(builtins)),
 	})
 	if err != nil {

@@ -92,14 +92,39 @@ func runImportCompose(ctx context.Context, c *cli, path string, opts importCompo
 	if err != nil {
 		return err
 	}
+	files, err := objectFiles(data, workdir, env)
+	if err != nil {
+		return err
+	}
 	res, err := cl.ImportCompose(ctx, api.ImportComposeRequest{
 		Content: string(data), Filename: filepath.Base(path), Stack: stack, WorkDir: workdir,
-		Environment: referencedEnv(data, workdir, env), Profiles: profiles,
+		Environment: referencedEnv(data, workdir, env), Profiles: profiles, Files: files,
 	})
 	if err != nil {
 		return err
 	}
 	return c.printImport(res, opts.json)
+}
+
+// objectFiles reads the files the compose file's secrets and configs name,
+// as compose reads them when it starts the services, keyed by absolute path.
+func objectFiles(data []byte, workdir string, env map[string]string) (map[string]string, error) {
+	var out map[string]string
+	for _, p := range devfile.ObjectFiles(data, env) {
+		if !filepath.IsAbs(p) {
+			p = filepath.Join(workdir, p)
+		}
+		p = filepath.Clean(p)
+		b, err := readSmallFile(p)
+		if err != nil {
+			return nil, withHint(fmt.Errorf("read a file a secret or config names: %w", err), "create the file, or fix the path in the compose file")
+		}
+		if out == nil {
+			out = map[string]string{}
+		}
+		out[p] = string(b)
+	}
+	return out, nil
 }
 
 func environMap(environ []string) map[string]string {

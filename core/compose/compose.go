@@ -253,7 +253,7 @@ func service(d core.Desired, s core.WiredService, enabled map[string]bool, joine
 	}
 
 	svc.Networks = map[string]*types.ServiceNetworkConfig{
-		core.NetworkName(d.Stack): {Aliases: []string{s.Instance}},
+		core.NetworkName(d.Stack): {Aliases: append([]string{s.Instance}, s.Aliases...)},
 	}
 	// On a joined network compose still makes the service name an alias
 	// (an explicit, empty aliases list does not remove it), so the service

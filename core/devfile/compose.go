@@ -41,8 +41,14 @@ type ComposeOptions struct {
 	// Profiles are the active compose profiles ("*" activates them all).
 	// A service with profiles, none of them active, is imported disabled.
 	Profiles []string
-	// Builtins are the catalog templates a service's image may map to.
+	// Builtins are the catalog templates whose exports a service of the
+	// same image gets (nothing else of theirs comes in).
 	Builtins []core.Template
+	// Files holds the content of the files top-level secrets and configs
+	// name (`file:`), by absolute path (relative ones resolved against
+	// WorkDir): the CLI reads them (see ObjectFiles). Contents may be
+	// secret: never log them.
+	Files map[string]string
 }
 
 // FromCompose converts a compose file: every service becomes an instance.
@@ -99,11 +105,11 @@ func FromCompose(data []byte, opt ComposeOptions) (*ComposeImport, error) {
 		o.SkipConsistencyCheck = true
 	})
 	if err != nil {
-		return nil, composeLoadError(err, lines)
+		return nil, composeLoadError(err, lines, unsetNames(data, raw, env))
 	}
 	p, err := loader.LoadWithContext(ctx, details, common)
 	if err != nil {
-		return nil, composeLoadError(err, lines)
+		return nil, composeLoadError(err, lines, unsetNames(data, raw, env))
 	}
 
 	c := &composeConverter{
@@ -113,7 +119,7 @@ func FromCompose(data []byte, opt ComposeOptions) (*ComposeImport, error) {
 		tpl:      map[string]*core.Template{},
 		svcOfTpl: map[string]string{}, volIdx: map[string][]int{},
 		disabled: map[string]string{}, model: map[string]map[string]any{},
-		rawEnv: rawServiceEnv(raw),
+		rawEnv: rawServiceEnv(raw), project: p, files: opt.Files,
 	}
 	if svcs, ok := model["services"].(map[string]any); ok {
 		for name, v := range svcs {
@@ -171,6 +177,8 @@ type composeConverter struct {
 	disabled map[string]string         // service → why it is imported disabled ("profile", "network_mode")
 	model    map[string]map[string]any // service → its keys as written
 	rawEnv   map[string]map[string]string
+	project  *types.Project
+	files    map[string]string // secret and config files, by absolute path
 }
 
 func (c *composeConverter) warn(format string, args ...any) {
@@ -217,7 +225,7 @@ func (c *composeConverter) topLevel(model map[string]any) {
 					strings.Join(names, ", "), core.NetworkName(c.stack))
 			}
 		case k == "secrets" || k == "configs":
-			c.warn("%s: %s not carried over: devarch has no compose %s; use secret env vars or config files", k, strings.Join(slices.Sorted(maps.Keys(v)), ", "), k)
+			// mounted as config files by the services that use them
 		default:
 			c.warn("%s: not carried over: devarch has no top-level %s", k, k)
 		}

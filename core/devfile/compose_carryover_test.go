@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/devarch-dev/devarch/core"
+	"github.com/devarch-dev/devarch/core/catalog"
 )
 
 // TestComposeCarriesOverOrWarns: every service key and top-level setting is
@@ -49,11 +50,6 @@ func TestComposeCarriesOverOrWarns(t *testing.T) {
 			notFrag:  []string{"networks"},
 		},
 		{
-			name:     "secrets and configs",
-			file:     "carryover-secrets-configs.yml",
-			warnings: [][]string{{"services.svc.secrets", "db_pw"}, {"services.svc.configs", "conf"}, {"secrets: db_pw"}, {"configs: conf"}},
-		},
-		{
 			name:     "container_name, scale and replicas",
 			file:     "carryover-container-name-replicas.yml",
 			warnings: [][]string{{"services.svc.container_name", "devarch-app-svc"}},
@@ -71,9 +67,9 @@ func TestComposeCarriesOverOrWarns(t *testing.T) {
 			warnings: [][]string{{"services.svc.volumes[0]", "selinux"}},
 		},
 		{
-			name:     "build and healthcheck start_interval",
+			name:     "healthcheck start_interval",
 			file:     "carryover-build-healthcheck.yml",
-			warnings: [][]string{{"services.svc.build", "not carried over"}, {"services.svc.healthcheck.start_interval"}},
+			warnings: [][]string{{"services.svc.healthcheck.start_interval"}},
 		},
 		{
 			name:     "network_mode host is imported disabled",
@@ -134,17 +130,16 @@ func TestComposeCarriesOverOrWarns(t *testing.T) {
 
 func TestComposeProfiles(t *testing.T) {
 	tests := []struct {
-		name      string
-		file      string // in testdata/compose
-		profiles  []string
-		enabled   bool
-		warnings  [][]string
-		wantWires int
-		wantErr   []string
+		name     string
+		file     string // in testdata/compose
+		profiles []string
+		enabled  bool
+		warnings [][]string
+		wantErr  []string
 	}{
-		{name: "inactive", file: "profiles.yml", warnings: [][]string{{"services.debug.profiles", "debug or dev", "disabled"}, {"services.web.depends_on.debug", "dropped"}}},
-		{name: "active", file: "profiles.yml", profiles: []string{"dev"}, enabled: true, wantWires: 1},
-		{name: "all", file: "profiles.yml", profiles: []string{"*"}, enabled: true, wantWires: 1},
+		{name: "inactive", file: "profiles.yml", warnings: [][]string{{"services.debug.profiles", "debug or dev", "disabled"}, {"services.web.depends_on.debug", "imported disabled"}}},
+		{name: "active", file: "profiles.yml", profiles: []string{"dev"}, enabled: true},
+		{name: "all", file: "profiles.yml", profiles: []string{"*"}, enabled: true},
 		{name: "required dependency on an inactive profile", file: "profiles-required.yml",
 			wantErr: []string{"services.web.depends_on.debug (line 5)", "only started with a profile"}},
 	}
@@ -169,8 +164,10 @@ func TestComposeProfiles(t *testing.T) {
 			if d.Enabled != tc.enabled {
 				t.Errorf("debug enabled = %v, want %v", d.Enabled, tc.enabled)
 			}
-			if len(ci.Stack.Wires) != tc.wantWires {
-				t.Errorf("wires = %+v", ci.Stack.Wires)
+			// The dependency is kept either way; it applies while debug runs.
+			web, _ := ci.Stack.Instance("web")
+			if _, ok := web.Overrides.DependsOn["debug"]; !ok || len(ci.Stack.Wires) != 0 {
+				t.Errorf("web depends_on = %+v, wires %+v; want the dependency kept and no wire", web.Overrides.DependsOn, ci.Stack.Wires)
 			}
 			for _, w := range tc.warnings {
 				if !hasWarning(ci.Warnings, w...) {
@@ -184,21 +181,21 @@ func TestComposeProfiles(t *testing.T) {
 	}
 }
 
-// TestComposeImageTag: a catalog image keeps the compose file's tag; no
-// tag means latest, never the catalog's tag.
+// TestComposeImageTag: every service runs the image the file names (no tag
+// means latest, never the catalog's tag), from a template of its own; a
+// catalog image only brings the catalog's contracts.
 func TestComposeImageTag(t *testing.T) {
 	tests := []struct {
-		image, template, tag, templateImage string
+		image, want string
+		exports     bool
 	}{
-		{image: "redis", template: "redis", tag: "latest"},
-		{image: "redis:latest", template: "redis", tag: "latest"},
-		{image: "redis:7", template: "redis", tag: "7"},
-		{image: "redis:7-alpine", template: "redis"},
-		{image: "docker.io/library/redis:7-alpine", template: "redis"},
-		{image: "redis@sha256:" + strings.Repeat("a", 64), template: "redis", tag: "sha256:" + strings.Repeat("a", 64)},
-		{image: "redis:7@sha256:" + strings.Repeat("b", 64), template: "redis", tag: "sha256:" + strings.Repeat("b", 64)},
-		{image: "ghcr.io/acme/app", template: "app-svc", templateImage: "ghcr.io/acme/app:latest"},
-		{image: "acme/app:2", template: "app-svc", templateImage: "docker.io/acme/app:2"},
+		{image: "redis", want: "docker.io/library/redis:latest", exports: true},
+		{image: "redis:7-alpine", want: "docker.io/library/redis:7-alpine", exports: true},
+		{image: "docker.io/library/redis:7-alpine", want: "docker.io/library/redis:7-alpine", exports: true},
+		{image: "redis@sha256:" + strings.Repeat("a", 64), want: "docker.io/library/redis@sha256:" + strings.Repeat("a", 64), exports: true},
+		{image: "redis:7@sha256:" + strings.Repeat("b", 64), want: "docker.io/library/redis:7@sha256:" + strings.Repeat("b", 64), exports: true},
+		{image: "ghcr.io/acme/app", want: "ghcr.io/acme/app:latest"},
+		{image: "acme/app:2", want: "docker.io/acme/app:2"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.image, func(t *testing.T) {
@@ -207,56 +204,38 @@ func TestComposeImageTag(t *testing.T) {
 				t.Fatal(err)
 			}
 			inst := ci.Stack.Instances[0]
-			if inst.Template != tc.template {
-				t.Errorf("template = %s, want %s", inst.Template, tc.template)
+			if inst.Template != "app-svc" || inst.Overrides.Set() != nil {
+				t.Errorf("instance = %+v; want template app-svc and no overrides", inst)
 			}
-			got := ""
-			if inst.Overrides.Tag != nil {
-				got = *inst.Overrides.Tag
+			tpl := ci.Templates[0]
+			if tpl.Image != tc.want || (len(tpl.Exports) > 0) != tc.exports {
+				t.Errorf("template = image %s, exports %+v; want %s (catalog exports: %v)", tpl.Image, tpl.Exports, tc.want, tc.exports)
 			}
-			if got != tc.tag {
-				t.Errorf("tag override = %q, want %q", got, tc.tag)
+			redis := catalog.Builtin()["redis"]
+			if tpl.Restart != "" || tpl.Healthcheck != nil || tpl.Ports != nil || tpl.Env != nil || tpl.Volumes != nil || tpl.Command != nil {
+				t.Errorf("the catalog's configuration came in: %+v (catalog redis: %+v)", tpl, redis)
 			}
-			if tc.templateImage != "" && (len(ci.Templates) != 1 || ci.Templates[0].Image != tc.templateImage) {
-				t.Errorf("templates = %+v; want image %s", ci.Templates, tc.templateImage)
-			}
-			out := generated(t, ci)
-			want := tc.templateImage
-			if tc.template == "redis" {
-				want = "docker.io/library/redis:" + cmpOr(tc.tag, "7-alpine")
-				if strings.HasPrefix(tc.tag, "sha256:") {
-					want = "docker.io/library/redis@" + tc.tag
-				}
-			}
-			if !strings.Contains(out, "image: "+want+"\n") {
-				t.Errorf("generated image is not %s:\n%s", want, out)
+			if out := generated(t, ci); !strings.Contains(out, "image: "+tc.want+"\n") {
+				t.Errorf("generated image is not %s:\n%s", tc.want, out)
 			}
 		})
 	}
 }
 
-func cmpOr(a, b string) string {
-	if a != "" {
-		return a
-	}
-	return b
-}
-
-// TestComposeDependencyWarnings: only what the file writes on depends_on is
-// reported; the dependencies links, volumes_from and network_mode imply
-// are kept as wires without a warning.
-func TestComposeDependencyWarnings(t *testing.T) {
+// TestComposeDependsOnKept: depends_on is kept as written, conditions,
+// restart and required included, whether or not the dependency publishes
+// a port, and without wiring (so no env is injected); links and
+// volumes_from imply a dependency, as in compose.
+func TestComposeDependsOnKept(t *testing.T) {
 	tests := []struct {
-		name    string
-		file    string // in testdata/compose: service b with a port, service a depending on it
-		want    [][]string
-		notWarn string
+		name string
+		file string // in testdata/compose: service b, service a depending on it
+		want core.DependsOn
 	}{
-		{name: "links and volumes_from", file: "depends-links.yml", notWarn: "depends_on"},
-		{name: "restart written", file: "depends-restart.yml",
-			want: [][]string{{"services.a.depends_on.b.restart", "not carried over"}}},
-		{name: "completed successfully", file: "depends-completed.yml",
-			want: [][]string{{"services.a.depends_on.b.condition", "service_completed_successfully"}}},
+		{name: "links and volumes_from", file: "depends-links.yml", want: core.DependsOn{Restart: true}},
+		{name: "restart written", file: "depends-restart.yml", want: core.DependsOn{Restart: true}},
+		{name: "completed successfully", file: "depends-completed.yml", want: core.DependsOn{Condition: core.ConditionCompleted}},
+		{name: "no port, healthy, not required", file: "depends-no-port.yml", want: core.DependsOn{Condition: core.ConditionHealthy, Optional: true}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -264,18 +243,17 @@ func TestComposeDependencyWarnings(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if len(ci.Stack.Wires) != 1 || ci.Stack.Wires[0] != (core.Wire{Consumer: "a", Import: "b", Provider: "b"}) {
-				t.Errorf("wires = %+v", ci.Stack.Wires)
+			a, _ := ci.Stack.Instance("a")
+			if got := a.Overrides.DependsOn; len(got) != 1 || got["b"] != tc.want {
+				t.Errorf("depends_on = %+v, want b: %+v", got, tc.want)
 			}
-			for _, w := range tc.want {
-				if !hasWarning(ci.Warnings, w...) {
-					t.Errorf("warnings %q lack one with %q", ci.Warnings, w)
-				}
+			if len(ci.Stack.Wires) != 0 || hasWarning(ci.Warnings, "depends_on") {
+				t.Errorf("wires %+v, warnings %q; want none", ci.Stack.Wires, ci.Warnings)
 			}
-			if tc.notWarn != "" && hasWarning(ci.Warnings, tc.notWarn) {
-				t.Errorf("warnings %q should not mention %q", ci.Warnings, tc.notWarn)
+			out := generated(t, ci)
+			if !strings.Contains(out, "depends_on:\n      b:\n") {
+				t.Errorf("generated project lacks the dependency:\n%s", out)
 			}
-			generated(t, ci)
 		})
 	}
 }

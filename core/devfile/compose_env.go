@@ -119,6 +119,16 @@ func ReferencedVariables(data []byte) (names []string, all bool) {
 			all = true
 		}
 	}
+	// secrets and configs read from `environment: VAR`
+	for _, kind := range []string{"secrets", "configs"} {
+		defs, _ := raw[kind].(map[string]any)
+		for _, d := range defs {
+			dm, _ := d.(map[string]any)
+			if v, ok := dm["environment"].(string); ok && v != "" {
+				set[v] = true
+			}
+		}
+	}
 	return slices.Sorted(maps.Keys(set)), all
 }
 
@@ -160,23 +170,33 @@ var emptyDefaultRE = regexp.MustCompile(`\$\{([A-Za-z_][A-Za-z0-9_]*):?-\}`)
 // default that the environment does not set; compose warns about them too
 // and, like compose, the import replaces them with an empty string.
 func (c *composeConverter) unsetVariables(data []byte, raw map[string]any) {
+	for _, name := range unsetNames(data, raw, c.env) {
+		c.warn("variable %s is not set: it was replaced by an empty string (export it, or set it in the .env file next to the compose file)", name)
+	}
+}
+
+// unsetNames are the variables of the file, sorted, that env does not set
+// and that have no default: compose replaces them with "".
+func unsetNames(data []byte, raw map[string]any, env map[string]string) []string {
 	if raw == nil {
-		return
+		return nil
 	}
 	explicitEmpty := map[string]bool{}
 	for _, m := range emptyDefaultRE.FindAllStringSubmatch(string(data), -1) {
 		explicitEmpty[m[1]] = true
 	}
 	vars := template.ExtractVariables(raw, template.DefaultPattern)
+	var out []string
 	for _, name := range slices.Sorted(maps.Keys(vars)) {
 		v := vars[name]
 		if v.Required || v.DefaultValue != "" || v.PresenceValue != "" || explicitEmpty[name] {
 			continue
 		}
-		if _, set := c.env[name]; !set {
-			c.warn("variable %s is not set: it was replaced by an empty string (export it, or set it in the .env file next to the compose file)", name)
+		if _, set := env[name]; !set {
+			out = append(out, name)
 		}
 	}
+	return out
 }
 
 // composeEnv converts a service's resolved environment. A key is secret

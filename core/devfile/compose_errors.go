@@ -81,7 +81,7 @@ func joinKey(prefix, key string) string {
 
 // composeLoadError turns a loader error into field errors: a required
 // variable that is missing names the variable and where the file uses it.
-func composeLoadError(err error, lines *lineIndex) error {
+func composeLoadError(err error, lines *lineIndex, unset []string) error {
 	var fes core.FieldErrors
 	for _, e := range leafErrors(err) {
 		var mr *template.MissingRequiredError
@@ -102,7 +102,20 @@ func composeLoadError(err error, lines *lineIndex) error {
 	if len(fes) > 0 {
 		return fes.Err()
 	}
-	return core.Errf("file", "not a valid compose file: "+err.Error())
+	rule := "not a valid compose file: " + err.Error()
+	// compose's error shows the spec after interpolation; name the unset
+	// variables (compose warns about each) that made it so.
+	var names []string
+	for _, name := range unset {
+		field := lines.varUse(name)
+		if field == "" || strings.Contains(err.Error(), field) || strings.Contains(field, ".volumes") || strings.Contains(field, ".ports") {
+			names = append(names, name)
+		}
+	}
+	if len(names) > 0 {
+		rule += fmt.Sprintf(" (the %s variable is not set, so it was replaced by an empty string)", strings.Join(names, ", "))
+	}
+	return core.Errf("file", rule)
 }
 
 // leafErrors flattens joined errors.

@@ -34,19 +34,15 @@ func (c *composeConverter) fragment(name string, s types.ServiceConfig) map[stri
 		case fragmentSkip[k]:
 		case k == "networks":
 			c.serviceNetworks(path, s)
-		case k == "container_name":
-			c.warn("%s.container_name: not carried over: devarch names the container %s", path, core.ContainerName(c.stack, name))
+		case k == "container_name": // an alias (see service)
 		case k == "scale":
 			if s.Scale != nil && *s.Scale != 1 {
 				c.warn("%s.scale: not carried over: devarch runs one container per instance (`devarch instance duplicate` makes another)", path)
 			}
-		case k == "secrets" || k == "configs":
-			c.warn("%s.%s: %s not carried over: devarch has no compose %s; give the value as a secret env var or a config file (`devarch instance set %s %s --secret-env KEY=- | --file TARGET=@FILE --sensitive`)",
-				path, k, strings.Join(objectNames(v), ", "), k, c.stack, name)
+		case k == "secrets" || k == "configs": // config files (see serviceObjects)
 		case k == "models":
 			c.warn("%s.models: not carried over: devarch has no compose models", path)
-		case k == "pull_policy" && v == "build":
-			c.warn("%s.pull_policy: \"build\" not carried over: devarch does not build images", path)
+		case k == "pull_policy" && v == "build": // devarch builds what has a build
 		case k == "deploy":
 			d, _ := v.(map[string]any)
 			d = maps.Clone(d)

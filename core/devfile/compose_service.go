@@ -3,6 +3,8 @@ package devfile
 import (
 	"bytes"
 	"fmt"
+	"path"
+	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -54,41 +56,40 @@ func (c *composeConverter) service(name string, s types.ServiceConfig) {
 		c.fail(path+".provider", "provider services are not supported", "run the service with an `image:` instead")
 		return
 	}
-	if s.Image == "" {
-		c.fail(path+".build", "building images is not supported", "build the image first and set `image:`")
-		return
-	}
-	if s.Build != nil {
-		c.warn("%s.build: not carried over: devarch does not build images; it runs the image %s, which must exist", path, s.Image)
-	}
-	image := normalizeImage(s.Image)
 	frag := c.fragment(name, s)
-	eff := core.Template{
-		Image: image, Command: s.Command, Entrypoint: s.Entrypoint, User: s.User, Restart: s.Restart,
+	t := core.Template{
+		Name:    c.stack + "-" + name,
+		Command: s.Command, Entrypoint: s.Entrypoint, User: s.User, Restart: s.Restart,
 		Env: c.composeEnv(name, s.Environment), Labels: map[string]string(s.Labels),
 		Ports: c.ports(path, s.Ports), Volumes: c.volumes(name, s.Volumes, frag), Healthcheck: c.health(path, s.HealthCheck),
 	}
-	if len(eff.Labels) == 0 {
-		eff.Labels = nil
+	if len(t.Labels) == 0 {
+		t.Labels = nil
 	}
-	repo, tag := splitComposeImage(image)
-	inst := core.Instance{Name: name, Enabled: c.disabled[name] == ""}
-	if bt, ok := c.byRepo[repo]; ok {
-		inst.Template = bt.Name
-		inst.Overrides = overridesFrom(bt, eff, tag)
-		t := bt
-		c.tpl[name] = &t
+	if s.Build != nil {
+		t.Build = c.build(path, s)
 	} else {
-		eff.Name = c.stack + "-" + name
-		if err := core.ValidateName(path, eff.Name); err != nil {
-			c.fail(path, fmt.Sprintf("template name %q is too long; shorten the stack or service name", eff.Name), "")
-			return
+		t.Image = normalizeImage(s.Image)
+		// The catalog contributes its contracts, so other instances can be
+		// wired to this one; nothing of its configuration comes in.
+		repo, _ := splitComposeImage(t.Image)
+		if bt, ok := c.byRepo[repo]; ok {
+			t.Exports = c.catalogExports(path, name, bt, t.Env)
 		}
-		inst.Template = eff.Name
-		c.tpl[name] = &eff
-		c.created = append(c.created, &eff)
-		c.svcOfTpl[eff.Name] = name
 	}
+	t.Files = c.serviceObjects(name, s)
+	if err := core.ValidateName(path, t.Name); err != nil {
+		c.fail(path, fmt.Sprintf("template name %q is too long; shorten the stack or service name", t.Name), "")
+		return
+	}
+	inst := core.Instance{Name: name, Template: t.Name, Enabled: c.disabled[name] == ""}
+	if s.ContainerName != "" {
+		c.warn("%s.container_name: %q kept as a network alias: devarch names the container %s", path, s.ContainerName, core.ContainerName(c.stack, name))
+		inst.Overrides.Aliases = []string{s.ContainerName}
+	}
+	c.tpl[name] = &t
+	c.created = append(c.created, &t)
+	c.svcOfTpl[t.Name] = name
 	if len(frag) > 0 {
 		var b bytes.Buffer
 		enc := yaml.NewEncoder(&b)
@@ -135,61 +136,6 @@ func splitComposeImage(image string) (repo, tag string) {
 	return repo, tag
 }
 
-// overridesFrom stores only what the compose service changes of template t.
-// tag is the compose image's tag (":latest" when it has none) or digest.
-func overridesFrom(t, eff core.Template, tag string) core.Overrides {
-	var o core.Overrides
-	if _, ttag := core.SplitImage(t.Image); tag != "" && tag != ttag {
-		o.Tag = new(strings.TrimLeft(tag, ":@"))
-	}
-	if eff.Command != nil {
-		o.Command = &eff.Command
-	}
-	if eff.Entrypoint != nil {
-		o.Entrypoint = &eff.Entrypoint
-	}
-	if eff.User != "" && eff.User != t.User {
-		o.User = &eff.User
-	}
-	switch {
-	case eff.Restart != "" && eff.Restart != t.Restart:
-		o.Restart = &eff.Restart
-	case eff.Restart == "" && t.Restart != "":
-		// compose restarts nothing unless told: the catalog's policy must
-		// not come in with the template.
-		o.Restart = new("no")
-	}
-	for k, v := range eff.Env {
-		if tv, ok := t.Env[k]; ok {
-			v.Secret = v.Secret || tv.Secret
-			if tv.Value == v.Value {
-				continue
-			}
-		}
-		if o.Env == nil {
-			o.Env = map[string]core.EnvVar{}
-		}
-		o.Env[k] = v
-	}
-	if len(eff.Labels) > 0 {
-		o.Labels = eff.Labels
-	}
-	switch {
-	case eff.Ports != nil:
-		o.Ports = &eff.Ports
-	case len(t.Ports) > 0:
-		// A service that publishes nothing keeps publishing nothing.
-		o.Ports = &[]core.Port{}
-	}
-	if eff.Volumes != nil {
-		o.Volumes = &eff.Volumes
-	}
-	if eff.Healthcheck != nil {
-		o.Healthcheck = eff.Healthcheck
-	}
-	return o
-}
-
 func (c *composeConverter) ports(path string, in []types.ServicePortConfig) []core.Port {
 	var out []core.Port
 	for i, p := range in {
@@ -217,15 +163,20 @@ func (c *composeConverter) volumes(service string, in []types.ServiceVolumeConfi
 	var out []core.Volume
 	var idx []int
 	for i, v := range in {
-		path := fmt.Sprintf("services.%s.volumes[%d]", service, i)
+		field := fmt.Sprintf("services.%s.volumes[%d]", service, i)
 		switch v.Type {
 		case types.VolumeTypeVolume, types.VolumeTypeBind:
 			if v.Source == "" {
-				c.warn("%s: anonymous volume %s kept as a named volume %s-data", path, v.Target, service)
+				c.warn("%s: anonymous volume %s kept as a named volume %s-data", field, v.Target, service)
 				v.Source = service + "-data"
 			}
+			// compose takes "/etc/pihole/" as "/etc/pihole"
+			v.Target = path.Clean(v.Target)
+			if !core.IsNamedVolume(v.Source) {
+				v.Source = filepath.Clean(v.Source)
+			}
 			if lost := volumeOptions(v); len(lost) > 0 {
-				c.warn("%s: %s not carried over: devarch mounts %s at %s with default options", path, strings.Join(lost, ", "), v.Source, v.Target)
+				c.warn("%s: %s not carried over: devarch mounts %s at %s with default options", field, strings.Join(lost, ", "), v.Source, v.Target)
 			}
 			out = append(out, core.Volume{Source: v.Source, Target: v.Target, ReadOnly: v.ReadOnly})
 			idx = append(idx, i)
@@ -250,7 +201,7 @@ func (c *composeConverter) volumes(service string, in []types.ServiceVolumeConfi
 			}
 			frag["tmpfs"] = append(list, escapeDollars(entry))
 		default:
-			c.warn("%s: %s mount at %s not carried over: devarch mounts named volumes and host paths only", path, v.Type, v.Target)
+			c.warn("%s: %s mount at %s not carried over: devarch mounts named volumes and host paths only", field, v.Type, v.Target)
 		}
 	}
 	c.volIdx[service] = idx

@@ -73,6 +73,7 @@ func diffServices(stack string, old, new *core.WiredService, oldNets, newNets []
 	diffFiles(d, old.Files, new.Files)
 	d.add("depends_on", formatDeps(old.DependsOn), formatDeps(new.DependsOn))
 	d.add("networks", formatNetworks(stack, oldNets), formatNetworks(stack, newNets))
+	d.add("aliases", strings.Join(old.Aliases, ", "), strings.Join(new.Aliases, ", "))
 	d.add("domains", strings.Join(old.Domains, ", "), strings.Join(new.Domains, ", "))
 	d.add("compose", formatFragment(old.Compose), formatFragment(new.Compose))
 	d.add("replicas", formatReplicas(old.Replicas), formatReplicas(new.Replicas))

@@ -391,6 +391,10 @@ type ImportComposeRequest struct {
 	// Profiles are the active compose profiles (--profile or
 	// COMPOSE_PROFILES); services of other profiles are imported disabled.
 	Profiles []string `json:"profiles,omitempty"`
+	// Files holds the content of the files the compose file's top-level
+	// secrets and configs name, by absolute path: the CLI reads them. They
+	// may be secret: the daemon never logs them.
+	Files map[string]string `json:"files,omitempty"`
 }
 
 // ImportResult says what an import did: created a stack, or planned changes
