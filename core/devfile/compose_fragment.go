@@ -62,21 +62,6 @@ func (c *composeConverter) fragment(name string, s types.ServiceConfig) map[stri
 	return frag
 }
 
-// objectNames lists the secrets or configs a service uses.
-func objectNames(v any) []string {
-	var out []string
-	l, _ := v.([]any)
-	for _, item := range l {
-		switch it := item.(type) {
-		case string:
-			out = append(out, it)
-		case map[string]any:
-			out = append(out, fmt.Sprint(it["source"]))
-		}
-	}
-	return out
-}
-
 func (c *composeConverter) serviceNetworks(path string, s types.ServiceConfig) {
 	var names, aliases []string
 	for _, n := range slices.Sorted(maps.Keys(s.Networks)) {
