@@ -13,7 +13,11 @@ func TestComposePathsAsComposeTakesThem(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	vols := ci.Templates[0].Volumes
+	in := ci.Stack.Instances[0]
+	if in.Overrides.Volumes == nil {
+		t.Fatal("no volumes")
+	}
+	vols := *in.Overrides.Volumes
 	if len(vols) != 2 || vols[0].Source != "/srv/project/etc-pihole" || vols[0].Target != "/etc/pihole" || vols[1].Target != "/etc/dnsmasq.d" {
 		t.Errorf("volumes = %+v", vols)
 	}

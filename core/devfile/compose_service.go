@@ -61,7 +61,7 @@ func (c *composeConverter) service(name string, s types.ServiceConfig) {
 		Name:    c.stack + "-" + name,
 		Command: s.Command, Entrypoint: s.Entrypoint, User: s.User, Restart: s.Restart,
 		Env: c.composeEnv(name, s.Environment), Labels: map[string]string(s.Labels),
-		Ports: c.ports(path, s.Ports), Volumes: c.volumes(name, s.Volumes, frag), Healthcheck: c.health(path, s.HealthCheck),
+		Ports: c.ports(path, s.Ports), Healthcheck: c.health(path, s.HealthCheck),
 	}
 	if len(t.Labels) == 0 {
 		t.Labels = nil
@@ -83,6 +83,12 @@ func (c *composeConverter) service(name string, s types.ServiceConfig) {
 		return
 	}
 	inst := core.Instance{Name: name, Template: t.Name, Enabled: c.disabled[name] == ""}
+	// Volumes are the instance's, so named volumes keep the names the file
+	// gives them (a template's would be scoped to the instance) and services
+	// that share one still do.
+	if vols := c.volumes(name, s.Volumes, frag); len(vols) > 0 {
+		inst.Overrides.Volumes = &vols
+	}
 	if s.ContainerName != "" {
 		c.warn("%s.container_name: %q kept as a network alias: devarch names the container %s", path, s.ContainerName, core.ContainerName(c.stack, name))
 		inst.Overrides.Aliases = []string{s.ContainerName}
