@@ -52,8 +52,9 @@ func (c *composeConverter) build(path string, s types.ServiceConfig) *core.Image
 
 // catalogExports are the exports of the catalog template bt a service of
 // the same image gets, so it can be wired to: only those whose env renders
-// from the service's own env (the catalog's env does not come in).
-func (c *composeConverter) catalogExports(path, name string, bt core.Template, env map[string]core.EnvVar) []core.Export {
+// from the service's own env (the catalog's env does not come in) and, when
+// the service publishes ports, whose port is among them.
+func (c *composeConverter) catalogExports(path, name string, bt core.Template, env map[string]core.EnvVar, ports []core.Port) []core.Export {
 	vals := map[string]string{}
 	for k, v := range env {
 		vals[k] = v.Value
@@ -72,6 +73,11 @@ func (c *composeConverter) catalogExports(path, name string, bt core.Template, e
 				ok = false
 				break
 			}
+		}
+		// A template that lists ports must list the one an export names.
+		if ok && len(ports) > 0 && !slices.ContainsFunc(ports, func(p core.Port) bool { return p.Container == e.Port }) {
+			c.warn("%s: the %s contract of the catalog's %s template is not offered for wiring: its port %d is not among the ports the service publishes", path, e.Type, bt.Name, e.Port)
+			continue
 		}
 		if !ok {
 			c.warn("%s: the %s contract of the catalog's %s template is not offered for wiring: its connection env needs variables the service does not set", path, e.Type, bt.Name)

@@ -74,7 +74,7 @@ func (c *composeConverter) service(name string, s types.ServiceConfig) {
 		// wired to this one; nothing of its configuration comes in.
 		repo, _ := splitComposeImage(t.Image)
 		if bt, ok := c.byRepo[repo]; ok {
-			t.Exports = c.catalogExports(path, name, bt, t.Env)
+			t.Exports = c.catalogExports(path, name, bt, t.Env, t.Ports)
 		}
 	}
 	t.Files = c.serviceObjects(name, s)

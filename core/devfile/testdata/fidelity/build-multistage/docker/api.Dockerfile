@@ -1,0 +1,2 @@
+FROM golang:1.24 AS development
+WORKDIR /src
