@@ -30,7 +30,7 @@ func ComposeOwnedKeyRule(key string) string {
 	case "healthcheck":
 		return rule + "use the --healthcheck-* flags or --no-healthcheck"
 	case "depends_on":
-		return rule + "startup order follows the instance's wires (devarch wire)"
+		return rule + "startup order follows the instance's wires (devarch wire) and its own depends_on (in devarch.yml)"
 	case "environment", "env_file", "secrets":
 		return rule + "set variables with --env, and secret ones with --secret-env, so devarch keeps secrets sealed and redacted"
 	}

@@ -29,11 +29,13 @@ func newImportComposeCommand(c *cli) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "import-compose FILE",
 		Short: "Turn a docker-compose.yml into templates and a new stack",
-		Long: `Turn an existing compose file into a devarch stack: each service becomes an
-instance (of a built-in template when its image is one devarch knows, so it
-gets the catalog's exports, at the compose file's tag; otherwise of a new
-template), keeping ports, environment, volumes, healthchecks and depends_on.
-Relative bind mounts are resolved against the compose file's directory.
+		Long: `Turn an existing compose file into a devarch stack that runs what docker
+compose would run: each service becomes an instance of a new template holding
+exactly the file's settings (image or build, ports, environment, volumes,
+healthcheck, depends_on with its conditions, secrets and configs as mounted
+files); a catalog image adds only the catalog's contracts, for wiring.
+Relative paths are resolved against the compose file's directory; the files
+secrets and configs name are read here and sent with the file.
 
 ${VAR} in the file is interpolated as docker compose does: from the
 environment, then the .env file next to the compose file (or --env-file).

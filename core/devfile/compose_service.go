@@ -149,7 +149,7 @@ func (c *composeConverter) ports(path string, in []types.ServicePortConfig) []co
 		if p.Published != "" {
 			n, err := strconv.Atoi(p.Published)
 			if err != nil {
-				c.fail(fmt.Sprintf("%s.ports[%d]", path, i), fmt.Sprintf("published port %q: ranges are not supported; list each port", p.Published), "")
+				c.fail(fmt.Sprintf("%s.ports[%d]", path, i), fmt.Sprintf("published port %q: ranges are not supported: devarch publishes fixed host ports so it can check them for conflicts across stacks", p.Published), "list each port")
 				continue
 			}
 			host = n
