@@ -196,8 +196,9 @@ func TestImportCompose(t *testing.T) {
 	for _, i := range insts {
 		got[i.Name] = i.Template
 	}
-	if got["db"] != "postgres" || got["cache"] != "redis" || got["web"] == "" {
-		t.Fatalf("instances = %v; want db from postgres, cache from redis and web from a new template", got)
+	// Each service has a template of its own holding only the file's settings.
+	if got["db"] != "shop-db" || got["cache"] != "shop-cache" || got["web"] != "shop-web" {
+		t.Fatalf("instances = %v; want each from a template of its own", got)
 	}
 	cfg := h.ok("config", "shop", "--show-secrets")
 	abs, _ := filepath.Abs(filepath.Join("testdata", "compose", "shop", "static"))
@@ -231,12 +232,10 @@ func TestImportComposeEnvironmentAndWarnings(t *testing.T) {
 	for _, want := range []string{
 		"devarch: warning: services.web.networks: front not carried over",
 		"aliases www are lost",
-		"devarch: warning: services.web.secrets: api_key not carried over",
 		"devarch: warning: services.debug.profiles:",
 		"devarch: warning: services.sniffer.network_mode: \"host\"",
 		"devarch: warning: volumes.scratch.driver_opts: not carried over",
 		"devarch: warning: networks: front not carried over",
-		"devarch: warning: secrets: api_key not carried over",
 	} {
 		if !strings.Contains(r.Stderr, want) {
 			t.Errorf("stderr lacks %q:\n%s", want, r.Stderr)
@@ -263,7 +262,7 @@ func TestImportComposeEnvironmentAndWarnings(t *testing.T) {
 	cfg := h.ok("config", "envshop", "--show-secrets")
 	for _, want := range []string{
 		"18490", "DB_PASSWORD: from-process-Env-31", "NET_ADMIN", "working_dir: /srv", "stop_grace_period: 20s",
-		"legacy.local", "/run/cache", "docker.io/library/redis:latest",
+		"legacy.local", "/run/cache", "docker.io/library/redis:latest", "target: /run/secrets/api_key",
 	} {
 		if !strings.Contains(cfg, want) {
 			t.Errorf("config lacks %q:\n%s", want, cfg)
