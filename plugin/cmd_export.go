@@ -9,6 +9,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/devarch-dev/devarch/daemon/api"
+	"github.com/devarch-dev/devarch/internal/fsutil"
 )
 
 type exportOptions struct {
@@ -67,7 +68,7 @@ func runExport(ctx context.Context, c *cli, stack string, opts exportOptions) er
 	if pass != "" || opts.includeSecrets {
 		mode = 0o600
 	}
-	if err := writeFileAtomic(opts.output, []byte(file.Content), mode); err != nil {
+	if err := fsutil.WriteFile(opts.output, []byte(file.Content), mode); err != nil {
 		return fmt.Errorf("write %s: %w", opts.output, err)
 	}
 	fmt.Fprintf(c.errOut, "Exported stack %q to %s\n", stack, opts.output)

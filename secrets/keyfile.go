@@ -1,14 +1,14 @@
 package secrets
 
 import (
-	"crypto/rand"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
+
+	"github.com/devarch-dev/devarch/internal/fsutil"
 )
 
 // KeyFileMode is the only mode a key file may have.
@@ -74,66 +74,21 @@ func LoadOrCreateKey(path string) (k Key, created bool, err error) {
 }
 
 // WriteKeyFile writes k to path, which must not exist (fs.ErrExist
-// otherwise). The key is written and synced to a private temporary file
-// created with O_EXCL, then published under path by a hard link, which
-// fails if path exists: no reader ever sees a partly written key.
+// otherwise). The key is written and synced to a private temporary file,
+// then published under path by a hard link, which fails if path exists: no
+// reader ever sees a partly written key (fsutil.CreateFile).
 func WriteKeyFile(path string, k Key) error {
-	var rnd [8]byte
-	if _, err := rand.Read(rnd[:]); err != nil {
+	if err := fsutil.CreateFile(path, k[:], KeyFileMode); err != nil {
 		return fmt.Errorf("key file: %w", err)
 	}
-	tmp := path + ".tmp-" + hex.EncodeToString(rnd[:])
-	if err := writeExcl(tmp, k); err != nil {
-		return err
-	}
-	defer os.Remove(tmp)
-	if err := os.Link(tmp, path); err != nil {
-		if errors.Is(err, fs.ErrExist) {
-			return fmt.Errorf("key file %s: %w", path, fs.ErrExist)
-		}
-		// Filesystems without hard links: create path itself exclusively.
-		if err := writeExcl(path, k); err != nil {
-			return err
-		}
-	}
-	return syncDir(filepath.Dir(path))
-}
-
-func writeExcl(path string, k Key) error {
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, KeyFileMode)
-	if err != nil {
-		return fmt.Errorf("create key file: %w", err)
-	}
-	if _, err := f.Write(k[:]); err != nil {
-		f.Close()
-		os.Remove(path)
-		return fmt.Errorf("write key file %s: %w", path, err)
-	}
-	if err := f.Sync(); err != nil {
-		f.Close()
-		os.Remove(path)
-		return fmt.Errorf("sync key file %s: %w", path, err)
-	}
-	return f.Close()
+	return nil
 }
 
 // ReplaceKeyFile renames the key file at from over the one at to, durably
 // (the directory is synced, so the rename survives a crash).
 func ReplaceKeyFile(from, to string) error {
-	if err := os.Rename(from, to); err != nil {
+	if err := fsutil.Rename(from, to); err != nil {
 		return fmt.Errorf("install key file: %w", err)
-	}
-	return syncDir(filepath.Dir(to))
-}
-
-func syncDir(dir string) error {
-	d, err := os.Open(dir)
-	if err != nil {
-		return fmt.Errorf("sync %s: %w", dir, err)
-	}
-	defer d.Close()
-	if err := d.Sync(); err != nil {
-		return fmt.Errorf("sync %s: %w", dir, err)
 	}
 	return nil
 }

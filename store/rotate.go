@@ -6,10 +6,10 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-	"strings"
 	"sync"
 	"time"
 
+	"github.com/devarch-dev/devarch/internal/fsutil"
 	"github.com/devarch-dev/devarch/secrets"
 	bolt "go.etcd.io/bbolt"
 )
@@ -73,20 +73,15 @@ func tryLockFor(mu *sync.Mutex, d time.Duration) bool {
 	}
 }
 
-// keyTempPattern matches the temporary files secrets.WriteKeyFile writes a
-// key to before publishing it (KEYFILE.tmp-<16 hex digits>).
-var keyTempPattern = ".tmp-" + strings.Repeat("[0-9a-f]", 16)
-
 // removeKeyTemps deletes the temporary key files of a key file write that
 // stopped half-way (the daemon killed while it rotated or created the
-// key): 32 key bytes that no one reads. Only the process that holds the
-// database's lock writes key files, so none of them is in use.
+// key): 32 key bytes that no one reads. secrets.WriteKeyFile writes through
+// fsutil, so they bear the names fsutil.TempName gives. Only the process
+// that holds the database's lock writes key files, so none of them is in
+// use.
 func removeKeyTemps(home string) {
 	for _, name := range []string{KeyFile, NextKeyFile} {
-		matches, _ := filepath.Glob(filepath.Join(home, name+keyTempPattern))
-		for _, m := range matches {
-			os.Remove(m)
-		}
+		_ = fsutil.RemoveTemps(filepath.Join(home, name))
 	}
 }
 

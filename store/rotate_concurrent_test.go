@@ -6,6 +6,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/devarch-dev/devarch/internal/fsutil"
 )
 
 // TestRotateConcurrent fires rotations at once: each succeeds or, when it
@@ -73,13 +75,22 @@ func TestRotateConcurrent(t *testing.T) {
 }
 
 // TestOpenRemovesKeyTemps checks that the temporary files of a key file
-// write that was interrupted (32 key bytes each) are removed when the store
-// is opened, and nothing else is.
+// write that was interrupted (32 key bytes each, named as the key file
+// writer names them) are removed when the store is opened, and nothing
+// else is.
 func TestOpenRemovesKeyTemps(t *testing.T) {
 	home, s := seededHome(t)
 	s.Close()
-	temps := []string{KeyFile + ".tmp-0123456789abcdef", NextKeyFile + ".tmp-fedcba9876543210"}
-	others := []string{KeyFile + ".tmp-notes", "notes.tmp-0123456789abcdef"}
+	var temps []string
+	for _, name := range []string{KeyFile, NextKeyFile} {
+		tmp, err := fsutil.TempName(filepath.Join(home, name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		temps = append(temps, filepath.Base(tmp))
+	}
+	others := []string{KeyFile + ".tmp-notes", "notes.tmp-0123456789abcdef",
+		"." + KeyFile + ".tmp-notes", ".notes.tmp-0123456789abcdef"}
 	for _, name := range append(append([]string{}, temps...), others...) {
 		if err := os.WriteFile(filepath.Join(home, name), make([]byte, 32), 0o600); err != nil {
 			t.Fatal(err)
