@@ -1,4 +1,4 @@
-// Package daemon serves devarch's local API on a Unix socket and owns state, locks and jobs.
+// Package daemon runs devarch's daemon: it prepares and locks the home, opens the store, wires the service layer, jobs and HTTP server together (see daemon/internal) and serves the API on a Unix socket until it is told to stop.
 package daemon
 
 import (
@@ -20,6 +20,11 @@ import (
 	"time"
 
 	"github.com/devarch-dev/devarch/daemon/api"
+	"github.com/devarch-dev/devarch/daemon/internal/apply"
+	"github.com/devarch-dev/devarch/daemon/internal/jobs"
+	"github.com/devarch-dev/devarch/daemon/internal/server"
+	"github.com/devarch-dev/devarch/daemon/internal/service"
+	"github.com/devarch-dev/devarch/internal/fsutil"
 	"github.com/devarch-dev/devarch/store"
 )
 
@@ -76,20 +81,14 @@ func Run(ctx context.Context, cfg Config) error {
 	}
 	defer st.Close()
 
-	s := &Server{
-		Home:    home,
-		Store:   st,
-		Log:     log,
-		Locks:   NewLockManager(),
-		Jobs:    NewJobManager(st, log),
-		Started: time.Now(),
-	}
-	if n, err := s.Jobs.RecoverInterrupted(); err != nil {
+	locks := jobs.NewLockManager()
+	jm := jobs.NewManager(st, log)
+	if n, err := jm.RecoverInterrupted(); err != nil {
 		return fmt.Errorf("recover interrupted jobs: %w", err)
 	} else if n > 0 {
 		log.Warn("jobs interrupted by the last daemon exit", "count", n)
 	}
-	removeCrashLeftovers(filepath.Join(home, "stacks"))
+	apply.RemoveCrashLeftovers(filepath.Join(home, "stacks"))
 
 	ln, err := listenUnix(sock)
 	if err != nil {
@@ -98,7 +97,7 @@ func Run(ctx context.Context, cfg Config) error {
 	defer os.Remove(sock)
 
 	pidFile := filepath.Join(home, api.PIDName)
-	if err := os.WriteFile(pidFile, []byte(strconv.Itoa(os.Getpid())+"\n"), 0o600); err != nil {
+	if err := fsutil.WriteFile(pidFile, []byte(strconv.Itoa(os.Getpid())+"\n"), 0o600); err != nil {
 		ln.Close()
 		return fmt.Errorf("write pid file: %w", err)
 	}
@@ -108,11 +107,18 @@ func Run(ctx context.Context, cfg Config) error {
 	defer stopSignals()
 	ctx, stop := context.WithCancel(ctx)
 	defer stop()
-	s.shutdown = stop
 
+	svc := service.New(service.Config{
+		Home: home, Store: st, Log: log, Locks: locks, Jobs: jm,
+		Runner: &apply.Runner{
+			Home: home, Store: st, Jobs: jm, Log: log, Timeouts: apply.DefaultTimeouts(),
+		},
+		OpenRuntime: service.OpenRuntime,
+		Started:     time.Now(),
+	})
 	srv := &http.Server{
-		Handler:           s.Handler(),
-		ConnContext:       peerContext,
+		Handler:           server.New(svc, log, stop).Handler(),
+		ConnContext:       server.PeerContext,
 		ReadHeaderTimeout: 10 * time.Second,
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
@@ -128,9 +134,9 @@ func Run(ctx context.Context, cfg Config) error {
 			runErr = fmt.Errorf("serve %s: %w", sock, err)
 		}
 	}
-	log.Info("daemon stopping", "running_jobs", s.Jobs.Running())
+	log.Info("daemon stopping", "running_jobs", jm.Running())
 	ln.Close()
-	s.Jobs.Wait()
+	jm.Wait()
 	sctx, cancel := context.WithTimeout(context.Background(), shutdownTimeout)
 	defer cancel()
 	if err := srv.Shutdown(sctx); err != nil {

@@ -1,10 +1,16 @@
-package daemon
+// Package apply runs the jobs that converge a stack on its runtime (apply)
+// or remove it (destroy), rolling back what fails, and materializes the
+// config files the containers mount.
+package apply
 
 import (
 	"cmp"
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
+	"maps"
+	"path/filepath"
 	"slices"
 	"strings"
 	"time"
@@ -13,24 +19,94 @@ import (
 	"github.com/devarch-dev/devarch/core/compose"
 	"github.com/devarch-dev/devarch/core/plan"
 	"github.com/devarch-dev/devarch/daemon/api"
+	"github.com/devarch-dev/devarch/daemon/internal/jobs"
 	"github.com/devarch-dev/devarch/daemon/runtime"
 	"github.com/devarch-dev/devarch/store"
 )
 
-var (
-	// verifyTimeout bounds the wait for containers to run and be healthy.
-	verifyTimeout = 120 * time.Second
-	// verifyInterval is how often containers are checked while waiting.
-	verifyInterval = time.Second
-	// recoverTimeout bounds a rollback or cleanup after a failed job.
-	recoverTimeout = 3 * time.Minute
-	// upTimeout, plus the healthcheck window, bounds compose up, which
-	// itself waits for providers to be healthy: a provider that never turns
+// Timeouts bound the waits of a job.
+type Timeouts struct {
+	// Verify bounds the wait for containers to run and be healthy.
+	Verify time.Duration
+	// VerifyInterval is how often containers are checked while waiting.
+	VerifyInterval time.Duration
+	// Recover bounds a rollback or cleanup after a failed job.
+	Recover time.Duration
+	// Up, plus the healthcheck window, bounds compose up, which itself
+	// waits for providers to be healthy: a provider that never turns
 	// healthy must fail the job, not hold the stack's lock forever.
-	upTimeout = 5 * time.Minute
-)
+	Up time.Duration
+}
 
-// applyRun is one apply or destroy job, prepared under the stack's lock.
+// DefaultTimeouts are the timeouts the daemon runs jobs with.
+func DefaultTimeouts() Timeouts {
+	return Timeouts{Verify: 120 * time.Second, VerifyInterval: time.Second, Recover: 3 * time.Minute, Up: 5 * time.Minute}
+}
+
+// Runner runs apply and destroy jobs of the stacks in Store, with config
+// files under Home/stacks/<stack>.
+type Runner struct {
+	Home     string
+	Store    *store.Store
+	Jobs     *jobs.Manager
+	Log      *slog.Logger
+	Timeouts Timeouts
+}
+
+// FilesDir is where a stack's config files are materialized.
+func (s *Runner) FilesDir(stack string) string {
+	return filepath.Join(s.Home, "stacks", stack)
+}
+
+// Params is one apply or destroy, prepared under the stack's exclusive
+// lock: the plan to carry out and the state it was computed from.
+type Params struct {
+	Job     api.Job
+	Stack   string
+	Runtime runtime.Runtime
+	Spec    runtime.Spec                 // the runtime's spec, recorded as the stack's binding
+	Plan    plan.Plan                    // unredacted: Desired holds secret values
+	Saved   *store.SavedPlan             // the saved plan applied, or nil
+	Prev    *store.Applied               // last applied snapshot, or nil
+	Bound   *store.RuntimeBinding        // the runtime Prev was applied with, or nil
+	Foreign map[string]runtime.Container // instance -> the foreign container named like it
+	Destroy bool
+	Purge   bool // destroy also removes the volumes and the definition
+}
+
+// Start carries out p. An empty plan touches no container (but for a
+// destroy --purge, which removes the volumes) and is answered with an
+// already finished job; release is called before Start returns. Otherwise
+// the job is started in the background and answered at once; it calls
+// release when it ends.
+func (s *Runner) Start(ctx context.Context, p Params, release func()) (api.Job, error) {
+	a := &applyRun{
+		job: p.Job, stack: p.Stack, rt: p.Runtime, spec: p.Spec, plan: p.Plan, saved: p.Saved,
+		prev: p.Prev, bound: p.Bound, foreignOf: p.Foreign, destroy: p.Destroy, purge: p.Purge,
+	}
+	var prev *core.Desired
+	if a.prev != nil {
+		prev = &a.prev.Desired
+	}
+	a.secrets = core.OutputSecrets(&a.plan.Desired, prev)
+	a.rt = newScrubbingRuntime(a.rt, core.NewScrubber(a.secrets,
+		append(core.PublicNames(&a.plan.Desired, prev), core.Names(&a.plan.Desired, prev)...)))
+	if a.plan.Empty() {
+		defer release()
+		summary, err := s.finishEmpty(ctx, a)
+		if err != nil {
+			return api.Job{}, err
+		}
+		return s.Jobs.Record(a.job, summary), nil
+	}
+	return s.Jobs.StartOwnText(a.job, func(ctx context.Context, emit func(instance, msg string)) (string, error) {
+		defer release()
+		return s.runApply(ctx, a, emit)
+	}, a.secrets), nil
+}
+
+// applyRun is one apply or destroy job (Params), with the secret values its
+// output is scrubbed of.
 type applyRun struct {
 	job       api.Job
 	stack     string
@@ -47,7 +123,7 @@ type applyRun struct {
 }
 
 // runApply is the body of an apply or destroy job.
-func (s *Server) runApply(ctx context.Context, a *applyRun, emit func(instance, msg string)) (string, error) {
+func (s *Runner) runApply(ctx context.Context, a *applyRun, emit func(instance, msg string)) (string, error) {
 	if a.destroy {
 		return s.runDestroy(ctx, a, emit)
 	}
@@ -69,7 +145,7 @@ func (s *Server) runApply(ctx context.Context, a *applyRun, emit func(instance, 
 		}
 		if err := tx.PutApplied(a.stack, store.Applied{
 			Desired: d, AppliedAt: now, JobID: a.job.ID,
-		}, bindingOf(a.spec)); err != nil {
+		}, BindingOf(a.spec)); err != nil {
 			return err
 		}
 		return markApplied(tx, a.saved, now)
@@ -97,20 +173,32 @@ func (a *applyRun) refuseForeign() error {
 			what = fmt.Sprintf("let stack %s remove it (apply or destroy that stack), "+
 				"or rename this instance (`devarch instance rename %s %s NEW_NAME`)", other, a.stack, svc.Instance)
 		}
-		return &jobFailure{
-			state:    api.JobFailed,
-			instance: svc.Instance,
-			err: fmt.Errorf("instance %s: a container named %s %s; %s",
-				svc.Instance, c.Name, foreignWhat(c), what),
+		return &jobs.Failure{
+			State:    api.JobFailed,
+			Instance: svc.Instance,
+			Err: fmt.Errorf("instance %s: a container named %s %s; %s",
+				svc.Instance, c.Name, ForeignWhat(c), what),
 		}
 	}
 	return nil
 }
 
+// ForeignWhat says whose a container named like one of ours is: another
+// stack's (by its devarch labels), or nobody's we know.
+func ForeignWhat(c runtime.Container) string {
+	if other := c.Labels[core.LabelStack]; c.Managed() && other != "" {
+		if inst := c.Instance(); inst != "" {
+			return fmt.Sprintf("belongs to stack %q (instance %q)", other, inst)
+		}
+		return fmt.Sprintf("belongs to stack %q", other)
+	}
+	return "exists without devarch labels"
+}
+
 // converge makes the runtime run d: config files materialized, compose up
 // for the stack's project, then every enabled container running and healthy.
-func (s *Server) converge(ctx context.Context, rt runtime.Runtime, stack string, d core.Desired, emit func(instance, msg string)) error {
-	dir := s.filesDir(stack)
+func (s *Runner) converge(ctx context.Context, rt runtime.Runtime, stack string, d core.Desired, emit func(instance, msg string)) error {
+	dir := s.FilesDir(stack)
 	if err := materialize(dir, d); err != nil {
 		return fmt.Errorf("write config files: %w", err)
 	}
@@ -119,7 +207,7 @@ func (s *Server) converge(ctx context.Context, rt runtime.Runtime, stack string,
 		return fmt.Errorf("generate compose project: %w", err)
 	}
 	emit("", "compose up "+core.ProjectName(stack))
-	window := upTimeout + verifyWindow(d.Services)
+	window := s.Timeouts.Up + s.Timeouts.verifyWindow(d.Services)
 	upCtx, cancel := context.WithTimeout(ctx, window)
 	defer cancel()
 	if err := rt.Up(upCtx, core.ProjectName(stack), yaml, dir, progressFunc(stack, d, emit)); err != nil {
@@ -129,7 +217,7 @@ func (s *Server) converge(ctx context.Context, rt runtime.Runtime, stack string,
 		}
 		return err
 	}
-	return verify(ctx, rt, d, emit)
+	return s.verify(ctx, rt, d, emit)
 }
 
 // progressFunc turns runtime output lines into events, attributing a line
@@ -158,12 +246,12 @@ func progressFunc(stack string, d core.Desired, emit func(instance, msg string))
 	}
 }
 
-// verifyWindow is how long verify waits: verifyTimeout, or longer when a
+// verifyWindow is how long verify waits: t.Verify, or longer when a
 // healthcheck that sets its own start period or interval needs more time to
 // report healthy (start period plus every retry at its interval; the
 // engine's default retries are 3).
-func verifyWindow(want []core.WiredService) time.Duration {
-	window := verifyTimeout
+func (t Timeouts) verifyWindow(want []core.WiredService) time.Duration {
+	window := t.Verify
 	for _, svc := range want {
 		if !svc.HasHealthcheck() {
 			continue
@@ -183,8 +271,8 @@ func verifyWindow(want []core.WiredService) time.Duration {
 
 // verify waits until every enabled instance of d has a running container,
 // healthy where it has a healthcheck. A container that exited or became
-// unhealthy fails at once; one not ready within verifyTimeout fails then.
-func verify(ctx context.Context, rt runtime.Runtime, d core.Desired, emit func(instance, msg string)) error {
+// unhealthy fails at once; one not ready within the window fails then.
+func (s *Runner) verify(ctx context.Context, rt runtime.Runtime, d core.Desired, emit func(instance, msg string)) error {
 	var want []core.WiredService
 	for _, svc := range d.Services {
 		if svc.Enabled {
@@ -194,7 +282,7 @@ func verify(ctx context.Context, rt runtime.Runtime, d core.Desired, emit func(i
 	if len(want) == 0 {
 		return nil
 	}
-	window := verifyWindow(want)
+	window := s.Timeouts.verifyWindow(want)
 	deadline := time.Now().Add(window)
 	ready := map[string]bool{}
 	for {
@@ -214,11 +302,11 @@ func verify(ctx context.Context, rt runtime.Runtime, d core.Desired, emit func(i
 			case !ok:
 				waiting = append(waiting, fmt.Sprintf("instance %s: container %s not found", svc.Instance, name))
 			case c.State == "exited" || c.State == "dead" || c.State == "stopped":
-				return &jobFailure{instance: svc.Instance,
-					err: fmt.Errorf("instance %s: container %s %s", svc.Instance, name, c.State)}
+				return &jobs.Failure{Instance: svc.Instance,
+					Err: fmt.Errorf("instance %s: container %s %s", svc.Instance, name, c.State)}
 			case c.Health == "unhealthy":
-				return &jobFailure{instance: svc.Instance,
-					err: fmt.Errorf("instance %s: container %s is unhealthy", svc.Instance, name)}
+				return &jobs.Failure{Instance: svc.Instance,
+					Err: fmt.Errorf("instance %s: container %s is unhealthy", svc.Instance, name)}
 			case c.State != "running" || ((svc.HasHealthcheck() || c.Health == "starting") && c.Health != "healthy"):
 				waiting = append(waiting, fmt.Sprintf("instance %s: container %s not ready (state %s, health %s)",
 					svc.Instance, name, c.State, cmp.Or(c.Health, "none")))
@@ -236,10 +324,10 @@ func verify(ctx context.Context, rt runtime.Runtime, d core.Desired, emit func(i
 		}
 		if time.Now().After(deadline) {
 			inst := strings.TrimPrefix(strings.SplitN(waiting[0], ":", 2)[0], "instance ")
-			return &jobFailure{instance: inst,
-				err: fmt.Errorf("%s after %s", waiting[0], window)}
+			return &jobs.Failure{Instance: inst,
+				Err: fmt.Errorf("%s after %s", waiting[0], window)}
 		}
-		t := time.NewTimer(verifyInterval)
+		t := time.NewTimer(s.Timeouts.VerifyInterval)
 		select {
 		case <-ctx.Done():
 			t.Stop()
@@ -266,9 +354,9 @@ func describeFailure(err error, cancelled bool) (instance, msg string) {
 		}
 		return "", "compose " + ce.Op + ": " + reason
 	}
-	var jf *jobFailure
+	var jf *jobs.Failure
 	if errors.As(err, &jf) {
-		return jf.instance, jf.err.Error()
+		return jf.Instance, jf.Err.Error()
 	}
 	return "", err.Error()
 }
@@ -281,14 +369,14 @@ func lastLine(s string) string {
 // recoverApply handles a failed or cancelled apply: it rolls back to the
 // previous applied snapshot, or removes the half-created project when there
 // is none, and records a partial snapshot if that fails too.
-func (s *Server) recoverApply(ctx context.Context, a *applyRun, cause error, emit func(instance, msg string)) error {
+func (s *Runner) recoverApply(ctx context.Context, a *applyRun, cause error, emit func(instance, msg string)) error {
 	cancelled := ctx.Err() != nil
 	instance, msg := describeFailure(cause, cancelled)
 	state := api.JobFailed
 	if cancelled {
 		state = api.JobCancelled
 	}
-	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), recoverTimeout)
+	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), s.Timeouts.Recover)
 	defer cancel()
 
 	if a.prev != nil {
@@ -300,7 +388,7 @@ func (s *Server) recoverApply(ctx context.Context, a *applyRun, cause error, emi
 			if !cancelled {
 				state = api.JobRolledBack
 			}
-			return &jobFailure{state: state, instance: instance, err: errors.New(msg)}
+			return &jobs.Failure{State: state, Instance: instance, Err: errors.New(msg)}
 		}
 		_, rbMsg := describeFailure(rbErr, false)
 		note := fmt.Sprintf("apply job %s failed (%s) and the rollback failed (%s); containers may be in a mixed state",
@@ -308,22 +396,22 @@ func (s *Server) recoverApply(ctx context.Context, a *applyRun, cause error, emi
 		prev := *a.prev
 		prev.Partial, prev.Note = true, note
 		s.putPartial(a.stack, prev, a.prevBinding())
-		return &jobFailure{state: api.JobFailed, instance: instance,
-			err: fmt.Errorf("%s; rollback to the previous snapshot failed: %s", msg, rbMsg)}
+		return &jobs.Failure{State: api.JobFailed, Instance: instance,
+			Err: fmt.Errorf("%s; rollback to the previous snapshot failed: %s", msg, rbMsg)}
 	}
 
 	emit(instance, fmt.Sprintf("apply %s: %s; removing what it created", failedWord(cancelled), msg))
 	project := core.ProjectName(a.stack)
-	yaml, genErr := compose.Generate(a.plan.Desired, compose.Options{ShowSecrets: true, FilesDir: s.filesDir(a.stack)})
+	yaml, genErr := compose.Generate(a.plan.Desired, compose.Options{ShowSecrets: true, FilesDir: s.FilesDir(a.stack)})
 	if genErr != nil {
 		yaml = nil
 	}
 	downErr := a.rt.Down(rctx, project, yaml, false, progressFunc(a.stack, a.plan.Desired, emit))
 	if downErr == nil {
-		if err := removeFiles(s.filesDir(a.stack)); err != nil {
+		if err := RemoveFiles(s.FilesDir(a.stack)); err != nil {
 			emit("", err.Error())
 		}
-		return &jobFailure{state: state, instance: instance, err: errors.New(msg)}
+		return &jobs.Failure{State: state, Instance: instance, Err: errors.New(msg)}
 	}
 	_, downMsg := describeFailure(downErr, false)
 	note := fmt.Sprintf("apply job %s failed (%s) and removing the project failed (%s); containers may remain",
@@ -331,9 +419,9 @@ func (s *Server) recoverApply(ctx context.Context, a *applyRun, cause error, emi
 	s.putPartial(a.stack, store.Applied{
 		Desired: a.plan.Desired, AppliedAt: time.Now().UTC(), JobID: a.job.ID,
 		Partial: true, Note: note,
-	}, bindingOf(a.spec))
-	return &jobFailure{state: api.JobFailed, instance: instance,
-		err: fmt.Errorf("%s; removing the half-created project failed: %s", msg, downMsg)}
+	}, BindingOf(a.spec))
+	return &jobs.Failure{State: api.JobFailed, Instance: instance,
+		Err: fmt.Errorf("%s; removing the half-created project failed: %s", msg, downMsg)}
 }
 
 func failedWord(cancelled bool) string {
@@ -350,18 +438,78 @@ func (a *applyRun) prevBinding() store.RuntimeBinding {
 	if a.bound != nil {
 		return *a.bound
 	}
-	return bindingOf(a.spec)
+	return BindingOf(a.spec)
 }
 
-func (s *Server) putPartial(stack string, ap store.Applied, rt store.RuntimeBinding) {
+func (s *Runner) putPartial(stack string, ap store.Applied, rt store.RuntimeBinding) {
 	if err := s.Store.Update(func(tx *store.Tx) error { return tx.PutApplied(stack, ap, rt) }); err != nil {
-		s.logger().Error("record partial snapshot", "stack", stack, "err", err)
+		s.Log.Error("record partial snapshot", "stack", stack, "err", err)
 	}
+}
+
+// finishEmpty records an apply that changes no container: the snapshot and
+// the definition move on without any runtime call, but for a destroy
+// --purge, which removes the volumes a destroy kept. It returns the job's
+// summary.
+func (s *Runner) finishEmpty(ctx context.Context, a *applyRun) (string, error) {
+	summary := "No changes."
+	if a.destroy && a.purge {
+		project := core.ProjectName(a.stack)
+		gone, err := removeVolumes(ctx, a.rt, project, nil, func(string, string) {})
+		if err != nil {
+			return "", &RuntimeError{Hint: "run `destroy " + a.stack + " --purge` again once nothing uses them",
+				Msg: fmt.Sprintf("stack %q has no containers, but removing its volumes failed: %v; nothing was changed", a.stack, err)}
+		}
+		summary = "Destroy complete: 0 deleted." + purgedNote(a.stack, gone)
+	}
+	now := time.Now().UTC()
+	err := s.Store.Update(func(tx *store.Tx) error {
+		if a.destroy {
+			if err := tx.DeleteApplied(a.stack); err != nil && !store.IsNotFound(err) {
+				return err
+			}
+			if a.purge {
+				return purgeStack(tx, a.stack)
+			}
+		} else {
+			d, err := s.commitPending(tx, a, now)
+			if err != nil {
+				return err
+			}
+			if a.prev != nil {
+				if err := tx.PutApplied(a.stack, store.Applied{
+					Desired: d, AppliedAt: now, JobID: a.job.ID,
+				}, BindingOf(a.spec)); err != nil {
+					return err
+				}
+			}
+		}
+		return markApplied(tx, a.saved, now)
+	})
+	if err != nil {
+		return "", fmt.Errorf("record apply of stack %q: %w", a.stack, err)
+	}
+	if a.destroy {
+		return summary, RemoveFiles(s.FilesDir(a.stack))
+	}
+	return summary, nil
+}
+
+// RuntimeError is a runtime failure a request is answered with (not a job's).
+type RuntimeError struct {
+	Msg, Hint string
+}
+
+func (e *RuntimeError) Error() string { return e.Msg }
+
+// BindingOf is the record of the runtime a stack is applied with.
+func BindingOf(s runtime.Spec) store.RuntimeBinding {
+	return store.RuntimeBinding{Kind: s.Kind, Binary: s.Binary, Env: maps.Clone(s.Env)}
 }
 
 // commitPending stores the definition an import plan carries, with its
 // serial bumped, and returns the desired state to record as applied.
-func (s *Server) commitPending(tx *store.Tx, a *applyRun, now time.Time) (core.Desired, error) {
+func (s *Runner) commitPending(tx *store.Tx, a *applyRun, now time.Time) (core.Desired, error) {
 	d := a.plan.Desired
 	if a.saved == nil || a.saved.Stack == nil {
 		return d, nil

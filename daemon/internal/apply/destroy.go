@@ -1,4 +1,4 @@
-package daemon
+package apply
 
 import (
 	"context"
@@ -11,15 +11,17 @@ import (
 	"github.com/devarch-dev/devarch/core"
 	"github.com/devarch-dev/devarch/core/compose"
 	"github.com/devarch-dev/devarch/daemon/api"
+	"github.com/devarch-dev/devarch/daemon/internal/jobs"
+	"github.com/devarch-dev/devarch/daemon/internal/state"
 	"github.com/devarch-dev/devarch/daemon/runtime"
 	"github.com/devarch-dev/devarch/store"
 )
 
 // runDestroy removes the stack's project and snapshot (and with purge, its
 // definition and saved plans).
-func (s *Server) runDestroy(ctx context.Context, a *applyRun, emit func(instance, msg string)) (string, error) {
+func (s *Runner) runDestroy(ctx context.Context, a *applyRun, emit func(instance, msg string)) (string, error) {
 	project := core.ProjectName(a.stack)
-	dir := s.filesDir(a.stack)
+	dir := s.FilesDir(a.stack)
 	var yaml []byte
 	d := core.Desired{Stack: a.stack}
 	if a.prev != nil {
@@ -56,7 +58,7 @@ func (s *Server) runDestroy(ctx context.Context, a *applyRun, emit func(instance
 			prev.Note = fmt.Sprintf("destroy job %s %s: %s; containers may remain", a.job.ID, failedWord(cancelled), msg)
 			s.putPartial(a.stack, prev, a.prevBinding())
 		}
-		return "", &jobFailure{state: state, instance: instance, err: errors.New(msg)}
+		return "", &jobs.Failure{State: state, Instance: instance, Err: errors.New(msg)}
 	}
 	// Plain destroy keeps the volumes (the data); purge removes them too.
 	var volumes []string
@@ -66,7 +68,7 @@ func (s *Server) runDestroy(ctx context.Context, a *applyRun, emit func(instance
 	} else {
 		volumes, _ = a.rt.Volumes(ctx, project)
 	}
-	if err := removeFiles(dir); err != nil {
+	if err := RemoveFiles(dir); err != nil {
 		emit("", err.Error())
 	}
 	now := time.Now().UTC()
@@ -79,7 +81,7 @@ func (s *Server) runDestroy(ctx context.Context, a *applyRun, emit func(instance
 			// A stack may have joined this one while the job ran (a join
 			// takes the joiner's lock, not this one's): then the definition
 			// stays, as stack rm would keep it.
-			all, _, err := joinersOf(tx, a.stack)
+			all, _, err := state.Joiners(tx, a.stack)
 			if err != nil {
 				return err
 			}
@@ -94,13 +96,13 @@ func (s *Server) runDestroy(ctx context.Context, a *applyRun, emit func(instance
 		return "", fmt.Errorf("containers are removed but updating the store failed: %w", err)
 	}
 	if volErr != nil {
-		return "", &jobFailure{state: api.JobFailed, err: fmt.Errorf(
+		return "", &jobs.Failure{State: api.JobFailed, Err: fmt.Errorf(
 			"the containers and network of stack %q are removed, but not its volumes: %v; the stack's definition is kept: run `destroy %s --purge` again once nothing uses them",
 			a.stack, volErr, a.stack)}
 	}
 	summary := fmt.Sprintf("Destroy complete: %d deleted.", a.plan.Summary.Delete)
 	if a.purge && len(joinedMeanwhile) > 0 {
-		return "", &jobFailure{state: api.JobFailed, err: fmt.Errorf(
+		return "", &jobs.Failure{State: api.JobFailed, Err: fmt.Errorf(
 			"the containers and volumes of stack %q are removed, but its definition is kept: stack %s joined it meanwhile; `devarch stack set %s --no-join`, then `devarch stack rm %s`",
 			a.stack, strings.Join(joinedMeanwhile, ", "), joinedMeanwhile[0], a.stack)}
 	}
@@ -163,8 +165,8 @@ func checkGone(ctx context.Context, rt runtime.Runtime, stack string) error {
 		names[i] = c.Name
 	}
 	slices.Sort(names)
-	return &jobFailure{instance: cs[0].Instance(),
-		err: fmt.Errorf("containers still present after compose down: %s", strings.Join(names, ", "))}
+	return &jobs.Failure{Instance: cs[0].Instance(),
+		Err: fmt.Errorf("containers still present after compose down: %s", strings.Join(names, ", "))}
 }
 
 // purgeStack removes a stack's definition and saved plans.

@@ -1,4 +1,4 @@
-package daemon
+package apply
 
 import (
 	"errors"
@@ -11,7 +11,9 @@ import (
 	"strings"
 
 	"github.com/devarch-dev/devarch/core"
+	"github.com/devarch-dev/devarch/daemon/internal/randid"
 	"github.com/devarch-dev/devarch/daemon/runtime"
+	"github.com/devarch-dev/devarch/internal/fsutil"
 )
 
 // materialize writes the config files of every enabled instance of d under
@@ -25,7 +27,7 @@ func materialize(dir string, d core.Desired) error {
 		return fmt.Errorf("create %s: %w", parent, err)
 	}
 	removeLeftovers(parent, stack)
-	tmp := filepath.Join(parent, ".tmp-"+stack+"-"+randomHex(6))
+	tmp := filepath.Join(parent, ".tmp-"+stack+"-"+randid.Hex(6))
 	if err := os.Mkdir(tmp, 0o700); err != nil {
 		return fmt.Errorf("create %s: %w", tmp, err)
 	}
@@ -50,7 +52,7 @@ func writeFiles(root string, d core.Desired) error {
 			if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 				return fmt.Errorf("instance %s: create directory for %s: %w", svc.Instance, f.Target, err)
 			}
-			if err := writeFile(path, []byte(f.Content), fileMode(f)); err != nil {
+			if err := fsutil.WriteNewFile(path, []byte(f.Content), fileMode(f)); err != nil {
 				return fmt.Errorf("instance %s: write %s: %w", svc.Instance, f.Target, err)
 			}
 			if err := handOver(path, f, svc.User); err != nil {
@@ -105,32 +107,12 @@ func handOver(path string, f core.ConfigFile, user string) error {
 	return os.Lchown(path, uid, gid)
 }
 
-func writeFile(path string, data []byte, mode fs.FileMode) error {
-	fh, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, mode)
-	if err != nil {
-		return err
-	}
-	if _, err := fh.Write(data); err != nil {
-		fh.Close()
-		return err
-	}
-	if err := fh.Sync(); err != nil {
-		fh.Close()
-		return err
-	}
-	if err := fh.Close(); err != nil {
-		return err
-	}
-	// The umask may have narrowed the mode; the configured mode is the rule.
-	return os.Chmod(path, mode)
-}
-
 // swapDir replaces dir by tmp: the old dir is renamed aside, tmp renamed in,
 // and the old one removed.
 func swapDir(tmp, dir string) error {
 	old := ""
 	if _, err := os.Lstat(dir); err == nil {
-		old = filepath.Join(filepath.Dir(dir), ".old-"+filepath.Base(dir)+"-"+randomHex(6))
+		old = filepath.Join(filepath.Dir(dir), ".old-"+filepath.Base(dir)+"-"+randid.Hex(6))
 		if err := os.Rename(dir, old); err != nil {
 			os.RemoveAll(tmp)
 			return fmt.Errorf("move %s aside: %w", dir, err)
@@ -151,13 +133,13 @@ func swapDir(tmp, dir string) error {
 			return fmt.Errorf("remove old config files %s: %w", old, err)
 		}
 	}
-	return nil
+	return fsutil.SyncDir(filepath.Dir(dir))
 }
 
-// removeFiles deletes a stack's materialized config files, and the
+// RemoveFiles deletes a stack's materialized config files, and the
 // temporary directories of the stack that a daemon stopped mid-write left
 // next to them.
-func removeFiles(dir string) error {
+func RemoveFiles(dir string) error {
 	if err := os.RemoveAll(dir); err != nil {
 		return fmt.Errorf("remove config files %s: %w", dir, err)
 	}
@@ -165,12 +147,12 @@ func removeFiles(dir string) error {
 	return nil
 }
 
-// removeCrashLeftovers deletes what a killed daemon may have left under
+// RemoveCrashLeftovers deletes what a killed daemon may have left under
 // stacksDir: compose files in stack directories, and the temporary
 // directories of a config file write (.tmp-*, .old-*), which hold
-// sensitive files. It runs when the daemon starts, before any job.
-func removeCrashLeftovers(stacksDir string) {
-	removeComposeLeftovers(stacksDir)
+// sensitive files. The daemon runs it when it starts, before any job.
+func RemoveCrashLeftovers(stacksDir string) {
+	RemoveComposeLeftovers(stacksDir)
 	suffix := strings.Repeat("[0-9a-f]", 12)
 	for _, prefix := range []string{".tmp-", ".old-"} {
 		matches, _ := filepath.Glob(filepath.Join(stacksDir, prefix+"*-"+suffix))
@@ -180,10 +162,10 @@ func removeCrashLeftovers(stacksDir string) {
 	}
 }
 
-// removeComposeLeftovers deletes the compose files (which hold secret
+// RemoveComposeLeftovers deletes the compose files (which hold secret
 // values) a podman-compose run of a killed daemon left in stacks/*/; a
 // daemon that runs removes its own when compose returns.
-func removeComposeLeftovers(stacksDir string) {
+func RemoveComposeLeftovers(stacksDir string) {
 	matches, _ := filepath.Glob(filepath.Join(stacksDir, "*", runtime.ComposeFilePattern))
 	for _, m := range matches {
 		os.Remove(m)

@@ -1,4 +1,4 @@
-package daemon
+package apply
 
 import (
 	"io/fs"
@@ -9,8 +9,6 @@ import (
 	"testing"
 
 	"github.com/devarch-dev/devarch/core"
-	"github.com/devarch-dev/devarch/core/compose"
-	"github.com/devarch-dev/devarch/daemon/api"
 )
 
 func desiredWithFiles(files ...core.ConfigFile) core.Desired {
@@ -171,55 +169,11 @@ func TestRemoveComposeLeftovers(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	removeComposeLeftovers(stacks)
+	RemoveComposeLeftovers(stacks)
 	if _, err := os.Stat(left); !os.IsNotExist(err) {
 		t.Errorf("a leftover compose file survived: %v", err)
 	}
 	if _, err := os.Stat(keep); err != nil {
 		t.Errorf("a config file was removed: %v", err)
-	}
-}
-
-// A changed config file's content must reach the container: the compose
-// service the daemon hands the runtime changes (label devarch.files), so
-// compose recreates the container instead of leaving it on the old file.
-func TestApplyFileContentChangeChangesService(t *testing.T) {
-	e := newTestEnv(t)
-	if _, job := e.apply("shop", api.ApplyRequest{}); job.State != api.JobSucceeded {
-		t.Fatalf("first apply: %+v", job)
-	}
-	before := e.rt.containers[core.ContainerName("shop", "db")].Labels[compose.LabelFiles]
-	if before == "" {
-		t.Fatalf("db container has no %s label: %+v", compose.LabelFiles, e.rt.containers)
-	}
-	apiBefore := e.rt.containers[core.ContainerName("shop", "api")].Labels
-
-	e.changeStack("shop", func(st *core.Stack) {
-		st.Instances[1].Overrides.Files = map[string]core.ConfigFile{ // db
-			"/etc/tdb/tdb.conf": {Target: "/etc/tdb/tdb.conf", Content: "max_connections=99\n", Mode: 0o640},
-		}
-	})
-	p, _ := e.plan("shop", api.PlanRequest{})
-	if len(p.Changes) != 1 || p.Changes[0].Instance != "db" || p.Changes[0].Action != "update" {
-		t.Fatalf("plan after a file change = %+v; want update db", p.Changes)
-	}
-	if _, job := e.apply("shop", api.ApplyRequest{}); job.State != api.JobSucceeded {
-		t.Fatalf("apply of the file change: %+v", job)
-	}
-	after := e.rt.containers[core.ContainerName("shop", "db")].Labels[compose.LabelFiles]
-	if after == "" || after == before {
-		t.Errorf("db %s label = %q after the file change, was %q; compose would keep the old container", compose.LabelFiles, after, before)
-	}
-	if got := e.rt.containers[core.ContainerName("shop", "api")].Labels; got[compose.LabelFiles] != apiBefore[compose.LabelFiles] {
-		t.Errorf("api (no files) label changed: %v → %v", apiBefore, got)
-	}
-	// The label is a hash: the sensitive file's content is not in the YAML.
-	ups := e.rt.upCalls()
-	if last := ups[len(ups)-1].YAML; strings.Contains(last, "cfg-Kx77") {
-		t.Errorf("compose YAML holds a sensitive file's content:\n%s", last)
-	}
-	data, err := os.ReadFile(filepath.Join(e.s.filesDir("shop"), "db", "etc", "tdb", "tdb.conf"))
-	if err != nil || string(data) != "max_connections=99\n" {
-		t.Errorf("materialized file = %q, %v; want the new content", data, err)
 	}
 }

@@ -1,4 +1,4 @@
-package daemon
+package jobs
 
 import (
 	"cmp"
@@ -13,18 +13,19 @@ import (
 
 	"github.com/devarch-dev/devarch/core"
 	"github.com/devarch-dev/devarch/daemon/api"
+	"github.com/devarch-dev/devarch/daemon/internal/randid"
 	"github.com/devarch-dev/devarch/store"
 )
 
-// JobRunFunc is the body of a job. It reports progress through emit and
-// returns a one-line summary on success. Returning a *jobFailure picks the
+// RunFunc is the body of a job. It reports progress through emit and
+// returns a one-line summary on success. Returning a *Failure picks the
 // final state (rolled_back, cancelled) and the instance a failure is about;
 // any other error ends the job failed, or cancelled when ctx was cancelled.
-type JobRunFunc func(ctx context.Context, emit func(instance, msg string)) (summary string, err error)
+type RunFunc func(ctx context.Context, emit func(instance, msg string)) (summary string, err error)
 
-// JobManager runs apply and destroy jobs in the background, persists every
+// Manager runs apply and destroy jobs in the background, persists every
 // job and event in the store and fans events out to followers.
-type JobManager struct {
+type Manager struct {
 	store *store.Store
 	log   *slog.Logger
 
@@ -40,37 +41,34 @@ type jobRun struct {
 	secrets []string
 	// ownText is set when the job's messages, summary and error are
 	// devarch's own text, never scrubbed (runtime output in them is
-	// scrubbed where it enters: see scrubbingRuntime).
+	// scrubbed where it enters: see daemon/internal/apply/scrub_runtime.go).
 	ownText bool
 	events  []api.Event   // every event so far, also persisted
 	changed chan struct{} // closed and replaced on each event
 	done    bool          // the final event is in events
 }
 
-// jobFailure ends a job in a given state, naming the instance at fault.
-type jobFailure struct {
-	state    api.JobState
-	instance string
-	err      error
+// Failure ends a job in a given state, naming the instance at fault.
+type Failure struct {
+	State    api.JobState // "": failed, or cancelled when the job's context was
+	Instance string
+	Err      error
 }
 
-func (e *jobFailure) Error() string { return e.err.Error() }
-func (e *jobFailure) Unwrap() error { return e.err }
+func (e *Failure) Error() string { return e.Err.Error() }
+func (e *Failure) Unwrap() error { return e.Err }
 
 // interruptedMsg is the error of a job found unfinished when the daemon starts.
 const interruptedMsg = "daemon stopped while the job ran"
 
-// NewJobManager returns a JobManager persisting into st.
-func NewJobManager(st *store.Store, log *slog.Logger) *JobManager {
-	if log == nil {
-		log = slog.New(slog.DiscardHandler)
-	}
-	return &JobManager{store: st, log: log, running: map[string]*jobRun{}}
+// NewManager returns a Manager persisting into st and logging to log.
+func NewManager(st *store.Store, log *slog.Logger) *Manager {
+	return &Manager{store: st, log: log, running: map[string]*jobRun{}}
 }
 
 // RecoverInterrupted marks jobs left queued or running by a previous daemon
 // as interrupted, with a final event saying so, and returns how many.
-func (j *JobManager) RecoverInterrupted() (int, error) {
+func (j *Manager) RecoverInterrupted() (int, error) {
 	n := 0
 	err := j.store.Update(func(tx *store.Tx) error {
 		recs, err := tx.ListJobs()
@@ -103,14 +101,14 @@ func (j *JobManager) RecoverInterrupted() (int, error) {
 }
 
 // Running returns how many jobs have not ended.
-func (j *JobManager) Running() int {
+func (j *Manager) Running() int {
 	j.mu.Lock()
 	defer j.mu.Unlock()
 	return len(j.running)
 }
 
 // IsRunning reports whether job id has not ended yet.
-func (j *JobManager) IsRunning(id string) bool {
+func (j *Manager) IsRunning(id string) bool {
 	j.mu.Lock()
 	defer j.mu.Unlock()
 	r, ok := j.running[id]
@@ -121,7 +119,7 @@ func (j *JobManager) IsRunning(id string) bool {
 // the job as stored. job.ID is filled when empty. Every message and error
 // of the job is scrubbed of secretValues, for a run function that does not
 // tell its own text from the output it quotes.
-func (j *JobManager) Start(job api.Job, run JobRunFunc, secretValues ...string) api.Job {
+func (j *Manager) Start(job api.Job, run RunFunc, secretValues ...string) api.Job {
 	return j.start(job, run, secretValues, false)
 }
 
@@ -130,13 +128,13 @@ func (j *JobManager) Start(job api.Job, run JobRunFunc, secretValues ...string) 
 // already scrubbed: they are stored and shown as they are, so a secret that
 // equals a word or a name cannot garble them. Only a panic's text, which
 // may dump anything, is scrubbed of secretValues.
-func (j *JobManager) StartOwnText(job api.Job, run JobRunFunc, secretValues []string) api.Job {
+func (j *Manager) StartOwnText(job api.Job, run RunFunc, secretValues []string) api.Job {
 	return j.start(job, run, secretValues, true)
 }
 
-func (j *JobManager) start(job api.Job, run JobRunFunc, secretValues []string, ownText bool) api.Job {
+func (j *Manager) start(job api.Job, run RunFunc, secretValues []string, ownText bool) api.Job {
 	if job.ID == "" {
-		job.ID = randomHex(8)
+		job.ID = randid.Hex(8)
 	}
 	job.State = api.JobQueued
 	job.CreatedAt = time.Now().UTC()
@@ -154,7 +152,7 @@ func (j *JobManager) start(job api.Job, run JobRunFunc, secretValues []string, o
 	return job
 }
 
-func (j *JobManager) run(ctx context.Context, r *jobRun, run JobRunFunc) {
+func (j *Manager) run(ctx context.Context, r *jobRun, run RunFunc) {
 	defer j.wg.Done()
 	defer r.cancel()
 
@@ -184,12 +182,12 @@ func (j *JobManager) run(ctx context.Context, r *jobRun, run JobRunFunc) {
 		if ctx.Err() != nil {
 			r.job.State = api.JobCancelled
 		}
-		var jf *jobFailure
+		var jf *Failure
 		if errors.As(err, &jf) {
-			if jf.state != "" {
-				r.job.State = jf.state
+			if jf.State != "" {
+				r.job.State = jf.State
 			}
-			r.job.Instance = jf.instance
+			r.job.Instance = jf.Instance
 		}
 		r.job.Error = r.text(err.Error())
 		final = r.job.Error
@@ -205,7 +203,7 @@ func (j *JobManager) run(ctx context.Context, r *jobRun, run JobRunFunc) {
 
 // protect runs run, turning a panic into an error so a job always ends.
 // The panic's text is scrubbed: it may quote any value.
-func (j *JobManager) protect(ctx context.Context, r *jobRun, run JobRunFunc, emit func(instance, msg string)) (summary string, err error) {
+func (j *Manager) protect(ctx context.Context, r *jobRun, run RunFunc, emit func(instance, msg string)) (summary string, err error) {
 	defer func() {
 		if p := recover(); p != nil {
 			text := core.Scrub(fmt.Sprint(p), r.secrets)
@@ -225,7 +223,7 @@ func (r *jobRun) text(s string) string {
 }
 
 // emit records one event of r: persisted first, then offered to followers.
-func (j *JobManager) emit(r *jobRun, instance, msg string, state api.JobState) {
+func (j *Manager) emit(r *jobRun, instance, msg string, state api.JobState) {
 	ev := api.Event{
 		Time:     time.Now().UTC(),
 		JobID:    r.job.ID,
@@ -247,7 +245,7 @@ func (j *JobManager) emit(r *jobRun, instance, msg string, state api.JobState) {
 	j.mu.Unlock()
 }
 
-func (j *JobManager) persistJob(job api.Job) {
+func (j *Manager) persistJob(job api.Job) {
 	rec := jobRecord(job, os.Getpid())
 	if err := j.store.Update(func(tx *store.Tx) error { return tx.PutJob(rec) }); err != nil {
 		j.log.Error("persist job", "job", job.ID, "err", err)
@@ -255,7 +253,7 @@ func (j *JobManager) persistJob(job api.Job) {
 }
 
 // Get returns the job with id.
-func (j *JobManager) Get(id string) (api.Job, error) {
+func (j *Manager) Get(id string) (api.Job, error) {
 	j.mu.Lock()
 	if r, ok := j.running[id]; ok {
 		job := r.job
@@ -276,7 +274,7 @@ func (j *JobManager) Get(id string) (api.Job, error) {
 }
 
 // List returns every job, newest first.
-func (j *JobManager) List() ([]api.Job, error) {
+func (j *Manager) List() ([]api.Job, error) {
 	var recs []store.JobRecord
 	err := j.store.View(func(tx *store.Tx) error {
 		var err error
@@ -307,7 +305,7 @@ func (j *JobManager) List() ([]api.Job, error) {
 
 // Cancel asks a running job to stop; its run rolls back and ends cancelled.
 // A job that already ended is returned as it is.
-func (j *JobManager) Cancel(id string) (api.Job, error) {
+func (j *Manager) Cancel(id string) (api.Job, error) {
 	j.mu.Lock()
 	if r, ok := j.running[id]; ok {
 		r.cancel()
@@ -322,7 +320,7 @@ func (j *JobManager) Cancel(id string) (api.Job, error) {
 // Follow calls fn with every event of job id: those already recorded, then
 // live ones until the final event. It returns when the job has ended and
 // every event was delivered, when fn fails or when ctx is done.
-func (j *JobManager) Follow(ctx context.Context, id string, fn func(api.Event) error) error {
+func (j *Manager) Follow(ctx context.Context, id string, fn func(api.Event) error) error {
 	j.mu.Lock()
 	r, live := j.running[id]
 	j.mu.Unlock()
@@ -365,7 +363,7 @@ func (j *JobManager) Follow(ctx context.Context, id string, fn func(api.Event) e
 }
 
 // Events returns the recorded events of job id.
-func (j *JobManager) Events(id string) ([]api.Event, error) {
+func (j *Manager) Events(id string) ([]api.Event, error) {
 	j.mu.Lock()
 	if r, ok := j.running[id]; ok {
 		evs := slices.Clone(r.events)
@@ -376,7 +374,7 @@ func (j *JobManager) Events(id string) ([]api.Event, error) {
 	return j.storedEvents(id)
 }
 
-func (j *JobManager) storedEvents(id string) ([]api.Event, error) {
+func (j *Manager) storedEvents(id string) ([]api.Event, error) {
 	var events []api.Event
 	err := j.store.View(func(tx *store.Tx) error {
 		if _, err := tx.GetJob(id); err != nil {
@@ -395,11 +393,11 @@ func (j *JobManager) storedEvents(id string) ([]api.Event, error) {
 	return events, nil
 }
 
-// record persists a job that ended without running anything (an empty
+// Record persists a job that ended without running anything (an empty
 // plan), with its single final event, and returns it.
-func (j *JobManager) record(job api.Job, summary string) api.Job {
+func (j *Manager) Record(job api.Job, summary string) api.Job {
 	if job.ID == "" {
-		job.ID = randomHex(8)
+		job.ID = randid.Hex(8)
 	}
 	now := time.Now().UTC()
 	job.CreatedAt = now
@@ -416,7 +414,7 @@ func (j *JobManager) record(job api.Job, summary string) api.Job {
 
 // Wait cancels every running job and waits until each has ended (rolled
 // back where it could).
-func (j *JobManager) Wait() {
+func (j *Manager) Wait() {
 	j.mu.Lock()
 	for _, r := range j.running {
 		r.cancel()

@@ -1,16 +1,16 @@
-package daemon
+// Package jobs holds the daemon's per-stack locks and runs its background jobs (apply, destroy), persisting every job and event.
+package jobs
 
 import (
 	"cmp"
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"fmt"
 	"slices"
 	"sync"
 	"time"
 
 	"github.com/devarch-dev/devarch/daemon/api"
+	"github.com/devarch-dev/devarch/daemon/internal/randid"
 )
 
 // LockManager holds per-stack readers/writer locks in memory. Plans share a
@@ -76,7 +76,7 @@ func NewLockManager() *LockManager {
 // returned release is safe to call more than once; after a forced unlock it
 // does nothing.
 func (m *LockManager) Acquire(ctx context.Context, info api.LockInfo, timeout time.Duration) (release func(), err error) {
-	info.ID = randomHex(8)
+	info.ID = randid.Hex(8)
 	info.Created = time.Now().UTC()
 	h := &lockHolder{info: info}
 
@@ -193,13 +193,4 @@ func (m *LockManager) ForceUnlock(stack, id string) int {
 	}
 	m.broadcast()
 	return n
-}
-
-// randomHex returns n random bytes as lowercase hex.
-func randomHex(n int) string {
-	b := make([]byte, n)
-	if _, err := rand.Read(b); err != nil {
-		panic(fmt.Errorf("read random bytes: %w", err))
-	}
-	return hex.EncodeToString(b)
 }

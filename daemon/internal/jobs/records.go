@@ -1,31 +1,12 @@
-package daemon
+package jobs
 
 import (
-	"maps"
-
 	"github.com/devarch-dev/devarch/daemon/api"
-	"github.com/devarch-dev/devarch/daemon/runtime"
 	"github.com/devarch-dev/devarch/store"
 )
 
-// The conversions between the wire types of daemon/api, the runtime's
-// Spec and the store's records: each package keeps its own format, and only
-// the daemon knows all three.
-
-// runtimeSpec is the runtime a request names.
-func runtimeSpec(s api.RuntimeSpec) runtime.Spec {
-	return runtime.Spec{Kind: s.Kind, Binary: s.Binary, Env: s.Env}
-}
-
-// bindingOf is the record of the runtime a stack is applied with.
-func bindingOf(s runtime.Spec) store.RuntimeBinding {
-	return store.RuntimeBinding{Kind: s.Kind, Binary: s.Binary, Env: maps.Clone(s.Env)}
-}
-
-// boundSpec is the runtime a stored binding names.
-func boundSpec(b store.RuntimeBinding) runtime.Spec {
-	return runtime.Spec{Kind: b.Kind, Binary: b.Binary, Env: maps.Clone(b.Env)}
-}
+// The conversions between the jobs and events of daemon/api and the
+// store's records: each package keeps its own format.
 
 func jobRecord(j api.Job, pid int) store.JobRecord {
 	return store.JobRecord{PID: pid, Job: store.Job{

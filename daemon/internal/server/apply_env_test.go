@@ -1,4 +1,4 @@
-package daemon
+package server
 
 import (
 	"bytes"
@@ -6,15 +6,14 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/devarch-dev/devarch/core"
 	"github.com/devarch-dev/devarch/daemon/api"
+	"github.com/devarch-dev/devarch/daemon/internal/apply"
 	"github.com/devarch-dev/devarch/daemon/runtime"
-	"github.com/devarch-dev/devarch/secrets"
 	"github.com/devarch-dev/devarch/store"
 )
 
@@ -24,55 +23,31 @@ const (
 	secretConfig = "token=cfg-Kx77-never-shown"
 )
 
-// testEnv is a Server on a real store in a temp dir with a fake runtime,
+// testEnv is the daemon (parts) on a real store in a temp dir with a fake runtime,
 // serving every route through an in-process mux.
 type testEnv struct {
-	t   *testing.T
-	s   *Server
-	rt  *fakeRuntime
-	mux *http.ServeMux
+	t      *testing.T
+	s      *parts
+	runner *apply.Runner
+	rt     *fakeRuntime
+	mux    *http.ServeMux
 }
 
 func newTestEnv(t *testing.T) *testEnv {
 	t.Helper()
 	home := t.TempDir()
-	st := openTestStore(t, home)
-	s := &Server{
-		Home:    home,
-		Store:   st,
-		Locks:   NewLockManager(),
-		Jobs:    NewJobManager(st, nil),
-		Started: time.Now(),
-	}
+	s := newParts(t, home, openStoreWithKey(t, home, 7), partsOptions{})
 	rt := newFakeRuntime()
-	oldOpen, oldTimeout, oldInterval := openRuntime, verifyTimeout, verifyInterval
-	openRuntime = func(spec runtime.Spec) (runtime.Runtime, runtime.Spec, error) {
+	s.open = func(spec runtime.Spec) (runtime.Runtime, runtime.Spec, error) {
 		if spec.Kind == "" {
 			spec.Kind = "fake"
 		}
 		return rt, spec, nil
 	}
-	verifyTimeout, verifyInterval = 2*time.Second, 5*time.Millisecond
-	t.Cleanup(func() {
-		s.Jobs.Wait()
-		openRuntime, verifyTimeout, verifyInterval = oldOpen, oldTimeout, oldInterval
-	})
-	e := &testEnv{t: t, s: s, rt: rt, mux: s.routes()}
+	s.Runner.Timeouts.Verify, s.Runner.Timeouts.VerifyInterval = 2*time.Second, 5*time.Millisecond
+	e := &testEnv{t: t, s: s, runner: s.Runner, rt: rt, mux: s.Srv.routes()}
 	e.seed()
 	return e
-}
-
-// openTestStore opens a fresh sealed store under home.
-func openTestStore(t *testing.T, home string) *store.Store {
-	t.Helper()
-	var key secrets.Key
-	copy(key[:], bytes.Repeat([]byte{7}, len(key)))
-	st, err := store.Open(filepath.Join(home, "devarch.db"), key)
-	if err != nil {
-		t.Fatalf("open store: %v", err)
-	}
-	t.Cleanup(func() { st.Close() })
-	return st
 }
 
 func testTemplates() []core.Template {

@@ -1,4 +1,4 @@
-package daemon
+package server
 
 import (
 	"context"
@@ -362,7 +362,7 @@ func TestVerifyFailureNamesInstance(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			e := newTestEnv(t)
-			verifyTimeout = 100 * time.Millisecond
+			e.runner.Timeouts.Verify = 100 * time.Millisecond
 			e.rt.afterUp = func(cs map[string]runtime.Container) {
 				c := cs["devarch-shop-db"]
 				tt.adjust(&c)

@@ -1,4 +1,4 @@
-package daemon
+package server
 
 import (
 	"net/http"
@@ -14,7 +14,7 @@ import (
 
 // putRawStack stores st as is, bypassing every check: data written before
 // container-name clashes were refused.
-func putRawStack(t *testing.T, s *Server, st core.Stack) {
+func putRawStack(t *testing.T, s *parts, st core.Stack) {
 	t.Helper()
 	if st.Lineage == "" {
 		st.Lineage = "lineage-" + st.Name
@@ -105,11 +105,8 @@ func TestContainerNameClashInOldData(t *testing.T) {
 	db.Name = "k-y"
 	putRawStack(t, e.s, core.Stack{Name: "rv1", Instances: []core.Instance{db}})
 
-	if _, err := e.s.mutateStack("rv1", func(st *core.Stack, _ map[string]core.Template) error {
-		st.Description = "unrelated edit"
-		return nil
-	}); err != nil {
-		t.Fatalf("an unrelated edit of a stack with an old clash was refused: %v", err)
+	if rec := e.do("PATCH", "/v1/stacks/rv1", api.StackSetRequest{Description: ptrTo("unrelated edit")}); rec.Code != http.StatusOK {
+		t.Fatalf("an unrelated edit of a stack with an old clash was refused: %d %s", rec.Code, rec.Body.String())
 	}
 
 	tests := []struct {
@@ -165,7 +162,7 @@ func TestImportOverStackRefusesClash(t *testing.T) {
 }
 
 // storedStacks returns every stored stack.
-func storedStacks(t *testing.T, s *Server) []core.Stack {
+func storedStacks(t *testing.T, s *parts) []core.Stack {
 	t.Helper()
 	var out []core.Stack
 	err := s.Store.View(func(tx *store.Tx) error {
@@ -224,29 +221,6 @@ func TestContainerOfAnotherStack(t *testing.T) {
 	e.rt.mu.Unlock()
 	if c.ID != "theirs" {
 		t.Errorf("the other stack's container changed: %+v", c)
-	}
-}
-
-func TestForeignWhat(t *testing.T) {
-	tests := []struct {
-		name   string
-		labels map[string]string
-		want   string
-	}{
-		{"no labels", nil, "exists without devarch labels"},
-		{"other labels", map[string]string{"app": "x"}, "exists without devarch labels"},
-		{"stack label but not managed", map[string]string{core.LabelStack: "rv1"}, "exists without devarch labels"},
-		{"another stack", map[string]string{core.LabelManaged: "true", core.LabelStack: "rv1", core.LabelInstance: "k-y"},
-			`belongs to stack "rv1" (instance "k-y")`},
-		{"another stack, no instance label", map[string]string{core.LabelManaged: "true", core.LabelStack: "rv1"},
-			`belongs to stack "rv1"`},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			if got := foreignWhat(runtime.Container{Name: "devarch-rv1-k-y", Labels: tt.labels}); got != tt.want {
-				t.Errorf("got %q, want %q", got, tt.want)
-			}
-		})
 	}
 }
 

@@ -1,4 +1,4 @@
-package daemon
+package server
 
 import (
 	"context"
@@ -57,13 +57,11 @@ func TestConcurrentEditsWait(t *testing.T) {
 	}
 }
 
-// TestEditLockRefused: an edit that waited editLockWait in vain names the
+// TestEditLockRefused: an edit that waited its lock wait in vain names the
 // holder and how long it waited; the hint says to retry or to wait for the
 // job, and offers `unlock --force` only for a job's lock.
 func TestEditLockRefused(t *testing.T) {
-	old := editLockWait
-	editLockWait = 50 * time.Millisecond
-	t.Cleanup(func() { editLockWait = old })
+	const editLockWait = 50 * time.Millisecond
 
 	tests := []struct {
 		name      string
@@ -81,7 +79,7 @@ func TestEditLockRefused(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			e := newSrvEnv(t)
+			e := newSrvEnvWith(t, partsOptions{editLockWait: editLockWait})
 			e.stack("shop")
 			h := tt.holder
 			h.Stack, h.Who, h.PID = "shop", "ann@box", 7

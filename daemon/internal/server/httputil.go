@@ -1,4 +1,4 @@
-package daemon
+package server
 
 import (
 	"bytes"
@@ -8,11 +8,15 @@ import (
 	"io"
 	"net/http"
 	"reflect"
+	"strconv"
 	"strings"
 
 	"github.com/devarch-dev/devarch/core"
 	"github.com/devarch-dev/devarch/core/plan"
 	"github.com/devarch-dev/devarch/daemon/api"
+	"github.com/devarch-dev/devarch/daemon/internal/apply"
+	"github.com/devarch-dev/devarch/daemon/internal/jobs"
+	"github.com/devarch-dev/devarch/daemon/internal/service"
 	"github.com/devarch-dev/devarch/daemon/runtime"
 	"github.com/devarch-dev/devarch/store"
 )
@@ -20,13 +24,12 @@ import (
 // maxBody is the largest request body the daemon reads.
 const maxBody = 16 << 20
 
-// apiError is an error with an API code, a message, an optional hint and
-// the diagnostics that explain it, if any.
+// apiError is an error of the HTTP layer itself (a bad body, an unknown
+// route, a refused peer) with an API code, a message and an optional hint.
 type apiError struct {
-	Code  api.Code
-	Msg   string
-	Hint  string
-	Diags []core.Diagnostic
+	Code api.Code
+	Msg  string
+	Hint string
 }
 
 func (e *apiError) Error() string { return e.Msg }
@@ -61,7 +64,9 @@ func toAPIError(err error) *api.Error {
 	}
 	var (
 		ae    *apiError
-		lock  *LockError
+		se    *service.Error
+		re    *apply.RuntimeError
+		lock  *jobs.LockError
 		diags *core.DiagnosticsError
 		ce    *runtime.ComposeError
 		cf    *core.ConflictError
@@ -69,7 +74,11 @@ func toAPIError(err error) *api.Error {
 	)
 	switch {
 	case errors.As(err, &ae):
-		return &api.Error{Code: ae.Code, Message: ae.Msg, Hint: ae.Hint, Diagnostics: ae.Diags}
+		return &api.Error{Code: ae.Code, Message: ae.Msg, Hint: ae.Hint}
+	case errors.As(err, &se):
+		return &api.Error{Code: se.Code, Message: se.Msg, Hint: se.Hint}
+	case errors.As(err, &re):
+		return &api.Error{Code: api.CodeRuntime, Message: re.Msg, Hint: re.Hint}
 	case errors.As(err, &cf):
 		return &api.Error{Code: api.CodeConflict, Message: cf.Msg, Hint: cf.Hint, Diagnostics: cf.Diagnostics}
 	case errors.As(err, &nf):
@@ -160,4 +169,28 @@ func jsonKind(kind string) string {
 		return "boolean"
 	}
 	return kind
+}
+
+// answer returns a function that writes a service method's result: v with
+// status, or err in the API error shape. A handler calls it as
+// answer(w, status)(s.svc.Method(...)).
+func answer(w http.ResponseWriter, status int) func(v any, err error) {
+	return func(v any, err error) {
+		if err != nil {
+			writeError(w, err)
+			return
+		}
+		writeJSON(w, status, v)
+	}
+}
+
+// answerEmpty writes err, or an empty object when it is nil.
+func answerEmpty(w http.ResponseWriter, err error) {
+	answer(w, http.StatusOK)(struct{}{}, err)
+}
+
+// queryBool reports whether query parameter name is a true boolean.
+func queryBool(r *http.Request, name string) bool {
+	v, err := strconv.ParseBool(r.URL.Query().Get(name))
+	return err == nil && v
 }

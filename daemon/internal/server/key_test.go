@@ -1,4 +1,4 @@
-package daemon
+package server
 
 import (
 	"bytes"
@@ -21,9 +21,8 @@ func TestKeyRotate(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { st.Close() })
-	s := &Server{Home: home, Store: st, Locks: NewLockManager(), Jobs: NewJobManager(st, nil), Started: time.Now()}
-	t.Cleanup(s.Jobs.Wait)
-	e := &srvEnv{t: t, s: s, h: s.Handler(), log: &bytes.Buffer{}}
+	s := newParts(t, home, st, partsOptions{})
+	e := &srvEnv{t: t, s: s, h: s.Srv.Handler(), log: &bytes.Buffer{}}
 	srvOK[core.Stack](t, e.do("POST", "/v1/stacks", api.StackCreateRequest{Name: "shop"}), http.StatusCreated)
 	oldKey, err := os.ReadFile(filepath.Join(home, "secret.key"))
 	if err != nil {

@@ -1,4 +1,4 @@
-package daemon
+package server
 
 import (
 	"context"
@@ -36,9 +36,9 @@ func withPeer(ctx context.Context, p Peer) context.Context {
 	return context.WithValue(ctx, peerKey{}, p)
 }
 
-// peerContext is http.Server.ConnContext: it reads the credentials of a
+// PeerContext is http.Server.ConnContext: it reads the credentials of a
 // Unix socket peer once per connection.
-func peerContext(ctx context.Context, c net.Conn) context.Context {
+func PeerContext(ctx context.Context, c net.Conn) context.Context {
 	uc, ok := c.(*net.UnixConn)
 	if !ok {
 		return ctx

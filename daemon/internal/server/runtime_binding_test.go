@@ -1,4 +1,4 @@
-package daemon
+package server
 
 import (
 	"net/http"
@@ -10,7 +10,7 @@ import (
 	"github.com/devarch-dev/devarch/store"
 )
 
-// kindRuntimes makes openRuntime hand out one fake runtime per kind, so a
+// kindRuntimes makes the service's runtime factory hand out one fake runtime per kind, so a
 // stack applied on "podman" runs nothing on "docker". A spec without a kind
 // is docker.
 func kindRuntimes(e *testEnv) map[string]*kindFake {
@@ -18,7 +18,7 @@ func kindRuntimes(e *testEnv) map[string]*kindFake {
 		runtime.KindDocker: {fakeRuntime: newFakeRuntime(), kind: runtime.KindDocker},
 		runtime.KindPodman: {fakeRuntime: newFakeRuntime(), kind: runtime.KindPodman},
 	}
-	openRuntime = func(spec runtime.Spec) (runtime.Runtime, runtime.Spec, error) {
+	e.s.open = func(spec runtime.Spec) (runtime.Runtime, runtime.Spec, error) {
 		if spec.Kind == "" {
 			spec.Kind = runtime.KindDocker
 		}

@@ -1,4 +1,5 @@
-package daemon
+// Package server is the daemon's HTTP layer: routes, the peer credential check, the request log, and JSON in and out; each handler decodes a request, calls one service method and encodes its answer or error.
+package server
 
 import (
 	"log/slog"
@@ -7,19 +8,20 @@ import (
 	"time"
 
 	"github.com/devarch-dev/devarch/daemon/api"
-	"github.com/devarch-dev/devarch/store"
+	"github.com/devarch-dev/devarch/daemon/internal/service"
 )
 
-// Server holds the daemon's state and serves its API.
+// Server serves the API over a Service.
 type Server struct {
-	Home    string
-	Store   *store.Store
-	Log     *slog.Logger
-	Locks   *LockManager
-	Jobs    *JobManager
-	Started time.Time
+	svc      *service.Service
+	log      *slog.Logger
+	shutdown func() // asks the daemon to stop
+}
 
-	shutdown func() // asks Run to stop; nil outside Run
+// New returns a Server answering with svc, logging requests to log;
+// shutdown is what POST /v1/shutdown calls.
+func New(svc *service.Service, log *slog.Logger, shutdown func()) *Server {
+	return &Server{svc: svc, log: log, shutdown: shutdown}
 }
 
 // Handler returns the API: every route under /v1, behind the peer uid
@@ -134,28 +136,13 @@ func (s *Server) logRequests(next http.Handler) http.Handler {
 		rec := &statusRecorder{ResponseWriter: w}
 		next.ServeHTTP(rec, r)
 		p := PeerFrom(r.Context())
-		s.logger().Info("request", "method", r.Method, "path", r.URL.Path, "status", rec.status,
+		s.log.Info("request", "method", r.Method, "path", r.URL.Path, "status", rec.status,
 			"duration", time.Since(start).Round(time.Microsecond), "peer_uid", p.UID, "peer_pid", p.PID)
 	})
 }
 
 func (s *Server) handleStatus(w http.ResponseWriter, r *http.Request) {
-	st := api.Status{
-		PID:           os.Getpid(),
-		Version:       api.Version,
-		Home:          s.Home,
-		Socket:        SocketPath(s.Home),
-		StartedAt:     s.Started.UTC(),
-		SchemaVersion: s.Store.SchemaVersion(),
-	}
-	if s.Jobs != nil {
-		st.RunningJobs = s.Jobs.Running()
-	}
-	err := s.Store.View(func(tx *store.Tx) error {
-		stacks, err := tx.ListStacks()
-		st.Stacks = len(stacks)
-		return err
-	})
+	st, err := s.svc.Status(os.Getpid())
 	if err != nil {
 		writeError(w, err)
 		return
@@ -164,11 +151,13 @@ func (s *Server) handleStatus(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) handleShutdown(w http.ResponseWriter, r *http.Request) {
-	if s.shutdown == nil {
-		writeError(w, errorf(api.CodeConflict, "", "this server was not started by Run and cannot shut down"))
-		return
-	}
-	s.logger().Info("shutdown requested", "peer_pid", PeerFrom(r.Context()).PID)
+	s.log.Info("shutdown requested", "peer_pid", PeerFrom(r.Context()).PID)
 	writeJSON(w, http.StatusOK, struct{}{})
 	s.shutdown()
+}
+
+// caller is the service's view of the request's peer.
+func caller(r *http.Request) service.Caller {
+	p := PeerFrom(r.Context())
+	return service.Caller{Who: p.Who, PID: p.PID}
 }

@@ -1,4 +1,4 @@
-package daemon
+package server
 
 import (
 	"bytes"
@@ -17,7 +17,9 @@ import (
 
 	"github.com/devarch-dev/devarch/core"
 	"github.com/devarch-dev/devarch/daemon/api"
-	"github.com/devarch-dev/devarch/secrets"
+	"github.com/devarch-dev/devarch/daemon/internal/apply"
+	"github.com/devarch-dev/devarch/daemon/internal/jobs"
+	"github.com/devarch-dev/devarch/daemon/internal/service"
 	"github.com/devarch-dev/devarch/store"
 )
 
@@ -31,29 +33,26 @@ const (
 // Handler with the test's own uid as the peer.
 type srvEnv struct {
 	t   testing.TB
-	s   *Server
+	s   *parts
 	h   http.Handler
 	log *bytes.Buffer
 }
 
 func newSrvEnv(t testing.TB) *srvEnv {
 	t.Helper()
+	return newSrvEnvWith(t, partsOptions{})
+}
+
+// newSrvEnvWith is newSrvEnv with opt (its log is always the env's).
+func newSrvEnvWith(t testing.TB, opt partsOptions) *srvEnv {
+	t.Helper()
 	home := t.TempDir()
-	var key secrets.Key
-	for i := range key {
-		key[i] = 9
-	}
-	st, err := store.Open(filepath.Join(home, "devarch.db"), key)
-	if err != nil {
-		t.Fatalf("open store: %v", err)
-	}
-	t.Cleanup(func() { st.Close() })
+	st := openStoreWithKey(t, home, 9)
 	logBuf := &bytes.Buffer{}
-	log := slog.New(slog.NewTextHandler(logBuf, nil))
-	s := &Server{Home: home, Store: st, Log: log, Locks: NewLockManager(), Jobs: NewJobManager(st, log), Started: time.Now()}
-	t.Cleanup(s.Jobs.Wait)
-	e := &srvEnv{t: t, s: s, h: s.Handler(), log: logBuf}
-	err = st.Update(func(tx *store.Tx) error {
+	opt.log = slog.New(slog.NewTextHandler(logBuf, nil))
+	s := newParts(t, home, st, opt)
+	e := &srvEnv{t: t, s: s, h: s.Srv.Handler(), log: logBuf}
+	err := st.Update(func(tx *store.Tx) error {
 		for _, tpl := range srvTemplates() {
 			if err := tx.PutTemplate(tpl); err != nil {
 				return err
@@ -177,7 +176,7 @@ func (e *srvEnv) stored(name string) string {
 }
 
 // storedStackJSON reads stack name from s's store as JSON.
-func storedStackJSON(s *Server, name string) (string, error) {
+func storedStackJSON(s *parts, name string) (string, error) {
 	var out []byte
 	err := s.Store.View(func(tx *store.Tx) error {
 		st, err := tx.GetStack(name)
@@ -227,7 +226,7 @@ func TestPeerCheck(t *testing.T) {
 				return
 			}
 			st := srvOK[api.Status](t, rec, http.StatusOK)
-			if st.PID != os.Getpid() || st.Home != e.s.Home || st.Socket != SocketPath(e.s.Home) {
+			if st.PID != os.Getpid() || st.Home != e.s.Home || st.Socket != filepath.Join(e.s.Home, api.SocketName) {
 				t.Errorf("status = %+v", st)
 			}
 		})
@@ -251,7 +250,10 @@ func TestWriteErrorMapping(t *testing.T) {
 		{"wrapped field", fmt.Errorf("ctx: %w", core.Errf("a", "x")), 400, api.CodeInvalid},
 		{"diagnostics", &core.DiagnosticsError{Diagnostics: []core.Diagnostic{{Severity: core.SeverityError, Message: "m"}}}, 400, api.CodeInvalid},
 		{"api", errorf(api.CodeConflict, "h", "exists"), 409, api.CodeConflict},
-		{"lock", &LockError{Stack: "s", Holder: api.LockInfo{Stack: "s", Operation: "apply"}}, 423, api.CodeLocked},
+		{"lock", &jobs.LockError{Stack: "s", Holder: api.LockInfo{Stack: "s", Operation: "apply"}}, 423, api.CodeLocked},
+		{"service", fmt.Errorf("ctx: %w", &service.Error{Code: api.CodeStalePlan, Msg: "stale", Hint: "plan again"}), 409, api.CodeStalePlan},
+		{"runtime", &apply.RuntimeError{Msg: "volumes in use", Hint: "retry"}, 502, api.CodeRuntime},
+		{"not found", &core.NotFoundError{Msg: "stack \"x\" not found", Hint: "devarch stack ls"}, 404, api.CodeNotFound},
 		{"other", errors.New("boom"), 500, api.CodeInternal},
 	}
 	for _, tt := range tests {
@@ -275,6 +277,18 @@ func TestWriteErrorMapping(t *testing.T) {
 			case "api":
 				if got.Hint != "h" || got.Message != "exists" {
 					t.Errorf("api error = %+v", got)
+				}
+			case "service":
+				if got.Hint != "plan again" || got.Message != "stale" {
+					t.Errorf("service error = %+v", got)
+				}
+			case "runtime":
+				if got.Hint != "retry" || got.Message != "volumes in use" {
+					t.Errorf("runtime error = %+v", got)
+				}
+			case "not found":
+				if got.Hint != "devarch stack ls" || got.Message != `stack "x" not found` {
+					t.Errorf("not-found error = %+v", got)
 				}
 			}
 		})
@@ -315,10 +329,7 @@ func TestDecodeJSON(t *testing.T) {
 }
 
 func TestEditRefusedWhileLocked(t *testing.T) {
-	old := editLockWait
-	editLockWait = 20 * time.Millisecond // an edit waits this long for the lock
-	t.Cleanup(func() { editLockWait = old })
-	e := newSrvEnv(t)
+	e := newSrvEnvWith(t, partsOptions{editLockWait: 20 * time.Millisecond}) // an edit waits this long for the lock
 	e.stack("shop")
 	release, err := e.s.Locks.Acquire(context.Background(), api.LockInfo{
 		Stack: "shop", Operation: "apply", JobID: "J1", Who: "other@host", PID: 99, Exclusive: true,

@@ -1,11 +1,11 @@
-package daemon
+package service
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
 	"maps"
-	"net/http"
 	"reflect"
 	"slices"
 	"strings"
@@ -16,27 +16,22 @@ import (
 	"github.com/devarch-dev/devarch/core/devfile"
 	"github.com/devarch-dev/devarch/core/plan"
 	"github.com/devarch-dev/devarch/daemon/api"
+	"github.com/devarch-dev/devarch/daemon/internal/state"
 	"github.com/devarch-dev/devarch/secrets"
 	"github.com/devarch-dev/devarch/store"
 )
 
-func (s *Server) handleExport(w http.ResponseWriter, r *http.Request) {
-	name := r.PathValue("stack")
-	var req api.ExportRequest
-	if err := decodeJSON(r, &req); err != nil {
-		writeError(w, err)
-		return
-	}
+// Export writes stack name as a devarch.yml, its secrets redacted, sealed
+// with req.Passphrase, or in plaintext with req.IncludeSecrets.
+func (s *Service) Export(name string, req api.ExportRequest) (api.FileView, error) {
 	opt := devfile.ExportOptions{Secrets: devfile.Redact}
 	switch {
 	case req.Passphrase != "" && req.IncludeSecrets:
-		writeError(w, errorf(api.CodeInvalid, "choose one of --passphrase-file and --include-secrets",
-			"passphrase and include_secrets: the two secret modes exclude each other"))
-		return
+		return api.FileView{}, errorf(api.CodeInvalid, "choose one of --passphrase-file and --include-secrets",
+			"passphrase and include_secrets: the two secret modes exclude each other")
 	case req.Passphrase != "":
 		if err := secrets.CheckPassphrase(req.Passphrase); err != nil {
-			writeError(w, errorf(api.CodeInvalid, "choose a longer passphrase", "%s", err.Error()))
-			return
+			return api.FileView{}, errorf(api.CodeInvalid, "choose a longer passphrase", "%s", err.Error())
 		}
 		opt = devfile.ExportOptions{Secrets: devfile.Seal, Passphrase: req.Passphrase}
 	case req.IncludeSecrets:
@@ -46,25 +41,23 @@ func (s *Server) handleExport(w http.ResponseWriter, r *http.Request) {
 		st   core.Stack
 		tpls map[string]core.Template
 	)
-	err := s.Store.View(func(tx *store.Tx) error {
+	err := s.store.View(func(tx *store.Tx) error {
 		var err error
 		if st, err = tx.GetStack(name); err != nil {
 			return err
 		}
-		tpls, err = s.templates(tx)
+		tpls, err = state.Templates(tx)
 		return err
 	})
 	if err != nil {
-		writeError(w, err)
-		return
+		return api.FileView{}, err
 	}
 	out, err := devfile.Export(st, slices.Collect(maps.Values(tpls)), opt)
 	if err != nil {
-		writeError(w, fmt.Errorf("export stack %q: %w", name, err))
-		return
+		return api.FileView{}, fmt.Errorf("export stack %q: %w", name, err)
 	}
-	s.logger().Info("stack exported", "stack", name, "secrets", exportMode(opt.Secrets))
-	writeJSON(w, http.StatusOK, api.FileView{Name: "devarch.yml", Content: string(out)})
+	s.log.Info("stack exported", "stack", name, "secrets", exportMode(opt.Secrets))
+	return api.FileView{Name: "devarch.yml", Content: string(out)}, nil
 }
 
 func exportMode(m devfile.SecretMode) string {
@@ -77,23 +70,18 @@ func exportMode(m devfile.SecretMode) string {
 	return "redacted"
 }
 
-// handleImport validates a whole devarch.yml before writing anything. A new
-// stack is created at once; over an existing stack the import becomes a
-// saved plan that `apply --plan ID` commits, like any other change.
-func (s *Server) handleImport(w http.ResponseWriter, r *http.Request) {
-	var req api.ImportRequest
-	if err := decodeJSON(r, &req); err != nil {
-		writeError(w, err)
-		return
-	}
+// Import validates a whole devarch.yml before writing anything. A new
+// stack is created at once (result.Created); over an existing stack the
+// import becomes a saved plan that `apply --plan ID` commits, like any
+// other change.
+func (s *Service) Import(ctx context.Context, c Caller, req api.ImportRequest) (api.ImportResult, error) {
 	var known map[string]core.Template
-	if err := s.Store.View(func(tx *store.Tx) error {
+	if err := s.store.View(func(tx *store.Tx) error {
 		var err error
-		known, err = s.templates(tx)
+		known, err = state.Templates(tx)
 		return err
 	}); err != nil {
-		writeError(w, err)
-		return
+		return api.ImportResult{}, err
 	}
 	res, err := devfile.Parse([]byte(req.Content), devfile.ParseOptions{
 		Passphrase: req.Passphrase,
@@ -102,21 +90,18 @@ func (s *Server) handleImport(w http.ResponseWriter, r *http.Request) {
 		StackName:  req.Stack,
 	})
 	if err != nil {
-		writeError(w, err)
-		return
+		return api.ImportResult{}, err
 	}
 	// A key or file the stack's templates mark secret is stored secret,
 	// whatever flag the file gave it.
 	withFile := importTemplates(known, res.Templates)
 	core.InheritStackSecrecy(&res.Stack, withFile)
 	name := res.Stack.Name
-	peer := PeerFrom(r.Context())
-	release, err := s.Locks.Acquire(r.Context(), api.LockInfo{
-		Stack: name, Operation: "import", Who: peer.Who, PID: peer.PID, Exclusive: true,
+	release, err := s.locks.Acquire(ctx, api.LockInfo{
+		Stack: name, Operation: "import", Who: c.Who, PID: c.PID, Exclusive: true,
 	}, 0)
 	if err != nil {
-		writeError(w, err)
-		return
+		return api.ImportResult{}, err
 	}
 	defer release()
 
@@ -129,7 +114,7 @@ func (s *Server) handleImport(w http.ResponseWriter, r *http.Request) {
 	}
 
 	var existing *core.Stack
-	err = s.Store.Update(func(tx *store.Tx) error {
+	err = s.store.Update(func(tx *store.Tx) error {
 		cur, err := tx.GetStack(name)
 		switch {
 		case store.IsNotFound(err):
@@ -141,11 +126,11 @@ func (s *Server) handleImport(w http.ResponseWriter, r *http.Request) {
 			result.Created = true
 			// Checked again against the templates as this transaction sees
 			// them, as every other write of a stack is (joins included).
-			tpls, err := s.templates(tx)
+			tpls, err := state.Templates(tx)
 			if err != nil {
 				return err
 			}
-			if err := prepareStackWrite(tx, &st, tpls, nil); err != nil {
+			if err := state.PrepareWrite(tx, &st, tpls, nil); err != nil {
 				return err
 			}
 			return tx.PutStack(st)
@@ -162,13 +147,11 @@ func (s *Server) handleImport(w http.ResponseWriter, r *http.Request) {
 		return nil
 	})
 	if err != nil {
-		writeError(w, err)
-		return
+		return api.ImportResult{}, err
 	}
 	if existing == nil {
-		s.logger().Info("stack imported", "stack", name, "instances", len(result.Instances))
-		writeJSON(w, http.StatusCreated, result)
-		return
+		s.log.Info("stack imported", "stack", name, "instances", len(result.Instances))
+		return result, nil
 	}
 
 	pending := res.Stack
@@ -176,49 +159,40 @@ func (s *Server) handleImport(w http.ResponseWriter, r *http.Request) {
 	pending.CreatedAt, pending.UpdatedAt = existing.CreatedAt, existing.UpdatedAt
 	rt, _, err := s.openStackRuntime(name, req.Runtime)
 	if err != nil {
-		writeError(w, err)
-		return
+		return api.ImportResult{}, err
 	}
-	p, err := s.PlanStack(r.Context(), name, rt, &pendingStack{Stack: pending, Templates: res.Templates}, false)
+	p, err := s.planStack(ctx, name, rt, &pendingStack{Stack: pending, Templates: res.Templates}, false)
 	if err != nil {
-		writeError(w, err)
-		return
+		return api.ImportResult{}, err
 	}
 	if p.Empty() && sameDefinition(*existing, pending) {
 		result.Unchanged = true
 		result.Warnings = plan.Redact(p).Warnings
-		writeJSON(w, http.StatusOK, result)
-		return
+		return result, nil
 	}
 	ttl := time.Duration(req.TTL)
 	if ttl <= 0 {
 		ttl = defaultPlanTTL
 	}
 	p.ExpiresAt = p.CreatedAt.Add(ttl)
-	if err := s.Store.Update(func(tx *store.Tx) error {
+	if err := s.store.Update(func(tx *store.Tx) error {
 		if err := putImportedTemplates(tx, res.Templates); err != nil {
 			return err
 		}
 		return tx.PutPlan(store.SavedPlan{Plan: p, Stack: &pending})
 	}); err != nil {
-		writeError(w, fmt.Errorf("save import plan: %w", err))
-		return
+		return api.ImportResult{}, fmt.Errorf("save import plan: %w", err)
 	}
 	result.PlanID = p.ID
 	shown := plan.Redact(p)
 	result.Plan = &shown
 	result.Warnings = shown.Warnings
-	s.logger().Info("import planned over existing stack", "stack", name, "plan", p.ID)
-	writeJSON(w, http.StatusOK, result)
+	s.log.Info("import planned over existing stack", "stack", name, "plan", p.ID)
+	return result, nil
 }
 
-// handleImportCompose turns a compose file into user templates and a new stack.
-func (s *Server) handleImportCompose(w http.ResponseWriter, r *http.Request) {
-	var req api.ImportComposeRequest
-	if err := decodeJSON(r, &req); err != nil {
-		writeError(w, err)
-		return
-	}
+// ImportCompose turns a compose file into user templates and a new stack.
+func (s *Service) ImportCompose(ctx context.Context, c Caller, req api.ImportComposeRequest) (api.ImportResult, error) {
 	builtins := catalog.Builtin()
 	// req.Environment may hold secrets: it only feeds interpolation and is
 	// never logged or stored (the values it gives are, like any value a
@@ -229,21 +203,18 @@ func (s *Server) handleImportCompose(w http.ResponseWriter, r *http.Request) {
 		Builtins: slices.Collect(maps.Values(builtins)),
 	})
 	if err != nil {
-		writeError(w, err)
-		return
+		return api.ImportResult{}, err
 	}
-	peer := PeerFrom(r.Context())
-	release, err := s.Locks.Acquire(r.Context(), api.LockInfo{
-		Stack: req.Stack, Operation: "import", Who: peer.Who, PID: peer.PID, Exclusive: true,
+	release, err := s.locks.Acquire(ctx, api.LockInfo{
+		Stack: req.Stack, Operation: "import", Who: c.Who, PID: c.PID, Exclusive: true,
 	}, 0)
 	if err != nil {
-		writeError(w, err)
-		return
+		return api.ImportResult{}, err
 	}
 	defer release()
 
 	result := api.ImportResult{Stack: req.Stack, Created: true, Warnings: ci.Warnings}
-	err = s.Store.Update(func(tx *store.Tx) error {
+	err = s.store.Update(func(tx *store.Tx) error {
 		if _, err := tx.GetStack(req.Stack); err == nil {
 			return errorf(api.CodeConflict, "pick another name with --stack, or `devarch stack rm "+req.Stack+"`",
 				"stack %q already exists", req.Stack)
@@ -253,13 +224,13 @@ func (s *Server) handleImportCompose(w http.ResponseWriter, r *http.Request) {
 		if err := putImportedTemplates(tx, ci.Templates); err != nil {
 			return err
 		}
-		tpls, err := s.templates(tx)
+		tpls, err := state.Templates(tx)
 		if err != nil {
 			return err
 		}
 		st := ci.Stack
 		stampNewStack(&st)
-		if err := prepareStackWrite(tx, &st, tpls, nil); err != nil {
+		if err := state.PrepareWrite(tx, &st, tpls, nil); err != nil {
 			return err
 		}
 		for _, t := range ci.Templates {
@@ -271,11 +242,10 @@ func (s *Server) handleImportCompose(w http.ResponseWriter, r *http.Request) {
 		return tx.PutStack(st)
 	})
 	if err != nil {
-		writeError(w, err)
-		return
+		return api.ImportResult{}, err
 	}
-	s.logger().Info("compose file imported", "stack", req.Stack, "instances", len(result.Instances))
-	writeJSON(w, http.StatusCreated, result)
+	s.log.Info("compose file imported", "stack", req.Stack, "instances", len(result.Instances))
+	return result, nil
 }
 
 // sameDefinition reports whether two versions of a stack define the same

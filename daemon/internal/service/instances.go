@@ -1,12 +1,13 @@
-package daemon
+package service
 
 import (
-	"net/http"
+	"context"
 	"slices"
 	"strings"
 
 	"github.com/devarch-dev/devarch/core"
 	"github.com/devarch-dev/devarch/daemon/api"
+	"github.com/devarch-dev/devarch/daemon/internal/state"
 	"github.com/devarch-dev/devarch/store"
 )
 
@@ -22,11 +23,11 @@ func instanceView(stack string, inst core.Instance, tpls map[string]core.Templat
 	return v
 }
 
-func (s *Server) handleInstanceList(w http.ResponseWriter, r *http.Request) {
-	stack := r.PathValue("stack")
+// ListInstances summarizes the instances of stack.
+func (s *Service) ListInstances(stack string) ([]api.InstanceSummary, error) {
 	out := []api.InstanceSummary{}
-	err := s.Store.View(func(tx *store.Tx) error {
-		st, tpls, err := s.stackAndTemplates(tx, stack)
+	err := s.store.View(func(tx *store.Tx) error {
+		st, tpls, err := state.StackAndTemplates(tx, stack)
 		if err != nil {
 			return err
 		}
@@ -45,23 +46,16 @@ func (s *Server) handleInstanceList(w http.ResponseWriter, r *http.Request) {
 		return nil
 	})
 	if err != nil {
-		writeError(w, err)
-		return
+		return nil, err
 	}
-	writeJSON(w, http.StatusOK, out)
+	return out, nil
 }
 
-func (s *Server) handleInstanceAdd(w http.ResponseWriter, r *http.Request) {
-	stack := r.PathValue("stack")
-	var req api.InstanceAddRequest
-	if err := decodeJSON(r, &req); err != nil {
-		writeError(w, err)
-		return
-	}
-	release, err := s.editLock(r, stack)
+// AddInstance adds an instance of a template to stack.
+func (s *Service) AddInstance(ctx context.Context, c Caller, stack string, req api.InstanceAddRequest) (core.Instance, error) {
+	release, err := s.editLock(ctx, c, stack)
 	if err != nil {
-		writeError(w, err)
-		return
+		return core.Instance{}, err
 	}
 	defer release()
 	inst := core.Instance{Name: req.Name, Template: req.Template, Enabled: !req.Disabled}
@@ -75,18 +69,18 @@ func (s *Server) handleInstanceAdd(w http.ResponseWriter, r *http.Request) {
 		return core.AddInstance(st, tpls, inst)
 	})
 	if err != nil {
-		writeError(w, err)
-		return
+		return core.Instance{}, err
 	}
-	s.logger().Info("instance added", "stack", stack, "instance", inst.Name, "template", inst.Template)
-	writeJSON(w, http.StatusCreated, core.RedactInstance(inst, tpl))
+	s.log.Info("instance added", "stack", stack, "instance", inst.Name, "template", inst.Template)
+	return core.RedactInstance(inst, tpl), nil
 }
 
-func (s *Server) handleInstanceShow(w http.ResponseWriter, r *http.Request) {
-	stack, name := r.PathValue("stack"), r.PathValue("name")
+// ShowInstance is instance name of stack, secrets redacted, with its
+// effective config when effective is set.
+func (s *Service) ShowInstance(stack, name string, effective bool) (api.InstanceView, error) {
 	var view api.InstanceView
-	err := s.Store.View(func(tx *store.Tx) error {
-		st, err := getStack(tx, stack)
+	err := s.store.View(func(tx *store.Tx) error {
+		st, err := state.Stack(tx, stack)
 		if err != nil {
 			return err
 		}
@@ -94,30 +88,24 @@ func (s *Server) handleInstanceShow(w http.ResponseWriter, r *http.Request) {
 		if err != nil {
 			return err
 		}
-		tpls, err := s.templates(tx)
+		tpls, err := state.Templates(tx)
 		if err != nil {
 			return err
 		}
-		view = instanceView(stack, *inst, tpls, queryBool(r, "effective"))
+		view = instanceView(stack, *inst, tpls, effective)
 		return nil
 	})
-	if err != nil {
-		writeError(w, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, view)
+	return view, err
 }
 
 // editInstance runs fn on instance name of stack under the stack's edit
 // lock (core.EditInstance) and answers with the instance's view (with its
 // effective config) and the edit's warnings.
-func (s *Server) editInstance(w http.ResponseWriter, r *http.Request, what string,
-	fn func(inst *core.Instance, tpl core.Template) error) {
-	stack, name := r.PathValue("stack"), r.PathValue("name")
-	release, err := s.editLock(r, stack)
+func (s *Service) editInstance(ctx context.Context, c Caller, stack, name, what string,
+	fn func(inst *core.Instance, tpl core.Template) error) (api.InstanceView, error) {
+	release, err := s.editLock(ctx, c, stack)
 	if err != nil {
-		writeError(w, err)
-		return
+		return api.InstanceView{}, err
 	}
 	defer release()
 	var view api.InstanceView
@@ -131,50 +119,45 @@ func (s *Server) editInstance(w http.ResponseWriter, r *http.Request, what strin
 		return nil
 	})
 	if err != nil {
-		writeError(w, err)
-		return
+		return api.InstanceView{}, err
 	}
-	s.logger().Info("instance "+what, "stack", stack, "instance", name)
-	writeJSON(w, http.StatusOK, view)
+	s.log.Info("instance "+what, "stack", stack, "instance", name)
+	return view, nil
 }
 
-func (s *Server) handleInstanceSet(w http.ResponseWriter, r *http.Request) {
-	var req core.InstanceUpdate
-	if err := decodeJSON(r, &req); err != nil {
-		writeError(w, err)
-		return
-	}
-	s.editInstance(w, r, "changed", req.Apply)
+// SetInstance sets or clears the overrides of instance name that req's
+// mask names.
+func (s *Service) SetInstance(ctx context.Context, c Caller, stack, name string, req core.InstanceUpdate) (api.InstanceView, error) {
+	return s.editInstance(ctx, c, stack, name, "changed", req.Apply)
 }
 
-func (s *Server) handleInstanceReset(w http.ResponseWriter, r *http.Request) {
-	var req api.ResetRequest
-	if err := decodeJSON(r, &req); err != nil {
-		writeError(w, err)
-		return
-	}
+// ResetInstance drops the overrides req names from instance name.
+func (s *Service) ResetInstance(ctx context.Context, c Caller, stack, name string, req api.ResetRequest) (api.InstanceView, error) {
 	if len(req.Fields) == 0 {
-		writeError(w, core.Errf("fields", "name at least one override: "+strings.Join(core.OverrideFields, ", ")+
-			", or env.KEY, labels.KEY, files./path"))
-		return
+		return api.InstanceView{}, core.Errf("fields", "name at least one override: "+strings.Join(core.OverrideFields, ", ")+
+			", or env.KEY, labels.KEY, files./path")
 	}
-	s.editInstance(w, r, "reset", func(inst *core.Instance, _ core.Template) error {
+	return s.editInstance(ctx, c, stack, name, "reset", func(inst *core.Instance, _ core.Template) error {
 		return core.ResetOverrides(&inst.Overrides, req.Fields)
 	})
 }
 
-// renameOrCopy handles rename (duplicate false) and duplicate (true).
-func (s *Server) renameOrCopy(w http.ResponseWriter, r *http.Request, duplicate bool) {
-	stack, name := r.PathValue("stack"), r.PathValue("name")
-	var req api.NameRequest
-	if err := decodeJSON(r, &req); err != nil {
-		writeError(w, err)
-		return
-	}
-	release, err := s.editLock(r, stack)
+// RenameInstance renames instance name, keeping its volumes.
+func (s *Service) RenameInstance(ctx context.Context, c Caller, stack, name string, req api.NameRequest) (api.RenamedInstance, error) {
+	return s.renameOrCopy(ctx, c, stack, name, req, false)
+}
+
+// DuplicateInstance copies instance name under a new name, with volumes
+// of its own.
+func (s *Service) DuplicateInstance(ctx context.Context, c Caller, stack, name string, req api.NameRequest) (api.RenamedInstance, error) {
+	return s.renameOrCopy(ctx, c, stack, name, req, true)
+}
+
+// renameOrCopy is rename (duplicate false) and duplicate (true).
+func (s *Service) renameOrCopy(ctx context.Context, c Caller, stack, name string, req api.NameRequest, duplicate bool) (api.RenamedInstance, error) {
+	release, err := s.editLock(ctx, c, stack)
 	if err != nil {
-		writeError(w, err)
-		return
+		return api.RenamedInstance{}, err
 	}
 	defer release()
 	var out api.RenamedInstance
@@ -191,33 +174,23 @@ func (s *Server) renameOrCopy(w http.ResponseWriter, r *http.Request, duplicate 
 		return err
 	})
 	if err != nil {
-		writeError(w, err)
-		return
+		return api.RenamedInstance{}, err
 	}
-	what, status := "renamed", http.StatusOK
+	what := "renamed"
 	if duplicate {
-		what, status = "duplicated", http.StatusCreated
+		what = "duplicated"
 	}
-	s.logger().Info("instance "+what, "stack", stack, "instance", name, "to", req.Name,
+	s.log.Info("instance "+what, "stack", stack, "instance", name, "to", req.Name,
 		"kept_volumes", out.KeptVolumes, "renamed_volumes", out.RenamedVolumes)
 	out.Instance = core.RedactInstance(out.Instance, tpl)
-	writeJSON(w, status, out)
+	return out, nil
 }
 
-func (s *Server) handleInstanceRename(w http.ResponseWriter, r *http.Request) {
-	s.renameOrCopy(w, r, false)
-}
-
-func (s *Server) handleInstanceDuplicate(w http.ResponseWriter, r *http.Request) {
-	s.renameOrCopy(w, r, true)
-}
-
-func (s *Server) handleInstanceRemove(w http.ResponseWriter, r *http.Request) {
-	stack, name := r.PathValue("stack"), r.PathValue("name")
-	release, err := s.editLock(r, stack)
+// RemoveInstance removes instance name from stack.
+func (s *Service) RemoveInstance(ctx context.Context, c Caller, stack, name string) (api.InstanceRemoved, error) {
+	release, err := s.editLock(ctx, c, stack)
 	if err != nil {
-		writeError(w, err)
-		return
+		return api.InstanceRemoved{}, err
 	}
 	defer release()
 	var out api.InstanceRemoved
@@ -227,9 +200,8 @@ func (s *Server) handleInstanceRemove(w http.ResponseWriter, r *http.Request) {
 		return err
 	})
 	if err != nil {
-		writeError(w, err)
-		return
+		return api.InstanceRemoved{}, err
 	}
-	s.logger().Info("instance removed", "stack", stack, "instance", name)
-	writeJSON(w, http.StatusOK, out)
+	s.log.Info("instance removed", "stack", stack, "instance", name)
+	return out, nil
 }

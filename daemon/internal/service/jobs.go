@@ -1,64 +1,42 @@
-package daemon
+package service
 
 import (
-	"net/http"
+	"context"
 
 	"github.com/devarch-dev/devarch/daemon/api"
 )
 
-func (s *Server) handleJobs(w http.ResponseWriter, r *http.Request) {
-	jobs, err := s.Jobs.List()
-	if err != nil {
-		writeError(w, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, jobs)
-}
+// ListJobs is every job, newest first.
+func (s *Service) ListJobs() ([]api.Job, error) { return s.jobs.List() }
 
-func (s *Server) handleJob(w http.ResponseWriter, r *http.Request) {
-	job, err := s.Jobs.Get(r.PathValue("id"))
-	if err != nil {
-		writeError(w, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, job)
-}
+// Job is job id.
+func (s *Service) Job(id string) (api.Job, error) { return s.jobs.Get(id) }
 
-func (s *Server) handleJobCancel(w http.ResponseWriter, r *http.Request) {
-	job, err := s.Jobs.Cancel(r.PathValue("id"))
-	if err != nil {
-		writeError(w, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, job)
-}
+// CancelJob asks job id to stop; its run rolls back and ends cancelled.
+func (s *Service) CancelJob(id string) (api.Job, error) { return s.jobs.Cancel(id) }
 
-// handleJobEvents streams a job's events as NDJSON: the recorded ones, and
-// with follow=1 live ones until the final event or the client leaves.
-func (s *Server) handleJobEvents(w http.ResponseWriter, r *http.Request) {
-	id := r.PathValue("id")
-	if _, err := s.Jobs.Get(id); err != nil {
-		writeError(w, err)
-		return
+// JobEvents calls fn with job id's events: the recorded ones, and with
+// follow the live ones too, until the final event or until ctx is done. It
+// fails before calling anything when job id does not exist; begin is called
+// once the events can be delivered (a stream sends its header there), even
+// when there are none.
+func (s *Service) JobEvents(ctx context.Context, id string, follow bool, begin func(), fn func(api.Event) error) error {
+	if _, err := s.jobs.Get(id); err != nil {
+		return err
 	}
-	out := newNDJSON(w)
-	if !queryBool(r, "follow") {
-		events, err := s.Jobs.Events(id)
+	if !follow {
+		events, err := s.jobs.Events(id)
 		if err != nil {
-			writeError(w, err)
-			return
+			return err
 		}
+		begin()
 		for _, ev := range events {
-			if err := out.write(ev); err != nil {
-				return
+			if err := fn(ev); err != nil {
+				return err
 			}
 		}
-		out.start()
-		return
+		return nil
 	}
-	out.start()
-	if err := s.Jobs.Follow(r.Context(), id, func(ev api.Event) error { return out.write(ev) }); err != nil {
-		s.logger().Debug("follow job events", "job", id, "err", err)
-	}
-	out.start()
+	begin()
+	return s.jobs.Follow(ctx, id, fn)
 }

@@ -1,33 +1,26 @@
-package daemon
+package service
 
 import (
-	"net/http"
-
 	"github.com/devarch-dev/devarch/daemon/api"
 	"github.com/devarch-dev/devarch/store"
 )
 
-// handleKeyRotate re-encrypts every record with a new key in one
-// transaction. It is refused while jobs run, so no job writes with a key
-// that is going away.
-func (s *Server) handleKeyRotate(w http.ResponseWriter, r *http.Request) {
-	if s.Jobs != nil {
-		if n := s.Jobs.Running(); n > 0 {
-			writeError(w, errorf(api.CodeConflict, "wait for them to finish: devarch jobs",
-				"%d job(s) are running; the key cannot be rotated now", n))
-			return
-		}
+// RotateKey re-encrypts every record with a new key in one transaction.
+// It is refused while jobs run, so no job writes with a key that is going
+// away.
+func (s *Service) RotateKey(c Caller) (api.KeyRotateResult, error) {
+	if n := s.jobs.Running(); n > 0 {
+		return api.KeyRotateResult{}, errorf(api.CodeConflict, "wait for them to finish: devarch jobs",
+			"%d job(s) are running; the key cannot be rotated now", n)
 	}
-	n, err := s.Store.Rotate(s.Home)
+	n, err := s.store.Rotate(s.home)
 	if store.IsRotationRunning(err) {
-		writeError(w, errorf(api.CodeConflict, "wait for it to finish; it re-seals every record under a new key, so one rotation is enough",
-			"a key rotation is already running"))
-		return
+		return api.KeyRotateResult{}, errorf(api.CodeConflict, "wait for it to finish; it re-seals every record under a new key, so one rotation is enough",
+			"a key rotation is already running")
 	}
 	if err != nil {
-		writeError(w, err)
-		return
+		return api.KeyRotateResult{}, err
 	}
-	s.logger().Info("key rotated", "records", n, "peer_pid", PeerFrom(r.Context()).PID)
-	writeJSON(w, http.StatusOK, api.KeyRotateResult{Records: n})
+	s.log.Info("key rotated", "records", n, "peer_pid", c.PID)
+	return api.KeyRotateResult{Records: n}, nil
 }

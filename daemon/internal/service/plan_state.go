@@ -1,4 +1,4 @@
-package daemon
+package service
 
 import (
 	"context"
@@ -12,16 +12,16 @@ import (
 	"github.com/devarch-dev/devarch/core/compose"
 	"github.com/devarch-dev/devarch/core/plan"
 	"github.com/devarch-dev/devarch/daemon/api"
+	"github.com/devarch-dev/devarch/daemon/internal/apply"
+	"github.com/devarch-dev/devarch/daemon/internal/randid"
+	"github.com/devarch-dev/devarch/daemon/internal/state"
 	"github.com/devarch-dev/devarch/daemon/runtime"
 	"github.com/devarch-dev/devarch/store"
 )
 
-// openRuntime builds the runtime a request asks for; tests replace it.
-var openRuntime = resolveRuntime
-
-// resolveRuntime detects the runtime when spec.Kind is empty (spec.Env and
+// OpenRuntime detects the runtime when spec.Kind is empty (spec.Env and
 // spec.Binary still apply) and builds it. It returns the spec it used.
-func resolveRuntime(spec runtime.Spec) (runtime.Runtime, runtime.Spec, error) {
+func OpenRuntime(spec runtime.Spec) (runtime.Runtime, runtime.Spec, error) {
 	if spec.Kind == "" {
 		found, err := runtime.Detect(spec.Env)
 		if err != nil {
@@ -74,10 +74,10 @@ type pendingStack struct {
 	Templates []core.Template
 }
 
-func (s *Server) loadState(ctx context.Context, name string, rt runtime.Runtime, pending *pendingStack, destroy bool) (*stackState, error) {
+func (s *Service) loadState(ctx context.Context, name string, rt runtime.Runtime, pending *pendingStack, destroy bool) (*stackState, error) {
 	st := &stackState{name: name}
-	err := s.Store.View(func(tx *store.Tx) error {
-		tpls, err := s.templates(tx) // once for this stack and the others
+	err := s.store.View(func(tx *store.Tx) error {
+		tpls, err := state.Templates(tx) // once for this stack and the others
 		if err != nil {
 			return err
 		}
@@ -88,7 +88,7 @@ func (s *Server) loadState(ctx context.Context, name string, rt runtime.Runtime,
 				return err
 			}
 		default:
-			if st.stack, err = getStack(tx, name); err == nil {
+			if st.stack, err = state.Stack(tx, name); err == nil {
 				st.desired, err = core.Build(st.stack, tpls)
 			}
 			if err != nil && destroy {
@@ -125,7 +125,7 @@ func (s *Server) loadState(ctx context.Context, name string, rt runtime.Runtime,
 		if destroy {
 			// The joined network would stay behind: compose down cannot
 			// remove a network other stacks' containers are on.
-			if _, applied, err := joinersOf(tx, name); err != nil {
+			if _, applied, err := state.Joiners(tx, name); err != nil {
 				return err
 			} else if len(applied) > 0 {
 				return core.JoinersError(name, "destroy", applied,
@@ -137,7 +137,7 @@ func (s *Server) loadState(ctx context.Context, name string, rt runtime.Runtime,
 		if err := core.ContainerClashes(st.stack, owners); err != nil {
 			return err
 		}
-		st.nets, err = checkNetworkPlan(tx, st.stack)
+		st.nets, err = state.CheckNetworkPlan(tx, st.stack)
 		return err
 	})
 	if err != nil {
@@ -194,7 +194,7 @@ func checkAppliedRuntime(name string, binding *store.RuntimeBinding, rt runtime.
 
 // foreignContainers returns containers that carry a name of this stack
 // (desired or applied) without this stack's labels. They are never touched.
-func (s *Server) foreignContainers(ctx context.Context, rt runtime.Runtime, st *stackState) ([]runtime.Container, error) {
+func (s *Service) foreignContainers(ctx context.Context, rt runtime.Runtime, st *stackState) ([]runtime.Container, error) {
 	set := map[string]bool{}
 	for _, svc := range st.desired.Services {
 		set[core.ContainerName(st.name, svc.Instance)] = true
@@ -262,28 +262,16 @@ func (st *stackState) warnings() []string {
 		out = append(out, core.JoinWarnings(st.stack, st.nets, st.rtKind)...)
 	}
 	for _, c := range st.foreign {
-		out = append(out, fmt.Sprintf("container %s %s; it will not be touched", c.Name, foreignWhat(c)))
+		out = append(out, fmt.Sprintf("container %s %s; it will not be touched", c.Name, apply.ForeignWhat(c)))
 	}
 	return out
-}
-
-// foreignWhat says whose a container named like one of ours is: another
-// stack's (by its devarch labels), or nobody's we know.
-func foreignWhat(c runtime.Container) string {
-	if other := c.Labels[core.LabelStack]; c.Managed() && other != "" {
-		if inst := c.Instance(); inst != "" {
-			return fmt.Sprintf("belongs to stack %q (instance %q)", other, inst)
-		}
-		return fmt.Sprintf("belongs to stack %q", other)
-	}
-	return "exists without devarch labels"
 }
 
 // newPlan computes the plan of st and stamps it with an id, time, runtime
 // and the hash of the state it assumed.
 func newPlan(st *stackState, rt runtime.Runtime) plan.Plan {
 	p := plan.Compute(st.input)
-	p.ID = randomHex(8)
+	p.ID = randid.Hex(8)
 	p.Stack = st.name
 	p.Lineage = st.desired.Lineage
 	p.Serial = st.desired.Serial
@@ -299,12 +287,12 @@ func newPlan(st *stackState, rt runtime.Runtime) plan.Plan {
 	return p
 }
 
-// PlanStack computes a plan of stack name against its applied snapshot and
+// planStack computes a plan of stack name against its applied snapshot and
 // live containers. pending, when set, is a definition that replaces the
 // stored one when the plan is applied (an import over an existing stack);
 // it must carry the stored stack's lineage and serial. The caller holds the
 // stack's lock.
-func (s *Server) PlanStack(ctx context.Context, name string, rt runtime.Runtime, pending *pendingStack, destroy bool) (plan.Plan, error) {
+func (s *Service) planStack(ctx context.Context, name string, rt runtime.Runtime, pending *pendingStack, destroy bool) (plan.Plan, error) {
 	st, err := s.loadState(ctx, name, rt, pending, destroy)
 	if err != nil {
 		return plan.Plan{}, err

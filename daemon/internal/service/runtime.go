@@ -1,71 +1,34 @@
-package daemon
+package service
 
-// Runtime-facing read routes (ps, logs) and the lock routes.
-//
-// GET requests cannot carry a body, so ps and logs take the RuntimeSpec as
-// query parameters:
-//
-//	kind=docker|podman     RuntimeSpec.Kind (empty: detect)
-//	binary=/usr/bin/docker RuntimeSpec.Binary
-//	env=KEY=VALUE          one RuntimeSpec.Env entry; repeat for more
-//
-// e.g. GET /v1/stacks/shop/logs?kind=docker&env=DOCKER_CONTEXT=default&instance=db&follow=1&tail=100
+// Reads of a stack's containers (ps, logs) and its lock.
 
 import (
-	"encoding/json"
-	"log/slog"
-	"net/http"
+	"context"
+	"maps"
 	"slices"
-	"strconv"
 	"strings"
-	"sync"
 
 	"github.com/devarch-dev/devarch/core"
 	"github.com/devarch-dev/devarch/daemon/api"
+	"github.com/devarch-dev/devarch/daemon/internal/state"
 	"github.com/devarch-dev/devarch/daemon/runtime"
 	"github.com/devarch-dev/devarch/store"
 )
 
-// runtimeSpecFromQuery reads kind, binary and repeated env=KEY=VALUE.
-func runtimeSpecFromQuery(r *http.Request) (api.RuntimeSpec, error) {
-	q := r.URL.Query()
-	spec := api.RuntimeSpec{Kind: q.Get("kind"), Binary: q.Get("binary")}
-	for _, kv := range q["env"] {
-		k, v, ok := strings.Cut(kv, "=")
-		if !ok || k == "" {
-			return spec, &core.FieldError{Field: "env", Rule: "must be KEY=VALUE, got " + strconv.Quote(kv)}
-		}
-		if spec.Env == nil {
-			spec.Env = map[string]string{}
-		}
-		spec.Env[k] = v
-	}
-	return spec, nil
-}
-
-func queryBool(r *http.Request, name string) bool {
-	v, err := strconv.ParseBool(r.URL.Query().Get(name))
-	return err == nil && v
-}
-
 // stackRuntime checks that stack exists and opens the runtime its
-// containers run on: the one the query names, or, when it names no kind,
+// containers run on: the one spec names, or, when it names no kind,
 // the one the stack's applied snapshot was made with (detection only when
 // there is none). A query naming another kind than the snapshot's is
 // refused, as a plan is: that runtime has none of the stack's containers.
-func (s *Server) stackRuntime(r *http.Request, stack string) (runtime.Runtime, error) {
+func (s *Service) stackRuntime(stack string, spec api.RuntimeSpec) (runtime.Runtime, error) {
 	if _, err := s.storedStack(stack); err != nil {
-		return nil, err
-	}
-	spec, err := runtimeSpecFromQuery(r)
-	if err != nil {
 		return nil, err
 	}
 	binding, err := s.binding(stack)
 	if err != nil {
 		return nil, err
 	}
-	rt, _, err := openRuntime(boundRuntime(runtimeSpec(spec), binding))
+	rt, _, err := s.openRuntime(boundRuntime(runtimeSpec(spec), binding))
 	if err != nil {
 		return nil, err
 	}
@@ -80,19 +43,19 @@ func (s *Server) stackRuntime(r *http.Request, stack string) (runtime.Runtime, e
 // (so a stack applied with --runtime podman needs no --runtime afterwards),
 // else detection. A named kind other than the snapshot's is refused later,
 // by the plan, with the hint to name the right one.
-func (s *Server) openStackRuntime(stack string, spec api.RuntimeSpec) (runtime.Runtime, runtime.Spec, error) {
+func (s *Service) openStackRuntime(stack string, spec api.RuntimeSpec) (runtime.Runtime, runtime.Spec, error) {
 	binding, err := s.binding(stack)
 	if err != nil {
 		return nil, runtime.Spec{}, err
 	}
-	return openRuntime(boundRuntime(runtimeSpec(spec), binding))
+	return s.openRuntime(boundRuntime(runtimeSpec(spec), binding))
 }
 
 // binding returns the runtime stack is bound to, or nil when it is bound to
 // none (not applied). It reads only the binding, not the applied snapshot.
-func (s *Server) binding(stack string) (*store.RuntimeBinding, error) {
+func (s *Service) binding(stack string) (*store.RuntimeBinding, error) {
 	var b store.RuntimeBinding
-	err := s.Store.View(func(tx *store.Tx) error {
+	err := s.store.View(func(tx *store.Tx) error {
 		var err error
 		b, err = tx.GetBinding(stack)
 		return err
@@ -106,6 +69,16 @@ func (s *Server) binding(stack string) (*store.RuntimeBinding, error) {
 	return &b, nil
 }
 
+// runtimeSpec is the runtime a request names.
+func runtimeSpec(s api.RuntimeSpec) runtime.Spec {
+	return runtime.Spec{Kind: s.Kind, Binary: s.Binary, Env: s.Env}
+}
+
+// boundSpec is the runtime a stored binding names.
+func boundSpec(b store.RuntimeBinding) runtime.Spec {
+	return runtime.Spec{Kind: b.Kind, Binary: b.Binary, Env: maps.Clone(b.Env)}
+}
+
 // boundRuntime is the runtime spec a read of a stack's containers uses:
 // spec when it names a kind (or the stack is bound to none), else the spec
 // the stack was applied with, so a stack applied with --runtime podman is
@@ -117,17 +90,15 @@ func boundRuntime(spec runtime.Spec, binding *store.RuntimeBinding) runtime.Spec
 	return boundSpec(*binding)
 }
 
-func (s *Server) handlePs(w http.ResponseWriter, r *http.Request) {
-	name := r.PathValue("stack")
-	rt, err := s.stackRuntime(r, name)
+// Ps lists the containers of stack, sorted by instance and name.
+func (s *Service) Ps(ctx context.Context, stack string, spec api.RuntimeSpec) ([]api.Container, error) {
+	rt, err := s.stackRuntime(stack, spec)
 	if err != nil {
-		writeError(w, err)
-		return
+		return nil, err
 	}
-	cs, err := rt.Containers(r.Context(), name)
+	cs, err := rt.Containers(ctx, stack)
 	if err != nil {
-		writeError(w, err)
-		return
+		return nil, err
 	}
 	out := make([]api.Container, 0, len(cs))
 	for _, c := range cs {
@@ -146,42 +117,35 @@ func (s *Server) handlePs(w http.ResponseWriter, r *http.Request) {
 		}
 		return strings.Compare(a.Name, b.Name)
 	})
-	writeJSON(w, http.StatusOK, out)
+	return out, nil
 }
 
-// handleLogs streams the output of the stack's devarch-labeled containers
-// (one instance with instance=NAME) as NDJSON LogLines, secret values
-// scrubbed. tail=N limits each container's history; follow=1 keeps going
-// until the client leaves.
-func (s *Server) handleLogs(w http.ResponseWriter, r *http.Request) {
-	name := r.PathValue("stack")
-	q := r.URL.Query()
-	tail := 0
-	if v := q.Get("tail"); v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil || n < 0 {
-			writeError(w, &core.FieldError{Field: "tail", Rule: "must be a whole number of lines, got " + strconv.Quote(v)})
-			return
-		}
-		tail = n
-	}
-	if v := q.Get("since"); v != "" {
-		if rule := api.CheckLogsSince(v); rule != "" {
-			writeError(w, &core.FieldError{Field: "since", Rule: rule + ", got " + strconv.Quote(v)})
-			return
-		}
-	}
-	rt, err := s.stackRuntime(r, name)
+// LogsRequest is what Logs streams.
+type LogsRequest struct {
+	Stack      string
+	Runtime    api.RuntimeSpec
+	Instance   string // "": every instance
+	Follow     bool   // keep going until ctx is done
+	Tail       int    // lines of history per container; 0: all
+	Since      string // "": all; else as api.CheckLogsSince accepts it
+	Timestamps bool   // each line starts with its time
+}
+
+// Logs calls fn with the output of the stack's devarch-labeled containers
+// (one instance's with req.Instance), secret values scrubbed. With
+// req.Follow, begin is called once the containers are found, before any
+// output, so a stream can send its header.
+func (s *Service) Logs(ctx context.Context, req LogsRequest, begin func(), fn func(api.LogLine)) error {
+	name := req.Stack
+	rt, err := s.stackRuntime(name, req.Runtime)
 	if err != nil {
-		writeError(w, err)
-		return
+		return err
 	}
-	cs, err := rt.Containers(r.Context(), name)
+	cs, err := rt.Containers(ctx, name)
 	if err != nil {
-		writeError(w, err)
-		return
+		return err
 	}
-	instance := q.Get("instance")
+	instance := req.Instance
 	var names []string
 	for _, c := range cs {
 		if instance == "" || c.Instance() == instance {
@@ -190,41 +154,29 @@ func (s *Server) handleLogs(w http.ResponseWriter, r *http.Request) {
 	}
 	if len(names) == 0 {
 		if instance != "" {
-			writeError(w, errorf(api.CodeNotFound, "run `ps "+name+"` to list its containers",
-				"instance %q of stack %q has no container", instance, name))
-			return
+			return errorf(api.CodeNotFound, "run `ps "+name+"` to list its containers",
+				"instance %q of stack %q has no container", instance, name)
 		}
-		writeError(w, errorf(api.CodeNotFound, "run `apply "+name+"` first", "stack %q has no containers", name))
-		return
+		return errorf(api.CodeNotFound, "run `apply "+name+"` first", "stack %q has no containers", name)
 	}
 	slices.Sort(names)
 	sc := s.stackScrubber(name)
-
-	out := newNDJSON(w)
-	opts := runtime.LogsOptions{Follow: queryBool(r, "follow"), Tail: tail, Since: q.Get("since"), Timestamps: queryBool(r, "timestamps")}
+	opts := runtime.LogsOptions{Follow: req.Follow, Tail: req.Tail, Since: req.Since, Timestamps: req.Timestamps}
 	if opts.Follow {
-		out.start()
+		begin()
 	}
-	err = rt.Logs(r.Context(), core.ProjectName(name), names, opts, func(inst, line string) {
-		out.write(api.LogLine{Instance: inst, Line: sc.Scrub(line)})
+	return rt.Logs(ctx, core.ProjectName(name), names, opts, func(inst, line string) {
+		fn(api.LogLine{Instance: inst, Line: sc.Scrub(line)})
 	})
-	if err != nil && r.Context().Err() == nil {
-		if !out.started() {
-			writeError(w, err)
-			return
-		}
-		s.logger().Warn("stream logs", "stack", name, "err", err)
-	}
-	out.start()
 }
 
 // stackScrubber returns the scrubber of what stack's containers print: the
 // secret values of its desired and applied states, in every form, hidden,
 // and its public and devarch's own names kept.
-func (s *Server) stackScrubber(stack string) *core.Scrubber {
+func (s *Service) stackScrubber(stack string) *core.Scrubber {
 	var ds []*core.Desired
-	_ = s.Store.View(func(tx *store.Tx) error {
-		if _, d, err := s.loadDesired(tx, stack); err == nil {
+	_ = s.store.View(func(tx *store.Tx) error {
+		if _, d, err := state.Desired(tx, stack); err == nil {
 			ds = append(ds, &d)
 		}
 		if ap, err := tx.GetApplied(stack); err == nil {
@@ -235,102 +187,32 @@ func (s *Server) stackScrubber(stack string) *core.Scrubber {
 	return core.NewScrubber(core.OutputSecrets(ds...), append(core.PublicNames(ds...), core.Names(ds...)...))
 }
 
-func (s *Server) handleLock(w http.ResponseWriter, r *http.Request) {
-	name := r.PathValue("stack")
-	writeJSON(w, http.StatusOK, api.LockView{Stack: name, Holders: s.Locks.Holders(name)})
+// Lock lists who holds stack's lock.
+func (s *Service) Lock(name string) api.LockView {
+	return api.LockView{Stack: name, Holders: s.locks.Holders(name)}
 }
 
-func (s *Server) handleUnlock(w http.ResponseWriter, r *http.Request) {
-	name := r.PathValue("stack")
-	var req api.UnlockRequest
-	if err := decodeJSON(r, &req); err != nil {
-		writeError(w, err)
-		return
-	}
+// Unlock releases stack's lock holders whose holder is gone (one with
+// req.ID), never that of a job of this daemon that still runs.
+func (s *Service) Unlock(c Caller, name string, req api.UnlockRequest) (api.UnlockResult, error) {
 	if !req.Force {
-		writeError(w, errorf(api.CodeInvalid, "--force",
-			"unlocking stack %q releases locks whose holder is gone (a running job is cancelled with `jobs cancel` instead); confirm with force", name))
-		return
+		return api.UnlockResult{}, errorf(api.CodeInvalid, "--force",
+			"unlocking stack %q releases locks whose holder is gone (a running job is cancelled with `jobs cancel` instead); confirm with force", name)
 	}
 	// A job of this daemon that still runs is not gone: releasing its lock
 	// would let another apply or destroy run beside it. Cancelling it rolls
 	// back and releases the lock the safe way.
-	for _, h := range s.Locks.Holders(name) {
-		if (req.ID == "" || h.ID == req.ID) && h.JobID != "" && s.Jobs != nil && s.Jobs.IsRunning(h.JobID) {
-			writeError(w, errorf(api.CodeConflict, "cancel it with `devarch jobs cancel "+h.JobID+"`: it rolls back and releases the lock",
-				"stack %q is locked by %s job %s, which is still running", name, h.Operation, h.JobID))
-			return
+	for _, h := range s.locks.Holders(name) {
+		if (req.ID == "" || h.ID == req.ID) && h.JobID != "" && s.jobs.IsRunning(h.JobID) {
+			return api.UnlockResult{}, errorf(api.CodeConflict, "cancel it with `devarch jobs cancel "+h.JobID+"`: it rolls back and releases the lock",
+				"stack %q is locked by %s job %s, which is still running", name, h.Operation, h.JobID)
 		}
 	}
-	n := s.Locks.ForceUnlock(name, req.ID)
+	n := s.locks.ForceUnlock(name, req.ID)
 	if n == 0 && req.ID != "" {
-		writeError(w, errorf(api.CodeNotFound, "run `lock "+name+"` to list holders",
-			"stack %q has no lock holder with ID %q", name, req.ID))
-		return
+		return api.UnlockResult{}, errorf(api.CodeNotFound, "run `lock "+name+"` to list holders",
+			"stack %q has no lock holder with ID %q", name, req.ID)
 	}
-	s.logger().Warn("stack force-unlocked", "stack", name, "released", n, "by", PeerFrom(r.Context()).Who)
-	writeJSON(w, http.StatusOK, api.UnlockResult{Released: n})
-}
-
-func (s *Server) logger() *slog.Logger {
-	if s.Log == nil {
-		return slog.New(slog.DiscardHandler)
-	}
-	return s.Log
-}
-
-// ndjson writes one JSON value per line, flushing after each, and sends the
-// 200 header with the first line (or at start when nothing was written).
-type ndjson struct {
-	mu      sync.Mutex
-	w       http.ResponseWriter
-	enc     *json.Encoder
-	begun   bool
-	failure error
-}
-
-func newNDJSON(w http.ResponseWriter) *ndjson {
-	return &ndjson{w: w, enc: json.NewEncoder(w)}
-}
-
-func (n *ndjson) write(v any) error {
-	n.mu.Lock()
-	defer n.mu.Unlock()
-	if n.failure != nil {
-		return n.failure
-	}
-	n.beginLocked()
-	if err := n.enc.Encode(v); err != nil {
-		n.failure = err
-		return err
-	}
-	if f, ok := n.w.(http.Flusher); ok {
-		f.Flush()
-	}
-	return nil
-}
-
-// start sends the header if no line was written, so an empty stream is a 200.
-func (n *ndjson) start() {
-	n.mu.Lock()
-	defer n.mu.Unlock()
-	n.beginLocked()
-}
-
-func (n *ndjson) started() bool {
-	n.mu.Lock()
-	defer n.mu.Unlock()
-	return n.begun
-}
-
-func (n *ndjson) beginLocked() {
-	if n.begun {
-		return
-	}
-	n.begun = true
-	n.w.Header().Set("Content-Type", "application/x-ndjson")
-	n.w.WriteHeader(http.StatusOK)
-	if f, ok := n.w.(http.Flusher); ok {
-		f.Flush()
-	}
+	s.log.Warn("stack force-unlocked", "stack", name, "released", n, "by", c.Who)
+	return api.UnlockResult{Released: n}, nil
 }

@@ -1,25 +1,22 @@
-package daemon
+package service
 
 import (
 	"cmp"
-	"net/http"
+	"context"
 	"os"
 	"slices"
 
 	"github.com/devarch-dev/devarch/core"
 	"github.com/devarch-dev/devarch/daemon/api"
+	"github.com/devarch-dev/devarch/daemon/internal/apply"
+	"github.com/devarch-dev/devarch/daemon/internal/state"
 	"github.com/devarch-dev/devarch/store"
 )
 
-func (s *Server) handleStackCreate(w http.ResponseWriter, r *http.Request) {
-	var req api.StackCreateRequest
-	if err := decodeJSON(r, &req); err != nil {
-		writeError(w, err)
-		return
-	}
+// CreateStack stores a new, empty stack.
+func (s *Service) CreateStack(req api.StackCreateRequest) (core.Stack, error) {
 	if err := core.ValidateStackName(req.Name); err != nil {
-		writeError(w, err)
-		return
+		return core.Stack{}, err
 	}
 	st := core.Stack{
 		Name:         req.Name,
@@ -28,43 +25,35 @@ func (s *Server) handleStackCreate(w http.ResponseWriter, r *http.Request) {
 		JoinNetworks: req.JoinNetworks,
 	}
 	stampNewStack(&st)
-	err := s.Store.Update(func(tx *store.Tx) error {
+	err := s.store.Update(func(tx *store.Tx) error {
 		if _, err := tx.GetStack(req.Name); err == nil {
 			return errorf(api.CodeConflict, "pick another name, or see it with `devarch stack show "+req.Name+"`",
 				"stack %q already exists", req.Name)
 		} else if !store.IsNotFound(err) {
 			return err
 		}
-		tpls, err := s.templates(tx)
+		tpls, err := state.Templates(tx)
 		if err != nil {
 			return err
 		}
-		if err := prepareStackWrite(tx, &st, tpls, nil); err != nil {
+		if err := state.PrepareWrite(tx, &st, tpls, nil); err != nil {
 			return err
 		}
 		return tx.PutStack(st)
 	})
 	if err != nil {
-		writeError(w, err)
-		return
+		return core.Stack{}, err
 	}
-	s.logger().Info("stack created", "stack", st.Name, "lineage", st.Lineage)
-	writeJSON(w, http.StatusCreated, st)
+	s.log.Info("stack created", "stack", st.Name, "lineage", st.Lineage)
+	return st, nil
 }
 
-// handleStackSet changes a stack's description, environment or joined
+// SetStack changes a stack's description, environment or joined
 // networks, under the same edit lock and validation as any change.
-func (s *Server) handleStackSet(w http.ResponseWriter, r *http.Request) {
-	name := r.PathValue("stack")
-	var req api.StackSetRequest
-	if err := decodeJSON(r, &req); err != nil {
-		writeError(w, err)
-		return
-	}
-	release, err := s.editLock(r, name)
+func (s *Service) SetStack(ctx context.Context, c Caller, name string, req api.StackSetRequest) (core.Stack, error) {
+	release, err := s.editLock(ctx, c, name)
 	if err != nil {
-		writeError(w, err)
-		return
+		return core.Stack{}, err
 	}
 	defer release()
 	st, err := s.mutateStack(name, func(st *core.Stack, _ map[string]core.Template) error {
@@ -83,16 +72,16 @@ func (s *Server) handleStackSet(w http.ResponseWriter, r *http.Request) {
 		return nil
 	})
 	if err != nil {
-		writeError(w, err)
-		return
+		return core.Stack{}, err
 	}
-	s.logger().Info("stack changed", "stack", name, "serial", st.Serial)
-	writeJSON(w, http.StatusOK, core.RedactStack(st))
+	s.log.Info("stack changed", "stack", name, "serial", st.Serial)
+	return core.RedactStack(st), nil
 }
 
-func (s *Server) handleStackList(w http.ResponseWriter, r *http.Request) {
+// ListStacks summarizes every stack, sorted by name.
+func (s *Service) ListStacks() ([]api.StackSummary, error) {
 	out := []api.StackSummary{}
-	err := s.Store.View(func(tx *store.Tx) error {
+	err := s.store.View(func(tx *store.Tx) error {
 		stacks, err := tx.ListStacks()
 		if err != nil {
 			return err
@@ -116,18 +105,17 @@ func (s *Server) handleStackList(w http.ResponseWriter, r *http.Request) {
 		return nil
 	})
 	if err != nil {
-		writeError(w, err)
-		return
+		return nil, err
 	}
 	slices.SortFunc(out, func(a, b api.StackSummary) int { return cmp.Compare(a.Name, b.Name) })
-	writeJSON(w, http.StatusOK, out)
+	return out, nil
 }
 
-func (s *Server) handleStackShow(w http.ResponseWriter, r *http.Request) {
-	name := r.PathValue("stack")
+// ShowStack is stack name, secrets redacted, with the runtime it is bound to.
+func (s *Service) ShowStack(name string) (api.StackView, error) {
 	var view api.StackView
-	err := s.Store.View(func(tx *store.Tx) error {
-		st, err := getStack(tx, name)
+	err := s.store.View(func(tx *store.Tx) error {
+		st, err := state.Stack(tx, name)
 		if err != nil {
 			return err
 		}
@@ -140,23 +128,19 @@ func (s *Server) handleStackShow(w http.ResponseWriter, r *http.Request) {
 		}
 		return nil
 	})
-	if err != nil {
-		writeError(w, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, view)
+	return view, err
 }
 
-func (s *Server) handleStackRemove(w http.ResponseWriter, r *http.Request) {
-	name := r.PathValue("stack")
-	release, err := s.editLock(r, name)
+// RemoveStack deletes a stack that has no applied containers and that no
+// other stack joins, with its saved plans and config files.
+func (s *Service) RemoveStack(ctx context.Context, c Caller, name string) error {
+	release, err := s.editLock(ctx, c, name)
 	if err != nil {
-		writeError(w, err)
-		return
+		return err
 	}
 	defer release()
-	err = s.Store.Update(func(tx *store.Tx) error {
-		if _, err := getStack(tx, name); err != nil {
+	err = s.store.Update(func(tx *store.Tx) error {
+		if _, err := state.Stack(tx, name); err != nil {
 			return err
 		}
 		if _, err := tx.GetApplied(name); err == nil {
@@ -165,7 +149,7 @@ func (s *Server) handleStackRemove(w http.ResponseWriter, r *http.Request) {
 		} else if !store.IsNotFound(err) {
 			return err
 		}
-		if joiners, applied, err := joinersOf(tx, name); err != nil {
+		if joiners, applied, err := state.Joiners(tx, name); err != nil {
 			return err
 		} else if len(joiners) > 0 {
 			return core.JoinersError(name, "remove", joiners, "", len(applied) > 0)
@@ -176,12 +160,11 @@ func (s *Server) handleStackRemove(w http.ResponseWriter, r *http.Request) {
 		return tx.DeleteStack(name)
 	})
 	if err != nil {
-		writeError(w, err)
-		return
+		return err
 	}
-	if err := removeFiles(s.filesDir(name)); err != nil && !os.IsNotExist(err) {
-		s.logger().Warn("remove stack files", "stack", name, "err", err)
+	if err := apply.RemoveFiles(s.filesDir(name)); err != nil && !os.IsNotExist(err) {
+		s.log.Warn("remove stack files", "stack", name, "err", err)
 	}
-	s.logger().Info("stack removed", "stack", name)
-	writeJSON(w, http.StatusOK, struct{}{})
+	s.log.Info("stack removed", "stack", name)
+	return nil
 }

@@ -1,21 +1,23 @@
-package daemon
+package service
 
 import (
 	"cmp"
 	"fmt"
-	"net/http"
 	"slices"
 	"strings"
 
 	"github.com/devarch-dev/devarch/core"
 	"github.com/devarch-dev/devarch/daemon/api"
+	"github.com/devarch-dev/devarch/daemon/internal/state"
 	"github.com/devarch-dev/devarch/store"
 )
 
-func (s *Server) handleTemplateList(w http.ResponseWriter, r *http.Request) {
+// ListTemplates is every template, built in and the user's, secrets
+// redacted, sorted by name.
+func (s *Service) ListTemplates() ([]core.Template, error) {
 	var out []core.Template
-	err := s.Store.View(func(tx *store.Tx) error {
-		tpls, err := s.templates(tx)
+	err := s.store.View(func(tx *store.Tx) error {
+		tpls, err := state.Templates(tx)
 		if err != nil {
 			return err
 		}
@@ -25,14 +27,13 @@ func (s *Server) handleTemplateList(w http.ResponseWriter, r *http.Request) {
 		return nil
 	})
 	if err != nil {
-		writeError(w, err)
-		return
+		return nil, err
 	}
 	slices.SortFunc(out, func(a, b core.Template) int { return cmp.Compare(a.Name, b.Name) })
 	if out == nil {
 		out = []core.Template{}
 	}
-	writeJSON(w, http.StatusOK, out)
+	return out, nil
 }
 
 // templateNotFound names a template that does not exist.
@@ -40,11 +41,11 @@ func templateNotFound(name string) error {
 	return errorf(api.CodeNotFound, "devarch template ls", "template %q not found", name)
 }
 
-func (s *Server) handleTemplateShow(w http.ResponseWriter, r *http.Request) {
-	name := r.PathValue("name")
+// ShowTemplate is template name, secrets redacted.
+func (s *Service) ShowTemplate(name string) (core.Template, error) {
 	var t core.Template
-	err := s.Store.View(func(tx *store.Tx) error {
-		tpls, err := s.templates(tx)
+	err := s.store.View(func(tx *store.Tx) error {
+		tpls, err := state.Templates(tx)
 		if err != nil {
 			return err
 		}
@@ -55,75 +56,68 @@ func (s *Server) handleTemplateShow(w http.ResponseWriter, r *http.Request) {
 		return nil
 	})
 	if err != nil {
-		writeError(w, err)
-		return
+		return core.Template{}, err
 	}
-	writeJSON(w, http.StatusOK, core.RedactTemplate(t))
+	return core.RedactTemplate(t), nil
 }
 
-func (s *Server) handleTemplateAdd(w http.ResponseWriter, r *http.Request) {
-	var req api.TemplateAddRequest
-	if err := decodeJSON(r, &req); err != nil {
-		writeError(w, err)
-		return
-	}
+// AddTemplate stores a user template, or replaces one with req.Replace
+// (replaced is then true), checking every stack that uses it against the
+// new definition.
+func (s *Service) AddTemplate(req api.TemplateAddRequest) (out api.TemplateStored, replaced bool, err error) {
 	t := req.Template
 	t.Builtin = false
-	if _, ok := builtinTemplates()[t.Name]; ok {
-		writeError(w, &core.FieldError{Field: "template.name",
-			Rule: fmt.Sprintf("%q is a built-in template and cannot be replaced or shadowed; pick another name", t.Name)})
-		return
+	if _, ok := state.Builtin()[t.Name]; ok {
+		return out, false, &core.FieldError{Field: "template.name",
+			Rule: fmt.Sprintf("%q is a built-in template and cannot be replaced or shadowed; pick another name", t.Name)}
 	}
 	if err := core.ValidateTemplate(t); err != nil {
-		writeError(w, err)
-		return
+		return out, false, err
 	}
-	status := http.StatusCreated
 	var warns []core.Diagnostic
-	err := s.Store.Update(func(tx *store.Tx) error {
+	err = s.store.Update(func(tx *store.Tx) error {
 		_, err := tx.GetTemplate(t.Name)
 		switch {
 		case err == nil && !req.Replace:
 			return errorf(api.CodeConflict, "replace it with `devarch template add -f FILE --replace`",
 				"template %q already exists", t.Name)
 		case err == nil:
-			status = http.StatusOK
+			replaced = true
 		case !store.IsNotFound(err):
 			return err
 		}
-		guards, err := s.guardTemplateUsers(tx, t.Name)
+		guards, err := state.GuardTemplateUsers(tx, t.Name)
 		if err != nil {
 			return err
 		}
 		if err := tx.PutTemplate(t); err != nil {
 			return err
 		}
-		if err := s.revalidateUsers(tx, t.Name); err != nil {
+		if err := revalidateUsers(tx, t.Name); err != nil {
 			return err
 		}
 		if err := inheritTemplateSecrecy(tx, t); err != nil {
 			return err
 		}
-		warns, err = s.checkTemplateUsers(tx, t.Name, guards)
+		warns, err = state.CheckTemplateUsers(tx, t.Name, guards)
 		return err
 	})
 	if err != nil {
-		writeError(w, err)
-		return
+		return out, false, err
 	}
-	s.logger().Info("template stored", "template", t.Name, "replaced", status == http.StatusOK)
-	writeJSON(w, status, api.TemplateStored{Template: core.RedactTemplate(t), Warnings: warns})
+	s.log.Info("template stored", "template", t.Name, "replaced", replaced)
+	return api.TemplateStored{Template: core.RedactTemplate(t), Warnings: warns}, replaced, nil
 }
 
 // revalidateUsers checks every stack using template name against the
 // templates as they are in tx, so a replaced template cannot leave a stack
 // invalid.
-func (s *Server) revalidateUsers(tx *store.Tx, name string) error {
+func revalidateUsers(tx *store.Tx, name string) error {
 	stacks, err := tx.ListStacks()
 	if err != nil {
 		return err
 	}
-	tpls, err := s.templates(tx)
+	tpls, err := state.Templates(tx)
 	if err != nil {
 		return err
 	}
@@ -168,13 +162,12 @@ func instancesUsing(st core.Stack, name string) []string {
 	return out
 }
 
-func (s *Server) handleTemplateRemove(w http.ResponseWriter, r *http.Request) {
-	name := r.PathValue("name")
-	if _, ok := builtinTemplates()[name]; ok {
-		writeError(w, errorf(api.CodeConflict, "", "template %q is built in and cannot be removed", name))
-		return
+// RemoveTemplate deletes user template name, which no instance may use.
+func (s *Service) RemoveTemplate(name string) error {
+	if _, ok := state.Builtin()[name]; ok {
+		return errorf(api.CodeConflict, "", "template %q is built in and cannot be removed", name)
 	}
-	err := s.Store.Update(func(tx *store.Tx) error {
+	err := s.store.Update(func(tx *store.Tx) error {
 		if _, err := tx.GetTemplate(name); store.IsNotFound(err) {
 			return templateNotFound(name)
 		} else if err != nil {
@@ -198,9 +191,8 @@ func (s *Server) handleTemplateRemove(w http.ResponseWriter, r *http.Request) {
 		return tx.DeleteTemplate(name)
 	})
 	if err != nil {
-		writeError(w, err)
-		return
+		return err
 	}
-	s.logger().Info("template removed", "template", name)
-	writeJSON(w, http.StatusOK, struct{}{})
+	s.log.Info("template removed", "template", name)
+	return nil
 }

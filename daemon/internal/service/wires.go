@@ -1,12 +1,13 @@
-package daemon
+package service
 
 import (
+	"context"
 	"errors"
-	"net/http"
 
 	"github.com/devarch-dev/devarch/core"
 	"github.com/devarch-dev/devarch/core/compose"
 	"github.com/devarch-dev/devarch/daemon/api"
+	"github.com/devarch-dev/devarch/daemon/internal/state"
 	"github.com/devarch-dev/devarch/store"
 )
 
@@ -27,51 +28,40 @@ func wiresView(st core.Stack, tpls map[string]core.Template) (api.WiresView, err
 	return v, nil
 }
 
-func (s *Server) handleWires(w http.ResponseWriter, r *http.Request) {
-	stack := r.PathValue("stack")
+// Wires is stack's wiring, explicit and resolved, with its diagnostics.
+func (s *Service) Wires(stack string) (api.WiresView, error) {
 	var v api.WiresView
-	err := s.Store.View(func(tx *store.Tx) error {
-		st, tpls, err := s.stackAndTemplates(tx, stack)
+	err := s.store.View(func(tx *store.Tx) error {
+		st, tpls, err := state.StackAndTemplates(tx, stack)
 		if err != nil {
 			return err
 		}
 		v, err = wiresView(st, tpls)
 		return err
 	})
-	if err != nil {
-		writeError(w, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, v)
+	return v, err
 }
 
-func (s *Server) handleWireAdd(w http.ResponseWriter, r *http.Request) {
-	stack := r.PathValue("stack")
-	var wire core.Wire
-	if err := decodeJSON(r, &wire); err != nil {
-		writeError(w, err)
-		return
-	}
-	s.editWires(w, r, stack, func(st *core.Stack, tpls map[string]core.Template) error {
+// AddWire adds an explicit wire to stack.
+func (s *Service) AddWire(ctx context.Context, c Caller, stack string, wire core.Wire) (api.WiresView, error) {
+	return s.editWires(ctx, c, stack, func(st *core.Stack, tpls map[string]core.Template) error {
 		return core.AddWire(st, tpls, wire)
 	})
 }
 
-func (s *Server) handleWireRemove(w http.ResponseWriter, r *http.Request) {
-	stack := r.PathValue("stack")
-	consumer, imp := r.URL.Query().Get("consumer"), r.URL.Query().Get("import")
-	s.editWires(w, r, stack, func(st *core.Stack, _ map[string]core.Template) error {
+// RemoveWire removes the explicit wire of consumer's import imp.
+func (s *Service) RemoveWire(ctx context.Context, c Caller, stack, consumer, imp string) (api.WiresView, error) {
+	return s.editWires(ctx, c, stack, func(st *core.Stack, _ map[string]core.Template) error {
 		return core.RemoveWire(st, consumer, imp)
 	})
 }
 
 // editWires changes stack's wires under its edit lock and answers with
 // the resulting wiring.
-func (s *Server) editWires(w http.ResponseWriter, r *http.Request, stack string, fn func(st *core.Stack, tpls map[string]core.Template) error) {
-	release, err := s.editLock(r, stack)
+func (s *Service) editWires(ctx context.Context, c Caller, stack string, fn func(st *core.Stack, tpls map[string]core.Template) error) (api.WiresView, error) {
+	release, err := s.editLock(ctx, c, stack)
 	if err != nil {
-		writeError(w, err)
-		return
+		return api.WiresView{}, err
 	}
 	defer release()
 	var v api.WiresView
@@ -88,18 +78,19 @@ func (s *Server) editWires(w http.ResponseWriter, r *http.Request, stack string,
 		return err
 	})
 	if err != nil {
-		writeError(w, err)
-		return
+		return api.WiresView{}, err
 	}
-	s.logger().Info("wires changed", "stack", stack)
-	writeJSON(w, http.StatusOK, v)
+	s.log.Info("wires changed", "stack", stack)
+	return v, nil
 }
 
-func (s *Server) handleConfig(w http.ResponseWriter, r *http.Request) {
-	stack := r.PathValue("stack")
+// Config is the compose project stack generates, secret values shown only
+// with showSecrets, with the warnings of its desired state and the host
+// ports other stacks also publish.
+func (s *Service) Config(stack string, showSecrets bool) (api.ConfigView, error) {
 	var d core.Desired
-	err := s.Store.View(func(tx *store.Tx) error {
-		st, tpls, err := s.stackAndTemplates(tx, stack)
+	err := s.store.View(func(tx *store.Tx) error {
+		st, tpls, err := state.StackAndTemplates(tx, stack)
 		if err != nil {
 			return err
 		}
@@ -114,15 +105,13 @@ func (s *Server) handleConfig(w http.ResponseWriter, r *http.Request) {
 		return nil
 	})
 	if err != nil {
-		writeError(w, err)
-		return
+		return api.ConfigView{}, err
 	}
-	out, err := compose.Generate(d, compose.Options{ShowSecrets: queryBool(r, "show_secrets"), FilesDir: s.filesDir(stack)})
+	out, err := compose.Generate(d, compose.Options{ShowSecrets: showSecrets, FilesDir: s.filesDir(stack)})
 	if err != nil {
-		writeError(w, err)
-		return
+		return api.ConfigView{}, err
 	}
-	writeJSON(w, http.StatusOK, api.ConfigView{
+	return api.ConfigView{
 		Stack: stack, Project: core.ProjectName(stack), YAML: string(out), Warnings: d.Warnings,
-	})
+	}, nil
 }

@@ -1,4 +1,4 @@
-package daemon
+package state
 
 // The join rules (core/joins.go) over the stored stacks.
 
@@ -7,8 +7,8 @@ import (
 	"github.com/devarch-dev/devarch/store"
 )
 
-// loadNetStacks reads every stack's definition and applied snapshot.
-func loadNetStacks(tx *store.Tx) (core.Networks, error) {
+// Networks reads every stack's definition and applied snapshot.
+func Networks(tx *store.Tx) (core.Networks, error) {
 	stacks, err := tx.ListStacks()
 	if err != nil {
 		return nil, err
@@ -35,8 +35,8 @@ func loadNetStacks(tx *store.Tx) (core.Networks, error) {
 	return out, nil
 }
 
-// checkJoins is core.CheckJoins of a change to st against the store.
-func checkJoins(tx *store.Tx, st core.Stack, had map[string]bool) error {
+// CheckJoins is core.CheckJoins of a change to st against the store.
+func CheckJoins(tx *store.Tx, st core.Stack, had map[string]bool) error {
 	var old *core.Stack
 	switch o, err := tx.GetStack(st.Name); {
 	case err == nil:
@@ -44,22 +44,22 @@ func checkJoins(tx *store.Tx, st core.Stack, had map[string]bool) error {
 	case !store.IsNotFound(err):
 		return err
 	}
-	return core.CheckJoins(old, st, had, func() (core.Networks, error) { return loadNetStacks(tx) })
+	return core.CheckJoins(old, st, had, func() (core.Networks, error) { return Networks(tx) })
 }
 
-// checkNetworkPlan is core.CheckNetworkPlan of st against the store.
-func checkNetworkPlan(tx *store.Tx, st core.Stack) (core.Networks, error) {
-	stored, err := loadNetStacks(tx)
+// CheckNetworkPlan is core.CheckNetworkPlan of st against the store.
+func CheckNetworkPlan(tx *store.Tx, st core.Stack) (core.Networks, error) {
+	stored, err := Networks(tx)
 	if err != nil {
 		return nil, err
 	}
 	return core.CheckNetworkPlan(stored, st)
 }
 
-// joinersOf lists the stacks other than name that join name's network
+// Joiners lists the stacks other than name that join name's network
 // (see core.Networks.Joiners).
-func joinersOf(tx *store.Tx, name string) (all, applied []string, err error) {
-	stacks, err := loadNetStacks(tx)
+func Joiners(tx *store.Tx, name string) (all, applied []string, err error) {
+	stacks, err := Networks(tx)
 	if err != nil {
 		return nil, nil, err
 	}

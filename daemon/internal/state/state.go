@@ -1,19 +1,17 @@
-package daemon
+// Package state reads the stored stacks and templates the way the core rules need them: every template a stack may use, a stack or a not-found error naming it, every stack's networks, and the write-time checks of a stack against the others.
+package state
 
 import (
-	"net/http"
-	"path/filepath"
-	"time"
+	"fmt"
 
 	"github.com/devarch-dev/devarch/core"
 	"github.com/devarch-dev/devarch/core/catalog"
 	"github.com/devarch-dev/devarch/core/compose"
-	"github.com/devarch-dev/devarch/daemon/api"
 	"github.com/devarch-dev/devarch/store"
 )
 
-// builtinTemplates returns the catalog shipped in the binary, by name.
-func builtinTemplates() map[string]core.Template {
+// Builtin returns the catalog shipped in the binary, by name.
+func Builtin() map[string]core.Template {
 	out := map[string]core.Template{}
 	for name, t := range catalog.Builtin() {
 		t.Builtin = true
@@ -22,10 +20,10 @@ func builtinTemplates() map[string]core.Template {
 	return out
 }
 
-// templates returns every template a stack may use: the built-in catalog
+// Templates returns every template a stack may use: the built-in catalog
 // plus the user's templates. A user template never shadows a built-in one.
-func (s *Server) templates(tx *store.Tx) (map[string]core.Template, error) {
-	out := builtinTemplates()
+func Templates(tx *store.Tx) (map[string]core.Template, error) {
+	out := Builtin()
 	user, err := tx.ListTemplates()
 	if err != nil {
 		return nil, err
@@ -40,28 +38,28 @@ func (s *Server) templates(tx *store.Tx) (map[string]core.Template, error) {
 	return out, nil
 }
 
-// getStack reads stack name, or a not-found error naming it.
-func getStack(tx *store.Tx, name string) (core.Stack, error) {
+// Stack reads stack name, or a not-found error naming it.
+func Stack(tx *store.Tx, name string) (core.Stack, error) {
 	st, err := tx.GetStack(name)
 	if store.IsNotFound(err) {
-		return st, errorf(api.CodeNotFound, "devarch stack ls", "stack %q not found", name)
+		return st, &core.NotFoundError{Msg: fmt.Sprintf("stack %q not found", name), Hint: "devarch stack ls"}
 	}
 	return st, err
 }
 
-// stackAndTemplates reads stack name and every template it may use.
-func (s *Server) stackAndTemplates(tx *store.Tx, name string) (core.Stack, map[string]core.Template, error) {
-	st, err := getStack(tx, name)
+// StackAndTemplates reads stack name and every template it may use.
+func StackAndTemplates(tx *store.Tx, name string) (core.Stack, map[string]core.Template, error) {
+	st, err := Stack(tx, name)
 	if err != nil {
 		return st, nil, err
 	}
-	tpls, err := s.templates(tx)
+	tpls, err := Templates(tx)
 	return st, tpls, err
 }
 
-// loadDesired reads stack name and computes its desired state.
-func (s *Server) loadDesired(tx *store.Tx, name string) (core.Stack, core.Desired, error) {
-	st, tpls, err := s.stackAndTemplates(tx, name)
+// Desired reads stack name and computes its desired state.
+func Desired(tx *store.Tx, name string) (core.Stack, core.Desired, error) {
+	st, tpls, err := StackAndTemplates(tx, name)
 	if err != nil {
 		return st, core.Desired{}, err
 	}
@@ -69,50 +67,14 @@ func (s *Server) loadDesired(tx *store.Tx, name string) (core.Stack, core.Desire
 	return st, d, err
 }
 
-// filesDir is where a stack's config files are materialized.
-func (s *Server) filesDir(stack string) string {
-	return filepath.Join(s.Home, "stacks", stack)
-}
-
-// mutateStack changes stack name in one transaction: load, fn, mark the
-// overrides the templates say are secret (core.InheritStackSecrecy),
-// validate, bump the serial, store. Any error leaves the store unchanged.
-func (s *Server) mutateStack(name string, fn func(st *core.Stack, tpls map[string]core.Template) error) (core.Stack, error) {
-	var out core.Stack
-	err := s.Store.Update(func(tx *store.Tx) error {
-		st, tpls, err := s.stackAndTemplates(tx, name)
-		if err != nil {
-			return err
-		}
-		had := map[string]bool{}
-		for _, inst := range st.Instances {
-			had[inst.Name] = true
-		}
-		if err := fn(&st, tpls); err != nil {
-			return err
-		}
-		if err := prepareStackWrite(tx, &st, tpls, had); err != nil {
-			return err
-		}
-		st.Serial++
-		st.UpdatedAt = time.Now().UTC()
-		if err := tx.PutStack(st); err != nil {
-			return err
-		}
-		out = st
-		return nil
-	})
-	return out, err
-}
-
-// prepareStackWrite readies st to be stored, as every write of a stack
+// PrepareWrite readies st to be stored, as every write of a stack
 // does: a key or file its templates mark secret is marked secret whatever
 // flag the input gave it (a plain --env of a password), instances and wires
 // are sorted, and the rules a stored stack keeps are checked: fields and
 // wires, compose fragments, container names unique across stacks, joins.
 // had names the instances st had before the edit (nil for a new stack), so
 // older data does not block unrelated edits.
-func prepareStackWrite(tx *store.Tx, st *core.Stack, tpls map[string]core.Template, had map[string]bool) error {
+func PrepareWrite(tx *store.Tx, st *core.Stack, tpls map[string]core.Template, had map[string]bool) error {
 	core.InheritStackSecrecy(st, tpls)
 	core.SortStack(st)
 	if err := core.ValidateStack(*st, tpls); err != nil {
@@ -124,14 +86,7 @@ func prepareStackWrite(tx *store.Tx, st *core.Stack, tpls map[string]core.Templa
 	if err := checkContainerNames(tx, *st, had); err != nil {
 		return err
 	}
-	return checkJoins(tx, *st, had)
-}
-
-// stampNewStack gives a stack about to be created its identity: a random
-// lineage, serial 1, and its creation time.
-func stampNewStack(st *core.Stack) {
-	now := time.Now().UTC()
-	st.Lineage, st.Serial, st.CreatedAt, st.UpdatedAt = randomHex(16), 1, now, now
+	return CheckJoins(tx, *st, had)
 }
 
 // checkContainerNames is core.CheckContainerNames of st against the
@@ -144,19 +99,4 @@ func checkContainerNames(tx *store.Tx, st core.Stack, had map[string]bool) error
 		}
 		return core.ContainerOwners(stacks, st.Name), nil
 	})
-}
-
-// editLockWait bounds how long an edit waits for the stack's lock. Edits
-// hold the lock only for one short transaction, so concurrent edits queue
-// instead of failing; an edit still fails (naming the holder) when a plan or
-// an apply keeps the lock longer than this.
-var editLockWait = 10 * time.Second
-
-// editLock takes stack's exclusive lock for an edit, waiting up to
-// editLockWait while a plan, apply or another edit holds it.
-func (s *Server) editLock(r *http.Request, stack string) (func(), error) {
-	p := PeerFrom(r.Context())
-	return s.Locks.Acquire(r.Context(), api.LockInfo{
-		Stack: stack, Operation: "edit", Who: p.Who, PID: p.PID, Exclusive: true,
-	}, editLockWait)
 }

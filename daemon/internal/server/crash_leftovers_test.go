@@ -1,13 +1,13 @@
-package daemon
+package server
 
 import (
+	"bytes"
 	"encoding/json"
 	"net/http"
 	"os"
 	"path/filepath"
 	"sync"
 	"testing"
-	"time"
 
 	"github.com/devarch-dev/devarch/daemon/api"
 	"github.com/devarch-dev/devarch/store"
@@ -24,9 +24,8 @@ func TestKeyRotateConcurrent(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s := &Server{Home: home, Store: st, Locks: NewLockManager(), Jobs: NewJobManager(st, nil), Started: time.Now()}
-	t.Cleanup(s.Jobs.Wait)
-	e := &srvEnv{t: t, s: s, h: s.Handler()}
+	s := newParts(t, home, st, partsOptions{})
+	e := &srvEnv{t: t, s: s, h: s.Srv.Handler(), log: &bytes.Buffer{}}
 	const n = 16
 	var wg sync.WaitGroup
 	codes, bodies := make([]int, n), make([]string, n)
@@ -63,34 +62,6 @@ func TestKeyRotateConcurrent(t *testing.T) {
 		t.Fatalf("reopen with the final key: %v", err)
 	}
 	st2.Close()
-}
-
-// TestRemoveCrashLeftovers checks what the daemon removes when it starts:
-// the staged config directories of every stack (.tmp-*, .old-*, holding
-// sensitive files), never a stack's own directory.
-func TestRemoveCrashLeftovers(t *testing.T) {
-	stacks := filepath.Join(t.TempDir(), "stacks")
-	leftovers := []string{".tmp-shop-0123456789ab", ".old-shop-0123456789ab", ".tmp-my-app-abcdef012345"}
-	kept := []string{"shop", "my-app"}
-	for _, d := range append(append([]string{}, leftovers...), kept...) {
-		if err := os.MkdirAll(filepath.Join(stacks, d, "db"), 0o700); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(filepath.Join(stacks, d, "db", "secret.conf"), []byte("k"), 0o600); err != nil {
-			t.Fatal(err)
-		}
-	}
-	removeCrashLeftovers(stacks)
-	for _, d := range leftovers {
-		if _, err := os.Stat(filepath.Join(stacks, d)); !os.IsNotExist(err) {
-			t.Errorf("%s survived: %v", d, err)
-		}
-	}
-	for _, d := range kept {
-		if _, err := os.Stat(filepath.Join(stacks, d, "db", "secret.conf")); err != nil {
-			t.Errorf("%s was removed: %v", d, err)
-		}
-	}
 }
 
 // TestPurgeRemovesStackLeftovers checks that destroy --purge removes what
