@@ -41,13 +41,17 @@ bench:
 	$(GO) test -run '^$$' -bench . -benchmem -count=5 -timeout 30m ./core/... ./store/... ./secrets/... ./plugin/...
 	$(GO) test -tags e2e -run '^$$' -bench . -benchmem -count=3 -benchtime=3x -timeout 30m ./tests/...
 
-## fuzz: run the fuzzers (FUZZTIME each, default 30s): devarch.yml, the log scrubber, export env templates
+## fuzz: run every fuzzer of the module (each Fuzz* function, FUZZTIME each, default 30s);
+## `go test` alone runs their committed seed corpora
 FUZZTIME ?= 30s
 fuzz:
-	$(GO) test -run '^$$' -fuzz '^FuzzParse$$' -fuzztime $(FUZZTIME) ./core/devfile/
-	$(GO) test -run '^$$' -fuzz '^FuzzImportNeverWritesOnError$$' -fuzztime $(FUZZTIME) ./daemon/
-	$(GO) test -run '^$$' -fuzz '^FuzzScrub$$' -fuzztime $(FUZZTIME) ./core/
-	$(GO) test -run '^$$' -fuzz '^FuzzExportEnv$$' -fuzztime $(FUZZTIME) ./core/
+	@set -e; for f in $$(git grep -l '^func Fuzz' -- '*_test.go'); do \
+	  pkg=./$$(dirname $$f); \
+	  for fz in $$(sed -n 's/^func \(Fuzz[A-Za-z0-9_]*\)(.*/\1/p' $$f); do \
+	    echo "fuzz: $$pkg $$fz"; \
+	    $(GO) test -run '^$$' -fuzz "^$$fz\$$" -fuzztime $(FUZZTIME) $$pkg; \
+	  done; \
+	done
 
 vet:
 	$(GO) vet ./...
