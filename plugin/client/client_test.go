@@ -257,9 +257,9 @@ func TestEnsureDaemonUsesRunningDaemon(t *testing.T) {
 	}
 }
 
-func TestDaemonEnvironDropsPluginVariables(t *testing.T) {
+func TestDaemonEnvironDropsPluginAndOtherVariables(t *testing.T) {
 	got := daemonEnviron([]string{"PATH=/bin", "DOCKER_CLI_PLUGIN_ORIGINAL_CLI_COMMAND=docker", "DOCKER_HOST=unix:///d.sock",
-		"DOCKER_CLI_PLUGIN_SOCKET=@abc", "HOME=/root"})
+		"DOCKER_CLI_PLUGIN_SOCKET=@abc", "HOME=/root", "DEVARCH_PASSPHRASE=pp", "SECRET_X=1"})
 	want := []string{"PATH=/bin", "DOCKER_HOST=unix:///d.sock", "HOME=/root"}
 	if strings.Join(got, " ") != strings.Join(want, " ") {
 		t.Errorf("daemon environment = %q; want %q", got, want)

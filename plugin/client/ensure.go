@@ -85,18 +85,13 @@ func EnsureDaemon(ctx context.Context, home, exe string) error {
 	}
 }
 
-// daemonEnviron is env without the variables through which the docker CLI
-// talks to a plugin it runs: the daemon outlives that docker command, and
-// run as docker-devarch under them it would take itself for the plugin.
-func daemonEnviron(env []string) []string {
-	out := make([]string, 0, len(env))
-	for _, kv := range env {
-		if !strings.HasPrefix(kv, "DOCKER_CLI_PLUGIN_") {
-			out = append(out, kv)
-		}
-	}
-	return out
-}
+// daemonEnviron is the allow-listed part of env (see api.DaemonEnviron):
+// the daemon outlives the command that starts it and serves every later
+// one, so it keeps none of this call's other variables (DEVARCH_PASSPHRASE,
+// variables a compose file interpolated), nor those through which the
+// docker CLI talks to a plugin it runs: run as docker-devarch under them
+// the daemon would take itself for the plugin.
+func daemonEnviron(env []string) []string { return api.DaemonEnviron(env) }
 
 // probe asks for the status with a short timeout. A connection closed
 // without an answer counts as no daemon, like one that cannot be dialed: a
