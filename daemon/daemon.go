@@ -24,6 +24,7 @@ import (
 	"github.com/devarch-dev/devarch/daemon/internal/jobs"
 	"github.com/devarch-dev/devarch/daemon/internal/server"
 	"github.com/devarch-dev/devarch/daemon/internal/service"
+	"github.com/devarch-dev/devarch/daemon/runtime"
 	"github.com/devarch-dev/devarch/internal/fsutil"
 	"github.com/devarch-dev/devarch/store"
 )
@@ -89,6 +90,7 @@ func Run(ctx context.Context, cfg Config) error {
 		log.Warn("jobs interrupted by the last daemon exit", "count", n)
 	}
 	apply.RemoveCrashLeftovers(filepath.Join(home, "stacks"))
+	runtime.TrackChildren(home, log) // ends engine commands a killed daemon left running
 
 	ln, err := listenUnix(sock)
 	if err != nil {

@@ -140,7 +140,7 @@ func (e *Engine) runCompose(ctx context.Context, op, project string, composeYAML
 			progress(strings.TrimSpace(l))
 		}
 	}
-	stderr, err := stream(cmd, stdin, line)
+	stderr, err := stream(ctx, cmd, stdin, line)
 	if err != nil {
 		if ctx.Err() != nil {
 			return ctx.Err()
@@ -178,7 +178,7 @@ func (e *Engine) ComposeConfig(ctx context.Context, composeYAML []byte) ([]byte,
 	if stdin != nil {
 		cmd.Stdin = strings.NewReader(string(stdin))
 	}
-	if err := cmd.Run(); err != nil {
+	if err := run(ctx, cmd); err != nil {
 		if ctx.Err() != nil {
 			return nil, ctx.Err()
 		}

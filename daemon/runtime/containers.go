@@ -202,7 +202,7 @@ func (e *Engine) streamLogs(ctx context.Context, project string, containerNames 
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			stderr, err := stream(cmd, nil, func(l string) {
+			stderr, err := stream(ctx, cmd, nil, func(l string) {
 				mu.Lock()
 				defer mu.Unlock()
 				fn(inst, l)

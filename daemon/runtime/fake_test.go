@@ -19,7 +19,9 @@ type fakeEngine struct {
 }
 
 // newFake makes a bin directory with the named fake programs and sets PATH
-// to it alone, so no real engine can answer.
+// to it alone, so no real engine can answer. FAKE_DIR is set for the test's
+// own use; the engine's children do not get it (it is not allow-listed)
+// and find it next to their bin directory.
 func newFake(t *testing.T, progs ...string) *fakeEngine {
 	t.Helper()
 	root := t.TempDir()
@@ -38,7 +40,7 @@ func newFake(t *testing.T, progs ...string) *fakeEngine {
 			t.Fatal(err)
 		}
 	}
-	for _, tool := range []string{"sh", "basename", "date", "mkdir", "cat", "env", "stat", "cp"} {
+	for _, tool := range []string{"sh", "basename", "dirname", "date", "mkdir", "cat", "env", "stat", "cp"} {
 		path, err := exec.LookPath(tool)
 		if err != nil {
 			t.Fatalf("fake engine needs %s: %v", tool, err)

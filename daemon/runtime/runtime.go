@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/devarch-dev/devarch/core"
+	"github.com/devarch-dev/devarch/daemon/api"
 )
 
 // Runtime runs compose projects and reads containers on one engine.
@@ -226,8 +227,10 @@ func majorMinor(v string) string {
 	return v
 }
 
-// environ is the process environment with e's overrides; compose against
-// Podman gets DOCKER_HOST pointing at its socket and no DOCKER_CONTEXT.
+// environ is the allow-listed part of the process environment (see
+// api.DaemonEnviron: nothing a CLI call or a compose file put there, no
+// passphrase) with e's overrides; compose against Podman gets DOCKER_HOST
+// pointing at its socket and no DOCKER_CONTEXT.
 func (e *Engine) environ(forCompose bool) []string {
 	over := map[string]string{}
 	for k, v := range e.env {
@@ -239,7 +242,7 @@ func (e *Engine) environ(forCompose bool) []string {
 		unset["DOCKER_CONTEXT"] = true
 	}
 	var out []string
-	for _, kv := range os.Environ() {
+	for _, kv := range api.DaemonEnviron(os.Environ()) {
 		k, _, _ := strings.Cut(kv, "=")
 		if _, ok := over[k]; !ok && !unset[k] {
 			out = append(out, kv)
@@ -258,14 +261,25 @@ func (e *Engine) environ(forCompose bool) []string {
 	return out
 }
 
-// command prepares argv with e's environment; an ended ctx interrupts it
-// and kills it 10 seconds later.
+// command prepares argv with e's environment, in a process group of its
+// own that dies with the daemon (see children.go); an ended ctx interrupts
+// the group and kills it 10 seconds later. Run it with run, or startChild
+// and waitChild.
 func (e *Engine) command(ctx context.Context, forCompose bool, argv ...string) *exec.Cmd {
 	cmd := exec.CommandContext(ctx, argv[0], argv[1:]...)
 	cmd.Env = e.environ(forCompose)
-	cmd.Cancel = func() error { return cmd.Process.Signal(syscall.SIGINT) }
+	cmd.SysProcAttr = sysProcAttr()
+	cmd.Cancel = func() error { return syscall.Kill(-cmd.Process.Pid, syscall.SIGINT) }
 	cmd.WaitDelay = 10 * time.Second
 	return cmd
+}
+
+// run runs cmd, made by command, to its end.
+func run(ctx context.Context, cmd *exec.Cmd) error {
+	if err := startChild(cmd); err != nil {
+		return err
+	}
+	return waitChild(cmd, ctx.Err() != nil)
 }
 
 func (e *Engine) cliCmd(ctx context.Context, args ...string) *exec.Cmd {
@@ -284,7 +298,7 @@ func (e *Engine) output(ctx context.Context, cmd *exec.Cmd, stdin []byte) (strin
 	if stdin != nil {
 		cmd.Stdin = bytes.NewReader(stdin)
 	}
-	if err := cmd.Run(); err != nil {
+	if err := run(ctx, cmd); err != nil {
 		return stdout.String(), commandError(ctx, cmd, err, stderr.String())
 	}
 	return stdout.String(), nil
@@ -331,9 +345,9 @@ func errorLine(stderr string) string {
 // maxStderr bounds the stderr stream keeps; older output is dropped.
 const maxStderr = 256 * 1024
 
-// stream runs cmd, calling line with every line of its stdout and stderr as
-// it comes, and returns stderr in full.
-func stream(cmd *exec.Cmd, stdin []byte, line func(string)) (string, error) {
+// stream runs cmd, made by command with ctx, calling line with every line
+// of its stdout and stderr as it comes, and returns stderr in full.
+func stream(ctx context.Context, cmd *exec.Cmd, stdin []byte, line func(string)) (string, error) {
 	if stdin != nil {
 		cmd.Stdin = bytes.NewReader(stdin)
 	}
@@ -345,7 +359,7 @@ func stream(cmd *exec.Cmd, stdin []byte, line func(string)) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	if err := cmd.Start(); err != nil {
+	if err := startChild(cmd); err != nil {
 		return "", err
 	}
 	var mu sync.Mutex
@@ -376,7 +390,7 @@ func stream(cmd *exec.Cmd, stdin []byte, line func(string)) (string, error) {
 	go read(stdout, false)
 	go read(stderrPipe, true)
 	wg.Wait()
-	err = cmd.Wait()
+	err = waitChild(cmd, ctx.Err() != nil)
 	return stderr.String(), err
 }
 

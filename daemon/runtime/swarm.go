@@ -112,7 +112,7 @@ func (s *Swarm) Up(ctx context.Context, project string, composeYAML []byte, work
 	}
 	cmd := s.e.cliCmd(ctx, "stack", "deploy", "-c", "-", "--prune", "--with-registry-auth=false", "--resolve-image", "never", project)
 	cmd.Dir = "/"
-	stderr, err := stream(cmd, composeYAML, func(l string) {
+	stderr, err := stream(ctx, cmd, composeYAML, func(l string) {
 		if progress != nil && strings.TrimSpace(l) != "" {
 			progress(strings.TrimSpace(l))
 		}

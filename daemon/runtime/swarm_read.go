@@ -188,7 +188,7 @@ func (s *Swarm) snapshot(ctx context.Context, project string) (snapshot, error) 
 // is unused.
 func (s *Swarm) Down(ctx context.Context, project string, composeYAML []byte, volumes bool, progress func(string)) error {
 	cmd := s.e.cliCmd(ctx, "stack", "rm", project)
-	stderr, err := stream(cmd, nil, func(l string) {
+	stderr, err := stream(ctx, cmd, nil, func(l string) {
 		if progress != nil && strings.TrimSpace(l) != "" {
 			progress(strings.TrimSpace(l))
 		}

@@ -133,7 +133,7 @@ func (e *Engine) CLI(ctx context.Context, env []string, args ...string) (stdout,
 	cmd.Dir = "/"
 	var out, errb strings.Builder
 	cmd.Stdout, cmd.Stderr = &out, &errb
-	if err := cmd.Run(); err != nil {
+	if err := run(ctx, cmd); err != nil {
 		return out.String(), errb.String(), commandError(ctx, cmd, err, errb.String())
 	}
 	return out.String(), errb.String(), nil

@@ -3,7 +3,10 @@
 # recorded under $FAKE_DIR/calls/NANOS-PID/: args (one per line), stdin, env,
 # and the -f file's content and mode when one is given. The reply comes from
 # $FAKE_DIR/resp/PROG-KEY.{out,err,exit}, where PROG is this script's name
-# and KEY the first argument, or compose-VERB for compose calls.
+# and KEY the first argument, or compose-VERB for compose calls. The engine's
+# environment is allow-listed, so FAKE_DIR is found next to the bin directory
+# the fake runs from (BIN/../fake) unless the environment names it.
+FAKE_DIR=${FAKE_DIR:-$(dirname "$0")/../fake}
 d="$FAKE_DIR/calls/$(date +%s%N)-$$"
 mkdir -p "$d"
 printf '%s\n' "$@" >"$d/args"
