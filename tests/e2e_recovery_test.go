@@ -26,7 +26,8 @@ import (
 // an apply job waits for its containers to turn healthy, then checks that
 // the next CLI call starts a new daemon that holds no lock, kept the stack's
 // definition, marked the job interrupted, plans the convergence and applies
-// it.
+// it. No engine command the killed daemon was running survives to race
+// that apply.
 func TestE2ERecoveryDaemonKilledMidApply(t *testing.T) {
 	e := requireEngine(t)
 	h := newHome(t)
@@ -45,6 +46,7 @@ func TestE2ERecoveryDaemonKilledMidApply(t *testing.T) {
 		t.Fatalf("lock of %s while job %s runs = %+v; want one exclusive holder for the job", stack, job.ID, lock.Holders)
 	}
 
+	groups := e2rChildGroups(oldPID) // may be none: the job polls health between commands
 	if err := syscall.Kill(oldPID, syscall.SIGKILL); err != nil {
 		t.Fatalf("kill -9 daemon %d: %v", oldPID, err)
 	}
@@ -58,6 +60,9 @@ func TestE2ERecoveryDaemonKilledMidApply(t *testing.T) {
 	if e2rProcessGone(newPID) {
 		t.Fatalf("daemon status names pid %d, which is not running", newPID)
 	}
+	waitFor(t, 10*time.Second, fmt.Sprintf("the engine commands of the killed daemon (process groups %v) to end", groups), func() bool {
+		return len(e2rGroupMembers(groups)) == 0
+	})
 
 	// No lock survived the dead daemon.
 	lock = api.LockView{}
@@ -110,6 +115,67 @@ func TestE2ERecoveryDaemonKilledMidApply(t *testing.T) {
 	if len(jobs) != 2 || jobs[0].State != api.JobSucceeded || jobs[1].ID != job.ID || jobs[1].State != api.JobInterrupted {
 		t.Errorf("jobs of %s = %+v; want the new apply succeeded and %s still interrupted", stack, e2rJobStates(jobs), job.ID)
 	}
+}
+
+// TestE2ERecoveryDaemonKilledDuringComposeUp kills the daemon with SIGKILL
+// while its `docker compose up` runs: neither that command nor what it
+// started outlives the daemon by more than the start of the next one, and
+// the first apply after the crash converges instead of racing a stale
+// compose (a container name already in use, a stale plan).
+func TestE2ERecoveryDaemonKilledDuringComposeUp(t *testing.T) {
+	e := requireEngine(t)
+	h := newHome(t)
+	const stack = "e2rup"
+	e2rSlowStack(t, e, h, stack, "u1", "u2", "u3")
+	oldPID := e2rDaemonPID(h)
+	h.ok("apply", stack, "--auto-approve", "--detach")
+
+	var groups map[int]bool
+	waitFor(t, time.Minute, "the daemon to run docker compose up", func() bool {
+		groups = map[int]bool{}
+		for _, p := range e2rProcs() {
+			if p.ppid == oldPID && e2rIsComposeUp(p.pid) {
+				groups[p.pgid] = true
+			}
+		}
+		return len(groups) > 0
+	})
+	if err := syscall.Kill(oldPID, syscall.SIGKILL); err != nil {
+		t.Fatalf("kill -9 daemon %d: %v", oldPID, err)
+	}
+	waitFor(t, 10*time.Second, fmt.Sprintf("daemon pid %d to die", oldPID), func() bool { return e2rProcessGone(oldPID) })
+	if newPID := e2rDaemonPID(h); newPID == oldPID || e2rProcessGone(newPID) {
+		t.Fatalf("daemon pid after kill -9 = %d; want a new, running daemon (the killed one was %d)", newPID, oldPID)
+	}
+	waitFor(t, 10*time.Second, fmt.Sprintf("the compose up of the killed daemon (process groups %v) to end", groups), func() bool {
+		return len(e2rGroupMembers(groups)) == 0
+	})
+
+	out := h.ok("apply", stack, "--auto-approve")
+	if !strings.Contains(out, "Apply complete") {
+		t.Errorf("the first apply after the crash printed no completion:\n%s", out)
+	}
+	e2rRequireHealthy(t, h, stack, "u1", "u2", "u3")
+	h.fails(0, "plan", stack, "--detailed-exitcode")
+}
+
+// e2rIsComposeUp reports whether pid runs `... compose ... up`.
+func e2rIsComposeUp(pid int) bool {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/cmdline", pid))
+	if err != nil {
+		return false
+	}
+	args := strings.Split(string(b), "\x00")
+	compose := false
+	for _, a := range args {
+		switch {
+		case a == "compose" || strings.HasSuffix(a, "docker-compose") || strings.HasSuffix(a, "podman-compose"):
+			compose = true
+		case a == "up" && compose:
+			return true
+		}
+	}
+	return false
 }
 
 // TestE2ERecoveryCtrlCCancelsApply sends SIGINT to a foreground apply and
@@ -281,6 +347,55 @@ func e2rProcessGone(pid int) bool {
 	}
 	i := bytes.LastIndexByte(b, ')')
 	return i >= 0 && i+2 < len(b) && b[i+2] == 'Z'
+}
+
+// e2rChildGroups are the process groups of pid's children: each engine
+// command the daemon runs leads a group of its own.
+func e2rChildGroups(pid int) map[int]bool {
+	groups := map[int]bool{}
+	for _, f := range e2rProcs() {
+		if f.ppid == pid {
+			groups[f.pgid] = true
+		}
+	}
+	return groups
+}
+
+// e2rGroupMembers are the live processes of groups.
+func e2rGroupMembers(groups map[int]bool) []int {
+	var out []int
+	for _, f := range e2rProcs() {
+		if groups[f.pgid] && f.state != "Z" {
+			out = append(out, f.pid)
+		}
+	}
+	return out
+}
+
+type e2rProc struct {
+	pid, ppid, pgid int
+	state           string
+}
+
+// e2rProcs reads every process's state, parent and group from /proc.
+func e2rProcs() []e2rProc {
+	entries, _ := os.ReadDir("/proc")
+	var out []e2rProc
+	for _, e := range entries {
+		var p e2rProc
+		if _, err := fmt.Sscan(e.Name(), &p.pid); err != nil {
+			continue
+		}
+		b, err := os.ReadFile("/proc/" + e.Name() + "/stat")
+		i := bytes.LastIndexByte(b, ')')
+		if err != nil || i < 0 {
+			continue
+		}
+		if _, err := fmt.Sscan(string(b[i+1:]), &p.state, &p.ppid, &p.pgid); err == nil {
+			out = append(out, p)
+		}
+	}
+	return out
 }
 
 // e2rCmd is a devarch process running in the background.
