@@ -138,7 +138,10 @@ func setSecrets(list []string, stdin io.Reader, fileOnStdin bool) (map[string]st
 			if len(b) > devfile.MaxSize {
 				return nil, fmt.Errorf("--set-secret %s=-: the value on stdin is larger than %d bytes", k, devfile.MaxSize)
 			}
-			v = secretText(b, exact)
+			if v = secretText(b, exact); v == "" {
+				return nil, withHint(fmt.Errorf("--set-secret %s=-: stdin is empty", k),
+					"pipe the value in, or give it with KEY=@PATH")
+			}
 		case strings.HasPrefix(v, "@"):
 			file := strings.TrimPrefix(v, "@")
 			if file == "" {

@@ -40,6 +40,8 @@ func TestSetSecrets(t *testing.T) {
 		{name: "config file content is exact", args: []string{"instances.api.files./etc/key.pem=@" + pem, "templates.t.files./k=-"}, stdin: "line\n",
 			want: map[string]string{"instances.api.files./etc/key.pem": "-----BEGIN KEY-----\nabc\n-----END KEY-----\n", "templates.t.files./k": "line\n"}},
 		{name: "one stdin only", args: []string{"a.B=-", "c.D=-"}, stdin: "x", wantErr: []string{"c.D=-", "only one value can be read from stdin", "a.B=-"}},
+		{name: "empty stdin", args: []string{"a.B=-"}, stdin: "", wantErr: []string{"a.B=-", "stdin is empty"}},
+		{name: "stdin holding a newline only", args: []string{"a.B=-"}, stdin: "\n", wantErr: []string{"a.B=-", "stdin is empty"}},
 		{name: "stdin holds the file", args: []string{"a.B=-"}, fileOnStdin: true, wantErr: []string{"stdin already holds the file"}},
 		{name: "missing file", args: []string{"a.B=@" + filepath.Join(dir, "nope")}, wantErr: []string{"a.B=@", "no such file"}},
 		{name: "empty file name", args: []string{"a.B=@"}, wantErr: []string{"names no file"}},

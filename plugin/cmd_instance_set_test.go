@@ -150,6 +150,8 @@ func TestInstanceSetRequestErrors(t *testing.T) {
 		{"env not UTF-8", "", []string{"--env", "TOKEN=s3cr3t\xff"}, []string{"--env", "TOKEN: value is not valid UTF-8 text"}},
 		{"env NUL", "", []string{"--env", "TOKEN=s3cr3t\x00"}, []string{"--env", "TOKEN: value contains a NUL byte"}},
 		{"secret env NUL", "", []string{"--secret-env", "TOKEN=s3cr3t\x00"}, []string{"--secret-env", "TOKEN: value contains a NUL byte"}},
+		{"secret env from empty stdin", "", []string{"--secret-env", "TOKEN=-"}, []string{"--secret-env", "TOKEN=-: stdin is empty"}},
+		{"secret env from stdin holding a newline only", "\n", []string{"--secret-env", "TOKEN=-"}, []string{"--secret-env", "TOKEN=-: stdin is empty"}},
 		{"secret env from stdin not UTF-8", "s3cr3t\xff\n", []string{"--secret-env", "TOKEN=-"},
 			[]string{"--secret-env", "TOKEN: value read from stdin is not valid UTF-8 text"}},
 		{"label not UTF-8", "", []string{"--label", "team=s3cr3t\xff"}, []string{"--label", "team: value is not valid UTF-8 text"}},

@@ -98,6 +98,10 @@ func (o *instanceSetOptions) request(changed func(string) bool, stdin io.Reader)
 			if v, err = readStdin(); err != nil {
 				return req, err
 			}
+			if v == "" {
+				errs = append(errs, core.Errf("--secret-env", fmt.Sprintf("%s=-: stdin is empty; pipe the value in (printf %%s \"$VALUE\" | devarch instance set ...), or give an empty value as %s=", k, k)))
+				continue
+			}
 			if p := core.TextProblem(v); p != "" {
 				errs = append(errs, core.Errf("--secret-env", fmt.Sprintf("%s: value read from stdin %s", k, p)))
 				continue
