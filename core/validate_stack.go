@@ -249,8 +249,17 @@ func (c *checker) compose(field, frag string) {
 		c.add(field, p)
 		return
 	}
+	var doc yaml.Node
+	if err := yaml.Unmarshal([]byte(frag), &doc); err != nil {
+		c.add(field, fmt.Sprintf("is not a YAML mapping of compose service keys: %v", err))
+		return
+	}
+	if fe := fragmentTagError(field, &doc); fe != nil {
+		c.errs = append(c.errs, fe)
+		return
+	}
 	var m map[string]any
-	if err := yaml.Unmarshal([]byte(frag), &m); err != nil {
+	if err := doc.Decode(&m); err != nil {
 		c.add(field, fmt.Sprintf("is not a YAML mapping of compose service keys: %v", err))
 		return
 	}

@@ -42,8 +42,12 @@ func (p YAMLProblem) Rule() string {
 // nothing is decoded when there is one. Struct fields are matched by their
 // yaml tags (",inline" structs included, an outer key hiding an inner one);
 // a type with its own UnmarshalYAML checks its short forms itself, and its
-// mapping form is checked against its fields.
+// mapping form is checked against its fields. A node naming a tag outside
+// YAML's standard ones is a problem too (see YAMLTagProblems).
 func DecodeYAMLNode(n *yaml.Node, out any) []YAMLProblem {
+	if probs := YAMLTagProblems(n); probs != nil {
+		return probs
+	}
 	var w yamlWalker
 	w.walk(n, reflect.TypeOf(out), "")
 	if len(w.probs) > 0 {

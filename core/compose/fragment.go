@@ -29,6 +29,9 @@ var OwnedKeys = core.ComposeOwnedKeys
 // "instances.<name>.compose".
 func applyFragment(svc *types.ServiceConfig, stack, frag string) *core.FieldError {
 	field := "instances." + svc.Name + ".compose"
+	if fe := core.FragmentTagError(field, frag); fe != nil {
+		return fe
+	}
 	var m map[string]any
 	if err := yaml.Unmarshal([]byte(frag), &m); err != nil {
 		return core.Errf(field, fmt.Sprintf("is not a YAML mapping of compose service keys: %v", err))

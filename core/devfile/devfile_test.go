@@ -245,6 +245,8 @@ func TestInvalidCorpus(t *testing.T) {
 		"bad-file-target.yml":    {"instances.db.files", "clean", 0},
 		"two-docs.yml":           {"file", "more than one YAML document", 0},
 		"empty.yml":              {"file", "is empty", 0},
+		"python-tag.yml":         {"instances.db.image", `YAML tag "!!python/object/apply:os.system"`, 7},
+		"custom-tag-key.yml":     {"instances.db.env.KEY", `YAML tag "!secret"`, 8},
 	}
 	entries, err := os.ReadDir("testdata/invalid")
 	if err != nil {

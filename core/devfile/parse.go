@@ -100,6 +100,9 @@ func parseNode(data []byte) (*yaml.Node, error) {
 	if err := checkNode(&root, 0); err != nil {
 		return nil, err
 	}
+	if probs := core.YAMLTagProblems(&root); len(probs) > 0 {
+		return nil, probs[0].Err
+	}
 	if len(root.Content) != 1 || root.Content[0].Kind != yaml.MappingNode {
 		return nil, &core.FieldError{Field: "file", Line: root.Line, Rule: "must be a mapping that starts with `version: 1`"}
 	}
