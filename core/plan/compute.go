@@ -182,6 +182,9 @@ func change(stack, inst string, want, had *core.WiredService, c *LiveContainer, 
 		reasons = append(reasons, fmt.Sprintf("container %s (drift)", stateWord(c.State)))
 	}
 	rc.Reason = strings.Join(reasons, "; ")
+	if rc.Action != NoOp {
+		rc.Privileges = Privileges(want.Service)
+	}
 	return rc, rc.Action != NoOp
 }
 

@@ -50,6 +50,9 @@ type ResourceChange struct {
 	Action    Action        `json:"action"`
 	Reason    string        `json:"reason,omitempty"` // e.g. "container missing (drift)", "image changed"
 	Fields    []FieldChange `json:"fields,omitempty"`
+	// Privileges are what the container is granted beyond an ordinary
+	// one's (see Privileges), listed for creates, updates and replaces.
+	Privileges []string `json:"privileges,omitempty"`
 }
 
 // LiveContainer is a container found by devarch labels for the stack.
