@@ -112,6 +112,7 @@ func ValidateStack(st Stack, templates map[string]Template) error {
 		c.aliases("instances."+inst.Name+".aliases", inst.Overrides.Aliases)
 	}
 	c.stackPorts(order, services)
+	c.composeRefs(st.Name, st.Instances, seen)
 	c.sharedVolumes(order, instances, services, templates)
 	c.wires(st.Wires, seen, services)
 	return c.errs.Err()
