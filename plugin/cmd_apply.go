@@ -1,15 +1,17 @@
 package main
 
 import (
-	"bufio"
 	"context"
+	"errors"
 	"fmt"
+	"io"
 	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/devarch-dev/devarch/core"
+	"github.com/devarch-dev/devarch/core/plan"
 	"github.com/devarch-dev/devarch/daemon/api"
 	"github.com/devarch-dev/devarch/plugin/client"
 	"github.com/devarch-dev/devarch/plugin/render"
@@ -23,6 +25,8 @@ type applyOptions struct {
 	lockTimeout time.Duration
 	destroy     bool
 	purge       bool
+	// allowPrivileged consents to the privileges the plan grants.
+	allowPrivileged bool
 }
 
 // bind defines the flags apply and destroy share.
@@ -47,6 +51,8 @@ func newApplyCommand(c *cli) *cobra.Command {
 	}
 	opts.bind(cmd)
 	cmd.Flags().StringVar(&opts.planID, "plan", "", "apply the saved plan `ID` (from plan --save)")
+	cmd.Flags().BoolVar(&opts.allowPrivileged, "allow-privileged", false,
+		"grant the privileges the plan lists under \"grants\" (privileged, host namespaces, capabilities, devices, binds of / or an engine socket) without asking")
 	return cmd
 }
 
@@ -84,7 +90,7 @@ func runApply(ctx context.Context, c *cli, stack string, opts applyOptions) erro
 		return err
 	}
 	req := api.ApplyRequest{Runtime: spec, PlanID: opts.planID, Destroy: opts.destroy, Purge: opts.purge,
-		LockTimeout: core.Duration(opts.lockTimeout)}
+		LockTimeout: core.Duration(opts.lockTimeout), AllowPrivileged: opts.allowPrivileged}
 	if opts.planID == "" {
 		// The plan waits for the lock as the apply does: --lock-timeout 0
 		// fails at once rather than after the daemon's default plan wait.
@@ -101,6 +107,11 @@ func runApply(ctx context.Context, c *cli, stack string, opts applyOptions) erro
 		}
 		if opts.purge {
 			fmt.Fprintf(c.out, "\nWith --purge, the definition of stack %q and its named volumes (the data of its services) are removed too.\n", stack)
+		}
+		if !req.AllowPrivileged {
+			if req.AllowPrivileged, err = consentToPrivileges(c, stack, p, opts.autoApprove, isTerminal(c.in)); err != nil {
+				return err
+			}
 		}
 		if !opts.autoApprove {
 			ok, err := confirm(c)
@@ -128,10 +139,46 @@ func runApply(ctx context.Context, c *cli, stack string, opts applyOptions) erro
 	return followJob(ctx, c, cl, job.ID)
 }
 
+// privilegesPrompt is the question apply asks before granting privileges.
+const privilegesPrompt = "Grant these privileges? Only 'yes' will be accepted: "
+
+// consentToPrivileges asks for the user's consent when p grants
+// privileges: it lists them and asks when stdin is a terminal
+// (interactive); without one, or with --auto-approve (which approves the
+// changes, not the privileges), it refuses with the flag that consents. It
+// reports whether consent is given.
+func consentToPrivileges(c *cli, stack string, p plan.View, autoApprove, interactive bool) (bool, error) {
+	grants := plan.PrivilegesOf(p.Changes)
+	if len(grants) == 0 {
+		return false, nil
+	}
+	if autoApprove || !interactive {
+		why := "stdin is not a terminal"
+		if autoApprove {
+			why = "--auto-approve approves the changes, not the privileges"
+		}
+		return false, withHint(fmt.Errorf("the plan grants privileges (%s) and %s", strings.Join(grants, "; "), why),
+			"review them with `plan "+stack+"`, then run `apply "+stack+" --allow-privileged`")
+	}
+	fmt.Fprintf(c.out, "\nThese containers would get access to the host beyond an ordinary container's:\n")
+	for _, g := range grants {
+		fmt.Fprintf(c.out, "  ! %s\n", g)
+	}
+	fmt.Fprint(c.out, privilegesPrompt)
+	line, err := readLine(c.in)
+	if err != nil && line == "" {
+		fmt.Fprintln(c.out)
+	}
+	if strings.TrimSpace(line) != "yes" {
+		return false, errors.New("apply cancelled: the privileges were not granted")
+	}
+	return true, nil
+}
+
 // confirm asks the approval question and reads one line.
 func confirm(c *cli) (bool, error) {
 	fmt.Fprint(c.out, "\n"+approvePrompt)
-	line, err := bufio.NewReader(c.in).ReadString('\n')
+	line, err := readLine(c.in)
 	if err != nil && line == "" {
 		fmt.Fprintln(c.out)
 		return false, nil
@@ -150,4 +197,23 @@ func (c *cli) stackExists(ctx context.Context, stack string) error {
 		return err
 	}
 	return nil
+}
+
+// readLine reads one line of r, byte by byte, so that nothing after it is
+// consumed: apply may ask two questions on the same stdin.
+func readLine(r io.Reader) (string, error) {
+	var b strings.Builder
+	buf := make([]byte, 1)
+	for {
+		n, err := r.Read(buf)
+		if n == 1 {
+			if buf[0] == '\n' {
+				return b.String(), nil
+			}
+			b.WriteByte(buf[0])
+		}
+		if err != nil {
+			return b.String(), err
+		}
+	}
 }

@@ -22,6 +22,8 @@ type importOptions struct {
 	setSecrets     []string
 	planTTL        time.Duration
 	json           bool
+	// allowPrivileged consents to the privileges the definition grants.
+	allowPrivileged bool
 }
 
 func newImportCommand(c *cli) *cobra.Command {
@@ -63,6 +65,7 @@ func (o *importOptions) bind(f *pflag.FlagSet) {
 	f.StringVar(&o.stack, "stack", "", "import under this stack name")
 	f.StringVar(&o.passphraseFile, "passphrase-file", "", "open sealed secrets with the passphrase in FILE ($DEVARCH_PASSPHRASE)")
 	f.StringArrayVar(&o.setSecrets, "set-secret", nil, "value of a redacted secret: INSTANCE.KEY=VALUE, KEY=- (stdin) or KEY=@PATH (file) (repeatable)")
+	f.BoolVar(&o.allowPrivileged, "allow-privileged", false, "consent to the privileges the file's instances grant (see apply --allow-privileged)")
 }
 
 func runImport(ctx context.Context, c *cli, path string, opts importOptions) error {
@@ -99,6 +102,7 @@ func importFile(ctx context.Context, c *cli, path string, opts importOptions) (a
 	return cl.Import(ctx, api.ImportRequest{
 		Content: string(data), Filename: filepath.Base(path), Stack: opts.stack,
 		Passphrase: pass, SetSecrets: set, Runtime: spec, TTL: core.Duration(opts.planTTL),
+		AllowPrivileged: opts.allowPrivileged,
 	})
 }
 

@@ -63,6 +63,7 @@ func runUp(ctx context.Context, c *cli, file string, opts upOptions) error {
 	if opts.apply.lockTimeout < 0 {
 		return fieldErr("--lock-timeout", "must not be negative")
 	}
+	opts.apply.allowPrivileged = opts.importOptions.allowPrivileged
 	res, err := importFile(ctx, c, file, opts.importOptions)
 	if err != nil {
 		return err
@@ -85,6 +86,13 @@ func applyImportPlan(ctx context.Context, c *cli, res api.ImportResult, opts app
 	if res.Plan != nil {
 		if err := render.Plan(c.out, *res.Plan, c.color()); err != nil {
 			return err
+		}
+		if !opts.allowPrivileged {
+			allow, err := consentToPrivileges(c, res.Stack, *res.Plan, opts.autoApprove, isTerminal(c.in))
+			if err != nil {
+				return err
+			}
+			opts.allowPrivileged = allow
 		}
 		if !res.Plan.Empty() && !opts.autoApprove {
 			ok, err := confirm(c)

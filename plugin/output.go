@@ -9,6 +9,7 @@ import (
 	"go.yaml.in/yaml/v4"
 
 	"github.com/devarch-dev/devarch/core"
+	"github.com/devarch-dev/devarch/core/plan"
 	"github.com/devarch-dev/devarch/daemon/api"
 	"github.com/devarch-dev/devarch/plugin/render"
 )
@@ -80,6 +81,10 @@ func (c *cli) printImport(res api.ImportResult, asJSON bool) error {
 		}
 	}
 	fmt.Fprintf(c.out, "\nStack %q exists: the import was saved as plan %s\n", res.Stack, res.PlanID)
-	fmt.Fprintf(c.out, "Apply it with `%s apply %s --plan %s`\n", c.commandName(), res.Stack, res.PlanID)
+	flag := ""
+	if res.Plan != nil && len(plan.PrivilegesOf(res.Plan.Changes)) > 0 {
+		flag = " --allow-privileged"
+	}
+	fmt.Fprintf(c.out, "Apply it with `%s apply %s --plan %s%s`\n", c.commandName(), res.Stack, res.PlanID, flag)
 	return nil
 }

@@ -16,21 +16,9 @@ import (
 // and both keep what reaches the engine.
 func TestDaemonAndEngineCommandsKeepNoInheritedSecret(t *testing.T) {
 	h := newHome(t)
-	bin := t.TempDir()
-	dump := filepath.Join(t.TempDir(), "docker-env")
-	script := "#!/bin/sh\nenv >" + dump + "\nexit 0\n"
-	if err := os.WriteFile(filepath.Join(bin, "docker"), []byte(script), 0o755); err != nil {
-		t.Fatal(err)
-	}
+	bin, dump := fakeDocker(t, h)
 	const secret, pass = "secret-x-7d1f", "passphrase-2b9c"
-	var env []string
-	for _, kv := range h.env {
-		if !strings.HasPrefix(kv, "PATH=") {
-			env = append(env, kv)
-		}
-	}
-	h.env = append(env, "PATH="+bin+":"+os.Getenv("PATH"), "SECRET_X="+secret, "DEVARCH_PASSPHRASE="+pass,
-		"DOCKER_HOST=unix:///nonexistent/docker.sock")
+	h.env = append(h.env, "SECRET_X="+secret, "DEVARCH_PASSPHRASE="+pass, "DOCKER_HOST=unix:///nonexistent/docker.sock")
 	h.ok("stack", "create", "envcheck")
 	h.ok("ps", "envcheck", "--runtime", "docker")
 
@@ -63,4 +51,25 @@ func TestDaemonAndEngineCommandsKeepNoInheritedSecret(t *testing.T) {
 			t.Errorf("the %s's environment lost PATH", name)
 		}
 	}
+}
+
+// fakeDocker puts a docker first on h's PATH that prints nothing, exits 0
+// and writes its environment to dump: enough for plan and ps of a stack
+// that runs nothing, without an engine.
+func fakeDocker(t *testing.T, h *home) (bin, dump string) {
+	t.Helper()
+	bin = t.TempDir()
+	dump = filepath.Join(t.TempDir(), "docker-env")
+	script := "#!/bin/sh\nenv >" + dump + "\nexit 0\n"
+	if err := os.WriteFile(filepath.Join(bin, "docker"), []byte(script), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	var env []string
+	for _, kv := range h.env {
+		if !strings.HasPrefix(kv, "PATH=") {
+			env = append(env, kv)
+		}
+	}
+	h.env = append(env, "PATH="+bin+":"+os.Getenv("PATH"))
+	return bin, dump
 }

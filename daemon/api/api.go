@@ -273,6 +273,10 @@ type ApplyRequest struct {
 	Destroy     bool          `json:"destroy,omitempty"`
 	Purge       bool          `json:"purge,omitempty"` // with Destroy: remove the stack definition too
 	LockTimeout core.Duration `json:"lock_timeout,omitempty"`
+	// AllowPrivileged is the user's consent to the privileges the plan
+	// grants (--allow-privileged or an interactive confirmation); a plan
+	// that grants some is refused without it (plan.RequireConsent).
+	AllowPrivileged bool `json:"allow_privileged,omitempty"`
 }
 
 // JobState is a job's lifecycle state.
@@ -375,6 +379,9 @@ type ImportRequest struct {
 	SetSecrets map[string]string `json:"set_secrets,omitempty"` // "instance.ENV" -> value for redacted secrets
 	Runtime    RuntimeSpec       `json:"runtime"`
 	TTL        core.Duration     `json:"ttl,omitempty"` // of the plan made when importing over an existing stack
+	// AllowPrivileged is the user's consent to the privileges the imported
+	// definition grants (see ApplyRequest.AllowPrivileged).
+	AllowPrivileged bool `json:"allow_privileged,omitempty"`
 }
 
 // ImportComposeRequest turns a compose file into templates and a stack.

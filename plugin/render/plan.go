@@ -106,6 +106,10 @@ func Plan(w io.Writer, p plan.View, color bool) error {
 	s := p.Summary
 	fmt.Fprintf(&b, "\n%s %d to create, %d to update, %d to replace, %d to delete.\n",
 		c.paint(ansiBold, "Plan:"), s.Create, s.Update, s.Replace, s.Delete)
+	if n := privilegedChanges(p.Changes); n > 0 {
+		fmt.Fprintf(&b, "%s %d %s grant%s privileges beyond an ordinary container's (see \"grants\" above): apply needs --allow-privileged or your confirmation.\n",
+			c.paint(ansiYellow, "!"), n, plural(n, "change", "changes"), plural(n, "s", ""))
+	}
 	_, err := io.WriteString(w, b.String())
 	return err
 }
@@ -119,6 +123,9 @@ func writeChange(b *strings.Builder, c painter, rc plan.ResourceChange) {
 		fmt.Fprintf(b, " (%s)", rc.Reason)
 	}
 	b.WriteString("\n")
+	if len(rc.Privileges) > 0 {
+		fmt.Fprintf(b, "      %s grants: %s\n", c.paint(ansiYellow, "!"), strings.Join(rc.Privileges, ", "))
+	}
 	for _, f := range rc.Fields {
 		fmt.Fprintf(b, "      %s: %s\n", f.Field, fieldValue(f))
 	}
@@ -147,4 +154,22 @@ func writeWarnings(b *strings.Builder, c painter, ws []string) {
 	for _, w := range ws {
 		fmt.Fprintf(b, "  %s %s\n", c.paint(ansiYellow, "!"), w)
 	}
+}
+
+// privilegedChanges counts the changes that grant privileges.
+func privilegedChanges(cs []plan.ResourceChange) int {
+	n := 0
+	for _, c := range cs {
+		if len(c.Privileges) > 0 {
+			n++
+		}
+	}
+	return n
+}
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
 }

@@ -61,6 +61,23 @@ func fullPlan() plan.View {
 	}
 }
 
+// privilegedPlan creates one instance with privileges and updates another
+// to have them.
+func privilegedPlan() plan.View {
+	return plan.View{
+		Stack: "ops", Runtime: "docker compose v2 (context default)",
+		Changes: []plan.ResourceChange{
+			{Instance: "agent", Container: "devarch-ops-agent", Action: plan.Create,
+				Privileges: []string{"privileged", "pid host", "cap_add ALL", "bind /"}},
+			{Instance: "plain", Container: "devarch-ops-plain", Action: plan.Create},
+			{Instance: "watch", Container: "devarch-ops-watch", Action: plan.Update,
+				Fields:     []plan.FieldChange{{Field: "compose", Old: "(set)", New: "(changed)"}},
+				Privileges: []string{"bind /var/run/docker.sock"}},
+		},
+		Summary: plan.Summary{Create: 2, Update: 1},
+	}
+}
+
 func TestPlanGolden(t *testing.T) {
 	destroy := plan.View{Stack: "shop", Destroy: true, Runtime: "podman compose", Network: plan.Delete,
 		Changes: []plan.ResourceChange{{Instance: "db", Container: "devarch-shop-db", Action: plan.Delete, Reason: "stack destroyed"}},
@@ -77,6 +94,7 @@ func TestPlanGolden(t *testing.T) {
 		{"empty with warnings", plan.View{Stack: "shop", Warnings: []string{"port 8080 is also published by stack blog"}}, false, "plan_empty_warnings.golden"},
 		{"destroy", destroy, false, "plan_destroy.golden"},
 		{"destroy nothing", plan.View{Stack: "shop", Destroy: true}, false, "plan_destroy_empty.golden"},
+		{"privileges", privilegedPlan(), false, "plan_privileges.golden"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
