@@ -105,11 +105,11 @@ func FromCompose(data []byte, opt ComposeOptions) (*ComposeImport, error) {
 		o.SkipConsistencyCheck = true
 	})
 	if err != nil {
-		return nil, composeLoadError(err, lines, unsetNames(data, raw, env))
+		return nil, composeLoadError(err, filename, lines, unsetNames(data, raw, env))
 	}
 	p, err := loader.LoadWithContext(ctx, details, common)
 	if err != nil {
-		return nil, composeLoadError(err, lines, unsetNames(data, raw, env))
+		return nil, composeLoadError(err, filename, lines, unsetNames(data, raw, env))
 	}
 
 	c := &composeConverter{

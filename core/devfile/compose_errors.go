@@ -81,7 +81,7 @@ func joinKey(prefix, key string) string {
 
 // composeLoadError turns a loader error into field errors: a required
 // variable that is missing names the variable and where the file uses it.
-func composeLoadError(err error, lines *lineIndex, unset []string) error {
+func composeLoadError(err error, filename string, lines *lineIndex, unset []string) error {
 	var fes core.FieldErrors
 	for _, e := range leafErrors(err) {
 		var mr *template.MissingRequiredError
@@ -102,7 +102,7 @@ func composeLoadError(err error, lines *lineIndex, unset []string) error {
 	if len(fes) > 0 {
 		return fes.Err()
 	}
-	rule := "not a valid compose file: " + err.Error()
+	rule := "not a valid compose file: " + loaderMessage(err.Error(), filename)
 	// compose's error shows the spec after interpolation; name the unset
 	// variables (compose warns about each) that made it so.
 	var names []string
@@ -116,6 +116,26 @@ func composeLoadError(err error, lines *lineIndex, unset []string) error {
 		rule += fmt.Sprintf(" (the %s variable is not set, so it was replaced by an empty string)", strings.Join(names, ", "))
 	}
 	return core.Errf("file", rule)
+}
+
+// otherFileRE finds a loader message about a file the compose file names
+// (include, extends file): "validating /path/x.yml: ...".
+var otherFileRE = regexp.MustCompile(`^validating (\S.*?):\s`)
+
+// quotedValueRE is a value the YAML decoder quotes in its messages.
+var quotedValueRE = regexp.MustCompile("`[^`]*`")
+
+// loaderMessage keeps what a loader message says about the file, never
+// what a file holds: a message about another file (one the compose file
+// includes or extends, which may be any file the user can read, such as
+// /etc/shadow, whose lines the schema check would quote as keys) names
+// only that file, and values the YAML decoder quotes are left out.
+// filename is the compose file itself, whose messages are kept.
+func loaderMessage(msg, filename string) string {
+	if m := otherFileRE.FindStringSubmatch(msg); m != nil && m[1] != filename {
+		return fmt.Sprintf("%s, named by include or extends, is not a valid compose file (its content is not shown)", m[1])
+	}
+	return quotedValueRE.ReplaceAllString(msg, "`…`")
 }
 
 // leafErrors flattens joined errors.
