@@ -51,6 +51,8 @@ type changeJSON struct {
 	Action    string      `json:"action"`
 	Reason    string      `json:"reason,omitempty"`
 	Fields    []fieldJSON `json:"fields,omitempty"`
+	// Privileges are ResourceChange.Privileges, as they are.
+	Privileges []string `json:"privileges,omitempty"`
 }
 
 // fieldJSON is a FieldChange with its values as JSON values.
@@ -96,7 +98,7 @@ func (v View) MarshalJSON() ([]byte, error) {
 		w.Changes = make([]changeJSON, len(v.Changes))
 		for i, c := range v.Changes {
 			cj := changeJSON{Instance: c.Instance, Container: c.Container, Template: c.Template,
-				Action: ActionName(c.Action), Reason: c.Reason}
+				Action: ActionName(c.Action), Reason: c.Reason, Privileges: c.Privileges}
 			if c.Fields != nil {
 				cj.Fields = make([]fieldJSON, len(c.Fields))
 				for j, f := range c.Fields {
@@ -135,7 +137,8 @@ func (v *View) UnmarshalJSON(b []byte) error {
 		if err != nil {
 			return fmt.Errorf("plan change of instance %s: %w", cj.Instance, err)
 		}
-		c := ResourceChange{Instance: cj.Instance, Container: cj.Container, Template: cj.Template, Action: a, Reason: cj.Reason}
+		c := ResourceChange{Instance: cj.Instance, Container: cj.Container, Template: cj.Template, Action: a, Reason: cj.Reason,
+			Privileges: cj.Privileges}
 		if cj.Fields != nil {
 			c.Fields = make([]FieldChange, len(cj.Fields))
 			for j, fj := range cj.Fields {

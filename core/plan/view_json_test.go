@@ -26,7 +26,7 @@ func richView() View {
 				{Field: "ports", Old: "8080:8080", New: "8081:8080"},
 				{Field: "image", Old: "docker.io/library/x:1", New: "docker.io/library/x:2"},
 			}},
-			{Instance: "db", Container: "devarch-shop-db", Action: Create},
+			{Instance: "db", Container: "devarch-shop-db", Action: Create, Privileges: []string{"privileged", "bind /"}},
 			{Instance: "cache", Container: "devarch-shop-cache", Action: Replace, Reason: "image changed"},
 			{Instance: "old", Container: "devarch-shop-old", Action: Delete},
 		},
@@ -133,6 +133,9 @@ func TestPlanJSONKeepsSymbols(t *testing.T) {
 // viewJSON must list View's fields, in View's order, under the same JSON
 // names, so a field added to View cannot go missing from its JSON.
 func TestViewJSONHasViewsFields(t *testing.T) {
+	if c, w := reflect.TypeFor[ResourceChange]().NumField(), reflect.TypeFor[changeJSON]().NumField(); c != w {
+		t.Errorf("ResourceChange has %d fields, changeJSON %d: a change's JSON would drop one", c, w)
+	}
 	vt, wt := reflect.TypeFor[View](), reflect.TypeFor[viewJSON]()
 	if vt.NumField() != wt.NumField() {
 		t.Fatalf("View has %d fields, viewJSON %d", vt.NumField(), wt.NumField())
