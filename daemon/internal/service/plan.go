@@ -163,6 +163,10 @@ func (s *Service) Apply(ctx context.Context, c Caller, name string, req api.Appl
 	if err != nil {
 		return api.Job{}, err
 	}
+	// Whatever the client checked: privileges need the request's consent.
+	if err := plan.RequireConsent(&p.Plan, req.AllowPrivileged); err != nil {
+		return api.Job{}, errorf(api.CodeInvalid, "review them with `plan "+name+"`, then apply with --allow-privileged", "%s", err.Error())
+	}
 	if purge {
 		if err := s.refuseJoinedPurge(name); err != nil {
 			return api.Job{}, err
