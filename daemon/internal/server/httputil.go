@@ -124,30 +124,24 @@ func decodeJSON(r *http.Request, v any) error {
 	}
 	dec := json.NewDecoder(bytes.NewReader(body))
 	err = dec.Decode(v)
-	if err == nil {
+	var syn *json.SyntaxError
+	switch {
+	case err == nil:
 		if _, more := dec.Token(); more == nil {
 			return errorf(api.CodeInvalid, "", "request body: unexpected data after the JSON value")
 		}
-		if field := unknownJSONField(body, reflect.TypeOf(v)); field != "" {
-			return &core.FieldError{Field: field, Rule: "unknown field"}
-		}
-		return nil
-	}
-	var (
-		syn *json.SyntaxError
-		typ *json.UnmarshalTypeError
-	)
-	switch {
 	case errors.As(err, &syn):
 		return errorf(api.CodeInvalid, "", "request body is not valid JSON at byte %d: %v", syn.Offset, err)
-	case errors.As(err, &typ):
-		field := typ.Field
-		if field == "" {
-			field = "body"
-		}
-		return &core.FieldError{Field: field, Rule: fmt.Sprintf("must be a JSON %s, got %s", jsonKind(typ.Type.Kind().String()), typ.Value)}
 	case errors.Is(err, io.ErrUnexpectedEOF):
 		return errorf(api.CodeInvalid, "", "request body: JSON ends early")
+	}
+	// The body is valid JSON: find what the type refuses, by its path
+	// (also when the decode succeeded: unknown and duplicate keys).
+	if fe := jsonProblem(body, reflect.TypeOf(v)); fe != nil {
+		return fe
+	}
+	if err == nil {
+		return nil
 	}
 	var fe *core.FieldError
 	if errors.As(err, &fe) {
