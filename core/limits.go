@@ -15,6 +15,8 @@ const (
 	MaxArg         = 64 << 10 // one element of a command, entrypoint or healthcheck test
 	MaxFileContent = 1 << 20  // a config file's content
 	MaxCompose     = 64 << 10 // an instance's compose fragment
+	MaxFileTarget  = 1 << 10  // a config file's target path (written under the home's stacks/)
+	MaxPathElement = 255      // one element of a config file's target path (a file name)
 )
 
 // sizeString writes n bytes as the limits are documented: "64 KiB", "1 MiB".

@@ -119,6 +119,7 @@ func Merge(t Template, inst Instance) Service {
 		files[f.Target] = f
 	}
 	for target, f := range o.Files {
+		f.Target = target // the key is the target; a stored value may leave it out
 		if tf, ok := files[target]; ok && tf.Sensitive {
 			f.Sensitive = true
 		}

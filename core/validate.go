@@ -183,6 +183,11 @@ func ValidateTemplate(t Template) error {
 			c.add(field+".target", fmt.Sprintf("duplicate target %q (also files[%d]): each file needs its own target", f.Target, j))
 		}
 		seen[f.Target] = i
+		for j, g := range t.Files[:i] {
+			if p := fileNesting(f.Target, g.Target); p != "" {
+				c.add(field+".target", fmt.Sprintf("%s (files[%d])", p, j))
+			}
+		}
 	}
 	for i, f := range t.Files {
 		for j, v := range t.Volumes {

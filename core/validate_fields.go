@@ -279,6 +279,8 @@ func (c *checker) file(field string, f ConfigFile) {
 		c.add(field+".target", fmt.Sprintf("%q is not a clean path (want %q)", f.Target, path.Clean(f.Target)))
 	case f.Target == "/":
 		c.add(field+".target", "must not be the container's root directory")
+	case targetSizeProblem(f.Target) != "":
+		c.add(field+".target", targetSizeProblem(f.Target))
 	}
 	if f.Mode > 0o777 {
 		c.add(field+".mode", fmt.Sprintf("%#o is not a file mode: at most 0777", f.Mode))
@@ -286,6 +288,35 @@ func (c *checker) file(field string, f ConfigFile) {
 	if p := FileContentProblem(f.Content); p != "" {
 		c.add(field, p)
 	}
+}
+
+// targetSizeProblem is the rule a clean, absolute config file target
+// breaks by its length, or "": the file is written under the home's
+// stacks/ directory, where a longer name cannot be created.
+func targetSizeProblem(target string) string {
+	if p := sizeProblem("the path", len(target), MaxFileTarget); p != "" {
+		return p
+	}
+	for _, e := range strings.Split(target[1:], "/") {
+		if len(e) > MaxPathElement {
+			return fmt.Sprintf("the path element %.20q... is %d bytes; the limit is %d bytes", e, len(e), MaxPathElement)
+		}
+	}
+	return ""
+}
+
+// fileNesting is the rule broken by config file target when other, another
+// config file's target of the same container, is inside it or holds it
+// (one path cannot be both a file and a directory), or "".
+func fileNesting(target, other string) string {
+	switch {
+	case target == "" || other == "":
+	case strings.HasPrefix(other, target+"/"):
+		return fmt.Sprintf("holds %q, another config file's target: a file cannot contain another; move one of them", other)
+	case strings.HasPrefix(target, other+"/"):
+		return fmt.Sprintf("is inside %q, another config file's target: a file cannot contain another; move one of them", other)
+	}
+	return ""
 }
 
 // mountClash is the rule for a config file and a volume mounted at the

@@ -173,6 +173,15 @@ func (c *checker) overrides(base string, o Overrides, tpl Template, svc Service)
 		}
 		f.Target = target
 		c.file(field, f)
+		for _, g := range svc.Files {
+			_, own := o.Files[g.Target]
+			if own && g.Target < target {
+				continue // reported on g's field
+			}
+			if p := fileNesting(target, g.Target); p != "" {
+				c.add(field+".target", p)
+			}
+		}
 	}
 	c.mountClashes(base, o, tpl, svc)
 	if o.Domains != nil {

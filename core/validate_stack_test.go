@@ -82,6 +82,16 @@ func TestValidateStack(t *testing.T) {
 		{"override file target", func(s *Stack) {
 			s.Instances[1].Overrides.Files = map[string]ConfigFile{"/etc/../x": {Target: "/etc/../x"}}
 		}, "instances.db.files[/etc/../x].target", "clean"},
+		{"override file inside a template file", func(s *Stack) {
+			s.Instances[1].Overrides.Files = map[string]ConfigFile{"/etc/postgresql/extra.conf/x": {Content: "x"}}
+		}, "instances.db.files[/etc/postgresql/extra.conf/x].target", `inside "/etc/postgresql/extra.conf"`},
+		{"override files nested", func(s *Stack) {
+			s.Instances[0].Overrides.Files = map[string]ConfigFile{"/a": {Content: "x"}, "/a/b": {Content: "y"}}
+		}, "instances.api.files[/a].target", `holds "/a/b"`},
+		{"override file target element too long", func(s *Stack) {
+			target := "/" + strings.Repeat("a", 256)
+			s.Instances[1].Overrides.Files = map[string]ConfigFile{target: {Content: "x"}}
+		}, "instances.db.files[/" + strings.Repeat("a", 256) + "].target", "255 bytes"},
 		{"override file key mismatch", func(s *Stack) {
 			s.Instances[1].Overrides.Files = map[string]ConfigFile{"/etc/a": {Target: "/etc/b"}}
 		}, "instances.db.files[/etc/a].target", "differs"},

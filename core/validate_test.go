@@ -171,6 +171,14 @@ func TestValidateTemplate(t *testing.T) {
 		{"unclean file target", func(t *Template) { t.Files[0].Target = "/etc/../x" }, "templates.postgres.files[0].target", "clean"},
 		{"file mode", func(t *Template) { t.Files[0].Mode = 0o1777 }, "templates.postgres.files[0].mode", "0777"},
 		{"duplicate file target", func(t *Template) { t.Files = append(t.Files, t.Files[0]) }, "templates.postgres.files[1].target", "duplicate"},
+		{"file target inside another file", func(t *Template) {
+			t.Files = append(t.Files, ConfigFile{Target: "/etc/postgresql/extra.conf/more", Content: "x"})
+		}, "templates.postgres.files[1].target", `inside "/etc/postgresql/extra.conf"`},
+		{"file target holding another file", func(t *Template) {
+			t.Files = append(t.Files, ConfigFile{Target: "/etc/postgresql", Content: "x"})
+		}, "templates.postgres.files[1].target", `holds "/etc/postgresql/extra.conf"`},
+		{"file target element too long", func(t *Template) { t.Files[0].Target = "/etc/" + strings.Repeat("a", 256) }, "templates.postgres.files[0].target", "255 bytes"},
+		{"file target too long", func(t *Template) { t.Files[0].Target = strings.Repeat("/abcdefgh", 114) }, "templates.postgres.files[0].target", "1 KiB"},
 		{"domain", func(t *Template) { t.Domains = []string{"Bad_Domain"} }, "templates.postgres.domains[0]", "DNS name"},
 		{"export name", func(t *Template) { t.Exports[0].Name = "" }, "templates.postgres.exports[0].name", "contract name"},
 		{"duplicate export", func(t *Template) { t.Exports = append(t.Exports, t.Exports[0]) }, "templates.postgres.exports[1].name", "duplicate"},
