@@ -119,6 +119,9 @@ func (c *Client) send(ctx context.Context, r request) (*http.Response, error) {
 		if ctxErr := ctx.Err(); ctxErr != nil {
 			return nil, ctxErr
 		}
+		if lost := lostConnection(r.where(), err); lost != nil {
+			return nil, lost
+		}
 		return nil, fmt.Errorf("%s: %w", r.where(), err)
 	}
 	if resp.StatusCode >= 200 && resp.StatusCode < 300 {
@@ -156,6 +159,9 @@ func (c *Client) call(ctx context.Context, r request, out any) error {
 		return nil
 	}
 	if err := json.NewDecoder(resp.Body).Decode(out); err != nil {
+		if lost := lostConnection(r.where(), err); lost != nil {
+			return lost
+		}
 		return fmt.Errorf("decode answer of %s: %w", r.where(), err)
 	}
 	return nil
@@ -187,6 +193,9 @@ func stream[T any](ctx context.Context, c *Client, r request, fn func(T) error) 
 	if err := sc.Err(); err != nil {
 		if ctxErr := ctx.Err(); ctxErr != nil {
 			return ctxErr
+		}
+		if lost := lostConnection(r.where(), err); lost != nil {
+			return lost
 		}
 		return fmt.Errorf("read stream of %s: %w", r.where(), err)
 	}

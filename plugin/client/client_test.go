@@ -323,3 +323,41 @@ func TestEnsureDaemonStartsOverDyingDaemon(t *testing.T) {
 		})
 	}
 }
+
+// TestDaemonConnectionLost checks a daemon that dies while it answers (a
+// crash, kill -9): the error says so, in words, for a request and for a
+// stream, with a hint that the change may have been made, instead of the
+// transport's "EOF".
+func TestDaemonConnectionLost(t *testing.T) {
+	c := serve(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Query().Get("follow") == "1" {
+			w.Header().Set("Content-Type", "application/x-ndjson")
+			w.Header().Set("Content-Length", "1000")
+			json.NewEncoder(w).Encode(api.Event{JobID: "j", Message: "creating"})
+			w.(http.Flusher).Flush()
+		}
+		conn, _, err := w.(http.Hijacker).Hijack()
+		if err != nil {
+			t.Error(err)
+			return
+		}
+		conn.Close()
+	}))
+	for name, call := range map[string]func() error{
+		"request": func() error { _, err := c.Status(context.Background()); return err },
+		"stream": func() error {
+			return c.JobEvents(context.Background(), "j", true, func(api.Event) error { return nil })
+		},
+	} {
+		t.Run(name, func(t *testing.T) {
+			err := call()
+			var le *ConnectionLostError
+			if !errors.As(err, &le) || !IsConnectionLost(err) {
+				t.Fatalf("err = %v (%T); want *ConnectionLostError", err, err)
+			}
+			if !strings.Contains(err.Error(), "the devarch daemon closed the connection") || !strings.Contains(le.Hint(), "may have been made") {
+				t.Errorf("error = %q, hint = %q", err, le.Hint())
+			}
+		})
+	}
+}

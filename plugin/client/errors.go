@@ -3,8 +3,10 @@ package client
 import (
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"strings"
+	"syscall"
 
 	"github.com/devarch-dev/devarch/core"
 	"github.com/devarch-dev/devarch/daemon/api"
@@ -67,6 +69,42 @@ func (e *UnavailableError) Unwrap() error { return e.Err }
 // Hint says how to get a daemon running.
 func (e *UnavailableError) Hint() string {
 	return "start it with `devarch daemon run` (the CLI starts it on demand unless the socket path is taken)"
+}
+
+// ConnectionLostError means the daemon closed the connection before its
+// answer was complete: it stopped (crashed, was killed) while it ran the
+// request, which may or may not have taken effect.
+type ConnectionLostError struct {
+	Where string // the request: "PATCH /v1/stacks/shop/instances/db"
+	Err   error
+}
+
+func (e *ConnectionLostError) Error() string {
+	return fmt.Sprintf("the devarch daemon closed the connection during %s (it stopped before answering): %v", e.Where, e.Err)
+}
+
+func (e *ConnectionLostError) Unwrap() error { return e.Err }
+
+// Hint says what to check: a change may have been made before the daemon
+// stopped, and the next command starts a new daemon.
+func (e *ConnectionLostError) Hint() string {
+	return "the change may have been made before it stopped: check with a show or `devarch jobs` command (it starts the daemon again), and see daemon.log in the devarch home"
+}
+
+// lostConnection wraps err as a *ConnectionLostError when it says the
+// connection ended early, and returns nil otherwise.
+func lostConnection(where string, err error) error {
+	if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) ||
+		errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.EPIPE) {
+		return &ConnectionLostError{Where: where, Err: err}
+	}
+	return nil
+}
+
+// IsConnectionLost reports whether the daemon stopped while it answered.
+func IsConnectionLost(err error) bool {
+	var e *ConnectionLostError
+	return errors.As(err, &e)
 }
 
 func hasCode(err error, code api.Code) bool {
