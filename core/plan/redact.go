@@ -22,6 +22,10 @@ func Redact(p Plan) View {
 		Wires:   slices.Clone(p.Wires),
 		Desired: core.RedactDesired(p.Desired),
 		Basis:   p.Basis,
+
+		Targets:  slices.Clone(p.Targets),
+		Included: slices.Clone(p.Included),
+		LeftOut:  slices.Clone(p.LeftOut),
 	}
 	v.Basis.Live = slices.Clone(p.Basis.Live)
 	if p.AppliedAt != nil {

@@ -96,6 +96,13 @@ type Plan struct {
 	Warnings []string            `json:"warnings,omitempty"`
 	Summary  Summary             `json:"summary"`
 
+	// Targets are the instances a targeted plan (Target) is limited to;
+	// empty for a plan of the whole stack. Included are the providers it
+	// takes in besides them, LeftOut the pending changes it leaves out.
+	Targets  []string   `json:"targets,omitempty"`
+	Included []Included `json:"included,omitempty"`
+	LeftOut  []LeftOut  `json:"left_out,omitempty"`
+
 	// Desired is what apply converges to (secrets kept sealed in the daemon's
 	// store; a plan sent to a client has secret values redacted).
 	Desired core.Desired `json:"desired"`
@@ -140,6 +147,10 @@ type View struct {
 	Wires    []core.ResolvedWire `json:"wires,omitempty"`
 	Warnings []string            `json:"warnings,omitempty"`
 	Summary  Summary             `json:"summary"`
+
+	Targets  []string   `json:"targets,omitempty"`
+	Included []Included `json:"included,omitempty"`
+	LeftOut  []LeftOut  `json:"left_out,omitempty"`
 
 	Desired core.DesiredView `json:"desired"`
 

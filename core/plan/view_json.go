@@ -37,6 +37,10 @@ type viewJSON struct {
 	Warnings []string            `json:"warnings,omitempty"`
 	Summary  Summary             `json:"summary"`
 
+	Targets  []string      `json:"targets,omitempty"`
+	Included []Included    `json:"included,omitempty"`
+	LeftOut  []leftOutJSON `json:"left_out,omitempty"`
+
 	Desired core.DesiredView `json:"desired"`
 
 	Basis     Basis      `json:"basis"`
@@ -53,6 +57,12 @@ type changeJSON struct {
 	Fields    []fieldJSON `json:"fields,omitempty"`
 	// Privileges are ResourceChange.Privileges, as they are.
 	Privileges []string `json:"privileges,omitempty"`
+}
+
+// leftOutJSON is a LeftOut with its action by name.
+type leftOutJSON struct {
+	Instance string `json:"instance"`
+	Action   string `json:"action"`
 }
 
 // fieldJSON is a FieldChange with its values as JSON values.
@@ -93,6 +103,10 @@ func (v View) MarshalJSON() ([]byte, error) {
 		CreatedAt: v.CreatedAt, ExpiresAt: v.ExpiresAt, Destroy: v.Destroy, Runtime: v.Runtime,
 		RuntimeKind: v.RuntimeKind, Network: ActionName(v.Network), Wires: v.Wires, Warnings: v.Warnings,
 		Summary: v.Summary, Desired: v.Desired, Basis: v.Basis, AppliedAt: v.AppliedAt,
+		Targets: v.Targets, Included: v.Included,
+	}
+	for _, l := range v.LeftOut {
+		w.LeftOut = append(w.LeftOut, leftOutJSON{Instance: l.Instance, Action: ActionName(l.Action)})
 	}
 	if v.Changes != nil {
 		w.Changes = make([]changeJSON, len(v.Changes))
@@ -127,6 +141,14 @@ func (v *View) UnmarshalJSON(b []byte) error {
 		CreatedAt: w.CreatedAt, ExpiresAt: w.ExpiresAt, Destroy: w.Destroy, Runtime: w.Runtime,
 		RuntimeKind: w.RuntimeKind, Network: network, Wires: w.Wires, Warnings: w.Warnings,
 		Summary: w.Summary, Desired: w.Desired, Basis: w.Basis, AppliedAt: w.AppliedAt,
+		Targets: w.Targets, Included: w.Included,
+	}
+	for _, l := range w.LeftOut {
+		a, err := parseAction(l.Action)
+		if err != nil {
+			return fmt.Errorf("plan change left out of instance %s: %w", l.Instance, err)
+		}
+		v.LeftOut = append(v.LeftOut, LeftOut{Instance: l.Instance, Action: a})
 	}
 	if w.Changes == nil {
 		return nil

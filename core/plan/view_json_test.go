@@ -32,6 +32,9 @@ func richView() View {
 		},
 		Warnings: []string{"w"},
 		Summary:  Summary{Create: 1, Update: 1, Replace: 1, Delete: 1},
+		Targets:  []string{"api"},
+		Included: []Included{{Instance: "db", For: "api"}},
+		LeftOut:  []LeftOut{{Instance: "worker", Action: Replace}},
 	}
 }
 
@@ -131,7 +134,8 @@ func TestPlanJSONKeepsSymbols(t *testing.T) {
 }
 
 // viewJSON must list View's fields, in View's order, under the same JSON
-// names, so a field added to View cannot go missing from its JSON.
+// names, so a field added to View cannot go missing from its JSON (the
+// fields holding actions write them by name).
 func TestViewJSONHasViewsFields(t *testing.T) {
 	if c, w := reflect.TypeFor[ResourceChange]().NumField(), reflect.TypeFor[changeJSON]().NumField(); c != w {
 		t.Errorf("ResourceChange has %d fields, changeJSON %d: a change's JSON would drop one", c, w)
@@ -145,7 +149,7 @@ func TestViewJSONHasViewsFields(t *testing.T) {
 		if vf.Name != wf.Name || vf.Tag.Get("json") != wf.Tag.Get("json") {
 			t.Errorf("field %d: View %s `%s`, viewJSON %s `%s`", i, vf.Name, vf.Tag, wf.Name, wf.Tag)
 		}
-		if vf.Name != "Network" && vf.Name != "Changes" && vf.Type != wf.Type {
+		if vf.Name != "Network" && vf.Name != "Changes" && vf.Name != "LeftOut" && vf.Type != wf.Type {
 			t.Errorf("field %s: View's type %s, viewJSON's %s", vf.Name, vf.Type, wf.Type)
 		}
 	}
