@@ -27,6 +27,7 @@ type applyOptions struct {
 	purge       bool
 	// allowPrivileged consents to the privileges the plan grants.
 	allowPrivileged bool
+	targets         []string
 }
 
 // bind defines the flags apply and destroy share.
@@ -53,6 +54,7 @@ func newApplyCommand(c *cli) *cobra.Command {
 	cmd.Flags().StringVar(&opts.planID, "plan", "", "apply the saved plan `ID` (from plan --save)")
 	cmd.Flags().BoolVar(&opts.allowPrivileged, "allow-privileged", false,
 		"grant the privileges the plan lists under \"grants\" (privileged, host namespaces, capabilities, devices, binds of / or an engine socket) without asking")
+	cmd.Flags().StringSliceVar(&opts.targets, "target", nil, "apply only this `INSTANCE` (repeat or comma-separate); providers it needs that do not run yet come along")
 	return cmd
 }
 
@@ -63,6 +65,10 @@ const approvePrompt = "Do you want to perform these actions? Only 'yes' will be 
 func runApply(ctx context.Context, c *cli, stack string, opts applyOptions) error {
 	if opts.lockTimeout < 0 {
 		return fieldErr("--lock-timeout", "must not be negative")
+	}
+	if opts.planID != "" && len(opts.targets) > 0 {
+		return withHint(fmt.Errorf("--target and --plan exclude each other: a saved plan carries its own targets"),
+			"make a targeted plan with `plan "+stack+" --target INSTANCE --save`, then apply it with --plan")
 	}
 	verb := "apply"
 	if opts.destroy {
@@ -95,7 +101,7 @@ func runApply(ctx context.Context, c *cli, stack string, opts applyOptions) erro
 		// The plan waits for the lock as the apply does: --lock-timeout 0
 		// fails at once rather than after the daemon's default plan wait.
 		p, err := cl.Plan(ctx, stack, api.PlanRequest{Runtime: spec, Save: true, Destroy: opts.destroy,
-			LockTimeout: core.Duration(opts.lockTimeout), LockNoWait: opts.lockTimeout == 0})
+			LockTimeout: core.Duration(opts.lockTimeout), LockNoWait: opts.lockTimeout == 0, Targets: opts.targets})
 		if err != nil {
 			return err
 		}

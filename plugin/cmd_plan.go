@@ -23,6 +23,7 @@ type planOptions struct {
 	ttl              time.Duration
 	lockTimeout      time.Duration
 	ttlGiven         bool
+	targets          []string
 }
 
 // defaultPlanLockTimeout is how long plan waits for a stack's lock unless
@@ -47,6 +48,7 @@ func newPlanCommand(c *cli) *cobra.Command {
 	f.BoolVar(&opts.destroy, "destroy", false, "plan the removal of every container of the stack")
 	f.DurationVar(&opts.ttl, "ttl", defaultPlanTTL, "how long a saved plan stays applicable")
 	f.DurationVar(&opts.lockTimeout, "lock-timeout", defaultPlanLockTimeout, "how long to wait for the stack's lock (0: fail at once when held)")
+	f.StringSliceVar(&opts.targets, "target", nil, "plan only this `INSTANCE` (repeat or comma-separate); providers it needs that do not run yet come along")
 	return cmd
 }
 
@@ -71,6 +73,7 @@ func runPlan(ctx context.Context, c *cli, stack string, opts planOptions) error 
 	p, err := cl.Plan(ctx, stack, api.PlanRequest{
 		Runtime: spec, Save: opts.save, TTL: core.Duration(opts.ttl),
 		Destroy: opts.destroy, LockTimeout: core.Duration(opts.lockTimeout), LockNoWait: opts.lockTimeout == 0,
+		Targets: opts.targets,
 	})
 	if err != nil {
 		return err

@@ -41,7 +41,8 @@ func goldenRecords(t *testing.T) []struct {
 	p := plan.Plan{ID: "plan-1", Stack: st.Name, Lineage: st.Lineage, Serial: st.Serial, StateHash: "h",
 		CreatedAt: t0, ExpiresAt: t1, Destroy: false, Runtime: "docker compose v2 (context default)", RuntimeKind: "docker",
 		Network: plan.Create, Summary: plan.Summary{Create: 1}, Desired: d, AppliedAt: &t1,
-		Warnings: []string{"w"}}
+		Warnings: []string{"w"}, Targets: []string{"web"}, Included: []plan.Included{{Instance: "db", For: "web"}},
+		LeftOut: []plan.LeftOut{{Instance: "cache", Action: plan.Update}}}
 	dec := func(v any) func([]byte) (any, error) {
 		typ := reflect.TypeOf(v)
 		return func(b []byte) (any, error) {

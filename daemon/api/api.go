@@ -263,6 +263,9 @@ type PlanRequest struct {
 	// lock is held, as an apply's does: apply plans first with its own
 	// --lock-timeout.
 	LockNoWait bool `json:"lock_no_wait,omitempty"`
+	// Targets limits the plan to these instances (and the providers they
+	// need that do not run yet); empty plans the whole stack.
+	Targets []string `json:"targets,omitempty"`
 }
 
 // ApplyRequest applies a saved plan (PlanID) or, without one, plans and
@@ -277,6 +280,9 @@ type ApplyRequest struct {
 	// grants (--allow-privileged or an interactive confirmation); a plan
 	// that grants some is refused without it (plan.RequireConsent).
 	AllowPrivileged bool `json:"allow_privileged,omitempty"`
+	// Targets limits the apply to these instances, as PlanRequest's do; a
+	// saved plan carries its own.
+	Targets []string `json:"targets,omitempty"`
 }
 
 // JobState is a job's lifecycle state.

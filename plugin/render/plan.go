@@ -75,6 +75,13 @@ func Plan(w io.Writer, p plan.View, color bool) error {
 		fmt.Fprintf(&b, " (runtime: %s)", p.Runtime)
 	}
 	b.WriteString(":\n")
+	if len(p.Targets) > 0 {
+		fmt.Fprintf(&b, "Targeted to %s", strings.Join(p.Targets, ", "))
+		for _, in := range p.Included {
+			fmt.Fprintf(&b, ", %s (needed by %s, not running yet)", in.Instance, in.For)
+		}
+		b.WriteString("; the rest of the stack is left as it is.\n")
+	}
 
 	if len(p.Changes) > 0 {
 		b.WriteString("\n")

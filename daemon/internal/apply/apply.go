@@ -70,8 +70,12 @@ func (s *Runner) runApply(ctx context.Context, a *applyRun, emit func(instance, 
 		return "", fmt.Errorf("containers are up but recording the applied snapshot failed: %w", err)
 	}
 	sum := a.plan.Summary
-	return fmt.Sprintf("Apply complete: %d created, %d updated, %d replaced, %d deleted.",
-		sum.Create, sum.Update, sum.Replace, sum.Delete), nil
+	msg := fmt.Sprintf("Apply complete: %d created, %d updated, %d replaced, %d deleted.",
+		sum.Create, sum.Update, sum.Replace, sum.Delete)
+	if n := len(a.plan.LeftOut); n > 0 {
+		msg += fmt.Sprintf(" Targeted: %d pending change(s) left out; `plan %s` shows them.", n, a.stack)
+	}
+	return msg, nil
 }
 
 // refuseForeign fails the job, before anything is touched, when an enabled

@@ -46,7 +46,11 @@ func (s *Service) Plan(ctx context.Context, c Caller, name string, req api.PlanR
 	}
 	defer release()
 
-	p, err := s.planStack(ctx, name, rt, nil, req.Destroy)
+	st, err := s.loadState(ctx, name, rt, nil, req.Destroy)
+	if err != nil {
+		return plan.View{}, err
+	}
+	p, err := plan.Target(newPlan(st, rt), st.input, req.Targets)
 	if err != nil {
 		return plan.View{}, err
 	}
@@ -159,7 +163,10 @@ func (s *Service) Apply(ctx context.Context, c Caller, name string, req api.Appl
 		job.Operation = "destroy"
 	}
 
-	p, err := s.prepareApply(ctx, name, saved, rt, destroy)
+	if saved != nil && len(req.Targets) > 0 {
+		return api.Job{}, core.Errf("target", "does not apply to a saved plan: it carries its own targets (plan "+name+" --target ... --save)")
+	}
+	p, err := s.prepareApply(ctx, name, saved, rt, destroy, req.Targets)
 	if err != nil {
 		return api.Job{}, err
 	}
@@ -179,8 +186,8 @@ func (s *Service) Apply(ctx context.Context, c Caller, name string, req api.Appl
 
 // prepareApply builds what an apply job needs, under the stack's lock: the
 // saved plan (read under the lock; nil for none) checked fresh against the
-// current state, or a plan computed now.
-func (s *Service) prepareApply(ctx context.Context, name string, saved *store.SavedPlan, rt runtime.Runtime, destroy bool) (apply.Params, error) {
+// current state, or a plan computed now (limited to targets, if any).
+func (s *Service) prepareApply(ctx context.Context, name string, saved *store.SavedPlan, rt runtime.Runtime, destroy bool, targets []string) (apply.Params, error) {
 	a := apply.Params{Stack: name, Runtime: rt, Destroy: destroy, Saved: saved}
 	var pending *pendingStack
 	if saved != nil && saved.Stack != nil { // the templates of an import are stored with its plan
@@ -209,7 +216,9 @@ func (s *Service) prepareApply(ctx context.Context, name string, saved *store.Sa
 		}
 		a.Plan = a.Saved.Plan
 	} else {
-		a.Plan = newPlan(st, rt)
+		if a.Plan, err = plan.Target(newPlan(st, rt), st.input, targets); err != nil {
+			return a, err
+		}
 	}
 	a.Prev, a.Bound = st.applied, st.binding
 	a.Foreign = map[string]runtime.Container{}
