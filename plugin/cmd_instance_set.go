@@ -32,6 +32,7 @@ type instanceSetOptions struct {
 	enable, disable           bool
 	composeFile               string
 	keepExports               bool
+	replicas                  int
 	// changed reports which flags were given.
 	changed func(name string) bool
 }
@@ -81,6 +82,7 @@ func (o *instanceSetOptions) bindFlags(f *pflag.FlagSet) {
 	f.BoolVar(&o.enable, "enable", false, "enable the instance")
 	f.BoolVar(&o.disable, "disable", false, "disable the instance (left out of the compose project)")
 	f.StringVar(&o.composeFile, "compose-file", "", "compose service fragment (YAML) applied last; - reads stdin, empty clears it")
+	f.IntVar(&o.replicas, "replicas", 1, "how many containers the instance runs (compose deploy.replicas; 0 keeps it defined but running none)")
 	f.BoolVar(&o.keepExports, "keep-exports", false, "the instance's image speaks its template's contracts: its exports stay the template's, also after --image names another repository (reset with instance reset STACK NAME exports)")
 }
 

@@ -52,6 +52,8 @@ func TestInstanceSetRequest(t *testing.T) {
 		{"scalars", "", []string{"--image", "docker.io/library/postgres:16", "--tag", "15", "--user", "1000:1000", "--restart", "always"},
 			`{"image":"docker.io/library/postgres:16","tag":"15","user":"1000:1000","restart":"always","mask":["image","restart","tag","user"]}`},
 		{"empty tag is still a change", "", []string{"--tag", ""}, `{"tag":"","mask":["tag"]}`},
+		{"replicas", "", []string{"--replicas", "3"}, `{"replicas":3,"mask":["replicas"]}`},
+		{"replicas zero is a value", "", []string{"--replicas", "0"}, `{"replicas":0,"mask":["replicas"]}`},
 		{"command split like a shell", "", []string{"--command", `sh -c "echo hi there"`}, `{"command":["sh","-c","echo hi there"],"mask":["command"]}`},
 		{"command repeated", "", []string{"--command", "sh", "--command", "-c", "--command", "echo a b"}, `{"command":["sh","-c","echo a b"],"mask":["command"]}`},
 		{"entrypoint cleared", "", []string{"--entrypoint", ""}, `{"entrypoint":[],"mask":["entrypoint"]}`},
@@ -162,6 +164,7 @@ func TestInstanceSetRequestErrors(t *testing.T) {
 		// restart, user, ports
 		{"empty restart", "", []string{"--restart", ""}, []string{"--restart", "is empty; want no, always, on-failure[:N] or unless-stopped"}},
 		{"bad restart", "", []string{"--restart", "sometimes"}, []string{"--restart", "not a restart policy"}},
+		{"negative replicas", "", []string{"--replicas", "-1"}, []string{"--replicas", "-1 is out of range"}},
 		{"user with space", "", []string{"--user", "a b"}, []string{"--user", `"a b" is not a user`}},
 		{"user with control char", "", []string{"--user", "root\x07"}, []string{"--user", "not a user"}},
 		{"negative port", "", []string{"--port", "-1:5432"}, []string{"--port", "host port -1 is out of range 1-65535"}},

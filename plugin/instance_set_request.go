@@ -48,6 +48,15 @@ func (o *instanceSetOptions) request(changed func(string) bool, stdin io.Reader)
 			errs = append(errs, core.AsFieldErrors(err)...)
 		}
 	}
+	if changed("replicas") {
+		if err := core.ValidateReplicas("--replicas", o.replicas); err != nil {
+			errs = append(errs, core.AsFieldErrors(err)...)
+		} else {
+			n := o.replicas
+			req.Replicas = &n
+			set("replicas")
+		}
+	}
 	for _, s := range []struct {
 		flag string
 		val  []string
