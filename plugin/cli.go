@@ -94,17 +94,17 @@ func (c *cli) RuntimeSpec() (api.RuntimeSpec, error) {
 		kind, from = c.getenv("DEVARCH_RUNTIME"), "DEVARCH_RUNTIME"
 	}
 	switch kind {
-	case "", "docker", "podman":
+	case "", "docker", "podman", "swarm":
 	default:
-		return api.RuntimeSpec{}, withHint(fmt.Errorf("%s %q: must be docker or podman", from, kind),
-			"leave it unset to let devarch detect the runtime")
+		return api.RuntimeSpec{}, withHint(fmt.Errorf("%s %q: must be docker, podman or swarm", from, kind),
+			"leave it unset to let devarch detect docker or podman; a swarm is only used when named")
 	}
 	if kind == "" && c.inv.plugin {
 		kind = "docker"
 	}
 	spec := api.RuntimeSpec{Kind: kind}
 	switch {
-	case kind == "docker" && c.inv.plugin:
+	case (kind == "docker" || kind == "swarm") && c.inv.plugin:
 		spec.Binary = resolveBinary(c.inv.dockerBinary)
 		if c.inv.dockerFlags != nil {
 			env, err := pluginDockerEnv(c.inv.dockerFlags, c.getenv, c.home)

@@ -22,7 +22,7 @@ func (c *cli) rootCommand() *cobra.Command {
 	root.SetFlagErrorFunc(explainFlagError)
 	pf := root.PersistentFlags()
 	pf.StringVar(&c.home, "home", defaultHome(c.getenv), "devarch state directory ($DEVARCH_HOME)")
-	pf.StringVar(&c.runtime, "runtime", "", "container runtime: docker or podman ($DEVARCH_RUNTIME; default: the invoking docker CLI, else detected)")
+	pf.StringVar(&c.runtime, "runtime", "", "container runtime: docker, podman or swarm ($DEVARCH_RUNTIME; default: the invoking docker CLI, else docker or podman detected; swarm only when named)")
 	root.AddCommand(
 		newDaemonCommand(c),
 		newKeyCommand(c),

@@ -212,7 +212,10 @@ func TestRuntimeSpec(t *testing.T) {
 		{"env beats plugin", "", map[string]string{"DEVARCH_RUNTIME": "podman"}, pluginInv, api.RuntimeSpec{Kind: "podman"}, ""},
 		{"flag beats env", "docker", map[string]string{"DEVARCH_RUNTIME": "podman"}, invocation{}, api.RuntimeSpec{Kind: "docker"}, ""},
 		{"flag podman in plugin", "podman", nil, pluginInv, api.RuntimeSpec{Kind: "podman"}, ""},
-		{"bad flag", "containerd", nil, invocation{}, api.RuntimeSpec{}, `--runtime "containerd": must be docker or podman`},
+		{"bad flag", "containerd", nil, invocation{}, api.RuntimeSpec{}, `--runtime "containerd": must be docker, podman or swarm`},
+		{"swarm is named, with the docker env", "swarm", map[string]string{"DOCKER_CONTEXT": "prod"}, invocation{},
+			api.RuntimeSpec{Kind: "swarm", Env: map[string]string{"DOCKER_CONTEXT": "prod"}}, ""},
+		{"swarm in plugin drives the invoking docker", "swarm", nil, pluginInv, api.RuntimeSpec{Kind: "swarm", Binary: "/usr/bin/docker"}, ""},
 		{"bad env", "", map[string]string{"DEVARCH_RUNTIME": "lxc"}, invocation{}, api.RuntimeSpec{}, `DEVARCH_RUNTIME "lxc"`},
 	}
 	for _, tc := range cases {

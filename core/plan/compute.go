@@ -49,7 +49,9 @@ const (
 //     lineage) is ± replace as well.
 //   - drift: applied but the container is missing is + create; applied
 //     but not running is ~ update; a container devarch never recorded as
-//     applied is ~ update.
+//     applied is ~ update. An instance with replicas counts its running
+//     containers (fewer than it wants is ~ update); one scaled to zero
+//     replicas runs none, which is not drift.
 //   - Destroy: every live container is - delete.
 //
 // The network is + when the stack starts running enabled instances and -
@@ -99,8 +101,9 @@ func Compute(in Input) Plan {
 	for k := range live {
 		names[k] = true
 	}
+	runningN := runningByInstance(stack, in.Live)
 	for _, inst := range sortedKeys(names) {
-		c, ok := change(stack, inst, desired[inst], applied[inst], live[inst], in, secrets)
+		c, ok := change(stack, inst, desired[inst], applied[inst], live[inst], runningN[inst], in, secrets)
 		if ok {
 			p.Changes = append(p.Changes, c)
 		}
@@ -126,7 +129,7 @@ func Compute(in Input) Plan {
 }
 
 // change decides what happens to one instance; ok is false for no change.
-func change(stack, inst string, want, had *core.WiredService, c *LiveContainer, in Input, secrets []string) (ResourceChange, bool) {
+func change(stack, inst string, want, had *core.WiredService, c *LiveContainer, runningN int, in Input, secrets []string) (ResourceChange, bool) {
 	rc := ResourceChange{Instance: inst, Container: core.ContainerName(stack, inst), Template: templateOf(inst, in)}
 	if c != nil && c.Name != "" {
 		rc.Container = strings.TrimPrefix(c.Name, "/")
@@ -161,9 +164,12 @@ func change(stack, inst string, want, had *core.WiredService, c *LiveContainer, 
 			rc.Action = Update
 		}
 	}
+	wantN := replicas(want)
 	switch {
 	case c == nil && had == nil:
 		rc.Action = Create
+	case c == nil && wantN == 0:
+		// Scaled to zero: no container is what was applied.
 	case c == nil:
 		rc.Action = Create
 		reasons = append([]string{ReasonMissing}, reasons...)
@@ -175,11 +181,16 @@ func change(stack, inst string, want, had *core.WiredService, c *LiveContainer, 
 			rc.Action = Update
 		}
 		reasons = append(reasons, ReasonUnrecorded)
-	case c.State != "running":
+	case c.State != "running" && wantN <= 1:
 		if rc.Action == NoOp {
 			rc.Action = Update
 		}
 		reasons = append(reasons, fmt.Sprintf("container %s (drift)", stateWord(c.State)))
+	case runningN < wantN && replicas(had) == wantN:
+		if rc.Action == NoOp {
+			rc.Action = Update
+		}
+		reasons = append(reasons, fmt.Sprintf("%d of %d replicas running (drift)", runningN, wantN))
 	}
 	rc.Reason = strings.Join(reasons, "; ")
 	if rc.Action != NoOp {
@@ -201,6 +212,31 @@ func driftNote(c ResourceChange) string {
 		return ""
 	}
 	return fmt.Sprintf("instance %s: %s; apply will converge it", c.Instance, c.Reason)
+}
+
+// replicas is how many containers s runs: its replicas, one when unset.
+func replicas(s *core.WiredService) int {
+	if s == nil || s.Replicas == nil {
+		return 1
+	}
+	return *s.Replicas
+}
+
+// runningByInstance counts the running containers of each instance (a
+// replicated instance has several), named as liveByInstance names them.
+func runningByInstance(stack string, cs []LiveContainer) map[string]int {
+	out := map[string]int{}
+	prefix := core.ContainerName(stack, "")
+	for _, c := range cs {
+		inst := c.Instance
+		if inst == "" {
+			inst = strings.TrimPrefix(strings.TrimPrefix(c.Name, "/"), prefix)
+		}
+		if c.State == "running" {
+			out[inst]++
+		}
+	}
+	return out
 }
 
 // enabledServices indexes the enabled services of d by instance.

@@ -34,6 +34,11 @@ func running(inst, image string) LiveContainer {
 
 func ptr[T any](v T) *T { return &v }
 
+func withReplicas(s core.WiredService, n int) core.WiredService {
+	s.Replicas = &n
+	return s
+}
+
 func with(s core.WiredService, f func(*core.WiredService)) core.WiredService {
 	s.Env = map[string]core.EnvVar{}
 	for k, v := range svc(s.Instance, s.Image).Env {
@@ -107,6 +112,26 @@ func TestComputeActions(t *testing.T) {
 				Live: []LiveContainer{running("api", api.Image), {Name: "devarch-shop-db", Instance: "db", State: "exited", Lineage: testLineage}}},
 			want:    map[string]Action{"db": Update},
 			reasons: map[string]string{"db": "container exited (drift)"},
+		},
+		{
+			name: "an instance scaled to zero replicas runs no container: no drift",
+			in: Input{Desired: desired(1, api, withReplicas(db, 0)), Applied: ptr(desired(1, api, withReplicas(db, 0))),
+				Live: []LiveContainer{running("api", api.Image)}},
+			want: map[string]Action{},
+		},
+		{
+			name: "every replica running is no change",
+			in: Input{Desired: desired(1, api, withReplicas(db, 3)), Applied: ptr(desired(1, api, withReplicas(db, 3))),
+				Live: []LiveContainer{running("api", api.Image), running("db", db.Image), running("db", db.Image), running("db", db.Image)}},
+			want: map[string]Action{},
+		},
+		{
+			name: "a replica missing is drift, counted",
+			in: Input{Desired: desired(1, api, withReplicas(db, 3)), Applied: ptr(desired(1, api, withReplicas(db, 3))),
+				Live: []LiveContainer{running("api", api.Image), running("db", db.Image),
+					{Name: "devarch-shop-db", Instance: "db", State: "exited", Lineage: testLineage}, running("db", db.Image)}},
+			want:    map[string]Action{"db": Update},
+			reasons: map[string]string{"db": "2 of 3 replicas running (drift)"},
 		},
 		{
 			name: "container of an earlier lineage is replaced",

@@ -95,6 +95,24 @@ func (s *Swarm) ImageExists(ctx context.Context, ref string) (bool, error) {
 	return strings.TrimSpace(out) != "", nil
 }
 
+// LocalImages is the check core/compose's SwarmOptions.LocalImage takes:
+// on a single-node swarm, whether the node holds an image (an instance
+// that builds its image may run there once it is built); on a swarm of
+// more nodes, never, as the other nodes could not pull it.
+func (s *Swarm) LocalImages(ctx context.Context) (func(instance, image string) bool, error) {
+	n, err := s.Nodes(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if n != 1 {
+		return func(string, string) bool { return false }, nil
+	}
+	return func(_, image string) bool {
+		ok, err := s.ImageExists(ctx, image)
+		return err == nil && ok
+	}, nil
+}
+
 // Up deploys project from composeYAML (on stdin) with `docker stack deploy
 // -c - --prune --with-registry-auth=false --resolve-image never PROJECT`,
 // then waits until every service runs all its replicas (healthy, where it

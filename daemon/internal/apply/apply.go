@@ -122,11 +122,11 @@ func (s *Runner) converge(ctx context.Context, rt runtime.Runtime, stack string,
 	if err := materialize(dir, d); err != nil {
 		return fmt.Errorf("write config files: %w", err)
 	}
-	yaml, err := compose.Generate(d, compose.Options{ShowSecrets: true, FilesDir: dir})
+	yaml, err := ProjectFile(ctx, rt, d, dir)
 	if err != nil {
 		return fmt.Errorf("generate compose project: %w", err)
 	}
-	emit("", "compose up "+core.ProjectName(stack))
+	emit("", upWord(rt)+core.ProjectName(stack))
 	window := s.Timeouts.Up + s.Timeouts.verifyWindow(d.Services)
 	upCtx, cancel := context.WithTimeout(ctx, window)
 	defer cancel()
@@ -195,7 +195,7 @@ func (t Timeouts) verifyWindow(want []core.WiredService) time.Duration {
 func (s *Runner) verify(ctx context.Context, rt runtime.Runtime, d core.Desired, emit func(instance, msg string)) error {
 	var want []core.WiredService
 	for _, svc := range d.Services {
-		if svc.Enabled {
+		if svc.Enabled && (svc.Replicas == nil || *svc.Replicas > 0) {
 			want = append(want, svc)
 		}
 	}

@@ -25,7 +25,7 @@ func OpenRuntime(spec runtime.Spec) (runtime.Runtime, runtime.Spec, error) {
 	if spec.Kind == "" {
 		found, err := runtime.Detect(spec.Env)
 		if err != nil {
-			return nil, spec, errorf(api.CodeRuntime, "choose one with --runtime docker|podman or DEVARCH_RUNTIME",
+			return nil, spec, errorf(api.CodeRuntime, "choose one with --runtime docker|podman|swarm or DEVARCH_RUNTIME",
 				"detect container runtime: %v", err)
 		}
 		if spec.Binary != "" {
@@ -42,7 +42,7 @@ func OpenRuntime(spec runtime.Spec) (runtime.Runtime, runtime.Spec, error) {
 	}
 	rt, err := runtime.New(spec)
 	if err != nil {
-		return nil, spec, errorf(api.CodeInvalid, "choose one with --runtime docker|podman or DEVARCH_RUNTIME",
+		return nil, spec, errorf(api.CodeInvalid, "choose one with --runtime docker|podman|swarm or DEVARCH_RUNTIME",
 			"runtime %q: %v", spec.Kind, err)
 	}
 	return rt, spec, nil
@@ -156,6 +156,13 @@ func (s *Service) loadState(ctx context.Context, name string, rt runtime.Runtime
 		// the apply.
 		if _, err := compose.Project(st.desired, compose.Options{FilesDir: s.filesDir(name)}); err != nil {
 			return nil, err
+		}
+		// On a swarm, what it cannot run (a build on more than one node,
+		// a compose fragment) fails the plan as well.
+		if rt.Kind() == runtime.KindSwarm {
+			if _, err := apply.ProjectFile(ctx, rt, st.desired, s.filesDir(name)); err != nil {
+				return nil, err
+			}
 		}
 	}
 
