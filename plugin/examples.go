@@ -32,7 +32,7 @@ var examples = map[string][]string{
 
 	"stack":        {"stack ls", "stack create shop"},
 	"stack create": {"stack create shop --description 'the shop' --environment dev", "stack create web --join shop"},
-	"stack set":    {"stack set shop --description 'the shop'", "stack set web --join shop", "stack set web --no-join"},
+	"stack set":    {"stack set shop --description 'the shop'", "stack set web --join shop", "stack set web --no-join", "stack set shop --compose-mode per-service", "stack set shop --endpoint-mode vip"},
 	"stack ls":     {"stack ls", "stack ls -q", "stack ls --format 'table {{.Name}}\\t{{.Instances}}'", "stack ls --json"},
 	"stack show":   {"stack show shop", "stack show --json        # the stack of ./devarch.yml"},
 	"stack rm":     {"destroy shop && stack rm shop"},

@@ -136,6 +136,8 @@ type StackSetRequest struct {
 	Description  *string   `json:"description,omitempty"`
 	Environment  *string   `json:"environment,omitempty"`
 	JoinNetworks *[]string `json:"join_networks,omitempty"` // replaces the list; empty joins none
+	ComposeMode  *string   `json:"compose_mode,omitempty"`  // stack or per-service (core.ComposeModes)
+	EndpointMode *string   `json:"endpoint_mode,omitempty"` // dnsrr or vip, on a swarm (core.EndpointModes)
 }
 
 // StackView is `stack show`: the stack (secrets redacted; its fields are

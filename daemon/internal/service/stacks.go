@@ -48,8 +48,8 @@ func (s *Service) CreateStack(req api.StackCreateRequest) (core.Stack, error) {
 	return st, nil
 }
 
-// SetStack changes a stack's description, environment or joined
-// networks, under the same edit lock and validation as any change.
+// SetStack changes a stack's description, environment, joined networks,
+// compose mode or swarm endpoint mode, under the same edit lock and validation as any change.
 func (s *Service) SetStack(ctx context.Context, c Caller, name string, req api.StackSetRequest) (core.Stack, error) {
 	release, err := s.editLock(ctx, c, name)
 	if err != nil {
@@ -67,6 +67,24 @@ func (s *Service) SetStack(ctx context.Context, c Caller, name string, req api.S
 			st.JoinNetworks = slices.Clone(*req.JoinNetworks)
 			if len(st.JoinNetworks) == 0 {
 				st.JoinNetworks = nil
+			}
+		}
+		if req.ComposeMode != nil {
+			if err := core.ValidateComposeMode("compose_mode", *req.ComposeMode); err != nil {
+				return err
+			}
+			st.ComposeMode = *req.ComposeMode
+			if st.ComposeMode == core.ComposeModeStack {
+				st.ComposeMode = "" // the default is stored as none
+			}
+		}
+		if req.EndpointMode != nil {
+			if err := core.ValidateEndpointMode("endpoint_mode", *req.EndpointMode); err != nil {
+				return err
+			}
+			st.EndpointMode = *req.EndpointMode
+			if st.EndpointMode == core.EndpointDNSRR {
+				st.EndpointMode = ""
 			}
 		}
 		return nil
