@@ -157,6 +157,10 @@ func change(stack, inst string, want, had *core.WiredService, c *LiveContainer, 
 			prevNets = in.Applied.JoinNetworks
 		}
 		rc.Fields = diffServices(stack, had, want, prevNets, in.Desired.JoinNetworks, secrets)
+		if modeSwitch(in) {
+			rc.Fields = append(rc.Fields, FieldChange{Field: "compose_mode",
+				Old: core.EffectiveComposeMode(in.Applied.ComposeMode), New: core.EffectiveComposeMode(in.Desired.ComposeMode)})
+		}
 		if had.Image != want.Image {
 			rc.Action = Replace
 			reasons = append(reasons, ReasonImageChanged)
@@ -212,6 +216,13 @@ func driftNote(c ResourceChange) string {
 		return ""
 	}
 	return fmt.Sprintf("instance %s: %s; apply will converge it", c.Instance, c.Reason)
+}
+
+// modeSwitch reports whether the stack moves to another compose mode: its
+// containers are recreated in other projects (a swarm has no such modes).
+func modeSwitch(in Input) bool {
+	return in.Applied != nil && in.Runtime != "swarm" &&
+		core.EffectiveComposeMode(in.Applied.ComposeMode) != core.EffectiveComposeMode(in.Desired.ComposeMode)
 }
 
 // replicas is how many containers s runs: its replicas, one when unset.

@@ -34,6 +34,11 @@ func running(inst, image string) LiveContainer {
 
 func ptr[T any](v T) *T { return &v }
 
+func perService(d core.Desired) core.Desired {
+	d.ComposeMode = core.ComposeModePerService
+	return d
+}
+
 func withReplicas(s core.WiredService, n int) core.WiredService {
 	s.Replicas = &n
 	return s
@@ -112,6 +117,18 @@ func TestComputeActions(t *testing.T) {
 				Live: []LiveContainer{running("api", api.Image), {Name: "devarch-shop-db", Instance: "db", State: "exited", Lineage: testLineage}}},
 			want:    map[string]Action{"db": Update},
 			reasons: map[string]string{"db": "container exited (drift)"},
+		},
+		{
+			name: "switching compose mode updates every running instance once",
+			in: Input{Desired: perService(desired(2, api, db)), Applied: ptr(desired(1, api, db)),
+				Live: []LiveContainer{running("api", api.Image), running("db", db.Image)}},
+			want: map[string]Action{"api": Update, "db": Update},
+		},
+		{
+			name: "on a swarm the compose mode changes nothing",
+			in: Input{Desired: perService(desired(2, api, db)), Applied: ptr(desired(1, api, db)), Runtime: "swarm",
+				Live: []LiveContainer{running("api", api.Image), running("db", db.Image)}},
+			want: map[string]Action{},
 		},
 		{
 			name: "an instance scaled to zero replicas runs no container: no drift",

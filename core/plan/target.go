@@ -49,6 +49,9 @@ func Target(p Plan, in Input, targets []string) (Plan, error) {
 	if p.Destroy {
 		return p, core.Errf("target", "does not apply to a destroy: destroy removes the whole stack")
 	}
+	if modeSwitch(in) {
+		return p, core.Errf("target", "does not apply while the stack switches compose mode: every container moves to another project; apply the whole stack")
+	}
 	known := map[string]bool{}
 	for _, s := range in.Desired.Services {
 		known[s.Instance] = true
@@ -111,7 +114,7 @@ func Target(p Plan, in Input, targets []string) (Plan, error) {
 			out.LeftOut = append(out.LeftOut, LeftOut{Instance: c.Instance, Action: c.Action})
 		}
 	}
-	out.Desired = mixDesired(in.Desired, in.Applied, sel)
+	out.Desired = Mix(in.Desired, in.Applied, sel)
 	if err := checkDependencies(out.Desired, sel); err != nil {
 		return p, err
 	}
@@ -164,11 +167,11 @@ func dedupe(s []string) []string {
 	return out
 }
 
-// mixDesired is what runs once a targeted plan is applied: want's
-// services for the selected instances, applied's for the others (an
-// unselected instance never applied is left out). Stack-wide fields are
-// want's.
-func mixDesired(want core.Desired, applied *core.Desired, sel map[string]bool) core.Desired {
+// Mix is what runs once part of a stack is applied (a targeted plan, or a
+// per-service apply in which some instances failed): want's services for
+// the selected instances, applied's for the others (an unselected
+// instance never applied is left out). Stack-wide fields are want's.
+func Mix(want core.Desired, applied *core.Desired, sel map[string]bool) core.Desired {
 	out := want
 	out.Services, out.Wires, out.Unresolved, out.Order = nil, nil, nil, nil
 	var prev core.Desired

@@ -3,11 +3,14 @@ package runtime
 import (
 	"context"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
 	"slices"
 	"sort"
 	"strings"
+
+	"github.com/devarch-dev/devarch/core"
 )
 
 // projectArgs are the compose arguments naming project and its file: "-"
@@ -189,4 +192,43 @@ func (e *Engine) ComposeConfig(ctx context.Context, composeYAML []byte) ([]byte,
 		return nil, ce
 	}
 	return []byte(stdout.String()), nil
+}
+
+// EnsureNetwork creates the bridge network name with labels unless it
+// exists: idempotent, so every apply of a per-service stack may call it.
+// A network of that name without labels' devarch.stack is an error: it is
+// not this stack's to use.
+func (e *Engine) EnsureNetwork(ctx context.Context, name string, labels map[string]string) error {
+	out, err := e.output(ctx, e.cliCmd(ctx, "network", "ls", "-q", "--filter", "name=^"+name+"$"), nil)
+	if err != nil {
+		return fmt.Errorf("look up network %s: %w", name, err)
+	}
+	if strings.TrimSpace(out) != "" {
+		got, err := e.output(ctx, e.cliCmd(ctx, "network", "inspect", "--format", `{{index .Labels "`+core.LabelStack+`"}}`, name), nil)
+		if err != nil {
+			return fmt.Errorf("inspect network %s: %w", name, err)
+		}
+		if want := labels[core.LabelStack]; strings.TrimSpace(got) != want {
+			return fmt.Errorf("network %s exists but is not stack %s's (its %s label is %q); remove it or rename the stack",
+				name, want, core.LabelStack, strings.TrimSpace(got))
+		}
+		return nil
+	}
+	args := []string{"network", "create"}
+	for _, k := range slices.Sorted(maps.Keys(labels)) {
+		args = append(args, "--label", k+"="+labels[k])
+	}
+	if _, err := e.output(ctx, e.cliCmd(ctx, append(args, name)...), nil); err != nil {
+		return fmt.Errorf("create network %s: %w", name, err)
+	}
+	return nil
+}
+
+// RemoveNetwork removes the network name; one that does not exist is no
+// error.
+func (e *Engine) RemoveNetwork(ctx context.Context, name string) error {
+	if _, err := e.output(ctx, e.cliCmd(ctx, "network", "rm", name), nil); err != nil && !strings.Contains(strings.ToLower(err.Error()), "not found") {
+		return fmt.Errorf("remove network %s: %w", name, err)
+	}
+	return nil
 }

@@ -50,6 +50,12 @@ func (s *Runner) runApply(ctx context.Context, a *applyRun, emit func(instance, 
 	for _, c := range a.plan.Changes {
 		emit(c.Instance, c.Action.Word()+" "+c.Container)
 	}
+	if perService(a.rt, d) {
+		return s.runPerService(ctx, a, emit)
+	}
+	if err := s.leaveMode(ctx, a, emit); err != nil {
+		return "", s.recoverApply(ctx, a, err, emit)
+	}
 	if err := s.converge(ctx, a.rt, a.stack, d, emit); err != nil {
 		return "", s.recoverApply(ctx, a, err, emit)
 	}
@@ -116,11 +122,15 @@ func ForeignWhat(c runtime.Container) string {
 }
 
 // converge makes the runtime run d: config files materialized, compose up
-// for the stack's project, then every enabled container running and healthy.
+// for the stack's project (in per-service mode, each instance's project in
+// startup order), then every enabled container running and healthy.
 func (s *Runner) converge(ctx context.Context, rt runtime.Runtime, stack string, d core.Desired, emit func(instance, msg string)) error {
 	dir := s.FilesDir(stack)
 	if err := materialize(dir, d); err != nil {
 		return fmt.Errorf("write config files: %w", err)
+	}
+	if perService(rt, d) {
+		return s.convergePerService(ctx, rt, d, emit)
 	}
 	yaml, err := ProjectFile(ctx, rt, d, dir)
 	if err != nil {

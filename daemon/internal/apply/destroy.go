@@ -41,7 +41,12 @@ func (s *Runner) runDestroy(ctx context.Context, a *applyRun, emit func(instance
 	} else {
 		emit("", "compose down "+project)
 	}
-	err := a.rt.Down(ctx, project, yaml, a.purge, progressFunc(a.stack, d, emit))
+	var err error
+	if wasPerService(a.rt, a.prev) {
+		err = s.destroyPerService(ctx, a, d, emit)
+	} else {
+		err = a.rt.Down(ctx, project, yaml, a.purge, progressFunc(a.stack, d, emit))
+	}
 	if err == nil {
 		err = checkGone(ctx, a.rt, a.stack)
 	}
