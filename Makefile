@@ -6,6 +6,12 @@ PLUGINDIR ?= $(HOME)/.docker/cli-plugins
 BINDIR    ?= /usr/local/bin
 VERSION   ?= 0.1.0
 LDFLAGS   := -s -w -X github.com/devarch-dev/devarch/daemon/api.Version=$(VERSION)
+# BUILD_ID names the build in `daemon status`; unset, the binary derives one
+# from its own content (the Go build id), which changes with every change.
+BUILD_ID  ?=
+ifneq ($(BUILD_ID),)
+LDFLAGS   += -X github.com/devarch-dev/devarch/daemon/api.Build=$(BUILD_ID)
+endif
 
 .PHONY: all build install uninstall test e2e test-all bench fuzz vet fmt-check clean
 

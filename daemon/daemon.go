@@ -126,7 +126,7 @@ func Run(ctx context.Context, cfg Config) error {
 	}
 	serveErr := make(chan error, 1)
 	go func() { serveErr <- srv.Serve(ln) }()
-	log.Info("daemon started", "pid", os.Getpid(), "home", home, "socket", sock)
+	log.Info("daemon started", "pid", os.Getpid(), "home", home, "socket", sock, "build", api.BuildID())
 
 	var runErr error
 	select {
@@ -137,6 +137,10 @@ func Run(ctx context.Context, cfg Config) error {
 		}
 	}
 	log.Info("daemon stopping", "running_jobs", jm.Running())
+	// No job starts from here on: a request still being served is refused
+	// (ErrShuttingDown), so none can start after the running ones were
+	// awaited below, however the HTTP server's own shutdown is ordered.
+	jm.Close()
 	ln.Close()
 	jm.Wait()
 	sctx, cancel := context.WithTimeout(context.Background(), shutdownTimeout)

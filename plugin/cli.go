@@ -30,7 +30,8 @@ type cli struct {
 	home    string // --home
 	runtime string // --runtime
 
-	// ensureDaemon starts the daemon when nothing answers; tests replace it.
+	// ensureDaemon starts the daemon when nothing answers, and restarts an
+	// idle one of another build; tests replace it.
 	ensureDaemon func(ctx context.Context, home string) error
 	client       *client.Client
 }
@@ -42,7 +43,7 @@ func newCLI(in io.Reader, out, errOut io.Writer, getenv func(string) string) *cl
 		if err != nil {
 			return fmt.Errorf("find the devarch binary to start the daemon: %w", err)
 		}
-		return client.EnsureDaemon(ctx, home, exe)
+		return client.EnsureDaemonBuild(ctx, home, exe, api.BuildID(), c.errOut)
 	}
 	return c
 }

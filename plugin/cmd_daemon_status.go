@@ -41,6 +41,7 @@ func runDaemonStatus(ctx context.Context, c *cli, opts daemonStatusOptions) erro
 	return render.Table(c.out, []string{"FIELD", "VALUE"}, [][]string{
 		{"pid", fmt.Sprint(st.PID)},
 		{"version", st.Version},
+		{"build", st.BuildID},
 		{"home", st.Home},
 		{"socket", st.Socket},
 		{"started", st.StartedAt.Local().Format(time.RFC3339)},

@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/devarch-dev/devarch/secrets"
@@ -63,6 +64,8 @@ type Store struct {
 	key secrets.Key
 
 	rotating sync.Mutex // held by the one rotation that runs (rotate.go)
+
+	commits atomic.Uint64 // write transactions committed by Update
 }
 
 // Open opens (creating if needed) the database at path with key, and
@@ -260,5 +263,10 @@ func (s *Store) Update(fn func(*Tx) error) error {
 	if err := btx.Commit(); err != nil {
 		return fmt.Errorf("commit: %w", err)
 	}
+	s.commits.Add(1)
 	return nil
 }
+
+// Commits is how many write transactions Update has committed since Open:
+// each is one synced write of the database file.
+func (s *Store) Commits() uint64 { return s.commits.Load() }

@@ -99,6 +99,7 @@ type ErrorBody struct {
 type Status struct {
 	PID           int       `json:"pid"`
 	Version       string    `json:"version"`
+	BuildID       string    `json:"build_id,omitempty"` // see BuildID; a CLI of another build restarts an idle daemon
 	Home          string    `json:"home"`
 	Socket        string    `json:"socket"`
 	StartedAt     time.Time `json:"started_at"`

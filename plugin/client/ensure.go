@@ -99,12 +99,7 @@ func daemonEnviron(env []string) []string { return api.DaemonEnviron(env) }
 // thread is gone, so a connection made in that moment is reset when the
 // kernel closes the socket, and the daemon to start is the next one.
 func probe(ctx context.Context, c *Client) error {
-	ctx, cancel := context.WithTimeout(ctx, 2*time.Second)
-	defer cancel()
-	_, err := c.Status(ctx)
-	if errors.Is(err, context.DeadlineExceeded) && ctx.Err() != nil || closedUnanswered(err) {
-		return &UnavailableError{Socket: c.socket, Err: err}
-	}
+	_, err := c.statusProbe(ctx)
 	return err
 }
 

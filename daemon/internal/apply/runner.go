@@ -83,6 +83,10 @@ func (s *Runner) Start(ctx context.Context, p Params, release func()) (api.Job, 
 	a.secrets = core.OutputSecrets(&a.plan.Desired, prev)
 	a.rt = newScrubbingRuntime(a.rt, core.NewScrubber(a.secrets,
 		append(core.PublicNames(&a.plan.Desired, prev), core.Names(&a.plan.Desired, prev)...)))
+	if err := s.Jobs.Accepting(); err != nil {
+		release()
+		return api.Job{}, err
+	}
 	if a.plan.Empty() {
 		defer release()
 		summary, err := s.finishEmpty(ctx, a)
@@ -91,10 +95,15 @@ func (s *Runner) Start(ctx context.Context, p Params, release func()) (api.Job, 
 		}
 		return s.Jobs.Record(a.job, summary), nil
 	}
-	return s.Jobs.StartOwnText(a.job, func(ctx context.Context, emit func(instance, msg string)) (string, error) {
+	job, err := s.Jobs.StartOwnText(a.job, func(ctx context.Context, emit func(instance, msg string)) (string, error) {
 		defer release()
 		return s.runApply(ctx, a, emit)
-	}, a.secrets), nil
+	}, a.secrets)
+	if err != nil {
+		release() // the run function never runs
+		return api.Job{}, err
+	}
+	return job, nil
 }
 
 // finishEmpty records an apply that changes no container: the snapshot and

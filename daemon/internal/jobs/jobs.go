@@ -32,6 +32,25 @@ type Manager struct {
 	mu      sync.Mutex
 	running map[string]*jobRun
 	wg      sync.WaitGroup
+	closing bool // set by Close: no job starts any more
+
+	// Progress events are persisted in batches (see emit): pending holds
+	// those not written yet, guarded by mu; flushMu orders the batches.
+	flushMu sync.Mutex
+	pending []store.Event
+}
+
+const (
+	// eventBatch is how many buffered events make a write at once.
+	eventBatch = 64
+	// eventFlushDelay is the longest a progress event waits to be written.
+	eventFlushDelay = 100 * time.Millisecond
+)
+
+// ErrShuttingDown is why a job is refused once the daemon began stopping.
+var ErrShuttingDown = &core.ConflictError{
+	Msg:  "the devarch daemon is shutting down: no new job starts",
+	Hint: "run the command again once the daemon has stopped: the CLI starts a new one",
 }
 
 // jobRun is the in-memory state of a job that has not ended yet.
@@ -118,8 +137,9 @@ func (j *Manager) IsRunning(id string) bool {
 // Start persists job as queued and runs it in the background; it returns
 // the job as stored. job.ID is filled when empty. Every message and error
 // of the job is scrubbed of secretValues, for a run function that does not
-// tell its own text from the output it quotes.
-func (j *Manager) Start(job api.Job, run RunFunc, secretValues ...string) api.Job {
+// tell its own text from the output it quotes. Once Close was called it
+// starts nothing and returns ErrShuttingDown.
+func (j *Manager) Start(job api.Job, run RunFunc, secretValues ...string) (api.Job, error) {
 	return j.start(job, run, secretValues, false)
 }
 
@@ -128,11 +148,11 @@ func (j *Manager) Start(job api.Job, run RunFunc, secretValues ...string) api.Jo
 // already scrubbed: they are stored and shown as they are, so a secret that
 // equals a word or a name cannot garble them. Only a panic's text, which
 // may dump anything, is scrubbed of secretValues.
-func (j *Manager) StartOwnText(job api.Job, run RunFunc, secretValues []string) api.Job {
+func (j *Manager) StartOwnText(job api.Job, run RunFunc, secretValues []string) (api.Job, error) {
 	return j.start(job, run, secretValues, true)
 }
 
-func (j *Manager) start(job api.Job, run RunFunc, secretValues []string, ownText bool) api.Job {
+func (j *Manager) start(job api.Job, run RunFunc, secretValues []string, ownText bool) (api.Job, error) {
 	if job.ID == "" {
 		job.ID = randid.Hex(8)
 	}
@@ -143,13 +163,28 @@ func (j *Manager) start(job api.Job, run RunFunc, secretValues []string, ownText
 	r := &jobRun{job: job, cancel: cancel, secrets: secretValues, ownText: ownText, changed: make(chan struct{})}
 
 	j.mu.Lock()
+	if j.closing {
+		j.mu.Unlock()
+		cancel()
+		return api.Job{}, ErrShuttingDown
+	}
 	j.running[job.ID] = r
 	j.wg.Add(1)
 	j.mu.Unlock()
-	j.persistJob(job)
+	j.persistNewJob(job)
 
 	go j.run(ctx, r, run)
-	return job
+	return job, nil
+}
+
+// Accepting returns ErrShuttingDown once Close was called, nil before.
+func (j *Manager) Accepting() error {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	if j.closing {
+		return ErrShuttingDown
+	}
+	return nil
 }
 
 func (j *Manager) run(ctx context.Context, r *jobRun, run RunFunc) {
@@ -195,8 +230,7 @@ func (j *Manager) run(ctx context.Context, r *jobRun, run RunFunc) {
 	job = r.job
 	j.mu.Unlock()
 
-	j.persistJob(job)
-	j.emit(r, job.Instance, final, job.State)
+	j.finish(r, job, final)
 
 	j.log.Info("job ended", "job", job.ID, "stack", job.Stack, "operation", job.Operation, "state", job.State)
 }
@@ -222,7 +256,11 @@ func (r *jobRun) text(s string) string {
 	return core.Scrub(s, r.secrets)
 }
 
-// emit records one event of r: persisted first, then offered to followers.
+// emit records one progress event of r: offered to followers at once
+// (they read the job's events from memory while it runs) and persisted in
+// a batch: one write for every eventBatch events, and at most
+// eventFlushDelay after the event otherwise. A runtime printing many lines
+// is thus not held up by a synced database write per line.
 func (j *Manager) emit(r *jobRun, instance, msg string, state api.JobState) {
 	ev := api.Event{
 		Time:     time.Now().UTC(),
@@ -231,15 +269,62 @@ func (j *Manager) emit(r *jobRun, instance, msg string, state api.JobState) {
 		Message:  r.text(msg),
 		State:    state,
 	}
-	if err := j.store.Update(func(tx *store.Tx) error { return tx.AppendEvent(ev.JobID, eventRecord(ev)) }); err != nil {
-		j.log.Error("persist job event", "job", ev.JobID, "err", err)
+	j.mu.Lock()
+	r.events = append(r.events, ev)
+	j.pending = append(j.pending, eventRecord(ev))
+	n := len(j.pending)
+	close(r.changed)
+	r.changed = make(chan struct{})
+	j.mu.Unlock()
+	switch {
+	case n >= eventBatch:
+		j.flush()
+	case n == 1:
+		time.AfterFunc(eventFlushDelay, j.flush)
+	}
+}
+
+// flush writes the buffered events in one transaction.
+func (j *Manager) flush() {
+	j.flushMu.Lock()
+	defer j.flushMu.Unlock()
+	j.mu.Lock()
+	batch := j.pending
+	j.pending = nil
+	j.mu.Unlock()
+	if len(batch) == 0 {
+		return
+	}
+	if err := j.store.Update(func(tx *store.Tx) error { return tx.AppendEvents(batch) }); err != nil {
+		j.log.Error("persist job events", "events", len(batch), "err", err)
+	}
+}
+
+// finish ends r: the buffered events, the job in its final state and its
+// final event are written in one transaction, and only then is the job
+// no longer running (readers then find all of it in the store).
+func (j *Manager) finish(r *jobRun, job api.Job, final string) {
+	ev := api.Event{Time: time.Now().UTC(), JobID: job.ID, Instance: job.Instance, Message: r.text(final), State: job.State}
+	rec := jobRecord(job, os.Getpid())
+	j.flushMu.Lock()
+	j.mu.Lock()
+	batch := append(j.pending, eventRecord(ev))
+	j.pending = nil
+	j.mu.Unlock()
+	err := j.store.Update(func(tx *store.Tx) error {
+		if err := tx.AppendEvents(batch); err != nil {
+			return err
+		}
+		return tx.PutJob(rec)
+	})
+	j.flushMu.Unlock()
+	if err != nil {
+		j.log.Error("persist job end", "job", job.ID, "err", err)
 	}
 	j.mu.Lock()
 	r.events = append(r.events, ev)
-	if state != "" {
-		r.done = true
-		delete(j.running, r.job.ID)
-	}
+	r.done = true
+	delete(j.running, r.job.ID)
 	close(r.changed)
 	r.changed = make(chan struct{})
 	j.mu.Unlock()
@@ -248,6 +333,18 @@ func (j *Manager) emit(r *jobRun, instance, msg string, state api.JobState) {
 func (j *Manager) persistJob(job api.Job) {
 	rec := jobRecord(job, os.Getpid())
 	if err := j.store.Update(func(tx *store.Tx) error { return tx.PutJob(rec) }); err != nil {
+		j.log.Error("persist job", "job", job.ID, "err", err)
+	}
+}
+
+// persistNewJob stores a job just created and prunes the stack's oldest
+// ended jobs beyond store.JobsKept.
+func (j *Manager) persistNewJob(job api.Job) {
+	rec := jobRecord(job, os.Getpid())
+	if err := j.store.Update(func(tx *store.Tx) error {
+		_, err := tx.PutNewJob(rec, store.JobsKept)
+		return err
+	}); err != nil {
 		j.log.Error("persist job", "job", job.ID, "err", err)
 	}
 }
@@ -404,18 +501,34 @@ func (j *Manager) Record(job api.Job, summary string) api.Job {
 	job.EndedAt = &now
 	job.State = api.JobSucceeded
 	job.Summary = summary
-	j.persistJob(job)
+	rec := jobRecord(job, os.Getpid())
 	ev := api.Event{Time: now, JobID: job.ID, Message: summary, State: api.JobSucceeded}
-	if err := j.store.Update(func(tx *store.Tx) error { return tx.AppendEvent(job.ID, eventRecord(ev)) }); err != nil {
-		j.log.Error("persist job event", "job", job.ID, "err", err)
+	if err := j.store.Update(func(tx *store.Tx) error {
+		if _, err := tx.PutNewJob(rec, store.JobsKept); err != nil {
+			return err
+		}
+		return tx.AppendEvent(job.ID, eventRecord(ev))
+	}); err != nil {
+		j.log.Error("persist job", "job", job.ID, "err", err)
 	}
 	return job
 }
 
+// Close refuses every job started from now on (Start returns
+// ErrShuttingDown); jobs already running go on. The daemon calls it first
+// when it begins to stop, before it awaits the running jobs, so no job can
+// start after they were awaited.
+func (j *Manager) Close() {
+	j.mu.Lock()
+	j.closing = true
+	j.mu.Unlock()
+}
+
 // Wait cancels every running job and waits until each has ended (rolled
-// back where it could).
+// back where it could). It implies Close.
 func (j *Manager) Wait() {
 	j.mu.Lock()
+	j.closing = true
 	for _, r := range j.running {
 		r.cancel()
 	}

@@ -88,7 +88,10 @@ func TestJobLifecycleAndPersistence(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			j, st := newTestJobs(t)
-			job := j.Start(api.Job{Stack: "shop", Operation: "apply"}, tt.run)
+			job, startErr := j.Start(api.Job{Stack: "shop", Operation: "apply"}, tt.run)
+			if startErr != nil {
+				t.Fatalf("start job: %v", startErr)
+			}
 			if len(job.ID) != 16 || job.State != api.JobQueued {
 				t.Fatalf("started job = %+v", job)
 			}
@@ -131,12 +134,15 @@ func TestJobLifecycleAndPersistence(t *testing.T) {
 func TestJobEventsReplayedToLateFollower(t *testing.T) {
 	j, _ := newTestJobs(t)
 	step := make(chan struct{})
-	job := j.Start(api.Job{Stack: "shop", Operation: "apply"}, func(ctx context.Context, emit func(string, string)) (string, error) {
+	job, startErr := j.Start(api.Job{Stack: "shop", Operation: "apply"}, func(ctx context.Context, emit func(string, string)) (string, error) {
 		emit("db", "one")
 		<-step
 		emit("api", "two")
 		return "ok", nil
 	})
+	if startErr != nil {
+		t.Fatalf("start job: %v", startErr)
+	}
 
 	// A follower that joins mid-run gets the earlier events first.
 	done := make(chan []api.Event)
@@ -165,11 +171,14 @@ func TestJobEventsReplayedToLateFollower(t *testing.T) {
 func TestJobCancel(t *testing.T) {
 	j, _ := newTestJobs(t)
 	started := make(chan struct{})
-	job := j.Start(api.Job{Stack: "shop", Operation: "apply"}, func(ctx context.Context, emit func(string, string)) (string, error) {
+	job, startErr := j.Start(api.Job{Stack: "shop", Operation: "apply"}, func(ctx context.Context, emit func(string, string)) (string, error) {
 		close(started)
 		<-ctx.Done()
 		return "", ctx.Err()
 	})
+	if startErr != nil {
+		t.Fatalf("start job: %v", startErr)
+	}
 	<-started
 	if _, err := j.Cancel(job.ID); err != nil {
 		t.Fatal(err)
@@ -192,10 +201,13 @@ const dbPassword = "pw-Zq81-never-shown"
 
 func TestJobMessagesScrubbed(t *testing.T) {
 	j, _ := newTestJobs(t)
-	job := j.Start(api.Job{Stack: "shop", Operation: "apply"}, func(ctx context.Context, emit func(string, string)) (string, error) {
+	job, startErr := j.Start(api.Job{Stack: "shop", Operation: "apply"}, func(ctx context.Context, emit func(string, string)) (string, error) {
 		emit("db", "password is "+dbPassword)
 		return "", errors.New("failed with " + dbPassword)
 	}, dbPassword)
+	if startErr != nil {
+		t.Fatalf("start job: %v", startErr)
+	}
 	events := followAll(t, j, job.ID)
 	var all []string
 	for _, ev := range events {

@@ -30,7 +30,7 @@ func TestKeyRotate(t *testing.T) {
 	}
 
 	hold := make(chan struct{})
-	job := s.Jobs.Start(api.Job{Stack: "shop", Operation: "apply"},
+	job, startErr := s.Jobs.Start(api.Job{Stack: "shop", Operation: "apply"},
 		func(ctx context.Context, emit func(instance, msg string)) (string, error) {
 			select {
 			case <-hold:
@@ -38,6 +38,9 @@ func TestKeyRotate(t *testing.T) {
 			}
 			return "done", nil
 		})
+	if startErr != nil {
+		t.Fatalf("start job: %v", startErr)
+	}
 	waitUntil(t, func() bool { return s.Jobs.Running() == 1 })
 	srvErr(t, e.do("POST", "/v1/key/rotate", nil), http.StatusConflict, api.CodeConflict)
 	close(hold)

@@ -121,11 +121,14 @@ func TestLockRoutes(t *testing.T) {
 func TestUnlockRefusesARunningJob(t *testing.T) {
 	e := newTestEnv(t)
 	hold := make(chan struct{})
-	job := e.s.Jobs.Start(api.Job{Stack: "shop", Operation: "apply"},
+	job, startErr := e.s.Jobs.Start(api.Job{Stack: "shop", Operation: "apply"},
 		func(ctx context.Context, emit func(instance, msg string)) (string, error) {
 			<-hold
 			return "done", nil
 		})
+	if startErr != nil {
+		t.Fatalf("start job: %v", startErr)
+	}
 	rel, err := e.s.Locks.Acquire(context.Background(), api.LockInfo{Stack: "shop", Operation: "apply", JobID: job.ID, Who: "ann@box", PID: 42, Exclusive: true}, 0)
 	if err != nil {
 		t.Fatal(err)

@@ -179,7 +179,8 @@ func (s *Service) Import(ctx context.Context, c Caller, req api.ImportRequest) (
 		if err := putImportedTemplates(tx, res.Templates); err != nil {
 			return err
 		}
-		return tx.PutPlan(store.SavedPlan{Plan: p, Stack: &pending})
+		_, err := tx.SavePlan(store.SavedPlan{Plan: p, Stack: &pending}, time.Now())
+		return err
 	}); err != nil {
 		return api.ImportResult{}, fmt.Errorf("save import plan: %w", err)
 	}

@@ -57,7 +57,8 @@ func (s *Service) Plan(ctx context.Context, c Caller, name string, req api.PlanR
 	if req.Save {
 		p.ExpiresAt = p.CreatedAt.Add(ttl)
 		if err := s.store.Update(func(tx *store.Tx) error {
-			return tx.PutPlan(store.SavedPlan{Plan: p})
+			_, err := tx.SavePlan(store.SavedPlan{Plan: p}, time.Now())
+			return err
 		}); err != nil {
 			return plan.View{}, fmt.Errorf("save plan: %w", err)
 		}

@@ -97,6 +97,7 @@ func (s *Service) Status(pid int) (api.Status, error) {
 	st := api.Status{
 		PID:           pid,
 		Version:       api.Version,
+		BuildID:       api.BuildID(),
 		Home:          s.home,
 		Socket:        filepath.Join(s.home, api.SocketName),
 		StartedAt:     s.started.UTC(),
