@@ -45,7 +45,7 @@ func TestDockerGlobalFlagsReachTheRuntime(t *testing.T) {
 			h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 				switch r.URL.Path {
 				case "/v1/status":
-					json.NewEncoder(w).Encode(api.Status{Version: api.Version})
+					json.NewEncoder(w).Encode(api.Status{Version: api.Version, BuildID: api.BuildID()})
 				case "/v1/stacks/shop/ps":
 					spec, err := specFromQuery(r)
 					if err != nil {
