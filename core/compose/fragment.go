@@ -139,7 +139,14 @@ func refuseDevarchLabels(field string, labels any) *core.FieldError {
 // loadFragment loads m as the only service of a compose project with
 // compose-go, schema validation on and interpolation off (values are
 // taken as written).
-func loadFragment(stack, name string, m map[string]any) (types.ServiceConfig, error) {
+func loadFragment(stack, name string, m map[string]any) (svc types.ServiceConfig, err error) {
+	// Some malformed shapes make compose-go panic: that is a refusal too.
+	// The panic's value is left out (it may quote the fragment).
+	defer func() {
+		if p := recover(); p != nil {
+			svc, err = types.ServiceConfig{}, fmt.Errorf("compose cannot read this fragment: a key holds a value of a shape compose does not accept")
+		}
+	}()
 	doc, err := yaml.Marshal(map[string]any{"services": map[string]any{name: m}})
 	if err != nil {
 		return types.ServiceConfig{}, err

@@ -100,14 +100,16 @@ func FromCompose(data []byte, opt ComposeOptions) (*ComposeImport, error) {
 	}
 	// The model keeps each service's keys as written (after interpolation,
 	// include and extends); the project has them normalized and typed.
-	model, err := loader.LoadModelWithContext(ctx, details, common, func(o *loader.Options) {
-		o.SkipNormalization = true
-		o.SkipConsistencyCheck = true
+	model, err := guardLoad(filename, func() (map[string]any, error) {
+		return loader.LoadModelWithContext(ctx, details, common, func(o *loader.Options) {
+			o.SkipNormalization = true
+			o.SkipConsistencyCheck = true
+		})
 	})
 	if err != nil {
 		return nil, composeLoadError(err, filename, lines, unsetNames(data, raw, env))
 	}
-	p, err := loader.LoadWithContext(ctx, details, common)
+	p, err := guardLoad(filename, func() (*types.Project, error) { return loader.LoadWithContext(ctx, details, common) })
 	if err != nil {
 		return nil, composeLoadError(err, filename, lines, unsetNames(data, raw, env))
 	}
