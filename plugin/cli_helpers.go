@@ -47,6 +47,11 @@ func rangeArgs(min, max int, usage string) cobra.PositionalArgs {
 	}
 }
 
+// minArgs is cobra.MinimumNArgs with the usage in the message.
+func minArgs(min int, usage string) cobra.PositionalArgs {
+	return rangeArgs(min, int(^uint(0)>>1), usage)
+}
+
 // optionalArg is args[i], or "" when the optional argument was left out.
 func optionalArg(args []string, i int) string {
 	if i < len(args) {

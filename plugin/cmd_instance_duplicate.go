@@ -8,10 +8,13 @@ import (
 	"strings"
 
 	"github.com/spf13/cobra"
+
+	"github.com/devarch-dev/devarch/daemon/api"
 )
 
 func newInstanceDuplicateCommand(c *cli) *cobra.Command {
-	return &cobra.Command{
+	var ports portChangeOptions
+	cmd := &cobra.Command{
 		Use:   "duplicate STACK SRC DST",
 		Short: "Copy an instance with all its overrides (never its data volumes)",
 		Long: `Copy an instance with all its overrides and its explicit wires as a consumer.
@@ -23,20 +26,28 @@ kept under an older name by a rename) become DST-x; the output lists them. Other
 named volumes and host paths are copied as they are. To share a volume on purpose,
 set it with ` + "`instance set STACK DST --volume NAME:/path`" + `.
 
+The copy publishes the source's host ports unless --port-offset N shifts them
+(each must stay within 1..65535) or --no-ports drops them.
+
 The copy's container name must not be another stack's.`,
 		Args: exactArgs("STACK", "SRC", "DST"),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return runInstanceDuplicate(cmd.Context(), c, args[0], args[1], args[2])
+			return runInstanceDuplicate(cmd.Context(), c, args[0], args[1], args[2], ports)
 		},
 	}
+	ports.bind(cmd)
+	return cmd
 }
 
-func runInstanceDuplicate(ctx context.Context, c *cli, stack, src, dst string) error {
+func runInstanceDuplicate(ctx context.Context, c *cli, stack, src, dst string, ports portChangeOptions) error {
+	if err := ports.check(); err != nil {
+		return err
+	}
 	cl, err := c.Client(ctx)
 	if err != nil {
 		return err
 	}
-	in, err := cl.DuplicateInstance(ctx, stack, src, dst)
+	in, err := cl.DuplicateInstance(ctx, stack, src, api.NameRequest{Name: dst, PortOffset: ports.offset, NoPorts: ports.none})
 	if err != nil {
 		return err
 	}

@@ -39,12 +39,16 @@ func (c *cli) rootCommand() *cobra.Command {
 		newJobsCommand(c),
 		newPsCommand(c),
 		newLogsCommand(c),
+		newExecCommand(c),
+		newRunCommand(c),
+		newPortCommand(c),
 		newLockCommand(c),
 		newUnlockCommand(c),
 		newExportCommand(c),
 		newImportCommand(c),
 		newImportComposeCommand(c),
 	)
+	root.AddCommand(newControlCommands(c)...)
 	root.AddCommand(newCompletionCommand(root))
 	c.addStackDefaults(root)
 	c.addCompletions(root)

@@ -8,6 +8,6 @@ func newStackCommand(c *cli) *cobra.Command {
 		Aliases: []string{"stacks"},
 		Short:   "Manage stacks",
 	}
-	cmd.AddCommand(newStackCreateCommand(c), newStackSetCommand(c), newStackLsCommand(c), newStackShowCommand(c), newStackRmCommand(c))
+	cmd.AddCommand(newStackCreateCommand(c), newStackSetCommand(c), newStackLsCommand(c), newStackShowCommand(c), newStackRmCommand(c), newStackCopyCommand(c))
 	return cmd
 }

@@ -36,6 +36,7 @@ var examples = map[string][]string{
 	"stack ls":     {"stack ls", "stack ls -q", "stack ls --format 'table {{.Name}}\\t{{.Instances}}'", "stack ls --json"},
 	"stack show":   {"stack show shop", "stack show --json        # the stack of ./devarch.yml"},
 	"stack rm":     {"destroy shop && stack rm shop"},
+	"stack copy":   {"stack copy shop shop-feature --port-offset 100", "stack copy shop shop-ci --no-ports", "stack copy shop shop2 --json"},
 
 	"instance":           {"instance ls shop", "instance add shop db --template postgres"},
 	"instance add":       {"instance add shop db --template postgres", "instance add shop cache -t redis --no-volumes", "instance add db -t postgres   # to the stack of ./devarch.yml"},
@@ -45,7 +46,7 @@ var examples = map[string][]string{
 	"instance reset":     {"instance reset shop db ports", "instance reset shop db env.LOG_LEVEL image"},
 	"instance rm":        {"instance rm shop cache"},
 	"instance rename":    {"instance rename shop db postgres"},
-	"instance duplicate": {"instance duplicate shop api api2"},
+	"instance duplicate": {"instance duplicate shop api api2", "instance duplicate shop api api2 --port-offset 1", "instance duplicate shop api worker --no-ports"},
 
 	"wire":   {"wire shop api.db db", "wire shop api.cache redis1.redis"},
 	"unwire": {"unwire shop api.db", "unwire shop api"},
@@ -57,6 +58,12 @@ var examples = map[string][]string{
 	"destroy": {"destroy shop", "destroy shop --purge --auto-approve"},
 	"up":      {"up", "up path/to/devarch.yml --auto-approve", "up --passphrase-file ~/.shop-pass"},
 	"down":    {"down", "down shop --purge"},
+	"exec":    {"exec shop db psql -U postgres", "exec shop api -- ls -l /app", "exec -T shop db pg_dump shop > dump.sql", "exec shop api -u root -e DEBUG=1 -w /tmp sh"},
+	"run":     {"run shop api ./manage.py migrate", "run -T shop api env", "run db   # the stack of ./devarch.yml, the image's command"},
+	"port":    {"port shop web", "port shop web 80", "port shop dns 53/udp", "port shop web --json"},
+	"stop":    {"stop shop", "stop shop api worker", "stop shop --json"},
+	"start":   {"start shop", "start shop api"},
+	"restart": {"restart shop api", "restart shop --lock-timeout 30s"},
 
 	"jobs":        {"jobs", "jobs -q", "jobs --format '{{.ID}} {{.State}}'"},
 	"jobs attach": {"jobs attach 01HX..."},

@@ -202,6 +202,10 @@ type ResetRequest struct {
 // NameRequest carries a new instance name (rename, duplicate).
 type NameRequest struct {
 	Name string `json:"name"`
+	// PortOffset (duplicate) shifts the copy's published host ports;
+	// NoPorts drops them. A rename refuses both.
+	PortOffset int  `json:"port_offset,omitempty"`
+	NoPorts    bool `json:"no_ports,omitempty"`
 }
 
 // RenamedInstance answers a rename or a duplicate: the instance (secrets

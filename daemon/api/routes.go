@@ -71,6 +71,9 @@ var (
 	RouteInstanceRename    = Route{"InstanceRename", http.MethodPost, "/stacks/{stack}/instances/{name}/rename"}       // NameRequest -> RenamedInstance
 	RouteInstanceDuplicate = Route{"InstanceDuplicate", http.MethodPost, "/stacks/{stack}/instances/{name}/duplicate"} // NameRequest -> RenamedInstance
 	RouteInstanceRemove    = Route{"InstanceRemove", http.MethodDelete, "/stacks/{stack}/instances/{name}"}            // -> InstanceRemoved
+	RouteExecTarget        = Route{"ExecTarget", http.MethodPost, "/stacks/{stack}/instances/{name}/exec-target"}      // RuntimeSpec -> ExecTarget
+	RouteRunTarget         = Route{"RunTarget", http.MethodPost, "/stacks/{stack}/instances/{name}/run-target"}        // RuntimeSpec -> RunTarget
+	RoutePorts             = Route{"Ports", http.MethodGet, "/stacks/{stack}/instances/{name}/ports"}                  // runtime query -> []PortBinding
 
 	RouteWires      = Route{"Wires", http.MethodGet, "/stacks/{stack}/wires"}         // -> WiresView
 	RouteWireAdd    = Route{"WireAdd", http.MethodPost, "/stacks/{stack}/wires"}      // core.Wire -> WiresView
@@ -83,6 +86,11 @@ var (
 	RouteLogs   = Route{"Logs", http.MethodGet, "/stacks/{stack}/logs"}      // ?instance=I&follow=1&tail=N&since=S&timestamps=1 and runtime -> stream of LogLine
 	RouteLock   = Route{"Lock", http.MethodGet, "/stacks/{stack}/lock"}      // -> LockView
 	RouteUnlock = Route{"Unlock", http.MethodPost, "/stacks/{stack}/unlock"} // UnlockRequest -> UnlockResult
+
+	RouteStop      = Route{"Stop", http.MethodPost, "/stacks/{stack}/stop"}       // ControlRequest -> ControlResult
+	RouteStart     = Route{"Start", http.MethodPost, "/stacks/{stack}/start"}     // ControlRequest -> ControlResult
+	RouteRestart   = Route{"Restart", http.MethodPost, "/stacks/{stack}/restart"} // ControlRequest -> ControlResult
+	RouteStackCopy = Route{"StackCopy", http.MethodPost, "/stacks/{stack}/copy"}  // StackCopyRequest -> core.Stack (secrets redacted)
 
 	RouteExport        = Route{"Export", http.MethodPost, "/stacks/{stack}/export"} // ExportRequest -> FileView
 	RouteImport        = Route{"Import", http.MethodPost, "/import"}                // ImportRequest -> ImportResult
@@ -102,6 +110,8 @@ var Routes = []Route{
 	RouteStacks, RouteStackCreate, RouteStack, RouteStackSet, RouteStackRemove,
 	RouteInstances, RouteInstanceAdd, RouteInstance, RouteInstanceSet, RouteInstanceReset,
 	RouteInstanceRename, RouteInstanceDuplicate, RouteInstanceRemove,
+	RouteExecTarget, RouteRunTarget, RoutePorts,
+	RouteStop, RouteStart, RouteRestart, RouteStackCopy,
 	RouteWires, RouteWireAdd, RouteWireRemove, RouteConfig,
 	RoutePlan, RouteApply, RoutePs, RouteLogs, RouteLock, RouteUnlock,
 	RouteExport, RouteImport, RouteImportCompose,

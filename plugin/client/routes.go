@@ -116,10 +116,10 @@ func (c *Client) RenameInstance(ctx context.Context, stack, name, newName string
 
 // DuplicateInstance copies an instance with all its overrides to a new
 // name; the answer lists the source's volumes the copy got its own of.
-func (c *Client) DuplicateInstance(ctx context.Context, stack, name, newName string) (api.RenamedInstance, error) {
+// req.Name is the new name; PortOffset or NoPorts change its host ports.
+func (c *Client) DuplicateInstance(ctx context.Context, stack, name string, req api.NameRequest) (api.RenamedInstance, error) {
 	var out api.RenamedInstance
-	return out, c.call(ctx, request{route: api.RouteInstanceDuplicate, args: []string{stack, name},
-		body: api.NameRequest{Name: newName}}, &out)
+	return out, c.call(ctx, request{route: api.RouteInstanceDuplicate, args: []string{stack, name}, body: req}, &out)
 }
 
 // RemoveInstance removes an instance from a stack; the answer carries the

@@ -49,7 +49,10 @@ func TestClientUsesDeclaredRoutes(t *testing.T) {
 		{api.RouteInstanceSet, func() error { _, err := c.SetInstance(ctx, "shop", "db", core.InstanceUpdate{}); return err }},
 		{api.RouteInstanceReset, func() error { _, err := c.ResetInstance(ctx, "shop", "db", api.ResetRequest{}); return err }},
 		{api.RouteInstanceRename, func() error { _, err := c.RenameInstance(ctx, "shop", "db", "db2"); return err }},
-		{api.RouteInstanceDuplicate, func() error { _, err := c.DuplicateInstance(ctx, "shop", "db", "db2"); return err }},
+		{api.RouteInstanceDuplicate, func() error {
+			_, err := c.DuplicateInstance(ctx, "shop", "db", api.NameRequest{Name: "db2"})
+			return err
+		}},
 		{api.RouteInstanceRemove, func() error { _, err := c.RemoveInstance(ctx, "shop", "db"); return err }},
 		{api.RouteWires, func() error { _, err := c.Wires(ctx, "shop"); return err }},
 		{api.RouteWireAdd, func() error { _, err := c.Wire(ctx, "shop", core.Wire{}); return err }},
@@ -73,6 +76,13 @@ func TestClientUsesDeclaredRoutes(t *testing.T) {
 		}},
 		{api.RouteJobCancel, func() error { _, err := c.CancelJob(ctx, "j1"); return err }},
 		{api.RouteKeyRotate, func() error { _, err := c.RotateKey(ctx); return err }},
+		{api.RouteStop, func() error { _, err := c.Stop(ctx, "shop", api.ControlRequest{}); return err }},
+		{api.RouteStart, func() error { _, err := c.Start(ctx, "shop", api.ControlRequest{}); return err }},
+		{api.RouteRestart, func() error { _, err := c.Restart(ctx, "shop", api.ControlRequest{}); return err }},
+		{api.RouteExecTarget, func() error { _, err := c.ExecTarget(ctx, "shop", "db", api.RuntimeSpec{}); return err }},
+		{api.RouteRunTarget, func() error { _, err := c.RunTarget(ctx, "shop", "db", api.RuntimeSpec{}); return err }},
+		{api.RoutePorts, func() error { _, err := c.Ports(ctx, "shop", "db", api.RuntimeSpec{}); return err }},
+		{api.RouteStackCopy, func() error { _, err := c.CopyStack(ctx, "shop", api.StackCopyRequest{Name: "shop2"}); return err }},
 	}
 	covered := map[string]bool{}
 	for _, tc := range calls {

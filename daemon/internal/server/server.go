@@ -35,6 +35,9 @@ func (s *Server) Handler() http.Handler {
 func (s *Server) routes() *http.ServeMux {
 	mux := http.NewServeMux()
 	handlers := s.routeHandlers()
+	for name, h := range s.controlHandlers() {
+		handlers[name] = h
+	}
 	for _, rt := range api.Routes {
 		h, ok := handlers[rt.Name]
 		if !ok {

@@ -144,6 +144,9 @@ func (s *Service) ResetInstance(ctx context.Context, c Caller, stack, name strin
 
 // RenameInstance renames instance name, keeping its volumes.
 func (s *Service) RenameInstance(ctx context.Context, c Caller, stack, name string, req api.NameRequest) (api.RenamedInstance, error) {
+	if req.PortOffset != 0 || req.NoPorts {
+		return api.RenamedInstance{}, core.Errf("port_offset", "is for a duplicate; a rename keeps the instance's ports")
+	}
 	return s.renameOrCopy(ctx, c, stack, name, req, false)
 }
 
@@ -167,6 +170,9 @@ func (s *Service) renameOrCopy(ctx context.Context, c Caller, stack, name string
 		var err error
 		if duplicate {
 			out.Instance, out.RenamedVolumes, err = core.DuplicateInstance(st, tpls, name, req.Name)
+			if err == nil {
+				err = changeDuplicatePorts(st, tpls, &out.Instance, core.PortChange{Offset: req.PortOffset, NoPorts: req.NoPorts})
+			}
 		} else {
 			out.Instance, out.KeptVolumes, err = core.RenameInstance(st, tpls, name, req.Name)
 		}
@@ -204,4 +210,18 @@ func (s *Service) RemoveInstance(ctx context.Context, c Caller, stack, name stri
 	}
 	s.log.Info("instance removed", "stack", stack, "instance", name)
 	return out, nil
+}
+
+// changeDuplicatePorts changes the host ports of dup, just added to st, as
+// c says, in st and in dup.
+func changeDuplicatePorts(st *core.Stack, tpls map[string]core.Template, dup *core.Instance, c core.PortChange) error {
+	inst, ok := st.Instance(dup.Name)
+	if !ok {
+		return nil
+	}
+	if err := core.ApplyPortChange(inst, tpls[inst.Template], c); err != nil {
+		return err
+	}
+	*dup = *inst
+	return nil
 }

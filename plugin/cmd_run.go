@@ -1,0 +1,83 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+
+	"github.com/spf13/cobra"
+
+	"github.com/devarch-dev/devarch/daemon/runtime"
+)
+
+func newRunCommand(c *cli) *cobra.Command {
+	var opts execOptions
+	cmd := &cobra.Command{
+		Use:   "run STACK INSTANCE [COMMAND [ARG...]]",
+		Short: "Run a one-off container of an instance, removed when it ends",
+		Long: `Run a one-off container with the instance's effective config as last applied:
+its image, environment (wiring included), volumes, config files and the stack's
+network, with COMMAND instead of the image's command. It publishes no ports and
+is removed when it ends (docker compose run --rm); devarch exits with its exit
+code. Stdin stays open; a terminal is allocated when devarch runs in one (-T: never).
+
+The daemon hands devarch the stack's applied compose project, secret values
+included; devarch writes it to a file only you can read (0600) and removes it
+when the container ends.`,
+		Args: minArgs(2, "STACK INSTANCE [COMMAND [ARG...]]"),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return runRun(cmd.Context(), c, args[0], args[1], args[2:], opts)
+		},
+	}
+	opts.bind(cmd)
+	return cmd
+}
+
+func runRun(ctx context.Context, c *cli, stack, instance string, command []string, opts execOptions) error {
+	eo, err := opts.runtimeOptions(c, command)
+	if err != nil {
+		return err
+	}
+	spec, err := c.RuntimeSpec()
+	if err != nil {
+		return err
+	}
+	cl, err := c.Client(ctx)
+	if err != nil {
+		return err
+	}
+	t, err := cl.RunTarget(ctx, stack, instance, spec)
+	if err != nil {
+		return err
+	}
+	file, err := writePrivateTemp(t.ComposeYAML)
+	if err != nil {
+		return fmt.Errorf("run %s %s: %w", stack, instance, err)
+	}
+	defer os.Remove(file)
+	cmd, err := runtime.ComposeRunCommand(runtimeSpecOf(t.Runtime), t.Project, t.Service,
+		runtime.RunOptions{ExecOptions: eo, File: file, Workdir: t.Workdir})
+	if err != nil {
+		return fmt.Errorf("run %s %s: %w", stack, instance, err)
+	}
+	return c.runInTerminal(cmd, "run "+stack+" "+instance)
+}
+
+// writePrivateTemp writes content to a new file only its owner can read
+// (0600) and returns its path; the caller removes it.
+func writePrivateTemp(content string) (string, error) {
+	f, err := os.CreateTemp("", "devarch-run-*.yml")
+	if err != nil {
+		return "", fmt.Errorf("write the compose project: %w", err)
+	}
+	if _, err := f.WriteString(content); err != nil {
+		f.Close()
+		os.Remove(f.Name())
+		return "", fmt.Errorf("write the compose project: %w", err)
+	}
+	if err := f.Close(); err != nil {
+		os.Remove(f.Name())
+		return "", fmt.Errorf("write the compose project: %w", err)
+	}
+	return f.Name(), nil
+}
