@@ -49,6 +49,16 @@ func (o execOptions) runtimeOptions(c *cli, command []string) (runtime.ExecOptio
 	}, nil
 }
 
+// commandArgs are the arguments after STACK INSTANCE without the "--" that
+// may separate them: flags are not parsed after the first argument, so
+// pflag leaves it in.
+func commandArgs(rest []string) []string {
+	if len(rest) > 0 && rest[0] == "--" {
+		return rest[1:]
+	}
+	return rest
+}
+
 // runtimeSpecOf is the runtime package's spec of a wire one.
 func runtimeSpecOf(s api.RuntimeSpec) runtime.Spec {
 	return runtime.Spec{Kind: s.Kind, Binary: s.Binary, Env: s.Env}
@@ -61,14 +71,20 @@ func newExecCommand(c *cli) *cobra.Command {
 		Short: "Run a command in an instance's running container",
 		Long: `Run a command in the running container of an instance, as docker exec does:
 stdin stays open, a terminal is allocated when devarch runs in one (-T: never),
-and devarch exits with the command's exit code.
+and devarch exits with the command's exit code. Flags go before STACK: everything
+after INSTANCE is the command's.
 
 The daemon finds the container (checking it carries the stack's and the
 instance's devarch labels) and the engine it runs on; devarch then runs the
 engine's exec in your terminal itself.`,
 		Args: minArgs(3, "STACK INSTANCE COMMAND [ARG...]"),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return runExec(cmd.Context(), c, args[0], args[1], args[2:], opts)
+			command := commandArgs(args[2:])
+			if len(command) == 0 {
+				return withHint(fmt.Errorf("%q takes STACK INSTANCE COMMAND [ARG...]; COMMAND is missing", cmd.CommandPath()),
+					"see `"+cmd.CommandPath()+" --help`")
+			}
+			return runExec(cmd.Context(), c, args[0], args[1], command, opts)
 		},
 	}
 	opts.bind(cmd)

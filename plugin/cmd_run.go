@@ -13,11 +13,12 @@ import (
 func newRunCommand(c *cli) *cobra.Command {
 	var opts execOptions
 	cmd := &cobra.Command{
-		Use:   "run STACK INSTANCE [COMMAND [ARG...]]",
+		Use:   "run STACK INSTANCE [--] [COMMAND [ARG...]]",
 		Short: "Run a one-off container of an instance, removed when it ends",
 		Long: `Run a one-off container with the instance's effective config as last applied:
 its image, environment (wiring included), volumes, config files and the stack's
-network, with COMMAND instead of the image's command. It publishes no ports and
+network, with COMMAND instead of the image's command (its entrypoint stays). Flags go
+before STACK: everything after INSTANCE is the command's. It publishes no ports and
 is removed when it ends (docker compose run --rm); devarch exits with its exit
 code. Stdin stays open; a terminal is allocated when devarch runs in one (-T: never).
 
@@ -26,7 +27,7 @@ included; devarch writes it to a file only you can read (0600) and removes it
 when the container ends.`,
 		Args: minArgs(2, "STACK INSTANCE [COMMAND [ARG...]]"),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return runRun(cmd.Context(), c, args[0], args[1], args[2:], opts)
+			return runRun(cmd.Context(), c, args[0], args[1], commandArgs(args[2:]), opts)
 		},
 	}
 	opts.bind(cmd)

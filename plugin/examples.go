@@ -58,7 +58,7 @@ var examples = map[string][]string{
 	"destroy": {"destroy shop", "destroy shop --purge --auto-approve"},
 	"up":      {"up", "up path/to/devarch.yml --auto-approve", "up --passphrase-file ~/.shop-pass"},
 	"down":    {"down", "down shop --purge"},
-	"exec":    {"exec shop db psql -U postgres", "exec shop api -- ls -l /app", "exec -T shop db pg_dump shop > dump.sql", "exec shop api -u root -e DEBUG=1 -w /tmp sh"},
+	"exec":    {"exec shop db psql -U postgres", "exec shop api -- ls -l /app", "exec -T shop db pg_dump shop > dump.sql", "exec -u root -e DEBUG=1 -w /tmp shop api sh"},
 	"run":     {"run shop api ./manage.py migrate", "run -T shop api env", "run db   # the stack of ./devarch.yml, the image's command"},
 	"port":    {"port shop web", "port shop web 80", "port shop dns 53/udp", "port shop web --json"},
 	"stop":    {"stop shop", "stop shop api worker", "stop shop --json"},
