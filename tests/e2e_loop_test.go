@@ -3,10 +3,14 @@
 package tests
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
+	"math/rand/v2"
+	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/devarch-dev/devarch/daemon/api"
 )
@@ -145,4 +149,49 @@ func TestE2ELoopVerbs(t *testing.T) {
 			t.Errorf("copy onto an existing stack: %s", r)
 		}
 	})
+}
+
+// TestE2EPodmanLoopVerbs runs exec, run, port, stop and start on Podman:
+// the CLI runs podman's exec and compose run itself, from the target the
+// daemon resolved.
+func TestE2EPodmanLoopVerbs(t *testing.T) {
+	e := requirePodman(t)
+	h := newHome(t)
+	h.env = append(h.env, "DEVARCH_RUNTIME=podman")
+	stack := fmt.Sprintf("e2ploop-%04x", rand.IntN(0x10000))
+	h.ok("template", "add", "-f", filepath.Join(repoRoot(), "tests", "testdata", "templates", "e2e-db.yml"))
+	h.ok("stack", "create", stack)
+	h.ok("instance", "add", stack, "db", "--template", "e2e-db")
+	port := e2sFreePort(t)
+	h.ok("instance", "set", stack, "db", "--port", fmt.Sprintf("127.0.0.1:%d:8080", port))
+	e2rCleanupProject(t, e, h, stack)
+	h.ok("apply", stack, "--auto-approve")
+
+	env := map[string]string{}
+	if err := json.Unmarshal([]byte(h.ok("exec", "-e", "LOOP_VAR=podman", stack, "db", "/testprog", "env")), &env); err != nil {
+		t.Fatal(err)
+	}
+	if env["LOOP_VAR"] != "podman" {
+		t.Errorf("exec env on podman: LOOP_VAR=%q", env["LOOP_VAR"])
+	}
+	if r := h.run("exec", stack, "db", "/testprog", "nosuch"); r.Code != 2 {
+		t.Errorf("exec exit code on podman: %s", r)
+	}
+	if err := json.Unmarshal([]byte(h.ok("run", stack, "db", "env")), &env); err != nil || env["POSTGRES_DB"] != "app" {
+		t.Errorf("run on podman: %v, POSTGRES_DB=%q", err, env["POSTGRES_DB"])
+	}
+	if out := h.ok("port", stack, "db", "8080"); strings.TrimSpace(out) != fmt.Sprintf("127.0.0.1:%d", port) {
+		t.Errorf("port on podman: %q", out)
+	}
+	h.ok("stop", stack, "db")
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	cs, err := e.Containers(ctx, stack)
+	if err != nil || len(cs) != 1 || cs[0].State == "running" {
+		t.Errorf("after stop on podman: %+v, %v; want one container not running", cs, err)
+	}
+	h.ok("start", stack, "db")
+	if cs, err := e.Containers(ctx, stack); err != nil || len(cs) != 1 || cs[0].State != "running" {
+		t.Errorf("after start on podman: %+v, %v; want it running", cs, err)
+	}
 }
