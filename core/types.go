@@ -288,4 +288,7 @@ const (
 	LabelInstance = "devarch.instance"
 	LabelTemplate = "devarch.template"
 	LabelLineage  = "devarch.lineage"
+	// LabelDomains lists an instance's domains, comma-separated; each is
+	// a network alias of its container on the stack's network.
+	LabelDomains = "devarch.domains"
 )

@@ -195,3 +195,33 @@ func TestE2EPodmanLoopVerbs(t *testing.T) {
 		t.Errorf("after start on podman: %+v, %v; want it running", cs, err)
 	}
 }
+
+// TestE2EDomainsResolve gives an instance two domains: the stack's other
+// containers resolve each to it, the container lists them in its
+// devarch.domains label, and plan then shows nothing to do.
+func TestE2EDomainsResolve(t *testing.T) {
+	x := newE2S(t)
+	s := x.stack("dom", "db=e2e-db", "web=e2s-web")
+	x.ok("instance", "set", s, "web", "--domain", "web.e2e.test", "--domain", "shop.e2e.test")
+	if out := x.ok("plan", s); !strings.Contains(out, "web.e2e.test") {
+		t.Errorf("plan does not show the domains:\n%s", out)
+	}
+	x.apply(s)
+	db, web := "devarch-"+s+"-db", "devarch-"+s+"-web"
+	for _, d := range []string{"web.e2e.test", "shop.e2e.test"} {
+		if !x.resolves(db, d) {
+			t.Errorf("%s does not resolve %s", db, d)
+		}
+	}
+	if x.resolves(db, "other.e2e.test") {
+		t.Errorf("%s resolves a domain nobody has", db)
+	}
+	for _, c := range x.containers(s) {
+		if c.Name == web && c.Labels["devarch.domains"] != "web.e2e.test,shop.e2e.test" {
+			t.Errorf("label devarch.domains of %s = %q", web, c.Labels["devarch.domains"])
+		}
+	}
+	if r := x.run("plan", s, "--detailed-exitcode"); r.Code != 0 {
+		t.Errorf("plan after apply: %s", r)
+	}
+}

@@ -184,6 +184,9 @@ func service(d core.Desired, s core.WiredService, enabled map[string]bool, joine
 	if len(s.Files) > 0 {
 		svc.Labels[LabelFiles] = filesHash(s.Files)
 	}
+	if len(s.Domains) > 0 {
+		svc.Labels[core.LabelDomains] = strings.Join(s.Domains, ",")
+	}
 	for _, port := range s.Ports {
 		pc := types.ServicePortConfig{
 			HostIP:   cmp.Or(port.HostIP, DefaultHostIP),
@@ -252,8 +255,16 @@ func service(d core.Desired, s core.WiredService, enabled map[string]bool, joine
 		}
 	}
 
+	// Each domain is one more alias on the stack's network: the stack's
+	// other containers resolve it to this one (README.md, "Domains").
+	aliases := append([]string{s.Instance}, s.Aliases...)
+	for _, dom := range s.Domains {
+		if !slices.Contains(aliases, dom) {
+			aliases = append(aliases, dom)
+		}
+	}
 	svc.Networks = map[string]*types.ServiceNetworkConfig{
-		core.NetworkName(d.Stack): {Aliases: append([]string{s.Instance}, s.Aliases...)},
+		core.NetworkName(d.Stack): {Aliases: aliases},
 	}
 	// On a joined network compose still makes the service name an alias
 	// (an explicit, empty aliases list does not remove it), so the service

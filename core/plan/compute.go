@@ -196,6 +196,11 @@ func change(stack, inst string, want, had *core.WiredService, c *LiveContainer, 
 		}
 		reasons = append(reasons, fmt.Sprintf("%d of %d replicas running (drift)", runningN, wantN))
 	}
+	if rc.Action == Create && had == nil && len(want.Domains) > 0 {
+		// A new instance lists no fields, but its domains are names the
+		// stack's network will answer to: the plan shows them.
+		rc.Fields = append(rc.Fields, FieldChange{Field: "domains", New: strings.Join(want.Domains, ", ")})
+	}
 	rc.Reason = strings.Join(reasons, "; ")
 	if rc.Action != NoOp {
 		rc.Privileges = Privileges(want.Service)
