@@ -51,6 +51,13 @@ func RenameInstance(st *Stack, tpls map[string]Template, name, newName string) (
 // must not make an import ambiguous. It returns the copy and the volumes
 // renamed in it, old -> new.
 func DuplicateInstance(st *Stack, tpls map[string]Template, name, newName string) (Instance, map[string]string, error) {
+	return DuplicateInstanceWith(st, tpls, name, newName, PortChange{})
+}
+
+// DuplicateInstanceWith is DuplicateInstance with the copy's published host
+// ports changed as ports says (see ApplyPortChange), before the stack's
+// rules are checked: a copy publishing the source's ports is refused.
+func DuplicateInstanceWith(st *Stack, tpls map[string]Template, name, newName string, ports PortChange) (Instance, map[string]string, error) {
 	src, err := InstanceIn(st, name)
 	if err != nil {
 		return Instance{}, nil, err
@@ -66,6 +73,9 @@ func DuplicateInstance(st *Stack, tpls map[string]Template, name, newName string
 	dup.Name = newName
 	renamed, err := RescopeVolumes(&dup, name, tpls[src.Template])
 	if err != nil {
+		return Instance{}, nil, err
+	}
+	if err := ApplyPortChange(&dup, tpls[src.Template], ports); err != nil {
 		return Instance{}, nil, err
 	}
 	for _, wire := range slices.Clone(st.Wires) {

@@ -3,6 +3,7 @@ package server
 
 import (
 	"log/slog"
+	"maps"
 	"net/http"
 	"os"
 	"time"
@@ -35,9 +36,6 @@ func (s *Server) Handler() http.Handler {
 func (s *Server) routes() *http.ServeMux {
 	mux := http.NewServeMux()
 	handlers := s.routeHandlers()
-	for name, h := range s.controlHandlers() {
-		handlers[name] = h
-	}
 	for _, rt := range api.Routes {
 		h, ok := handlers[rt.Name]
 		if !ok {
@@ -53,6 +51,14 @@ func (s *Server) routes() *http.ServeMux {
 
 // routeHandlers maps each route's name to its handler.
 func (s *Server) routeHandlers() map[string]http.HandlerFunc {
+	handlers := s.stateAndJobHandlers()
+	maps.Copy(handlers, s.controlHandlers())
+	return handlers
+}
+
+// stateAndJobHandlers are the handlers of the definition, plan/apply and
+// job routes.
+func (s *Server) stateAndJobHandlers() map[string]http.HandlerFunc {
 	return map[string]http.HandlerFunc{
 		api.RouteStatus.Name:   s.handleStatus,
 		api.RouteShutdown.Name: s.handleShutdown,

@@ -169,10 +169,8 @@ func (s *Service) renameOrCopy(ctx context.Context, c Caller, stack, name string
 		out = api.RenamedInstance{}
 		var err error
 		if duplicate {
-			out.Instance, out.RenamedVolumes, err = core.DuplicateInstance(st, tpls, name, req.Name)
-			if err == nil {
-				err = changeDuplicatePorts(st, tpls, &out.Instance, core.PortChange{Offset: req.PortOffset, NoPorts: req.NoPorts})
-			}
+			out.Instance, out.RenamedVolumes, err = core.DuplicateInstanceWith(st, tpls, name, req.Name,
+				core.PortChange{Offset: req.PortOffset, NoPorts: req.NoPorts})
 		} else {
 			out.Instance, out.KeptVolumes, err = core.RenameInstance(st, tpls, name, req.Name)
 		}
@@ -210,18 +208,4 @@ func (s *Service) RemoveInstance(ctx context.Context, c Caller, stack, name stri
 	}
 	s.log.Info("instance removed", "stack", stack, "instance", name)
 	return out, nil
-}
-
-// changeDuplicatePorts changes the host ports of dup, just added to st, as
-// c says, in st and in dup.
-func changeDuplicatePorts(st *core.Stack, tpls map[string]core.Template, dup *core.Instance, c core.PortChange) error {
-	inst, ok := st.Instance(dup.Name)
-	if !ok {
-		return nil
-	}
-	if err := core.ApplyPortChange(inst, tpls[inst.Template], c); err != nil {
-		return err
-	}
-	*dup = *inst
-	return nil
 }
