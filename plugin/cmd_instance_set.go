@@ -33,6 +33,10 @@ type instanceSetOptions struct {
 	composeFile               string
 	keepExports               bool
 	replicas                  int
+	buildContext, buildFile   string
+	buildTarget               string
+	buildArgs                 []string
+	noBuild                   bool
 	// changed reports which flags were given.
 	changed func(name string) bool
 }
@@ -83,6 +87,11 @@ func (o *instanceSetOptions) bindFlags(f *pflag.FlagSet) {
 	f.BoolVar(&o.disable, "disable", false, "disable the instance (left out of the compose project)")
 	f.StringVar(&o.composeFile, "compose-file", "", "compose service fragment (YAML) applied last; - reads stdin, empty clears it")
 	f.IntVar(&o.replicas, "replicas", 1, "how many containers the instance runs (compose deploy.replicas; 0 keeps it defined but running none)")
+	f.StringVar(&o.buildContext, "build-context", "", "build the instance's image from this directory (made absolute; replaces the template's build as a whole)")
+	f.StringVar(&o.buildFile, "build-file", "", "Dockerfile of the build, relative to --build-context unless absolute (default Dockerfile)")
+	f.StringVar(&o.buildTarget, "build-target", "", "build stage to stop at")
+	f.StringArrayVar(&o.buildArgs, "build-arg", nil, "build argument KEY=VALUE (repeat)")
+	f.BoolVar(&o.noBuild, "no-build", false, "run the image instead of the template's build (`instance reset STACK NAME build` inherits it again)")
 	f.BoolVar(&o.keepExports, "keep-exports", false, "the instance's image speaks its template's contracts: its exports stay the template's, also after --image names another repository (reset with instance reset STACK NAME exports)")
 }
 

@@ -3,6 +3,7 @@ package main
 import (
 	"errors"
 	"fmt"
+	"path/filepath"
 	"strings"
 
 	"github.com/mattn/go-shellwords"
@@ -128,4 +129,45 @@ func flagError(flag string, err error) *core.FieldError {
 		return &core.FieldError{Field: flag, Rule: fe.Rule, Hint: fe.Hint}
 	}
 	return core.Errf(flag, err.Error())
+}
+
+// build builds the build override from the --build-* flags, or reports
+// --no-build. The build is replaced as a whole, so --build-file,
+// --build-target and --build-arg need --build-context; the context is
+// made absolute against the working directory (the store holds absolute
+// contexts; the daemon checks it exists).
+func (o *instanceSetOptions) build(changed func(string) bool) (*core.ImageBuild, bool, core.FieldErrors) {
+	var errs core.FieldErrors
+	given := changed("build-context") || changed("build-file") || changed("build-target") || len(o.buildArgs) > 0
+	if o.noBuild {
+		if given {
+			errs = append(errs, core.Errf("--no-build", "cannot be combined with --build-* flags"))
+		}
+		return nil, true, errs
+	}
+	if !given {
+		return nil, false, nil
+	}
+	if !changed("build-context") || strings.TrimSpace(o.buildContext) == "" {
+		return nil, false, append(errs, core.Errf("--build-context",
+			"is required with --build-file, --build-target and --build-arg: a build is replaced as a whole"))
+	}
+	b := &core.ImageBuild{Dockerfile: o.buildFile, Target: o.buildTarget}
+	ctxDir, err := filepath.Abs(o.buildContext)
+	if err != nil {
+		return nil, false, append(errs, core.Errf("--build-context", fmt.Sprintf("cannot make %q absolute: %v", o.buildContext, err)))
+	}
+	b.Context = ctxDir
+	for _, kv := range o.buildArgs {
+		k, v, ok := strings.Cut(kv, "=")
+		if !ok || k == "" {
+			errs = append(errs, core.Errf("--build-arg", fmt.Sprintf("%q is not KEY=VALUE", kv)))
+			continue
+		}
+		if b.Args == nil {
+			b.Args = core.BuildArgs{}
+		}
+		b.Args[k] = v
+	}
+	return b, false, errs
 }

@@ -242,6 +242,17 @@ func (o *instanceSetOptions) request(changed func(string) bool, stdin io.Reader)
 		req.Enabled = ptr(false)
 	}
 
+	b, noBuild, bErrs := o.build(changed)
+	errs = append(errs, bErrs...)
+	switch {
+	case noBuild:
+		req.NoBuild = true
+		set("no_build")
+	case b != nil:
+		req.Build = b
+		set("build")
+	}
+
 	if changed("compose-file") {
 		var fragment string
 		switch o.composeFile {

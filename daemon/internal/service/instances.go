@@ -2,6 +2,8 @@ package service
 
 import (
 	"context"
+	"errors"
+	"os"
 	"slices"
 	"strings"
 
@@ -127,8 +129,27 @@ func (s *Service) editInstance(ctx context.Context, c Caller, stack, name, what 
 
 // SetInstance sets or clears the overrides of instance name that req's
 // mask names.
+// A build it sets must name an existing context directory and Dockerfile
+// (the daemon runs as the CLI's user, so it sees the same files).
 func (s *Service) SetInstance(ctx context.Context, c Caller, stack, name string, req core.InstanceUpdate) (api.InstanceView, error) {
-	return s.editInstance(ctx, c, stack, name, "changed", req.Apply)
+	return s.editInstance(ctx, c, stack, name, "changed", func(inst *core.Instance, tpl core.Template) error {
+		if err := req.Apply(inst, tpl); err != nil {
+			return err
+		}
+		if b := inst.Overrides.Build; b != nil && slices.Contains(req.Mask, "build") {
+			return core.CheckBuildPaths("instances."+name+".build", *b, statPath)
+		}
+		return nil
+	})
+}
+
+// statPath is core.PathStat on the daemon's file system.
+func statPath(path string) (bool, error) {
+	fi, err := os.Stat(path)
+	if err != nil {
+		return false, errors.Unwrap(err) // the path is in the message already
+	}
+	return fi.IsDir(), nil
 }
 
 // ResetInstance drops the overrides req names from instance name.
