@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"strings"
 	"unicode/utf8"
 
@@ -98,4 +99,18 @@ func (c *cli) passphrase(file string) (string, error) {
 		return "", withHint(fmt.Errorf("--passphrase-file %s: the file is empty", file), "write the passphrase into it")
 	}
 	return p, nil
+}
+
+// fileDir is the absolute directory of the devarch.yml at path, which
+// build contexts in it are relative to: the working directory for stdin
+// or stdout ("-" or "").
+func (c *cli) fileDir(path string) (string, error) {
+	if path == "" || path == "-" {
+		return c.workDir()
+	}
+	dir, err := filepath.Abs(filepath.Dir(path))
+	if err != nil {
+		return "", fmt.Errorf("directory of %s: %w", path, err)
+	}
+	return dir, nil
 }

@@ -51,11 +51,16 @@ func runExport(ctx context.Context, c *cli, stack string, opts exportOptions) er
 		return withHint(fmt.Errorf("--include-secrets and a passphrase exclude each other"),
 			"seal secrets with --passphrase-file, or write them in plaintext with --include-secrets, not both")
 	}
+	// Build contexts are written relative to the file's directory.
+	dir, err := c.fileDir(opts.output)
+	if err != nil {
+		return err
+	}
 	cl, err := c.Client(ctx)
 	if err != nil {
 		return err
 	}
-	file, err := cl.Export(ctx, stack, api.ExportRequest{Passphrase: pass, IncludeSecrets: opts.includeSecrets})
+	file, err := cl.Export(ctx, stack, api.ExportRequest{Passphrase: pass, IncludeSecrets: opts.includeSecrets, Dir: dir})
 	if err != nil {
 		return err
 	}

@@ -95,12 +95,16 @@ func importFile(ctx context.Context, c *cli, path string, opts importOptions) (a
 	if err != nil {
 		return api.ImportResult{}, err
 	}
+	dir, err := c.fileDir(path)
+	if err != nil {
+		return api.ImportResult{}, err
+	}
 	cl, err := c.Client(ctx)
 	if err != nil {
 		return api.ImportResult{}, err
 	}
 	return cl.Import(ctx, api.ImportRequest{
-		Content: string(data), Filename: filepath.Base(path), Stack: opts.stack,
+		Content: string(data), Filename: filepath.Base(path), Stack: opts.stack, Dir: dir,
 		Passphrase: pass, SetSecrets: set, Runtime: spec, TTL: core.Duration(opts.planTTL),
 		AllowPrivileged: opts.allowPrivileged,
 	})

@@ -375,6 +375,9 @@ type UnlockRequest struct {
 type ExportRequest struct {
 	Passphrase     string `json:"passphrase,omitempty"`      // seal secrets with argon2id + AES-GCM
 	IncludeSecrets bool   `json:"include_secrets,omitempty"` // write secrets in plaintext (asked for by name)
+	// Dir is the absolute directory the file is written to: build contexts
+	// are written relative to it. Empty writes them absolute.
+	Dir string `json:"dir,omitempty"`
 }
 
 // FileView carries a generated file.
@@ -395,6 +398,9 @@ type ImportRequest struct {
 	// AllowPrivileged is the user's consent to the privileges the imported
 	// definition grants (see ApplyRequest.AllowPrivileged).
 	AllowPrivileged bool `json:"allow_privileged,omitempty"`
+	// Dir is the absolute directory of the file: relative build contexts
+	// are resolved against it.
+	Dir string `json:"dir,omitempty"`
 }
 
 // ImportComposeRequest turns a compose file into templates and a stack.

@@ -65,3 +65,36 @@ func fieldRules(e *api.Error) string {
 	}
 	return strings.Join(out, "; ")
 }
+
+// TestExportImportBuildDir: export with the file's directory writes the
+// build context relative to it, and import of that file from another
+// directory (another clone) resolves it against that directory.
+func TestExportImportBuildDir(t *testing.T) {
+	src := newSrvEnv(t)
+	src.stack("shop")
+	repo := t.TempDir()
+	app := filepath.Join(repo, "services", "api")
+	if err := os.MkdirAll(app, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(app, "Dockerfile"), []byte("FROM scratch\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	srvOK[api.InstanceView](t, src.do("PATCH", "/v1/stacks/shop/instances/api",
+		core.InstanceUpdate{Overrides: core.Overrides{Build: &core.ImageBuild{Context: app}}, Mask: []string{"build"}}), http.StatusOK)
+
+	file := srvOK[api.FileView](t, src.do("POST", "/v1/stacks/shop/export", api.ExportRequest{Dir: repo}), http.StatusOK)
+	if !strings.Contains(file.Content, "build: ./services/api") || strings.Contains(file.Content, repo) {
+		t.Fatalf("export does not hold the context relative to %s:\n%s", repo, file.Content)
+	}
+	srvErr(t, src.do("POST", "/v1/stacks/shop/export", api.ExportRequest{Dir: "rel/dir"}), http.StatusBadRequest, api.CodeInvalid)
+
+	clone := t.TempDir()
+	dst := newSrvEnv(t)
+	srvErr(t, dst.do("POST", "/v1/import", api.ImportRequest{Content: file.Content, Dir: "rel"}), http.StatusBadRequest, api.CodeInvalid)
+	srvOK[api.ImportResult](t, dst.do("POST", "/v1/import", api.ImportRequest{Content: file.Content, Dir: clone}), http.StatusCreated)
+	v := dst.instance("shop", "api")
+	if want := filepath.Join(clone, "services", "api"); v.Effective == nil || v.Effective.Build == nil || v.Effective.Build.Context != want {
+		t.Errorf("imported build = %+v; want context %s", v.Effective, want)
+	}
+}

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"maps"
+	"path/filepath"
 	"reflect"
 	"slices"
 	"strings"
@@ -37,6 +38,10 @@ func (s *Service) Export(name string, req api.ExportRequest) (api.FileView, erro
 	case req.IncludeSecrets:
 		opt.Secrets = devfile.Plaintext
 	}
+	if req.Dir != "" && !filepath.IsAbs(req.Dir) {
+		return api.FileView{}, core.Errf("dir", fmt.Sprintf("%q is not an absolute directory", req.Dir))
+	}
+	opt.Dir = req.Dir
 	var (
 		st   core.Stack
 		tpls map[string]core.Template
@@ -83,11 +88,15 @@ func (s *Service) Import(ctx context.Context, c Caller, req api.ImportRequest) (
 	}); err != nil {
 		return api.ImportResult{}, err
 	}
+	if req.Dir != "" && !filepath.IsAbs(req.Dir) {
+		return api.ImportResult{}, core.Errf("dir", fmt.Sprintf("%q is not an absolute directory", req.Dir))
+	}
 	res, err := devfile.Parse([]byte(req.Content), devfile.ParseOptions{
 		Passphrase: req.Passphrase,
 		SetSecrets: req.SetSecrets,
 		Templates:  known,
 		StackName:  req.Stack,
+		Dir:        req.Dir,
 	})
 	if err != nil {
 		return api.ImportResult{}, err
