@@ -2,7 +2,10 @@ module github.com/devarch-dev/devarch
 
 go 1.26.0
 
-require go.opentelemetry.io/otel v1.46.0
+require (
+	github.com/moby/patternmatcher v0.6.0
+	go.opentelemetry.io/otel v1.46.0
+)
 
 require (
 	github.com/Azure/go-ansiterm v0.0.0-20261006220739-8c912ac31dd4 // indirect

@@ -259,3 +259,32 @@ func AbsoluteBuild(b *ImageBuild, dir string) (*ImageBuild, bool) {
 	out.Context = filepath.Join(dir, filepath.FromSlash(b.Context))
 	return out, true
 }
+
+// BuildDigest is the digest of one build's inputs: the context's files
+// after .dockerignore, the Dockerfile, the arguments and the target. The
+// daemon computes it (core does no I/O); the plan compares it with the one
+// the applied snapshot recorded.
+type BuildDigest struct {
+	// Sum covers every input; equal sums build the same image.
+	Sum string `json:"sum"`
+	// Files maps each file the build sends (context-relative, with '/';
+	// a Dockerfile outside the context by its absolute path) to a digest
+	// of its content and mode, so a change can be counted in files.
+	Files map[string]string `json:"files,omitempty"`
+}
+
+// ChangedFiles counts the files added, removed or changed from old to d.
+func (d BuildDigest) ChangedFiles(old BuildDigest) int {
+	n := 0
+	for p, h := range d.Files {
+		if old.Files[p] != h {
+			n++
+		}
+	}
+	for p := range old.Files {
+		if _, ok := d.Files[p]; !ok {
+			n++
+		}
+	}
+	return n
+}
