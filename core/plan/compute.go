@@ -22,6 +22,19 @@ type Input struct {
 	// Runtime is the kind of runtime ("docker", "podman") Live was read
 	// from and the plan would be applied with; empty when unknown.
 	Runtime string
+	// Builds are the digests of the inputs of the enabled instances'
+	// builds, by instance, computed by the daemon (core does no I/O);
+	// AppliedBuilds are the ones the applied snapshot recorded. An
+	// instance that builds with no recorded digest (applied before
+	// digests were recorded) is rebuilt: its inputs are unknown.
+	Builds, AppliedBuilds map[string]core.BuildDigest
+	// Images are the image IDs the enabled instances' images resolve to
+	// locally now, by instance (missing: not present locally, or not
+	// looked up); AppliedImages are the IDs of the images the applied
+	// containers were created from. A moved tag is a replace.
+	Images, AppliedImages map[string]string
+	// ForceBuild rebuilds every enabled instance that builds (apply --build).
+	ForceBuild bool
 }
 
 // Reasons a change carries besides plain configuration changes.
@@ -32,6 +45,10 @@ const (
 	ReasonDisabled     = "instance disabled"
 	ReasonRemoved      = "instance removed"
 	ReasonDestroy      = "stack destroyed"
+	ReasonBuildForced  = "build asked for"
+	ReasonBuildUnknown = "build inputs not recorded by the last apply"
+	ReasonBuildMissing = "image not built yet"
+	ReasonBuildNew     = "image built first"
 )
 
 // Compute diffs in.Desired against the applied snapshot and the live
@@ -201,11 +218,85 @@ func change(stack, inst string, want, had *core.WiredService, c *LiveContainer, 
 		// stack's network will answer to: the plan shows them.
 		rc.Fields = append(rc.Fields, FieldChange{Field: "domains", New: strings.Join(want.Domains, ", ")})
 	}
+	if why := rebuildReason(inst, want, had, in); why != "" {
+		rc.Rebuild = true
+		if rc.Action == NoOp || rc.Action == Update {
+			rc.Action = Replace
+		}
+		reasons = append(reasons, why)
+	} else if why := imageMoved(inst, want, had, c, in); why != "" {
+		if rc.Action == NoOp || rc.Action == Update {
+			rc.Action = Replace
+		}
+		reasons = append(reasons, why)
+	}
 	rc.Reason = strings.Join(reasons, "; ")
 	if rc.Action != NoOp {
 		rc.Privileges = Privileges(want.Service)
 	}
 	return rc, rc.Action != NoOp
+}
+
+// rebuildReason says why want's image is built before it runs, or "" for
+// no build: apply --build, inputs whose digest differs from the applied
+// one (or none was recorded), or an image not present locally.
+func rebuildReason(inst string, want, had *core.WiredService, in Input) string {
+	if want.Build == nil {
+		return ""
+	}
+	now, known := in.Builds[inst]
+	old, recorded := in.AppliedBuilds[inst]
+	_, present := in.Images[inst]
+	switch {
+	case in.ForceBuild:
+		return ReasonBuildForced
+	case in.Images != nil && !present:
+		return ReasonBuildMissing
+	case !known:
+		return "" // not computed: nothing to compare
+	case had == nil:
+		return ReasonBuildNew
+	case !recorded:
+		return ReasonBuildUnknown
+	case old.Sum == now.Sum:
+		return ""
+	}
+	if n := now.ChangedFiles(old); n > 0 {
+		return fmt.Sprintf("build context changed: %d %s", n, plural(n, "file", "files"))
+	}
+	return "build changed"
+}
+
+// imageMoved says how the image an applied instance runs moved under its
+// name since the apply (rebuilt, pulled or re-tagged), or "".
+func imageMoved(inst string, want, had *core.WiredService, c *LiveContainer, in Input) string {
+	if had == nil || c == nil || had.Image != want.Image {
+		return ""
+	}
+	old, now := in.AppliedImages[inst], in.Images[inst]
+	if old == "" || now == "" || old == now {
+		return ""
+	}
+	return "image updated: " + ShortImageID(old) + " → " + ShortImageID(now)
+}
+
+// ShortImageID shortens sha256:ab48c0…: the algorithm and 4 hex digits.
+func ShortImageID(id string) string {
+	algo, hex, ok := strings.Cut(id, ":")
+	if !ok {
+		algo, hex = "sha256", id
+	}
+	if len(hex) > 4 {
+		hex = hex[:4] + "…"
+	}
+	return algo + ":" + hex
+}
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
 }
 
 func stateWord(s string) string {

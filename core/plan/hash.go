@@ -27,6 +27,9 @@ func stateHashOf(b Basis, destroy bool) string {
 	h := sha256.New()
 	h.Write([]byte(hashVersion + "\x00"))
 	h.Write([]byte(b.DesiredHash + "\x00" + b.AppliedHash + "\x00" + liveHash(b.Live) + "\x00"))
+	if b.Images != "" {
+		h.Write([]byte("images " + b.Images + "\x00"))
+	}
 	if destroy {
 		h.Write([]byte("destroy"))
 	}
@@ -35,7 +38,7 @@ func stateHashOf(b Basis, destroy bool) string {
 
 // basisOf computes the per-part hashes Staleness compares.
 func basisOf(in Input) Basis {
-	b := Basis{DesiredHash: desiredHash(&in.Desired), AppliedHash: desiredHash(in.Applied)}
+	b := Basis{DesiredHash: desiredHash(&in.Desired), AppliedHash: desiredHash(in.Applied), Images: imagesHash(in)}
 	if in.Applied != nil {
 		b.AppliedSerial = in.Applied.Serial
 	}
@@ -79,4 +82,22 @@ func liveHash(cs []LiveContainer) string {
 		h.Write([]byte(strings.Join([]string{c.Name, c.Instance, c.State, c.Image, c.Lineage}, "\x00") + "\n"))
 	}
 	return hex.EncodeToString(h.Sum(nil))
+}
+
+// imagesHash hashes the build digests and image IDs of in (their sums, by
+// instance), "" when it has none.
+func imagesHash(in Input) string {
+	if len(in.Builds) == 0 && len(in.Images) == 0 && len(in.AppliedBuilds) == 0 && len(in.AppliedImages) == 0 {
+		return ""
+	}
+	sums := func(m map[string]core.BuildDigest) map[string]string {
+		out := map[string]string{}
+		for k, d := range m {
+			out[k] = d.Sum
+		}
+		return out
+	}
+	data, _ := json.Marshal([]any{sums(in.Builds), sums(in.AppliedBuilds), in.Images, in.AppliedImages})
+	sum := sha256.Sum256(data)
+	return hex.EncodeToString(sum[:])
 }

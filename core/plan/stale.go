@@ -30,6 +30,7 @@ const (
 	StaleDesired    = "desired"
 	StaleSnapshot   = "snapshot"
 	StaleLive       = "live"
+	StaleImages     = "images"
 )
 
 func (e *StaleError) Error() string {
@@ -122,6 +123,9 @@ func Staleness(saved Plan, in Input, now time.Time) error {
 		default:
 			fail(StaleSnapshot, "the applied snapshot changed since the plan")
 		}
+	}
+	if saved.Basis.Images != now2.Images {
+		fail(StaleImages, "a build context or a local image changed since the plan")
 	}
 	if diff := liveDiff(saved.Basis.Live, now2.Live); len(diff) > 0 {
 		fail(StaleLive, "live containers changed since the plan: %s", strings.Join(diff, ", "))

@@ -53,6 +53,18 @@ type ResourceChange struct {
 	// Privileges are what the container is granted beyond an ordinary
 	// one's (see Privileges), listed for creates, updates and replaces.
 	Privileges []string `json:"privileges,omitempty"`
+	// Rebuild is set when apply builds the instance's image first; a
+	// replace that rebuilds prints as "rebuild".
+	Rebuild bool `json:"rebuild,omitempty"`
+}
+
+// Word is the verb printed for c: its action's, or "rebuild" for a
+// replace that builds the image.
+func (c ResourceChange) Word() string {
+	if c.Rebuild && c.Action == Replace {
+		return "rebuild"
+	}
+	return c.Action.Word()
 }
 
 // LiveContainer is a container found by devarch labels for the stack.
@@ -120,6 +132,10 @@ type Basis struct {
 	AppliedHash   string          `json:"applied_hash"`
 	AppliedSerial uint64          `json:"applied_serial,omitempty"` // serial of the applied snapshot, 0 when none
 	Live          []LiveContainer `json:"live,omitempty"`           // sorted by name
+	// Images hashes the build digests and local image IDs the plan saw
+	// (empty when it saw none): a context edited or an image moved since
+	// makes a saved plan stale.
+	Images string `json:"images,omitempty"`
 }
 
 // Empty reports whether the plan changes nothing.

@@ -57,6 +57,7 @@ type changeJSON struct {
 	Fields    []fieldJSON `json:"fields,omitempty"`
 	// Privileges are ResourceChange.Privileges, as they are.
 	Privileges []string `json:"privileges,omitempty"`
+	Rebuild    bool     `json:"rebuild,omitempty"`
 }
 
 // leftOutJSON is a LeftOut with its action by name.
@@ -112,7 +113,7 @@ func (v View) MarshalJSON() ([]byte, error) {
 		w.Changes = make([]changeJSON, len(v.Changes))
 		for i, c := range v.Changes {
 			cj := changeJSON{Instance: c.Instance, Container: c.Container, Template: c.Template,
-				Action: ActionName(c.Action), Reason: c.Reason, Privileges: c.Privileges}
+				Action: ActionName(c.Action), Reason: c.Reason, Privileges: c.Privileges, Rebuild: c.Rebuild}
 			if c.Fields != nil {
 				cj.Fields = make([]fieldJSON, len(c.Fields))
 				for j, f := range c.Fields {
@@ -160,7 +161,7 @@ func (v *View) UnmarshalJSON(b []byte) error {
 			return fmt.Errorf("plan change of instance %s: %w", cj.Instance, err)
 		}
 		c := ResourceChange{Instance: cj.Instance, Container: cj.Container, Template: cj.Template, Action: a, Reason: cj.Reason,
-			Privileges: cj.Privileges}
+			Privileges: cj.Privileges, Rebuild: cj.Rebuild}
 		if cj.Fields != nil {
 			c.Fields = make([]FieldChange, len(cj.Fields))
 			for j, fj := range cj.Fields {

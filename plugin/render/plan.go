@@ -123,7 +123,7 @@ func Plan(w io.Writer, p plan.View, color bool) error {
 
 // writeChange prints one instance's line and its field lines.
 func writeChange(b *strings.Builder, c painter, rc plan.ResourceChange) {
-	word := rc.Action.Word()
+	word := rc.Word()
 	head := c.paint(actionStyle(rc.Action), string(rc.Action)+" "+word)
 	fmt.Fprintf(b, "  %s%s %s", head, strings.Repeat(" ", max(0, 7-len(word))), rc.Container)
 	if rc.Reason != "" {
