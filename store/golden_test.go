@@ -59,7 +59,9 @@ func goldenRecords(t *testing.T) []struct {
 	out := []rec{
 		{file: "stack", name: st.Name, value: st},
 		{file: "template", name: tpl.Name, value: tpl},
-		{file: "applied", name: st.Name, value: Applied{Desired: d, AppliedAt: t0, JobID: "job-1", Partial: true, Note: "n"}},
+		{file: "applied", name: st.Name, value: Applied{Desired: d, AppliedAt: t0, JobID: "job-1", Partial: true, Note: "n",
+			Builds: map[string]core.BuildDigest{"api": {Sum: "sha256:0a1b", Files: map[string]string{"Dockerfile": "3c4d5e6f70819203"}}},
+			Images: map[string]string{"api": "sha256:9c1e"}}},
 		{file: "binding", name: st.Name, value: sampleBinding()},
 		{file: "plan", name: p.ID, value: SavedPlan{Plan: p, Stack: &st, Purge: true, AppliedAt: &t1}},
 		{file: "job", name: "job-1", value: JobRecord{PID: 42, Job: Job{ID: "job-1", Stack: st.Name, Operation: "apply",

@@ -25,6 +25,13 @@ type Applied struct {
 	// live containers may differ from Desired; Note says how.
 	Partial bool   `json:"partial,omitempty"`
 	Note    string `json:"note,omitempty"`
+	// Builds are the digests of the build inputs each instance that builds
+	// was built from, by instance. A snapshot without them (written before
+	// they were recorded) leaves the inputs unknown: the plan rebuilds.
+	Builds map[string]core.BuildDigest `json:"builds,omitempty"`
+	// Images are the IDs of the images the containers were created from,
+	// by instance; missing ones are unknown (never a change by themselves).
+	Images map[string]string `json:"images,omitempty"`
 }
 
 // RuntimeBinding is the runtime a stack's applied snapshot was made with:

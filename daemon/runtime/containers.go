@@ -84,6 +84,7 @@ func (e *Engine) inspect(ctx context.Context, ids []string) ([]Container, error)
 type inspected struct {
 	ID    string `json:"Id"`
 	Name  string `json:"Name"`
+	Image string `json:"Image"` // the ID of the image it was created from
 	State struct {
 		Status string `json:"Status"`
 		Health *struct {
@@ -114,12 +115,13 @@ func parseInspect(data []byte) ([]Container, error) {
 	out := make([]Container, 0, len(raw))
 	for _, r := range raw {
 		c := Container{
-			ID:     r.ID,
-			Name:   strings.TrimPrefix(r.Name, "/"),
-			Image:  r.Config.Image,
-			State:  r.State.Status,
-			Labels: r.Config.Labels,
-			Ports:  formatPorts(r),
+			ID:      r.ID,
+			Name:    strings.TrimPrefix(r.Name, "/"),
+			Image:   r.Config.Image,
+			ImageID: NormalizeImageID(r.Image),
+			State:   r.State.Status,
+			Labels:  r.Config.Labels,
+			Ports:   formatPorts(r),
 		}
 		if c.Labels == nil {
 			c.Labels = map[string]string{}

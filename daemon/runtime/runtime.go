@@ -51,6 +51,17 @@ type Runtime interface {
 	// Logs calls fn with each output line of the named containers of
 	// project, as opts select them.
 	Logs(ctx context.Context, project string, containerNames []string, opts LogsOptions, fn func(instance, line string)) error
+	// Build builds the images of services (instances) of project, whose
+	// compose file composeYAML names their builds, streaming the engine's
+	// output to progress. A failure is a *ComposeError with Op "build"
+	// holding the failing step's output.
+	Build(ctx context.Context, project string, composeYAML []byte, workdir string, services []string, progress func(string)) error
+	// Pull pulls each image ref, each within timeout (0: DefaultPullTimeout);
+	// an error names the image.
+	Pull(ctx context.Context, refs []string, timeout time.Duration, progress func(string)) error
+	// ImageIDs resolves refs to the IDs of the local images they name,
+	// "sha256:HEX"; a ref with no local image is left out.
+	ImageIDs(ctx context.Context, refs []string) (map[string]string, error)
 }
 
 // LogsOptions select the output Logs streams.
@@ -63,13 +74,16 @@ type LogsOptions struct {
 
 // Container is one engine container as inspected.
 type Container struct {
-	ID     string            `json:"id"`
-	Name   string            `json:"name"`
-	Image  string            `json:"image"`
-	State  string            `json:"state"`            // running, exited, created, ...
-	Health string            `json:"health,omitempty"` // healthy, unhealthy, starting; empty without healthcheck
-	Ports  string            `json:"ports,omitempty"`  // "0.0.0.0:8080->8080/tcp, ..."
-	Labels map[string]string `json:"labels,omitempty"`
+	ID    string `json:"id"`
+	Name  string `json:"name"`
+	Image string `json:"image"`
+	// ImageID is the ID of the image the container was created from,
+	// "sha256:HEX"; empty when the engine does not say.
+	ImageID string            `json:"image_id,omitempty"`
+	State   string            `json:"state"`            // running, exited, created, ...
+	Health  string            `json:"health,omitempty"` // healthy, unhealthy, starting; empty without healthcheck
+	Ports   string            `json:"ports,omitempty"`  // "0.0.0.0:8080->8080/tcp, ..."
+	Labels  map[string]string `json:"labels,omitempty"`
 }
 
 // Managed reports whether c carries devarch.managed=true.

@@ -280,3 +280,31 @@ func converge(svc swarmService, tasks []swarmTask, before snapshot) convergence 
 }
 
 var _ Runtime = (*Swarm)(nil)
+
+// Build builds services' images with the local engine, only on a
+// single-node swarm: another node could not run an image that exists only
+// here (see Nodes).
+func (s *Swarm) Build(ctx context.Context, project string, composeYAML []byte, workdir string, services []string, progress func(string)) error {
+	if len(services) == 0 {
+		return nil
+	}
+	n, err := s.Nodes(ctx)
+	if err != nil {
+		return &ComposeError{Op: "build", Reason: err.Error()}
+	}
+	if n != 1 {
+		return &ComposeError{Op: "build", Instance: services[0], Reason: fmt.Sprintf(
+			"the swarm has %d nodes and an image built here exists on this node only: build and push it to a registry the nodes pull from, and give the instance that image", n)}
+	}
+	return s.e.Build(ctx, project, composeYAML, workdir, services, progress)
+}
+
+// Pull pulls refs with the local engine (see Engine.Pull).
+func (s *Swarm) Pull(ctx context.Context, refs []string, timeout time.Duration, progress func(string)) error {
+	return s.e.Pull(ctx, refs, timeout, progress)
+}
+
+// ImageIDs resolves refs on the local engine (see Engine.ImageIDs).
+func (s *Swarm) ImageIDs(ctx context.Context, refs []string) (map[string]string, error) {
+	return s.e.ImageIDs(ctx, refs)
+}

@@ -3,6 +3,7 @@ package apply
 import (
 	"context"
 	"errors"
+	"time"
 
 	"github.com/devarch-dev/devarch/core"
 	"github.com/devarch-dev/devarch/daemon/runtime"
@@ -92,4 +93,17 @@ func (s *scrubbingRuntime) Logs(ctx context.Context, project string, containerNa
 	return s.err(s.Runtime.Logs(ctx, project, containerNames, opts, func(instance, line string) {
 		fn(instance, s.sc.Scrub(line))
 	}))
+}
+
+func (s *scrubbingRuntime) Build(ctx context.Context, project string, composeYAML []byte, workdir string, services []string, progress func(string)) error {
+	return s.err(s.Runtime.Build(ctx, project, composeYAML, workdir, services, s.progress(progress)))
+}
+
+func (s *scrubbingRuntime) Pull(ctx context.Context, refs []string, timeout time.Duration, progress func(string)) error {
+	return s.err(s.Runtime.Pull(ctx, refs, timeout, s.progress(progress)))
+}
+
+func (s *scrubbingRuntime) ImageIDs(ctx context.Context, refs []string) (map[string]string, error) {
+	ids, err := s.Runtime.ImageIDs(ctx, refs)
+	return ids, s.err(err)
 }

@@ -36,6 +36,7 @@ type fakeRuntime struct {
 	volumes map[string]bool
 	// rmVolumesErr fails RemoveVolumes.
 	rmVolumesErr error
+	fakeImages
 }
 
 type fakeCall struct {
@@ -107,7 +108,7 @@ func (f *fakeRuntime) Up(ctx context.Context, project string, composeYAML []byte
 		if name == "" {
 			name = project + "-" + svc
 		}
-		c := runtime.Container{ID: "id-" + name, Name: name, Image: def.Image, State: "running", Labels: labels}
+		c := runtime.Container{ID: "id-" + name, Name: name, Image: def.Image, ImageID: f.images[def.Image], State: "running", Labels: labels}
 		if def.Healthcheck != nil {
 			c.Health = "healthy"
 		}

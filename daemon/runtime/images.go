@@ -1,0 +1,145 @@
+package runtime
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+)
+
+// DefaultPullTimeout bounds the pull of one image: an unreachable registry
+// is an error naming the image then, never a hang.
+const DefaultPullTimeout = 2 * time.Minute
+
+// buildTailLines is how many lines of a failed build's output its error
+// keeps: the failing step's output and the engine's verdict.
+const buildTailLines = 12
+
+// Build runs `compose -p PROJECT -f - [--project-directory WORKDIR] build
+// SERVICE...`, streaming every line the engine prints to progress. A
+// failure is a *ComposeError with Op "build", the first service named as
+// its Instance when only one was built, and the last lines of the output
+// (the failing step's) as its Reason.
+func (e *Engine) Build(ctx context.Context, project string, composeYAML []byte, workdir string, services []string, progress func(string)) error {
+	if len(services) == 0 {
+		return nil
+	}
+	file, stdin, cleanup, err := e.composeFile(composeYAML, workdir)
+	if err != nil {
+		return err
+	}
+	defer cleanup()
+	args := append(e.projectArgs(project, file, workdir), "build")
+	cmd := e.composeCmd(ctx, append(args, services...)...)
+	cmd.Dir = workdir
+	if cmd.Dir == "" {
+		cmd.Dir = "/"
+	}
+	var tail []string
+	stderr, err := stream(cmd, stdin, func(l string) {
+		l = strings.TrimSpace(l)
+		if l == "" {
+			return
+		}
+		if tail = append(tail, l); len(tail) > buildTailLines {
+			tail = tail[1:]
+		}
+		if progress != nil {
+			progress(l)
+		}
+	})
+	if err == nil {
+		return nil
+	}
+	if ctx.Err() != nil {
+		return ctx.Err()
+	}
+	ce := &ComposeError{Op: "build", Stderr: stderr}
+	if len(services) == 1 {
+		ce.Instance = services[0]
+	}
+	ce.Reason = "build failed: " + strings.Join(tail, "\n")
+	if !exitErr(err) {
+		ce.Reason = fmt.Sprintf("run %s: %v", strings.Join(e.compose, " "), err)
+	}
+	return ce
+}
+
+// Pull runs `pull REF` for each ref in turn, each bounded by timeout (0 is
+// DefaultPullTimeout), streaming the engine's output to progress. An error
+// names the image: the engine's reason, or that it did not finish in time.
+func (e *Engine) Pull(ctx context.Context, refs []string, timeout time.Duration, progress func(string)) error {
+	if timeout <= 0 {
+		timeout = DefaultPullTimeout
+	}
+	for _, ref := range refs {
+		pctx, cancel := context.WithTimeout(ctx, timeout)
+		cmd := e.cliCmd(pctx, "pull", ref)
+		cmd.Dir = "/"
+		// An unreachable registry may keep the pull from answering a
+		// SIGINT: kill it soon after the bound.
+		cmd.WaitDelay = 5 * time.Second
+		stderr, err := stream(cmd, nil, func(l string) {
+			if progress != nil && strings.TrimSpace(l) != "" {
+				progress(strings.TrimSpace(l))
+			}
+		})
+		timedOut := errors.Is(pctx.Err(), context.DeadlineExceeded)
+		cancel()
+		switch {
+		case err == nil:
+		case ctx.Err() != nil:
+			return ctx.Err()
+		case timedOut:
+			return fmt.Errorf("pull %s: no answer from its registry within %s", ref, timeout)
+		default:
+			return fmt.Errorf("pull %s: %s", ref, errorLine(stderr))
+		}
+	}
+	return nil
+}
+
+// ImageIDs resolves refs to the IDs of the local images they name
+// (`image inspect --format {{.Id}} REF`, one ref at a time, so each answer
+// is the ref's own), "sha256:HEX"; a ref with no local image is left out.
+func (e *Engine) ImageIDs(ctx context.Context, refs []string) (map[string]string, error) {
+	out := map[string]string{}
+	for _, ref := range refs {
+		if _, done := out[ref]; done {
+			continue
+		}
+		var stdout, stderr strings.Builder
+		cmd := e.cliCmd(ctx, "image", "inspect", "--format", "{{.Id}}", ref)
+		cmd.Stdout, cmd.Stderr = &stdout, &stderr
+		err := cmd.Run()
+		switch {
+		case ctx.Err() != nil:
+			return nil, ctx.Err()
+		case err == nil:
+			if id := strings.TrimSpace(stdout.String()); id != "" {
+				out[ref] = NormalizeImageID(id)
+			}
+		case exitErr(err) && missingImage(stderr.String()):
+		default:
+			return nil, commandError(ctx, cmd, err, stderr.String())
+		}
+	}
+	return out, nil
+}
+
+// missingImage reports whether inspect's stderr says there is no such image.
+func missingImage(stderr string) bool {
+	s := strings.ToLower(stderr)
+	return strings.Contains(s, "no such image") || strings.Contains(s, "image not known") ||
+		strings.Contains(s, "no such object") || strings.Contains(s, "failed to find image")
+}
+
+// NormalizeImageID writes an image ID as "sha256:HEX" (Podman reports
+// it without the algorithm).
+func NormalizeImageID(id string) string {
+	if id == "" || strings.Contains(id, ":") {
+		return id
+	}
+	return "sha256:" + id
+}
