@@ -273,6 +273,9 @@ type PlanRequest struct {
 	// Targets limits the plan to these instances (and the providers they
 	// need that do not run yet); empty plans the whole stack.
 	Targets []string `json:"targets,omitempty"`
+	// Build rebuilds every enabled instance that builds, whatever its
+	// inputs (plan --build, apply --build).
+	Build bool `json:"build,omitempty"`
 }
 
 // ApplyRequest applies a saved plan (PlanID) or, without one, plans and
@@ -290,6 +293,9 @@ type ApplyRequest struct {
 	// Targets limits the apply to these instances, as PlanRequest's do; a
 	// saved plan carries its own.
 	Targets []string `json:"targets,omitempty"`
+	// Build rebuilds every enabled instance that builds (without PlanID;
+	// a saved plan holds its rebuilds).
+	Build bool `json:"build,omitempty"`
 }
 
 // JobState is a job's lifecycle state.

@@ -37,7 +37,7 @@ func (e *Engine) Build(ctx context.Context, project string, composeYAML []byte, 
 		cmd.Dir = "/"
 	}
 	var tail []string
-	stderr, err := stream(cmd, stdin, func(l string) {
+	stderr, err := stream(ctx, cmd, stdin, func(l string) {
 		l = strings.TrimSpace(l)
 		if l == "" {
 			return
@@ -80,7 +80,7 @@ func (e *Engine) Pull(ctx context.Context, refs []string, timeout time.Duration,
 		// An unreachable registry may keep the pull from answering a
 		// SIGINT: kill it soon after the bound.
 		cmd.WaitDelay = 5 * time.Second
-		stderr, err := stream(cmd, nil, func(l string) {
+		stderr, err := stream(pctx, cmd, nil, func(l string) {
 			if progress != nil && strings.TrimSpace(l) != "" {
 				progress(strings.TrimSpace(l))
 			}

@@ -36,6 +36,7 @@ type applyRun struct {
 	destroy   bool
 	purge     bool
 	secrets   []string // what the runtime's output is scrubbed of (a.rt does it)
+	builds    map[string]core.BuildDigest
 }
 
 // runApply is the body of an apply or destroy job.
@@ -48,7 +49,10 @@ func (s *Runner) runApply(ctx context.Context, a *applyRun, emit func(instance, 
 		return "", err
 	}
 	for _, c := range a.plan.Changes {
-		emit(c.Instance, c.Action.Word()+" "+c.Container)
+		emit(c.Instance, c.Word()+" "+c.Container)
+	}
+	if err := s.build(ctx, a.rt, a.stack, d, rebuilds(a.plan), emit); err != nil {
+		return "", s.recoverApply(ctx, a, err, emit)
 	}
 	if perService(a.rt, d) {
 		return s.runPerService(ctx, a, emit)
@@ -59,14 +63,18 @@ func (s *Runner) runApply(ctx context.Context, a *applyRun, emit func(instance, 
 	if err := s.converge(ctx, a.rt, a.stack, d, emit); err != nil {
 		return "", s.recoverApply(ctx, a, err, emit)
 	}
+	images, err := imageIDs(ctx, a.rt, a.stack)
+	if err != nil {
+		return "", s.recoverApply(ctx, a, err, emit)
+	}
 	now := time.Now().UTC()
-	err := s.Store.Update(func(tx *store.Tx) error {
+	err = s.Store.Update(func(tx *store.Tx) error {
 		d, err := s.commitPending(tx, a, now)
 		if err != nil {
 			return err
 		}
 		if err := tx.PutApplied(a.stack, store.Applied{
-			Desired: d, AppliedAt: now, JobID: a.job.ID,
+			Desired: d, AppliedAt: now, JobID: a.job.ID, Builds: a.builds, Images: images,
 		}, BindingOf(a.spec)); err != nil {
 			return err
 		}

@@ -64,6 +64,9 @@ type Params struct {
 	Foreign map[string]runtime.Container // instance -> the foreign container named like it
 	Destroy bool
 	Purge   bool // destroy also removes the volumes and the definition
+	// Builds are the digests of the build inputs the plan was checked
+	// against, recorded with the applied snapshot.
+	Builds map[string]core.BuildDigest
 }
 
 // Start carries out p. An empty plan touches no container (but for a
@@ -75,6 +78,7 @@ func (s *Runner) Start(ctx context.Context, p Params, release func()) (api.Job, 
 	a := &applyRun{
 		job: p.Job, stack: p.Stack, rt: p.Runtime, spec: p.Spec, plan: p.Plan, saved: p.Saved,
 		prev: p.Prev, bound: p.Bound, foreignOf: p.Foreign, destroy: p.Destroy, purge: p.Purge,
+		builds: p.Builds,
 	}
 	var prev *core.Desired
 	if a.prev != nil {
@@ -136,8 +140,10 @@ func (s *Runner) finishEmpty(ctx context.Context, a *applyRun) (string, error) {
 				return err
 			}
 			if a.prev != nil {
+				// Nothing was built or recreated: the images stay.
 				if err := tx.PutApplied(a.stack, store.Applied{
 					Desired: d, AppliedAt: now, JobID: a.job.ID,
+					Builds: a.prev.Builds, Images: a.prev.Images,
 				}, BindingOf(a.spec)); err != nil {
 					return err
 				}

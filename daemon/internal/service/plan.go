@@ -50,6 +50,7 @@ func (s *Service) Plan(ctx context.Context, c Caller, name string, req api.PlanR
 	if err != nil {
 		return plan.View{}, err
 	}
+	st.input.ForceBuild = req.Build && !req.Destroy
 	p, err := plan.Target(newPlan(st, rt), st.input, req.Targets)
 	if err != nil {
 		return plan.View{}, err
@@ -120,6 +121,9 @@ func (s *Service) Apply(ctx context.Context, c Caller, name string, req api.Appl
 	if req.Purge && !req.Destroy && req.PlanID == "" {
 		return api.Job{}, core.Errf("purge", "only applies to a destroy")
 	}
+	if req.Build && (req.Destroy || req.PlanID != "") {
+		return api.Job{}, core.Errf("build", "applies to an apply without a saved plan; make the plan with `plan --build`")
+	}
 	op := "apply"
 	if req.Destroy {
 		op = "destroy"
@@ -167,7 +171,7 @@ func (s *Service) Apply(ctx context.Context, c Caller, name string, req api.Appl
 	if saved != nil && len(req.Targets) > 0 {
 		return api.Job{}, core.Errf("target", "does not apply to a saved plan: it carries its own targets (plan "+name+" --target ... --save)")
 	}
-	p, err := s.prepareApply(ctx, name, saved, rt, destroy, req.Targets)
+	p, err := s.prepareApply(ctx, name, saved, rt, destroy, req.Targets, req.Build)
 	if err != nil {
 		return api.Job{}, err
 	}
@@ -188,7 +192,7 @@ func (s *Service) Apply(ctx context.Context, c Caller, name string, req api.Appl
 // prepareApply builds what an apply job needs, under the stack's lock: the
 // saved plan (read under the lock; nil for none) checked fresh against the
 // current state, or a plan computed now (limited to targets, if any).
-func (s *Service) prepareApply(ctx context.Context, name string, saved *store.SavedPlan, rt runtime.Runtime, destroy bool, targets []string) (apply.Params, error) {
+func (s *Service) prepareApply(ctx context.Context, name string, saved *store.SavedPlan, rt runtime.Runtime, destroy bool, targets []string, build bool) (apply.Params, error) {
 	a := apply.Params{Stack: name, Runtime: rt, Destroy: destroy, Saved: saved}
 	var pending *pendingStack
 	if saved != nil && saved.Stack != nil { // the templates of an import are stored with its plan
@@ -217,10 +221,12 @@ func (s *Service) prepareApply(ctx context.Context, name string, saved *store.Sa
 		}
 		a.Plan = a.Saved.Plan
 	} else {
+		st.input.ForceBuild = build
 		if a.Plan, err = plan.Target(newPlan(st, rt), st.input, targets); err != nil {
 			return a, err
 		}
 	}
+	a.Builds = st.input.Builds
 	a.Prev, a.Bound = st.applied, st.binding
 	a.Foreign = map[string]runtime.Container{}
 	for _, c := range st.foreign {

@@ -13,6 +13,7 @@ import (
 	"github.com/devarch-dev/devarch/core/plan"
 	"github.com/devarch-dev/devarch/daemon/api"
 	"github.com/devarch-dev/devarch/daemon/internal/apply"
+	"github.com/devarch-dev/devarch/daemon/internal/builddigest"
 	"github.com/devarch-dev/devarch/daemon/internal/randid"
 	"github.com/devarch-dev/devarch/daemon/internal/state"
 	"github.com/devarch-dev/devarch/daemon/runtime"
@@ -176,8 +177,58 @@ func (s *Service) loadState(ctx context.Context, name string, rt runtime.Runtime
 	if st.applied != nil {
 		d := st.applied.Desired
 		st.input.Applied = &d
+		st.input.AppliedBuilds, st.input.AppliedImages = st.applied.Builds, st.applied.Images
+	}
+	if !destroy {
+		if err := st.readImages(ctx, rt); err != nil {
+			return nil, err
+		}
 	}
 	return st, nil
+}
+
+// readImages fills the plan's build digests (each build's context and
+// Dockerfile must exist: the daemon runs as the CLI's user and reads them)
+// and the local image IDs of the enabled instances' images.
+func (st *stackState) readImages(ctx context.Context, rt runtime.Runtime) error {
+	var refs []string
+	byInstance := map[string]string{}
+	for _, svc := range st.desired.Services {
+		if !svc.Enabled {
+			continue
+		}
+		if b := svc.Build; b != nil {
+			field := "instances." + svc.Instance + ".build"
+			if err := core.CheckBuildPaths(field, *b, statPath); err != nil {
+				return err
+			}
+			d, err := builddigest.Compute(*b)
+			if err != nil {
+				return core.Errf(field, err.Error())
+			}
+			if st.input.Builds == nil {
+				st.input.Builds = map[string]core.BuildDigest{}
+			}
+			st.input.Builds[svc.Instance] = d
+		}
+		if svc.Image != "" {
+			byInstance[svc.Instance] = svc.Image
+			if !slices.Contains(refs, svc.Image) {
+				refs = append(refs, svc.Image)
+			}
+		}
+	}
+	ids, err := rt.ImageIDs(ctx, refs)
+	if err != nil {
+		return fmt.Errorf("look up the images of stack %q: %w", st.name, err)
+	}
+	st.input.Images = map[string]string{}
+	for inst, ref := range byInstance {
+		if id, ok := ids[ref]; ok {
+			st.input.Images[inst] = id
+		}
+	}
+	return nil
 }
 
 // checkAppliedRuntime refuses to plan, apply or destroy stack name on rt
