@@ -298,6 +298,17 @@ type ApplyRequest struct {
 	Build bool `json:"build,omitempty"`
 }
 
+// ImagesRequest builds (build) or pulls (pull) the images of a stack's
+// enabled instances, or of the ones Instances names, without applying.
+type ImagesRequest struct {
+	Runtime     RuntimeSpec   `json:"runtime"`
+	Instances   []string      `json:"instances,omitempty"`
+	LockTimeout core.Duration `json:"lock_timeout,omitempty"`
+	// Timeout bounds the pull of each image (pull only); 0 is the
+	// daemon's default.
+	Timeout core.Duration `json:"timeout,omitempty"`
+}
+
 // JobState is a job's lifecycle state.
 type JobState string
 

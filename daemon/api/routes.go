@@ -82,6 +82,8 @@ var (
 
 	RoutePlan   = Route{"Plan", http.MethodPost, "/stacks/{stack}/plan"}     // PlanRequest -> plan.View
 	RouteApply  = Route{"Apply", http.MethodPost, "/stacks/{stack}/apply"}   // ApplyRequest -> Job
+	RouteBuild  = Route{"Build", http.MethodPost, "/stacks/{stack}/build"}   // ImagesRequest -> Job
+	RoutePull   = Route{"Pull", http.MethodPost, "/stacks/{stack}/pull"}     // ImagesRequest -> Job
 	RoutePs     = Route{"Ps", http.MethodGet, "/stacks/{stack}/ps"}          // ?kind=&binary=&env=K=V -> []Container
 	RouteLogs   = Route{"Logs", http.MethodGet, "/stacks/{stack}/logs"}      // ?instance=I&follow=1&tail=N&since=S&timestamps=1 and runtime -> stream of LogLine
 	RouteLock   = Route{"Lock", http.MethodGet, "/stacks/{stack}/lock"}      // -> LockView
@@ -113,7 +115,7 @@ var Routes = []Route{
 	RouteExecTarget, RouteRunTarget, RoutePorts,
 	RouteStop, RouteStart, RouteRestart, RouteStackCopy,
 	RouteWires, RouteWireAdd, RouteWireRemove, RouteConfig,
-	RoutePlan, RouteApply, RoutePs, RouteLogs, RouteLock, RouteUnlock,
+	RoutePlan, RouteApply, RouteBuild, RoutePull, RoutePs, RouteLogs, RouteLock, RouteUnlock,
 	RouteExport, RouteImport, RouteImportCompose,
 	RouteJobs, RouteJob, RouteJobEvents, RouteJobCancel, RouteKeyRotate,
 }

@@ -175,6 +175,20 @@ func (c *Client) Apply(ctx context.Context, stack string, req api.ApplyRequest) 
 	return out, c.call(ctx, request{route: api.RouteApply, args: []string{stack}, body: req}, &out)
 }
 
+// Build starts a job building the images of the stack's instances that
+// build (or of req.Instances), without applying.
+func (c *Client) Build(ctx context.Context, stack string, req api.ImagesRequest) (api.Job, error) {
+	var out api.Job
+	return out, c.call(ctx, request{route: api.RouteBuild, args: []string{stack}, body: req}, &out)
+}
+
+// Pull starts a job pulling the images of the stack's instances (or of
+// req.Instances), without applying.
+func (c *Client) Pull(ctx context.Context, stack string, req api.ImagesRequest) (api.Job, error) {
+	var out api.Job
+	return out, c.call(ctx, request{route: api.RoutePull, args: []string{stack}, body: req}, &out)
+}
+
 // PS lists the stack's containers found by devarch labels.
 func (c *Client) PS(ctx context.Context, stack string, rt api.RuntimeSpec) ([]api.Container, error) {
 	var out []api.Container

@@ -60,6 +60,8 @@ func TestClientUsesDeclaredRoutes(t *testing.T) {
 		{api.RouteConfig, func() error { _, err := c.Config(ctx, "shop", false); return err }},
 		{api.RoutePlan, func() error { _, err := c.Plan(ctx, "shop", api.PlanRequest{}); return err }},
 		{api.RouteApply, func() error { _, err := c.Apply(ctx, "shop", api.ApplyRequest{}); return err }},
+		{api.RouteBuild, func() error { _, err := c.Build(ctx, "shop", api.ImagesRequest{}); return err }},
+		{api.RoutePull, func() error { _, err := c.Pull(ctx, "shop", api.ImagesRequest{}); return err }},
 		{api.RoutePs, func() error { _, err := c.PS(ctx, "shop", api.RuntimeSpec{}); return err }},
 		{api.RouteLogs, func() error {
 			return c.Logs(ctx, "shop", LogsOptions{Instance: "db"}, func(api.LogLine) error { return nil })

@@ -1,6 +1,7 @@
 package server
 
 import (
+	"errors"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -170,5 +171,60 @@ func TestPlanRefusesMissingBuildContext(t *testing.T) {
 	got := wantError(t, e.do("POST", "/v1/stacks/shop/plan", api.PlanRequest{}), http.StatusBadRequest, api.CodeInvalid)
 	if !hasField(got, "instances.api.build.context") || !strings.Contains(fieldRules(got), dir) {
 		t.Errorf("error = %+v", got)
+	}
+}
+
+// TestBuildAndPullJobs: build and pull make images without applying; the
+// next plan shows the instances whose images moved; a pull error names
+// the image; a wrong instance is refused by name.
+func TestBuildAndPullJobs(t *testing.T) {
+	e, _ := buildEnv(t)
+	if _, job := e.apply("shop", api.ApplyRequest{}); job.State != api.JobSucceeded {
+		t.Fatalf("job = %+v", job)
+	}
+	ups, _ := e.rt.counts()
+	images := func(op string, req api.ImagesRequest) api.Job {
+		rec := e.do("POST", "/v1/stacks/shop/"+op, req)
+		if rec.Code != http.StatusOK {
+			t.Fatalf("%s: %d %s", op, rec.Code, rec.Body)
+		}
+		return e.waitJob(decodeBody[api.Job](t, rec).ID)
+	}
+	if job := images("build", api.ImagesRequest{}); job.State != api.JobSucceeded || job.Operation != "build" {
+		t.Fatalf("build job = %+v", job)
+	}
+	if b := e.rt.buildCalls(); len(b) != 2 || !slices.Equal(b[1], []string{"api"}) {
+		t.Errorf("builds = %v", b)
+	}
+	if job := images("pull", api.ImagesRequest{Instances: []string{"db"}}); job.State != api.JobSucceeded {
+		t.Fatalf("pull job = %+v", job)
+	}
+	e.rt.mu.Lock()
+	pulls := slices.Clone(e.rt.pulls)
+	e.rt.mu.Unlock()
+	if !slices.Equal(pulls, []string{"docker.io/library/tdb:1"}) {
+		t.Errorf("pulls = %v", pulls)
+	}
+	if now, _ := e.rt.counts(); now != ups {
+		t.Error("build or pull ran compose up")
+	}
+	if c, ok := changeOf(e.planView("shop", api.PlanRequest{}), "api"); !ok || c.Action != plan.Replace {
+		t.Errorf("plan after build: api = %+v; want replace", c)
+	}
+
+	e.rt.mu.Lock()
+	e.rt.pullErr = errors.New("pull docker.io/library/tdb:1: no answer from its registry within 1s")
+	e.rt.mu.Unlock()
+	if job := images("pull", api.ImagesRequest{}); job.State != api.JobFailed || !strings.Contains(job.Error, "docker.io/library/tdb:1") {
+		t.Errorf("failed pull = %+v", job)
+	}
+	for _, tc := range []struct {
+		op, inst string
+		status   int
+	}{{"build", "db", http.StatusBadRequest}, {"pull", "api", http.StatusBadRequest}, {"build", "nope", http.StatusNotFound}} {
+		rec := e.do("POST", "/v1/stacks/shop/"+tc.op, api.ImagesRequest{Instances: []string{tc.inst}})
+		if rec.Code != tc.status || !strings.Contains(rec.Body.String(), tc.inst) {
+			t.Errorf("%s %s: %d %s", tc.op, tc.inst, rec.Code, rec.Body)
+		}
 	}
 }

@@ -40,6 +40,18 @@ func (s *Server) handleApply(w http.ResponseWriter, r *http.Request) {
 	answer(w, http.StatusOK)(s.svc.Apply(r.Context(), caller(r), r.PathValue("stack"), req))
 }
 
+// handleImages serves build and pull (op).
+func (s *Server) handleImages(op string) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		var req api.ImagesRequest
+		if err := decodeJSON(r, &req); err != nil {
+			writeError(w, err)
+			return
+		}
+		answer(w, http.StatusOK)(s.svc.Images(r.Context(), caller(r), r.PathValue("stack"), op, req))
+	}
+}
+
 func (s *Server) handleJobs(w http.ResponseWriter, r *http.Request) {
 	answer(w, http.StatusOK)(s.svc.ListJobs())
 }

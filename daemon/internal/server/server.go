@@ -90,6 +90,8 @@ func (s *Server) stateAndJobHandlers() map[string]http.HandlerFunc {
 
 		api.RoutePlan.Name:   s.handlePlan,
 		api.RouteApply.Name:  s.handleApply,
+		api.RouteBuild.Name:  s.handleImages("build"),
+		api.RoutePull.Name:   s.handleImages("pull"),
 		api.RoutePs.Name:     s.handlePs,
 		api.RouteLogs.Name:   s.handleLogs,
 		api.RouteLock.Name:   s.handleLock,
