@@ -28,6 +28,8 @@ type applyOptions struct {
 	// allowPrivileged consents to the privileges the plan grants.
 	allowPrivileged bool
 	targets         []string
+	build           bool // rebuild every instance that builds
+	pull            bool // pull the prebuilt images first
 }
 
 // bind defines the flags apply and destroy share.
@@ -55,6 +57,8 @@ func newApplyCommand(c *cli) *cobra.Command {
 	cmd.Flags().BoolVar(&opts.allowPrivileged, "allow-privileged", false,
 		"grant the privileges the plan lists under \"grants\" (privileged, host namespaces, capabilities, devices, binds of / or an engine socket) without asking")
 	cmd.Flags().StringSliceVar(&opts.targets, "target", nil, "apply only this `INSTANCE` (repeat or comma-separate); providers it needs that do not run yet come along")
+	cmd.Flags().BoolVar(&opts.build, "build", false, "rebuild every instance that builds its image, whatever changed")
+	cmd.Flags().BoolVar(&opts.pull, "pull", false, "pull the instances' prebuilt images first (each within 2m); the plan then replaces the ones that moved")
 	return cmd
 }
 
@@ -95,13 +99,22 @@ func runApply(ctx context.Context, c *cli, stack string, opts applyOptions) erro
 	if err != nil {
 		return err
 	}
+	if opts.planID != "" && (opts.build || opts.pull) {
+		return withHint(fieldErr("--plan", "cannot be combined with --build or --pull: a saved plan holds what it builds"),
+			"make the plan with `plan "+stack+" --save --build`, or pull first with `pull "+stack+"`")
+	}
+	if opts.pull {
+		if err := runImages(ctx, c, "pull", stack, nil, imagesOptions{lockTimeout: opts.lockTimeout}); err != nil {
+			return err
+		}
+	}
 	req := api.ApplyRequest{Runtime: spec, PlanID: opts.planID, Destroy: opts.destroy, Purge: opts.purge,
 		LockTimeout: core.Duration(opts.lockTimeout), AllowPrivileged: opts.allowPrivileged}
 	if opts.planID == "" {
 		// The plan waits for the lock as the apply does: --lock-timeout 0
 		// fails at once rather than after the daemon's default plan wait.
 		p, err := cl.Plan(ctx, stack, api.PlanRequest{Runtime: spec, Save: true, Destroy: opts.destroy,
-			LockTimeout: core.Duration(opts.lockTimeout), LockNoWait: opts.lockTimeout == 0, Targets: opts.targets})
+			LockTimeout: core.Duration(opts.lockTimeout), LockNoWait: opts.lockTimeout == 0, Targets: opts.targets, Build: opts.build})
 		if err != nil {
 			return err
 		}

@@ -33,6 +33,8 @@ func (c *cli) rootCommand() *cobra.Command {
 		newConfigCommand(c),
 		newPlanCommand(c),
 		newApplyCommand(c),
+		newBuildCommand(c),
+		newPullCommand(c),
 		newDestroyCommand(c),
 		newUpCommand(c),
 		newDownCommand(c),

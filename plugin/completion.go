@@ -160,6 +160,8 @@ func newCompletionCommand(root *cobra.Command) *cobra.Command {
 // its path below the root; commands not listed complete no arguments.
 var argKinds = map[string][]arg{
 	"apply":              {argStack},
+	"build":              {argStack, argInstance},
+	"pull":               {argStack, argInstance},
 	"config":             {argStack},
 	"destroy":            {argStack},
 	"down":               {argStack},

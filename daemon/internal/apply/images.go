@@ -30,11 +30,11 @@ type ImagesParams struct {
 // applying: the containers keep running what they run until the next
 // apply (whose plan then shows their images moved). The job releases the
 // stack's lock when it ends.
-func (s *Runner) StartImages(p ImagesParams, release func()) api.Job {
+func (s *Runner) StartImages(p ImagesParams, release func()) (api.Job, error) {
 	secrets := core.OutputSecrets(&p.Desired, nil)
 	rt := newScrubbingRuntime(p.Runtime, core.NewScrubber(secrets,
 		append(core.PublicNames(&p.Desired, nil), core.Names(&p.Desired, nil)...)))
-	return s.Jobs.StartOwnText(p.Job, func(ctx context.Context, emit func(instance, msg string)) (string, error) {
+	job, err := s.Jobs.StartOwnText(p.Job, func(ctx context.Context, emit func(instance, msg string)) (string, error) {
 		defer release()
 		var err error
 		if p.Pull {
@@ -50,12 +50,17 @@ func (s *Runner) StartImages(p ImagesParams, release func()) api.Job {
 			instance, msg := describeFailure(err, ctx.Err() != nil)
 			return "", &jobs.Failure{State: state, Instance: instance, Err: errors.New(msg)}
 		}
-		verb := "Built"
+		verb := "built"
 		if p.Pull {
-			verb = "Pulled"
+			verb = "pulled"
 		}
-		return fmt.Sprintf("%s the images of %s; `apply %s` runs them.", verb, strings.Join(p.Instances, ", "), p.Stack), nil
+		return fmt.Sprintf("%s the images of %s; apply %s runs them.", verb, strings.Join(p.Instances, ", "), p.Stack), nil
 	}, secrets)
+	if err != nil {
+		release() // the run function never runs
+		return api.Job{}, err
+	}
+	return job, nil
 }
 
 // pull pulls the images of p's instances, each once.

@@ -38,9 +38,17 @@ func (s *Service) Images(ctx context.Context, c Caller, name, op string, req api
 	}); err != nil {
 		return api.Job{}, err
 	}
+	job := api.Job{ID: randid.Hex(8), Stack: name, Operation: op}
 	instances, err := imageInstances(d, op, req.Instances)
 	if err != nil {
 		return api.Job{}, err
+	}
+	if len(instances) == 0 {
+		what := "builds its image: nothing to build"
+		if op == "pull" {
+			what = "runs a prebuilt image: nothing to pull"
+		}
+		return s.runner.Jobs.Record(job, fmt.Sprintf("Stack %q has no enabled instance that %s.", name, what)), nil
 	}
 	if op == "build" {
 		for _, inst := range instances {
@@ -50,7 +58,6 @@ func (s *Service) Images(ctx context.Context, c Caller, name, op string, req api
 			}
 		}
 	}
-	job := api.Job{ID: randid.Hex(8), Stack: name, Operation: op}
 	release, err := s.locks.Acquire(ctx, api.LockInfo{
 		Stack: name, Operation: op, JobID: job.ID, Who: c.Who, PID: c.PID, Exclusive: true,
 	}, time.Duration(req.LockTimeout))
@@ -60,12 +67,12 @@ func (s *Service) Images(ctx context.Context, c Caller, name, op string, req api
 	return s.runner.StartImages(apply.ImagesParams{
 		Job: job, Stack: name, Runtime: rt, Desired: d, Instances: instances,
 		Pull: op == "pull", PullTimeout: time.Duration(req.Timeout),
-	}, release), nil
+	}, release)
 }
 
 // imageInstances picks the instances of d a build or pull is about: the
 // named ones, which must be enabled and build (build) or run a prebuilt
-// image (pull), or else every enabled one that does.
+// image (pull), or else every enabled one that does (maybe none).
 func imageInstances(d core.Desired, op string, named []string) ([]string, error) {
 	builds := op == "build"
 	if len(named) == 0 {
@@ -75,14 +82,7 @@ func imageInstances(d core.Desired, op string, named []string) ([]string, error)
 				out = append(out, svc.Instance)
 			}
 		}
-		if len(out) == 0 {
-			what := "builds its image"
-			if !builds {
-				what = "runs a prebuilt image"
-			}
-			return nil, errorf(api.CodeInvalid, "", "stack %q has no enabled instance that %s", d.Stack, what)
-		}
-		return out, nil
+		return out, nil // none: nothing to do
 	}
 	var out []string
 	for _, inst := range named {
