@@ -67,6 +67,15 @@ func goldenRecords(t *testing.T) []struct {
 		{file: "job", name: "job-1", value: JobRecord{PID: 42, Job: Job{ID: "job-1", Stack: st.Name, Operation: "apply",
 			PlanID: "plan-1", State: "failed", Error: "e", Instance: "db", CreatedAt: t0, EndedAt: &t1, Summary: "s"}}},
 		{file: "event", name: "job-1", value: Event{Time: t0, JobID: "job-1", Instance: "db", Message: "m", State: "failed"}},
+		{file: "stack_index", name: st.Name, value: StackIndex{Defined: true, Names: []string{"db"}, Joins: []string{"other"},
+			Ports:     []PortClaim{{Stack: st.Name, Instance: "db", HostIP: "127.0.0.1", Host: 5433, Protocol: "tcp"}},
+			Templates: []string{tpl.Name}, Applied: true, AppliedNames: []string{"db"}, AppliedJoins: []string{"other"},
+			RuntimeKind: "podman", AppliedAt: &t0, AppliedSerial: 2}},
+		{file: "summary", name: st.Name, value: StackSummary{Name: st.Name, Description: "d", Environment: "e", Instances: 1,
+			Serial: 3, Lineage: "lin-1", AppliedAt: &t0, AppliedSerial: 2}},
+		{file: "port_claims", name: "5433/tcp", value: []PortClaim{{Stack: st.Name, Instance: "db", HostIP: "127.0.0.1", Host: 5433, Protocol: "tcp"}}},
+		{file: "container_owners", name: "devarch-" + st.Name + "-db", value: []ContainerOwner{{Stack: st.Name, Instance: "db"}}},
+		{file: "stack_set", name: "other", value: []string{st.Name}},
 	}
 	for i := range out {
 		out[i].decode = dec(out[i].value)

@@ -107,7 +107,8 @@ func inheritStackSecrecyV3(tx *Tx, tpls map[string]core.Template) error {
 	}
 	for _, st := range stacks {
 		if core.InheritStackSecrecy(&st, tpls) {
-			if err := tx.PutStack(st); err != nil {
+			// The record only: the index comes with schema 4.
+			if err := tx.Put(bucketStacks, st.Name, st); err != nil {
 				return err
 			}
 		}

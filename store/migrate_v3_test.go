@@ -57,14 +57,14 @@ func TestMigration3FromV2Database(t *testing.T) {
 		t.Fatalf("open v2 database: %v", err)
 	}
 	defer s.Close()
-	if s.SchemaVersion() != 3 {
+	if s.SchemaVersion() != SchemaVersion {
 		t.Fatalf("schema version %d", s.SchemaVersion())
 	}
 	t0 := time.Date(2026, 3, 4, 5, 6, 7, 0, time.UTC)
 	t1 := t0.Add(time.Minute)
 	end := t1.Add(time.Second)
 	err = s.View(func(tx *Tx) error {
-		if v, _ := schemaVersion(tx.btx); v != 3 {
+		if v, _ := schemaVersion(tx.btx); v != SchemaVersion {
 			t.Errorf("stored version %d", v)
 		}
 		t.Run("stacks: overrides carry their templates' secrecy", func(t *testing.T) {
@@ -172,6 +172,33 @@ func TestMigration3FromV2Database(t *testing.T) {
 			}
 			if sp.Plan.Summary.Update != 0 || len(sp.Plan.Desired.Services) != 3 {
 				t.Errorf("import plan desired = %+v", sp.Plan.Desired)
+			}
+		})
+		t.Run("the index built by migration 4", func(t *testing.T) {
+			sums, err := tx.ListSummaries()
+			wantSums := []StackSummary{
+				{Name: "legacy", Instances: 1, Serial: 1, Lineage: "lin-legacy", AppliedAt: &t0, AppliedSerial: 1},
+				{Name: "shop", Description: "the shop", Instances: 3, Serial: 4, Lineage: "lin-shop", AppliedAt: &t1, AppliedSerial: 4},
+			}
+			if err != nil || !reflect.DeepEqual(sums, wantSums) {
+				t.Errorf("summaries = %+v, %v\nwant %+v", sums, err, wantSums)
+			}
+			ix, ok, err := tx.GetStackIndex("shop")
+			wantIx := StackIndex{Defined: true, Names: []string{"db", "pg", "web"}, Templates: []string{"pgcustom", "postgres", "webapp"},
+				Applied: true, AppliedNames: []string{"db", "pg", "web"}, RuntimeKind: "podman", AppliedAt: &t1, AppliedSerial: 4}
+			if err != nil || !ok || !reflect.DeepEqual(ix, wantIx) {
+				t.Errorf("index of shop = %+v, %v, %v\nwant %+v", ix, ok, err, wantIx)
+			}
+			if ix, _, _ := tx.GetStackIndex("legacy"); ix.RuntimeKind != "" || !ix.Applied {
+				t.Errorf("index of legacy = %+v, want applied on no known runtime", ix)
+			}
+			for name, want := range map[string]ContainerOwner{"devarch-shop-db": {"shop", "db"}, "devarch-shop-web": {"shop", "web"}, "devarch-legacy-cache": {"legacy", "cache"}} {
+				if owners, err := tx.ContainerOwners(name); err != nil || len(owners) != 1 || owners[0] != want {
+					t.Errorf("owners of %s = %+v, %v", name, owners, err)
+				}
+			}
+			if cur, err := tx.indexCurrent(); err != nil || !cur {
+				t.Errorf("index built with this catalog = %v, %v", cur, err)
 			}
 		})
 		t.Run("jobs and events", func(t *testing.T) {

@@ -20,6 +20,7 @@ var migrations = []migration{
 	{1, "create record buckets and key check", migrateCreate},
 	{2, "add job event log", migrateEvents},
 	{3, "runtime bindings beside applied snapshots, runtime kinds in saved plans, template secrecy in overrides", migrateV3},
+	{4, "cross-stack index: host ports, container names, join graph, stack summaries", migrateIndex},
 }
 
 // v1Buckets are the buckets migration 1 creates; later buckets come with
@@ -85,4 +86,15 @@ func migrate(tx *Tx, target int) error {
 		}
 	}
 	return nil
+}
+
+// migrateIndex creates the buckets of the cross-stack index and builds it
+// from the stacks, applied snapshots and bindings (index.go).
+func migrateIndex(tx *Tx) error {
+	for _, b := range indexBuckets {
+		if _, err := tx.btx.CreateBucketIfNotExists([]byte(b)); err != nil {
+			return fmt.Errorf("create bucket %s: %w", b, err)
+		}
+	}
+	return rebuildIndex(tx)
 }

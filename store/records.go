@@ -93,11 +93,21 @@ func (tx *Tx) GetStack(name string) (core.Stack, error) {
 	return st, err
 }
 
-// PutStack stores st under st.Name.
-func (tx *Tx) PutStack(st core.Stack) error { return tx.Put(bucketStacks, st.Name, st) }
+// PutStack stores st under st.Name, and updates the index (index.go).
+func (tx *Tx) PutStack(st core.Stack) error {
+	if err := tx.Put(bucketStacks, st.Name, st); err != nil {
+		return err
+	}
+	return tx.indexStack(st)
+}
 
-// DeleteStack removes stack name.
-func (tx *Tx) DeleteStack(name string) error { return tx.Delete(bucketStacks, name) }
+// DeleteStack removes stack name, and updates the index.
+func (tx *Tx) DeleteStack(name string) error {
+	if err := tx.Delete(bucketStacks, name); err != nil {
+		return err
+	}
+	return tx.unindexStack(name)
+}
 
 // ListStacks returns every stack, sorted by name.
 func (tx *Tx) ListStacks() ([]core.Stack, error) { return list[core.Stack](tx, bucketStacks) }
@@ -109,11 +119,23 @@ func (tx *Tx) GetTemplate(name string) (core.Template, error) {
 	return t, err
 }
 
-// PutTemplate stores the user template t under t.Name.
-func (tx *Tx) PutTemplate(t core.Template) error { return tx.Put(bucketTemplates, t.Name, t) }
+// PutTemplate stores the user template t under t.Name, and re-indexes the
+// stacks naming it.
+func (tx *Tx) PutTemplate(t core.Template) error {
+	if err := tx.Put(bucketTemplates, t.Name, t); err != nil {
+		return err
+	}
+	return tx.reindexTemplateUsers(t.Name)
+}
 
-// DeleteTemplate removes the user template name.
-func (tx *Tx) DeleteTemplate(name string) error { return tx.Delete(bucketTemplates, name) }
+// DeleteTemplate removes the user template name, and re-indexes the stacks
+// naming it.
+func (tx *Tx) DeleteTemplate(name string) error {
+	if err := tx.Delete(bucketTemplates, name); err != nil {
+		return err
+	}
+	return tx.reindexTemplateUsers(name)
+}
 
 // ListTemplates returns every user template, sorted by name.
 func (tx *Tx) ListTemplates() ([]core.Template, error) {
@@ -136,11 +158,14 @@ func (tx *Tx) PutApplied(stack string, ap Applied, rt RuntimeBinding) error {
 	if err := tx.Put(bucketApplied, stack, ap); err != nil {
 		return err
 	}
-	return tx.Put(bucketBindings, stack, rt)
+	if err := tx.Put(bucketBindings, stack, rt); err != nil {
+		return err
+	}
+	return tx.indexApplied(stack, &ap, rt.Kind)
 }
 
 // DeleteApplied removes the applied snapshot of stack and its runtime
-// binding.
+// binding, and updates the index.
 func (tx *Tx) DeleteApplied(stack string) error {
 	if err := tx.Delete(bucketApplied, stack); err != nil {
 		return err
@@ -148,7 +173,7 @@ func (tx *Tx) DeleteApplied(stack string) error {
 	if err := tx.Delete(bucketBindings, stack); err != nil && !IsNotFound(err) {
 		return err
 	}
-	return nil
+	return tx.indexApplied(stack, nil, "")
 }
 
 // GetBinding reads the runtime stack was applied with, without opening its

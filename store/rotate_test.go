@@ -51,6 +51,12 @@ func assertSeeded(t *testing.T, s *Store) {
 		if _, err := tx.GetJob("job-id-91bd22"); err != nil {
 			return err
 		}
+		if sums, err := tx.ListSummaries(); err != nil || len(sums) != 1 || sums[0].Name != "quokkashop" || sums[0].AppliedSerial != 3 {
+			t.Errorf("summaries = %+v, %v", sums, err)
+		}
+		if owners, err := tx.ContainerOwners("devarch-quokkashop-db"); err != nil || len(owners) != 1 || owners[0] != (ContainerOwner{"quokkashop", "db"}) {
+			t.Errorf("container owners = %+v, %v", owners, err)
+		}
 		evs, err := tx.Events("job-id-91bd22")
 		if err == nil && len(evs) != 2 {
 			t.Errorf("events = %d, want 2", len(evs))
@@ -78,8 +84,11 @@ func TestRotate(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if n != 8 { // stack, template, applied, binding, plan, job, 2 events
-		t.Errorf("rotated %d records, want 8", n)
+	// stack, template, applied, binding, plan, job, 2 events, and the
+	// index: the stack's index record and summary, its container name and
+	// its template's users.
+	if n != 12 {
+		t.Errorf("rotated %d records, want 12", n)
 	}
 	newKey := keyOf(t, home)
 	if newKey == oldKey {

@@ -6,7 +6,8 @@ package store
 //	(root)
 //	├── meta                          bookkeeping, no user data
 //	│   ├── schema_version            uint64, big-endian, plain
-//	│   └── key_check                 Seal(keyCheckPlaintext), aad "meta/key_check"
+//	│   ├── key_check                 Seal(keyCheckPlaintext), aad "meta/key_check"
+//	│   └── index_catalog             since v4, plain hex sha256 of the built-in catalog the index was built with
 //	├── stacks                        since v1
 //	│   └── blind(name)   → sealed record {name, core.Stack}
 //	├── templates                     since v1, user templates only
@@ -19,9 +20,22 @@ package store
 //	│   └── blind(id)     → sealed record {id, SavedPlan}
 //	├── jobs                          since v1
 //	│   └── blind(id)     → sealed record {id, JobRecord}
-//	└── events                        since v2, job event log
-//	    └── blind(job id)             one bucket per job
-//	        └── seq (uint64, big-endian) → sealed record {job id, Event}
+//	├── events                        since v2, job event log
+//	│   └── blind(job id)             one bucket per job
+//	│       └── seq (uint64, big-endian) → sealed record {job id, Event}
+//	│                                 the cross-stack index, since v4 (index.go):
+//	├── stack_index
+//	│   └── blind(stack)  → sealed record {stack, StackIndex}
+//	├── summaries                     one per stack with a definition (stack ls)
+//	│   └── blind(stack)  → sealed record {stack, StackSummary}
+//	├── ports                         host ports published, any host IP
+//	│   └── blind("PORT/PROTO") → sealed record {"PORT/PROTO", []PortClaim}
+//	├── containers                    container names devarch-STACK-INSTANCE
+//	│   └── blind(container) → sealed record {container, []ContainerOwner}
+//	├── joiners                       the join graph, reversed
+//	│   └── blind(stack)  → sealed record {stack, [stacks joining its network]}
+//	└── template_users                the stacks whose ports a template decides
+//	    └── blind(template) → sealed record {template, [stacks naming it]}
 //
 // blind(name) is secrets.Blind(key, bucket, name): a keyed hash, so record
 // names (stack names, plan IDs) never appear in the file. A sealed record is
@@ -38,10 +52,20 @@ package store
 // deleted with its applied snapshot, in the same transaction, and is its
 // own small record so that finding where a stack runs does not open the
 // snapshot.
+//
+// The index is derived data: PutStack, DeleteStack, PutApplied,
+// DeleteApplied, PutTemplate and DeleteTemplate update it in the
+// transaction of the write (a template change re-indexes the stacks naming
+// it), migration 4 builds it from the records, and Open rebuilds it when
+// the built-in catalog differs from the one index_catalog names. Its keys
+// are blinded and its values sealed like every record: no stack, instance
+// or container name, nor a port, is readable in the file. The forward join
+// graph is each stack's StackIndex (its definition's and applied
+// snapshot's joins); joiners is its reverse.
 
 // SchemaVersion is the schema this binary reads and writes: the version of
 // the last migration.
-const SchemaVersion = 3
+const SchemaVersion = 4
 
 // Bucket names.
 const (
@@ -53,12 +77,20 @@ const (
 	bucketPlans     = "plans"
 	bucketJobs      = "jobs"
 	bucketEvents    = "events"
+
+	bucketStackIndex    = "stack_index"
+	bucketSummaries     = "summaries"
+	bucketPorts         = "ports"
+	bucketContainers    = "containers"
+	bucketJoiners       = "joiners"
+	bucketTemplateUsers = "template_users"
 )
 
 // Keys of the meta bucket.
 const (
 	keySchemaVersion = "schema_version"
 	keyKeyCheck      = "key_check"
+	keyIndexCatalog  = "index_catalog"
 )
 
 // keyCheckPlaintext is what key_check seals.
@@ -66,4 +98,8 @@ const keyCheckPlaintext = "devarch key check v1"
 
 // recordBuckets are the buckets holding sealed records directly (all but
 // meta and events), in the order rotation re-seals them.
-var recordBuckets = []string{bucketStacks, bucketTemplates, bucketApplied, bucketBindings, bucketPlans, bucketJobs}
+var recordBuckets = []string{bucketStacks, bucketTemplates, bucketApplied, bucketBindings, bucketPlans, bucketJobs,
+	bucketStackIndex, bucketSummaries, bucketPorts, bucketContainers, bucketJoiners, bucketTemplateUsers}
+
+// indexBuckets are the buckets of the cross-stack index.
+var indexBuckets = []string{bucketStackIndex, bucketSummaries, bucketPorts, bucketContainers, bucketJoiners, bucketTemplateUsers}

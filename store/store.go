@@ -120,7 +120,26 @@ func attach(db *bolt.DB, path string, key secrets.Key) (*Store, error) {
 			return nil, fmt.Errorf("migrate database %s from schema %d to %d: %w", path, version, SchemaVersion, err)
 		}
 	}
+	if err := refreshIndex(db, key); err != nil {
+		return nil, fmt.Errorf("rebuild the index of database %s: %w", path, err)
+	}
 	return &Store{db: db, path: path, version: SchemaVersion, key: key}, nil
+}
+
+// refreshIndex rebuilds the cross-stack index when it was built with
+// another built-in catalog (another devarch binary): the host ports of
+// stacks using a built-in template may have changed with it.
+func refreshIndex(db *bolt.DB, key secrets.Key) error {
+	var current bool
+	err := db.View(func(btx *bolt.Tx) error {
+		var err error
+		current, err = (&Tx{btx: btx, key: key}).indexCurrent()
+		return err
+	})
+	if err != nil || current {
+		return err
+	}
+	return db.Update(func(btx *bolt.Tx) error { return rebuildIndex(&Tx{btx: btx, key: key}) })
 }
 
 // OpenWithKeyFile opens home/devarch.db with the key in home/secret.key,
