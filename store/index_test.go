@@ -318,4 +318,3 @@ func TestIndexRebuiltForAnotherCatalog(t *testing.T) {
 		return nil
 	})
 }
-

@@ -87,7 +87,9 @@ func TestMigration2AddsEvents(t *testing.T) {
 	path := dbAt(t, 1, k)
 	// A stack stored at version 1 (the record only: the index comes with
 	// version 4) survives the migration.
-	withDB(t, path, func(btx *bolt.Tx) error { return (&Tx{btx: btx, key: k}).Put(bucketStacks, "quokkashop", sampleStack()) })
+	withDB(t, path, func(btx *bolt.Tx) error {
+		return (&Tx{btx: btx, key: k}).Put(bucketStacks, "quokkashop", sampleStack())
+	})
 	withDB(t, path, func(btx *bolt.Tx) error {
 		tx := &Tx{btx: btx, key: k}
 		if err := migrate(tx, 2); err != nil {
