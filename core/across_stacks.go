@@ -85,18 +85,3 @@ func ContainerClashes(st Stack, owners map[string]ContainerOwner) error {
 	}
 	return &DiagnosticsError{Diagnostics: ds}
 }
-
-// BuildOthers is the desired state of every stack of stacks but skip that
-// builds, for the checks across stacks (PortConflicts).
-func BuildOthers(stacks []Stack, skip string, tpls map[string]Template) []Desired {
-	var out []Desired
-	for _, o := range stacks {
-		if o.Name == skip {
-			continue
-		}
-		if d, err := Build(o, tpls); err == nil {
-			out = append(out, d)
-		}
-	}
-	return out
-}

@@ -73,20 +73,3 @@ func TestContainerClashes(t *testing.T) {
 		t.Errorf("diagnostic = %+v", d)
 	}
 }
-
-func TestBuildOthers(t *testing.T) {
-	tpls := wiringTemplates()
-	stacks := []Stack{
-		{Name: "a", Instances: []Instance{inst("db", "postgres")}},
-		{Name: "broken", Instances: []Instance{inst("x", "missing")}},
-		{Name: "me", Instances: []Instance{inst("db", "postgres")}},
-		{Name: "b", Instances: []Instance{inst("cache", "redis")}},
-	}
-	var got []string
-	for _, d := range BuildOthers(stacks, "me", tpls) {
-		got = append(got, d.Stack)
-	}
-	if !slices.Equal(got, []string{"a", "b"}) {
-		t.Errorf("built %v, want the other stacks that build", got)
-	}
-}

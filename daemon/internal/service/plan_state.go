@@ -117,12 +117,6 @@ func (s *Service) loadState(ctx context.Context, name string, rt runtime.Runtime
 		case !store.IsNotFound(err):
 			return err
 		}
-		others, err := tx.ListStacks()
-		if err != nil {
-			return err
-		}
-		owners := core.ContainerOwners(others, name)
-		st.others = core.BuildOthers(others, name, tpls)
 		if destroy {
 			// The joined network would stay behind: compose down cannot
 			// remove a network other stacks' containers are on.
@@ -133,6 +127,13 @@ func (s *Service) loadState(ctx context.Context, name string, rt runtime.Runtime
 					" with applied containers, which would keep the network from being removed", true)
 			}
 			return nil
+		}
+		if st.others, err = state.OtherPorts(tx, st.desired); err != nil {
+			return err
+		}
+		owners, err := state.ContainerOwners(tx, st.stack)
+		if err != nil {
+			return err
 		}
 		// Refused at every write now, but older data may have it.
 		if err := core.ContainerClashes(st.stack, owners); err != nil {

@@ -105,8 +105,8 @@ func (s *Service) Status(pid int) (api.Status, error) {
 		RunningJobs:   s.jobs.Running(),
 	}
 	err := s.store.View(func(tx *store.Tx) error {
-		stacks, err := tx.ListStacks()
-		st.Stacks = len(stacks)
+		var err error
+		st.Stacks, err = tx.CountStacks()
 		return err
 	})
 	return st, err

@@ -96,29 +96,21 @@ func (s *Service) SetStack(ctx context.Context, c Caller, name string, req api.S
 	return core.RedactStack(st), nil
 }
 
-// ListStacks summarizes every stack, sorted by name.
+// ListStacks summarizes every stack, sorted by name, from the store's
+// summary records (no stack is opened).
 func (s *Service) ListStacks() ([]api.StackSummary, error) {
 	out := []api.StackSummary{}
 	err := s.store.View(func(tx *store.Tx) error {
-		stacks, err := tx.ListStacks()
+		sums, err := tx.ListSummaries()
 		if err != nil {
 			return err
 		}
-		for _, st := range stacks {
-			sum := api.StackSummary{
-				Name: st.Name, Description: st.Description, Environment: st.Environment,
-				Instances: len(st.Instances), Serial: st.Serial, Lineage: st.Lineage,
-			}
-			ap, err := tx.GetApplied(st.Name)
-			switch {
-			case err == nil:
-				at := ap.AppliedAt
-				sum.AppliedAt = &at
-				sum.AppliedSerial = ap.Desired.Serial
-			case !store.IsNotFound(err):
-				return err
-			}
-			out = append(out, sum)
+		for _, sum := range sums {
+			out = append(out, api.StackSummary{
+				Name: sum.Name, Description: sum.Description, Environment: sum.Environment,
+				Instances: sum.Instances, Serial: sum.Serial, Lineage: sum.Lineage,
+				AppliedAt: sum.AppliedAt, AppliedSerial: sum.AppliedSerial,
+			})
 		}
 		return nil
 	})

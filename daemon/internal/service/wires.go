@@ -97,11 +97,11 @@ func (s *Service) Config(stack string, showSecrets bool) (api.ConfigView, error)
 		if d, err = core.Build(st, tpls); err != nil {
 			return err
 		}
-		others, err := tx.ListStacks()
+		others, err := state.OtherPorts(tx, d)
 		if err != nil {
 			return err
 		}
-		d.Warnings = append(d.Warnings, core.PortConflicts(d, core.BuildOthers(others, stack, tpls))...)
+		d.Warnings = append(d.Warnings, core.PortConflicts(d, others)...)
 		return nil
 	})
 	if err != nil {

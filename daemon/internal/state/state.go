@@ -90,13 +90,9 @@ func PrepareWrite(tx *store.Tx, st *core.Stack, tpls map[string]core.Template, h
 }
 
 // checkContainerNames is core.CheckContainerNames of st against the
-// stored stacks.
+// stored stacks' container names (the index).
 func checkContainerNames(tx *store.Tx, st core.Stack, had map[string]bool) error {
 	return core.CheckContainerNames(st, had, func() (map[string]core.ContainerOwner, error) {
-		stacks, err := tx.ListStacks()
-		if err != nil {
-			return nil, err
-		}
-		return core.ContainerOwners(stacks, st.Name), nil
+		return ContainerOwners(tx, st)
 	})
 }
