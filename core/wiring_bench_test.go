@@ -1,6 +1,7 @@
 package core_test
 
 import (
+	"fmt"
 	"testing"
 
 	"github.com/devarch-dev/devarch/core"
@@ -76,5 +77,25 @@ func BenchmarkValidateStack8(b *testing.B) {
 		if err := core.ValidateStack(st, tpls); err != nil {
 			b.Fatal(err)
 		}
+	}
+}
+
+// BenchmarkBuildWired is core.Build of benchfix.Wired stacks of
+// benchfix.Sizes instances: linear growth keeps ns/op divided by n flat.
+func BenchmarkBuildWired(b *testing.B) {
+	tpls := benchfix.Templates()
+	for _, n := range benchfix.Sizes {
+		st := benchfix.Wired("wired", n, 20000)
+		b.Run(fmt.Sprintf("n=%d", n), func(b *testing.B) {
+			if d, err := core.Build(st, tpls); err != nil || len(d.Services) != n {
+				b.Fatalf("build: %d services, %v", len(d.Services), err)
+			}
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, err := core.Build(st, tpls); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
 	}
 }

@@ -190,3 +190,66 @@ func Changed(d core.Desired) core.Desired {
 	}
 	return out
 }
+
+// cellKinds are the instances of one cell of Wired, providers first, with
+// the template each runs.
+var cellKinds = []struct{ kind, template string }{
+	{"db", "postgres"}, {"cache", "redis"}, {"queue", "rabbitmq"}, {"mail", "mailpit"},
+	{"api", "shop-api"}, {"worker", "shop-worker"}, {"web", "shop-web"}, {"proxy", "nginx"},
+}
+
+// cellWires are the imports of a cell's instances and the kind of instance
+// of the cell that provides each.
+var cellWires = []struct{ consumer, imp, provider string }{
+	{"api", "db", "db"}, {"api", "cache", "cache"}, {"api", "queue", "queue"}, {"api", "mail", "mail"},
+	{"worker", "db", "db"}, {"worker", "queue", "queue"}, {"worker", "cache", "cache"},
+	{"web", "api", "api"}, {"proxy", "upstream", "web"},
+}
+
+// Wired returns a stack of n instances (n >= 8) of the templates of
+// Stack, in cells of eight (db, cache, queue, mail, api, worker, web,
+// proxy, named KIND-CELL), every import wired explicitly to the provider
+// of its own cell (of cell 0 when a last, partial cell lacks it). When
+// portBase is not 0, each cell's proxy publishes host port
+// portBase+cell on 127.0.0.1.
+func Wired(name string, n, portBase int) core.Stack {
+	if n < len(cellKinds) {
+		panic(fmt.Sprintf("benchfix: Wired needs at least %d instances, got %d", len(cellKinds), n))
+	}
+	st := core.Stack{Name: name, Description: "a wired stack of many cells", Environment: "dev",
+		Lineage: "fedcba9876543210-" + name, Serial: 1,
+		CreatedAt: time.Date(2026, 3, 4, 5, 6, 7, 0, time.UTC)}
+	st.UpdatedAt = st.CreatedAt
+	has := map[string]bool{}
+	for i := range n {
+		cell, k := i/len(cellKinds), cellKinds[i%len(cellKinds)]
+		inst := core.Instance{Name: fmt.Sprintf("%s-%d", k.kind, cell), Template: k.template, Enabled: true}
+		if k.kind == "proxy" && portBase != 0 {
+			inst.Overrides.Ports = &[]core.Port{{HostIP: "127.0.0.1", Host: portBase + cell, Container: 80}}
+		}
+		if k.kind == "db" {
+			inst.Overrides.Env = map[string]core.EnvVar{"POSTGRES_PASSWORD": {Value: fmt.Sprintf("pg-s3cret-%d", cell), Secret: true}}
+		}
+		st.Instances = append(st.Instances, inst)
+		has[inst.Name] = true
+	}
+	for cell := 0; cell*len(cellKinds) < n; cell++ {
+		for _, w := range cellWires {
+			consumer := fmt.Sprintf("%s-%d", w.consumer, cell)
+			if !has[consumer] {
+				continue
+			}
+			provider := fmt.Sprintf("%s-%d", w.provider, cell)
+			if !has[provider] {
+				provider = fmt.Sprintf("%s-0", w.provider)
+			}
+			st.Wires = append(st.Wires, core.Wire{Consumer: consumer, Import: w.imp, Provider: provider})
+		}
+	}
+	return st
+}
+
+// Sizes are the instance counts the scaling benchmarks (Build, compose
+// generation, plan) run at: each step multiplies the work, so a cost that
+// grows linearly shows ns/op per instance staying flat.
+var Sizes = []int{10, 100, 500, 2000}

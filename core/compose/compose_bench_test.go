@@ -1,6 +1,7 @@
 package compose
 
 import (
+	"fmt"
 	"testing"
 
 	"github.com/devarch-dev/devarch/core"
@@ -56,6 +57,26 @@ func BenchmarkGenerateGolden(b *testing.B) {
 			b.ReportAllocs()
 			for b.Loop() {
 				if _, err := Generate(d, tc.opt); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
+
+// BenchmarkGenerateWired is Generate (secrets shown, as apply feeds
+// compose) of benchfix.Wired stacks of benchfix.Sizes instances.
+func BenchmarkGenerateWired(b *testing.B) {
+	for _, n := range benchfix.Sizes {
+		d := benchfix.Desired(benchfix.Wired("wired", n, 20000))
+		opt := Options{FilesDir: "/home/dev/.devarch/stacks/wired", ShowSecrets: true}
+		b.Run(fmt.Sprintf("n=%d", n), func(b *testing.B) {
+			if _, err := Generate(d, opt); err != nil {
+				b.Fatal(err)
+			}
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, err := Generate(d, opt); err != nil {
 					b.Fatal(err)
 				}
 			}

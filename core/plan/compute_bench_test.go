@@ -1,6 +1,7 @@
 package plan
 
 import (
+	"fmt"
 	"testing"
 
 	"github.com/devarch-dev/devarch/core"
@@ -61,5 +62,32 @@ func BenchmarkComputeStack8(b *testing.B) {
 				Compute(c.in)
 			}
 		})
+	}
+}
+
+// BenchmarkComputeWired is Compute of benchfix.Wired stacks of
+// benchfix.Sizes instances, applied and running, with nothing to do (the
+// common plan) and never applied (create).
+func BenchmarkComputeWired(b *testing.B) {
+	for _, n := range benchfix.Sizes {
+		applied := benchfix.Desired(benchfix.Wired("wired", n, 20000))
+		for _, c := range []struct {
+			name string
+			in   Input
+			want Summary
+		}{
+			{"noop", Input{Desired: applied, Applied: &applied, Live: liveOf(applied)}, Summary{}},
+			{"create", Input{Desired: applied}, Summary{Create: n}},
+		} {
+			b.Run(fmt.Sprintf("%s/n=%d", c.name, n), func(b *testing.B) {
+				if got := Compute(c.in).Summary; got != c.want {
+					b.Fatalf("summary = %+v, want %+v", got, c.want)
+				}
+				b.ReportAllocs()
+				for b.Loop() {
+					Compute(c.in)
+				}
+			})
+		}
 	}
 }
