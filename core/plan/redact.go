@@ -13,7 +13,9 @@ import (
 // itself is not modified.
 func Redact(p Plan) View {
 	secrets := core.SecretValues(&p.Desired)
-	scrub := func(s string) string { return core.Scrub(s, secrets) }
+	// One scrubber for every string: building it (every form of every
+	// secret, sorted) costs more than a scrub.
+	scrub := core.NewScrubber(secrets, nil).Scrub
 	v := View{
 		ID: p.ID, Stack: p.Stack, Lineage: p.Lineage, Serial: p.Serial,
 		StateHash: p.StateHash, CreatedAt: p.CreatedAt, ExpiresAt: p.ExpiresAt,
