@@ -13,7 +13,7 @@ ifneq ($(BUILD_ID),)
 LDFLAGS   += -X github.com/devarch-dev/devarch/daemon/api.Build=$(BUILD_ID)
 endif
 
-.PHONY: all build install uninstall test e2e test-all bench fuzz vet fmt-check clean
+.PHONY: all build install uninstall test e2e test-all bench bench-check bench-baseline fuzz vet fmt-check clean
 
 all: build
 
@@ -43,9 +43,22 @@ test-all: test e2e
 
 ## bench: benchmarks, including devarch vs plain docker compose (see BENCHMARKS.md)
 ## (the e2e ones need a container engine: each iteration starts real containers)
+BENCH_PKGS = ./core/... ./store/... ./secrets/... ./plugin/... ./daemon/...
+BENCH_INPROC = $(GO) test -run '^$$' -bench . -benchmem -count=5 -timeout 30m $(BENCH_PKGS)
+
 bench:
-	$(GO) test -run '^$$' -bench . -benchmem -count=5 -timeout 30m ./core/... ./store/... ./secrets/... ./plugin/...
+	$(BENCH_INPROC)
 	$(GO) test -tags e2e -run '^$$' -bench . -benchmem -count=3 -benchtime=3x -timeout 30m ./tests/...
+
+## bench-check: the in-process benchmarks compared with bench/baseline.txt; fails when a
+## median ns/op is more than 20% above the baseline's (internal/benchcheck)
+bench-check:
+	$(BENCH_INPROC) > bench/current.txt
+	$(GO) run ./internal/benchcheck -base bench/baseline.txt -new bench/current.txt -max 0.20
+
+## bench-baseline: record the in-process benchmarks as the baseline bench-check compares with
+bench-baseline:
+	$(BENCH_INPROC) > bench/baseline.txt
 
 ## fuzz: run every fuzzer of the module (each Fuzz* function, FUZZTIME each, default 30s);
 ## `go test` alone runs their committed seed corpora
