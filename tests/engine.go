@@ -4,6 +4,7 @@ package tests
 
 import (
 	"context"
+	"crypto/sha256"
 	"fmt"
 	"os"
 	"os/exec"
@@ -95,6 +96,10 @@ func prepared(t testing.TB, spec drt.Spec) *drt.Engine {
 	return p.engine
 }
 
+// testBinaryLabel carries the sha256 of the testprog binary a test image
+// was built from.
+const testBinaryLabel = "devarch.test.binary"
+
 // buildTestImages builds tests/testprog statically, its image as
 // testImage, and tags it with every name from templateImages.
 func buildTestImages(e *drt.Engine, logf func(string, ...any)) error {
@@ -108,15 +113,31 @@ func buildTestImages(e *drt.Engine, logf func(string, ...any)) error {
 	if err := buildTestprog(ctx, filepath.Join(dir, "testprog")); err != nil {
 		return err
 	}
-	df, err := os.ReadFile(filepath.Join(repoRoot(), "tests", "testprog", "Dockerfile"))
+	bin, err := os.ReadFile(filepath.Join(dir, "testprog"))
 	if err != nil {
 		return err
 	}
-	if err := os.WriteFile(filepath.Join(dir, "Dockerfile"), df, 0o644); err != nil {
+	sum := fmt.Sprintf("%x", sha256.Sum256(bin))
+	// An image already built from this very binary is kept: rebuilding
+	// would give it a new ID, and every tag moved to that ID is an image
+	// "updated behind its tag" for a stack another test process (another
+	// engine kind, another checkout) applied meanwhile.
+	have, err := e.ImageLabel(ctx, testImage, testBinaryLabel)
+	if err != nil {
 		return err
 	}
-	if err := e.BuildImage(ctx, dir, testImage); err != nil {
-		return err
+	if have != sum {
+		df, err := os.ReadFile(filepath.Join(repoRoot(), "tests", "testprog", "Dockerfile"))
+		if err != nil {
+			return err
+		}
+		df = fmt.Appendf(df, "LABEL %s=%s\n", testBinaryLabel, sum)
+		if err := os.WriteFile(filepath.Join(dir, "Dockerfile"), df, 0o644); err != nil {
+			return err
+		}
+		if err := e.BuildImage(ctx, dir, testImage); err != nil {
+			return err
+		}
 	}
 	names, err := templateImages()
 	if err != nil {

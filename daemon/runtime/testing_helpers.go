@@ -4,6 +4,7 @@ package runtime
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"path/filepath"
 	"strings"
@@ -21,6 +22,23 @@ func (e *Engine) BuildImage(ctx context.Context, contextDir, tag string) error {
 		return fmt.Errorf("build image %s: %w", tag, err)
 	}
 	return nil
+}
+
+// ImageLabel returns label key of the local image ref, or "" when the image
+// or the label is missing.
+func (e *Engine) ImageLabel(ctx context.Context, ref, key string) (string, error) {
+	out, err := e.output(ctx, e.cliCmd(ctx, "image", "inspect", "--format", "{{json .Config.Labels}}", ref), nil)
+	if err != nil {
+		if notFound(err) {
+			return "", nil
+		}
+		return "", fmt.Errorf("inspect image %s: %w", ref, err)
+	}
+	var labels map[string]string
+	if err := json.Unmarshal([]byte(strings.TrimSpace(out)), &labels); err != nil {
+		return "", fmt.Errorf("inspect image %s: labels: %w", ref, err)
+	}
+	return labels[key], nil
 }
 
 // TagImage gives image src the extra name dst.
