@@ -122,6 +122,11 @@ type Template struct {
 	// deploy.replicas); nil means one. See ValidateReplicas.
 	Replicas *int `json:"replicas,omitempty" yaml:"replicas,omitempty"`
 	Builtin  bool `json:"builtin,omitempty" yaml:"-"`
+	// OwnerStack is the stack whose import-compose created the template
+	// ("{stack}-{service}"): a re-import of that stack's compose file may
+	// replace it, and it is removed with the stack when no other stack
+	// uses it. Empty for every other template; never part of a file.
+	OwnerStack string `json:"owner_stack,omitempty" yaml:"-"`
 }
 
 // Overrides holds only what an instance changes (copy-on-write). A nil field

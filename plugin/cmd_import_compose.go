@@ -7,12 +7,14 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"github.com/compose-spec/compose-go/v2/dotenv"
 	"github.com/compose-spec/compose-go/v2/template"
 	"github.com/spf13/cobra"
 	"go.yaml.in/yaml/v4"
 
+	"github.com/devarch-dev/devarch/core"
 	"github.com/devarch-dev/devarch/core/devfile"
 	"github.com/devarch-dev/devarch/daemon/api"
 )
@@ -21,6 +23,7 @@ type importComposeOptions struct {
 	stack    string
 	envFiles []string
 	profiles []string
+	planTTL  time.Duration
 	json     bool
 }
 
@@ -28,7 +31,7 @@ func newImportComposeCommand(c *cli) *cobra.Command {
 	var opts importComposeOptions
 	cmd := &cobra.Command{
 		Use:   "import-compose FILE",
-		Short: "Turn a docker-compose.yml into templates and a new stack",
+		Short: "Turn a docker-compose.yml into templates and a stack, or plan its changes to one",
 		Long: `Turn an existing compose file into a devarch stack that runs what docker
 compose would run: each service becomes an instance of a new template holding
 exactly the file's settings (image or build, ports, environment, volumes,
@@ -48,7 +51,15 @@ extra_hosts, working_dir, stop_grace_period, ...) are carried over in the
 instance's compose fragment. Every setting that is not carried over is
 printed as a warning. A service whose profiles are not active (--profile,
 COMPOSE_PROFILES) or that uses network_mode host, none, service: or
-container: is imported as a disabled instance, with a warning.`,
+container: is imported as a disabled instance, with a warning.
+
+Over a stack that exists the import becomes a saved plan, as ` + "`import`" + ` of a
+devarch.yml does: review it, then run ` + "`apply STACK --plan ID`" + `, which stores the
+new definition and replaces the templates this stack's import-compose
+created, so the compose file can stay the source of truth. A file that
+changes nothing says so and saves no plan. The templates an import-compose
+created are removed with the stack (stack rm, destroy --purge) when no
+other stack uses them.`,
 		Args: exactArgs("FILE"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return runImportCompose(cmd.Context(), c, args[0], opts)
@@ -58,6 +69,7 @@ container: is imported as a disabled instance, with a warning.`,
 	f.StringVar(&opts.stack, "stack", "", "stack name (default: COMPOSE_PROJECT_NAME, the compose project name or the file's directory)")
 	f.StringArrayVar(&opts.envFiles, "env-file", nil, "read variables for interpolation from this file instead of the .env next to the compose file (repeatable)")
 	f.StringArrayVar(&opts.profiles, "profile", nil, "activate a compose profile (repeatable; default COMPOSE_PROFILES)")
+	f.DurationVar(&opts.planTTL, "plan-ttl", 15*time.Minute, "lifetime of the plan made when importing over an existing stack")
 	f.BoolVar(&opts.json, "json", false, "print the result as JSON")
 	return cmd
 }
@@ -90,6 +102,10 @@ func runImportCompose(ctx context.Context, c *cli, path string, opts importCompo
 			}
 		}
 	}
+	spec, err := c.RuntimeSpec()
+	if err != nil {
+		return err
+	}
 	cl, err := c.Client(ctx)
 	if err != nil {
 		return err
@@ -101,6 +117,7 @@ func runImportCompose(ctx context.Context, c *cli, path string, opts importCompo
 	res, err := cl.ImportCompose(ctx, api.ImportComposeRequest{
 		Content: string(data), Filename: filepath.Base(path), Stack: stack, WorkDir: workdir,
 		Environment: referencedEnv(data, workdir, env), Profiles: profiles, Files: files,
+		Runtime: spec, TTL: core.Duration(opts.planTTL),
 	})
 	if err != nil {
 		return err

@@ -31,6 +31,7 @@ func goldenRecords(t *testing.T) []struct {
 	st.Wires = []core.Wire{{Consumer: "web", Import: "db", Provider: "db", Export: "pg"}}
 	tpl := sampleTemplate()
 	tpl.Description = "a postgres"
+	tpl.OwnerStack = st.Name
 	tpl.Ports = []core.Port{{Host: 5433, Container: 5432}}
 	tpl.Files = []core.ConfigFile{{Target: "/tls.key", Content: "k", Sensitive: true, Mode: 0o600}}
 	tpl.Exports = []core.Export{{Name: "pg", Type: core.ContractPostgres, Port: 5432, Env: map[string]string{"PGHOST": "{{.Host}}"}}}
@@ -63,7 +64,7 @@ func goldenRecords(t *testing.T) []struct {
 			Builds: map[string]core.BuildDigest{"api": {Sum: "sha256:0a1b", Files: map[string]string{"Dockerfile": "3c4d5e6f70819203"}}},
 			Images: map[string]string{"api": "sha256:9c1e"}}},
 		{file: "binding", name: st.Name, value: sampleBinding()},
-		{file: "plan", name: p.ID, value: SavedPlan{Plan: p, Stack: &st, Purge: true, AppliedAt: &t1}},
+		{file: "plan", name: p.ID, value: SavedPlan{Plan: p, Stack: &st, Templates: []core.Template{tpl}, Purge: true, AppliedAt: &t1}},
 		{file: "job", name: "job-1", value: JobRecord{PID: 42, Job: Job{ID: "job-1", Stack: st.Name, Operation: "apply",
 			PlanID: "plan-1", State: "failed", Error: "e", Instance: "db", CreatedAt: t0, EndedAt: &t1, Summary: "s"}}},
 		{file: "event", name: "job-1", value: Event{Time: t0, JobID: "job-1", Instance: "db", Message: "m", State: "failed"}},

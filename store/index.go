@@ -137,6 +137,14 @@ func (tx *Tx) Joiners(stack string) ([]string, error) {
 	return out, err
 }
 
+// TemplateUsers lists, sorted, the stacks whose definition names template
+// name.
+func (tx *Tx) TemplateUsers(name string) ([]string, error) {
+	var out []string
+	_, err := tx.getOpt(bucketTemplateUsers, name, &out)
+	return out, err
+}
+
 // ListSummaries returns the summary of every stack, sorted by name.
 func (tx *Tx) ListSummaries() ([]StackSummary, error) {
 	return list[StackSummary](tx, bucketSummaries)

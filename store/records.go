@@ -51,6 +51,10 @@ type SavedPlan struct {
 	// Stack is the definition an import plan stores when applied; nil for
 	// a plan of the stored definition.
 	Stack *core.Stack `json:"stack,omitempty"`
+	// Templates are the templates an import-compose plan stores when
+	// applied, replacing those of the same name the stack owns
+	// (core.Template.OwnerStack); nil for any other plan.
+	Templates []core.Template `json:"templates,omitempty"`
 	// Purge (with a destroy plan) also deletes the stack's definition.
 	Purge bool `json:"purge,omitempty"`
 	// AppliedAt is set once the plan has been applied.

@@ -17,6 +17,7 @@ import (
 	"github.com/devarch-dev/devarch/core/plan"
 	"github.com/devarch-dev/devarch/daemon/api"
 	"github.com/devarch-dev/devarch/daemon/internal/jobs"
+	"github.com/devarch-dev/devarch/daemon/internal/state"
 	"github.com/devarch-dev/devarch/daemon/runtime"
 	"github.com/devarch-dev/devarch/store"
 )
@@ -386,7 +387,7 @@ func (s *Runner) putPartial(stack string, ap store.Applied, rt store.RuntimeBind
 }
 
 // commitPending stores the definition an import plan carries, with its
-// serial bumped, and returns the desired state to record as applied.
+// serial bumped, and the templates it carries, and returns the desired state to record as applied.
 func (s *Runner) commitPending(tx *store.Tx, a *applyRun, now time.Time) (core.Desired, error) {
 	d := a.plan.Desired
 	if a.saved == nil || a.saved.Stack == nil {
@@ -405,7 +406,17 @@ func (s *Runner) commitPending(tx *store.Tx, a *applyRun, now time.Time) (core.D
 		return d, err
 	}
 	st.UpdatedAt = now
+	// A compose re-import replaces the templates the stack owns.
+	for _, t := range a.saved.Templates {
+		if err := tx.PutTemplate(t); err != nil {
+			return d, err
+		}
+	}
 	if err := tx.PutStack(st); err != nil {
+		return d, err
+	}
+	// Those of services the file no longer has go.
+	if err := state.DropOwnedTemplates(tx, a.stack); err != nil {
 		return d, err
 	}
 	d.Serial = st.Serial

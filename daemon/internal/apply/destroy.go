@@ -174,10 +174,14 @@ func checkGone(ctx context.Context, rt runtime.Runtime, stack string) error {
 		Err: fmt.Errorf("containers still present after compose down: %s", strings.Join(names, ", "))}
 }
 
-// purgeStack removes a stack's definition and saved plans.
+// purgeStack removes a stack's definition and saved plans, and the
+// templates its import-compose created that no other stack uses.
 func purgeStack(tx *store.Tx, stack string) error {
 	if err := tx.DeleteStack(stack); err != nil && !store.IsNotFound(err) {
 		return err
 	}
-	return tx.DeletePlansForStack(stack)
+	if err := tx.DeletePlansForStack(stack); err != nil {
+		return err
+	}
+	return state.DropOwnedTemplates(tx, stack)
 }

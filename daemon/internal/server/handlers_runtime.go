@@ -190,11 +190,21 @@ func (s *Server) handleImport(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, status, res)
 }
 
+// handleImportCompose answers as handleImport does.
 func (s *Server) handleImportCompose(w http.ResponseWriter, r *http.Request) {
 	var req api.ImportComposeRequest
 	if err := decodeJSON(r, &req); err != nil {
 		writeError(w, err)
 		return
 	}
-	answer(w, http.StatusCreated)(s.svc.ImportCompose(r.Context(), caller(r), req))
+	res, err := s.svc.ImportCompose(r.Context(), caller(r), req)
+	if err != nil {
+		writeError(w, err)
+		return
+	}
+	status := http.StatusOK
+	if res.Created {
+		status = http.StatusCreated
+	}
+	writeJSON(w, status, res)
 }

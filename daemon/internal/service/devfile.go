@@ -7,9 +7,7 @@ import (
 	"fmt"
 	"maps"
 	"path/filepath"
-	"reflect"
 	"slices"
-	"strings"
 	"time"
 
 	"github.com/devarch-dev/devarch/core"
@@ -201,63 +199,6 @@ func (s *Service) Import(ctx context.Context, c Caller, req api.ImportRequest) (
 	return result, nil
 }
 
-// ImportCompose turns a compose file into user templates and a new stack.
-func (s *Service) ImportCompose(ctx context.Context, c Caller, req api.ImportComposeRequest) (api.ImportResult, error) {
-	builtins := catalog.Builtin()
-	// req.Environment may hold secrets: it only feeds interpolation and is
-	// never logged or stored (the values it gives are, like any value a
-	// compose file holds, and env values named like secrets are secret).
-	ci, err := devfile.FromCompose([]byte(req.Content), devfile.ComposeOptions{
-		Filename: req.Filename, Stack: req.Stack, WorkDir: req.WorkDir,
-		Environment: req.Environment, Profiles: req.Profiles, Files: req.Files,
-		Builtins: slices.Collect(maps.Values(builtins)),
-	})
-	if err != nil {
-		return api.ImportResult{}, err
-	}
-	release, err := s.locks.Acquire(ctx, api.LockInfo{
-		Stack: req.Stack, Operation: "import", Who: c.Who, PID: c.PID, Exclusive: true,
-	}, 0)
-	if err != nil {
-		return api.ImportResult{}, err
-	}
-	defer release()
-
-	result := api.ImportResult{Stack: req.Stack, Created: true, Warnings: ci.Warnings}
-	err = s.store.Update(func(tx *store.Tx) error {
-		if _, err := tx.GetStack(req.Stack); err == nil {
-			return errorf(api.CodeConflict, "pick another name with --stack, or `devarch stack rm "+req.Stack+"`",
-				"stack %q already exists", req.Stack)
-		} else if !store.IsNotFound(err) {
-			return err
-		}
-		if err := putImportedTemplates(tx, ci.Templates); err != nil {
-			return err
-		}
-		tpls, err := state.Templates(tx)
-		if err != nil {
-			return err
-		}
-		st := ci.Stack
-		stampNewStack(&st)
-		if err := state.PrepareWrite(tx, &st, tpls, nil); err != nil {
-			return err
-		}
-		for _, t := range ci.Templates {
-			result.Templates = append(result.Templates, t.Name)
-		}
-		for _, inst := range st.Instances {
-			result.Instances = append(result.Instances, inst.Name)
-		}
-		return tx.PutStack(st)
-	})
-	if err != nil {
-		return api.ImportResult{}, err
-	}
-	s.log.Info("compose file imported", "stack", req.Stack, "instances", len(result.Instances))
-	return result, nil
-}
-
 // sameDefinition reports whether two versions of a stack define the same
 // thing, whatever their lineage, serial and times.
 func sameDefinition(a, b core.Stack) bool {
@@ -320,60 +261,20 @@ func checkImportedTemplates(tx *store.Tx, tpls []core.Template) ([]core.Template
 			missing = append(missing, t)
 		case err != nil:
 			return nil, err
-		case !reflect.DeepEqual(normalizeTemplate(cur), normalizeTemplate(t)):
-			return nil, errorf(api.CodeConflict,
-				"compare with `devarch template show "+t.Name+"`; replace it with `devarch template add -f FILE --replace`",
-				"template %q already exists with a different definition (%s differ)", t.Name, strings.Join(templateDiff(cur, t), ", "))
+		default:
+			if diff := state.TemplateDiff(cur, t); len(diff) > 0 {
+				return nil, templateConflict(&state.TemplateConflict{Name: t.Name, Fields: diff})
+			}
 		}
 	}
 	return missing, nil
 }
 
-// templateDiff names the fields in which two templates differ, never their
-// values (they may be secret).
-func templateDiff(a, b core.Template) []string {
-	va, vb := reflect.ValueOf(normalizeTemplate(a)), reflect.ValueOf(normalizeTemplate(b))
-	var out []string
-	for i := range va.NumField() {
-		if !reflect.DeepEqual(va.Field(i).Interface(), vb.Field(i).Interface()) {
-			name, _, _ := strings.Cut(va.Type().Field(i).Tag.Get("json"), ",")
-			out = append(out, name)
-		}
+// templateConflict is the API error of a template an import may not change.
+func templateConflict(c *state.TemplateConflict) error {
+	hint := "compare with `devarch template show " + c.Name + "`; replace it with `devarch template add -f FILE --replace`"
+	if len(c.Users) > 0 {
+		hint = "import under another stack name with --stack, or remove the other stacks' instances of " + c.Name
 	}
-	return out
-}
-
-// normalizeTemplate makes nil and empty collections compare equal.
-func normalizeTemplate(t core.Template) core.Template {
-	t.Builtin = false
-	// Files are a set keyed by target: their order carries no meaning.
-	t.Files = slices.Clone(t.Files)
-	slices.SortFunc(t.Files, func(a, b core.ConfigFile) int { return strings.Compare(a.Target, b.Target) })
-	if len(t.Env) == 0 {
-		t.Env = nil
-	}
-	if len(t.Labels) == 0 {
-		t.Labels = nil
-	}
-	for _, p := range []*[]string{&t.Command, &t.Entrypoint, &t.Domains} {
-		if len(*p) == 0 {
-			*p = nil
-		}
-	}
-	if len(t.Ports) == 0 {
-		t.Ports = nil
-	}
-	if len(t.Volumes) == 0 {
-		t.Volumes = nil
-	}
-	if len(t.Files) == 0 {
-		t.Files = nil
-	}
-	if len(t.Exports) == 0 {
-		t.Exports = nil
-	}
-	if len(t.Imports) == 0 {
-		t.Imports = nil
-	}
-	return t
+	return errorf(api.CodeConflict, hint, "%s", c.Error())
 }

@@ -196,7 +196,14 @@ func (s *Service) prepareApply(ctx context.Context, name string, saved *store.Sa
 	a := apply.Params{Stack: name, Runtime: rt, Destroy: destroy, Saved: saved}
 	var pending *pendingStack
 	if saved != nil && saved.Stack != nil { // the templates of an import are stored with its plan
-		pending = &pendingStack{Stack: *saved.Stack}
+		pending = &pendingStack{Stack: *saved.Stack, Templates: saved.Templates}
+		if len(saved.Templates) > 0 {
+			if err := s.store.View(func(tx *store.Tx) error {
+				return checkPlanTemplates(tx, name, saved.Plan.ID, saved.Templates)
+			}); err != nil {
+				return a, err
+			}
+		}
 	}
 	st, err := s.loadState(ctx, name, rt, pending, destroy)
 	if err != nil {

@@ -85,7 +85,7 @@ func (s *Service) loadState(ctx context.Context, name string, rt runtime.Runtime
 		switch {
 		case pending != nil:
 			st.stack = pending.Stack
-			if st.desired, err = core.Build(pending.Stack, importTemplates(tpls, pending.Templates)); err != nil {
+			if st.desired, err = core.Build(pending.Stack, overlayTemplates(tpls, pending.Templates)); err != nil {
 				return err
 			}
 		default:

@@ -167,7 +167,12 @@ func (s *Service) RemoveStack(ctx context.Context, c Caller, name string) error 
 		if err := tx.DeletePlansForStack(name); err != nil && !store.IsNotFound(err) {
 			return err
 		}
-		return tx.DeleteStack(name)
+		if err := tx.DeleteStack(name); err != nil {
+			return err
+		}
+		// The templates its import-compose created go with it, unless
+		// another stack uses them.
+		return state.DropOwnedTemplates(tx, name)
 	})
 	if err != nil {
 		return err

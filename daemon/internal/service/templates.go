@@ -66,7 +66,9 @@ func (s *Service) ShowTemplate(name string) (core.Template, error) {
 // new definition.
 func (s *Service) AddTemplate(req api.TemplateAddRequest) (out api.TemplateStored, replaced bool, err error) {
 	t := req.Template
-	t.Builtin = false
+	// A template the user adds or replaces is the user's: a stack's
+	// import-compose no longer owns it.
+	t.Builtin, t.OwnerStack = false, ""
 	if _, ok := state.Builtin()[t.Name]; ok {
 		return out, false, &core.FieldError{Field: "template.name",
 			Rule: fmt.Sprintf("%q is a built-in template and cannot be replaced or shadowed; pick another name", t.Name)}
