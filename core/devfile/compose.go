@@ -49,11 +49,6 @@ type ComposeOptions struct {
 	// WorkDir): the CLI reads them (see ObjectFiles). Contents may be
 	// secret: never log them.
 	Files map[string]string
-	// Sources holds the content of the other files the compose file names
-	// (include, extends.file, env_file), by absolute path: the loader reads
-	// only these, never the disk (the CLI reads them, see SourceFiles).
-	// Contents may be secret: never log them.
-	Sources map[string]string
 }
 
 // FromCompose converts a compose file: every service becomes an instance.
