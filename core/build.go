@@ -40,6 +40,7 @@ func Build(st Stack, templates map[string]Template) (Desired, error) {
 			continue
 		}
 		svc := Merge(tpl, inst)
+		svc.Stopped = inst.Stopped && inst.Enabled
 		if svc.Build != nil && svc.Image == "" {
 			svc.Image = DefaultBuildImage(st.Name, inst.Name)
 			svc.Build.Image = svc.Image

@@ -25,6 +25,7 @@ func RenameInstance(st *Stack, tpls map[string]Template, name, newName string) (
 	}
 	kept := PinScopedVolumes(src, tpls[src.Template])
 	src.Name = newName
+	src.Stopped = false // the renamed instance gets a new container
 	for i := range st.Instances {
 		deps := st.Instances[i].Overrides.DependsOn
 		if d, ok := deps[name]; ok {
@@ -101,6 +102,7 @@ func cloneInstance(inst Instance) (Instance, error) {
 	if err := json.Unmarshal(b, &out); err != nil {
 		return Instance{}, fmt.Errorf("copy instance: %w", err)
 	}
+	out.Stopped = false // a stop is the source container's, not the copy's
 	return out, nil
 }
 

@@ -95,6 +95,7 @@ func CopyStack(src Stack, tpls map[string]Template, newName string, c PortChange
 	out.Name = newName
 	out.Lineage, out.Serial, out.CreatedAt, out.UpdatedAt = "", 0, time.Time{}, time.Time{}
 	for i := range out.Instances {
+		out.Instances[i].Stopped = false // a stop is the source's containers'
 		if err := ApplyPortChange(&out.Instances[i], tpls[out.Instances[i].Template], c); err != nil {
 			return Stack{}, err
 		}

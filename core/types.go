@@ -199,6 +199,12 @@ type Instance struct {
 	Template  string    `json:"template" yaml:"template"`
 	Enabled   bool      `json:"enabled" yaml:"enabled"`
 	Overrides Overrides `json:"overrides,omitempty" yaml:"overrides,omitempty"`
+	// Stopped records that the user stopped the instance (`devarch stop`):
+	// plan does not call its stopped container drift and apply leaves it
+	// stopped until `start` or `apply --start` clears it. It is runtime
+	// intent, not definition: devarch.yml neither exports nor imports it,
+	// and copies of the instance or the stack do not carry it.
+	Stopped bool `json:"stopped,omitempty" yaml:"-"`
 }
 
 // Wire binds a consumer's import to a provider instance explicitly. Export
@@ -272,6 +278,9 @@ type Service struct {
 	Needs map[string]DependsOn `json:"needs,omitempty"`
 	// Aliases are the instance's extra network aliases (Overrides.Aliases).
 	Aliases []string `json:"aliases,omitempty"`
+	// Stopped is Instance.Stopped: apply creates or updates the container
+	// without starting it, and a stopped container is not drift.
+	Stopped bool `json:"stopped,omitempty"`
 	// ExportsStale is set when the instance overrides the template's image
 	// without redeclaring exports the template has: wiring to it must fail.
 	ExportsStale bool `json:"exports_stale,omitempty"`

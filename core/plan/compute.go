@@ -69,6 +69,9 @@ const (
 //     applied is ~ update. An instance with replicas counts its running
 //     containers (fewer than it wants is ~ update); one scaled to zero
 //     replicas runs none, which is not drift.
+//   - stopped by the user (core.Instance.Stopped): a container that exists
+//     but does not run is what was asked, not drift; a missing one is
+//     still + create (apply creates it without starting it).
 //   - Destroy: every live container is - delete.
 //
 // The network is + when the stack starts running enabled instances and -
@@ -133,6 +136,11 @@ func Compute(in Input) Plan {
 		p.Network = Delete
 	}
 	p.Wires = slices.Clone(in.Desired.Wires)
+	for _, inst := range sortedKeys(desired) {
+		if desired[inst].Stopped {
+			p.Stopped = append(p.Stopped, inst)
+		}
+	}
 	for _, d := range in.Desired.Warnings {
 		p.Warnings = append(p.Warnings, d.Error())
 	}
@@ -202,6 +210,8 @@ func change(stack, inst string, want, had *core.WiredService, c *LiveContainer, 
 			rc.Action = Update
 		}
 		reasons = append(reasons, ReasonUnrecorded)
+	case c.State != "running" && want.Stopped:
+		// Stopped by the user: apply leaves it stopped.
 	case c.State != "running" && wantN <= 1:
 		if rc.Action == NoOp {
 			rc.Action = Update

@@ -25,6 +25,7 @@ func Redact(p Plan) View {
 		Desired: core.RedactDesired(p.Desired),
 		Basis:   p.Basis,
 
+		Stopped:  slices.Clone(p.Stopped),
 		Targets:  slices.Clone(p.Targets),
 		Included: slices.Clone(p.Included),
 		LeftOut:  slices.Clone(p.LeftOut),

@@ -187,6 +187,12 @@ func Mix(want core.Desired, applied *core.Desired, sel map[string]bool) core.Des
 	}
 	for _, s := range prev.Services {
 		if !sel[s.Instance] {
+			// A stop is intent of now, not of the last apply: an instance
+			// left out keeps its applied config but the current intent.
+			s.Stopped = false
+			if w, ok := want.Service(s.Instance); ok {
+				s.Stopped = w.Stopped && s.Enabled
+			}
 			out.Services = append(out.Services, s)
 			from[s.Instance] = "applied"
 		}

@@ -107,6 +107,10 @@ type Plan struct {
 	Wires    []core.ResolvedWire `json:"wires,omitempty"`
 	Warnings []string            `json:"warnings,omitempty"`
 	Summary  Summary             `json:"summary"`
+	// Stopped are the enabled instances the user stopped (`devarch stop`):
+	// apply creates or updates their containers without starting them,
+	// and their stopped containers are not drift. Sorted.
+	Stopped []string `json:"stopped,omitempty"`
 
 	// Targets are the instances a targeted plan (Target) is limited to;
 	// empty for a plan of the whole stack. Included are the providers it
@@ -163,6 +167,7 @@ type View struct {
 	Wires    []core.ResolvedWire `json:"wires,omitempty"`
 	Warnings []string            `json:"warnings,omitempty"`
 	Summary  Summary             `json:"summary"`
+	Stopped  []string            `json:"stopped,omitempty"`
 
 	Targets  []string   `json:"targets,omitempty"`
 	Included []Included `json:"included,omitempty"`

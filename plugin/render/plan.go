@@ -58,6 +58,7 @@ func Plan(w io.Writer, p plan.View, color bool) error {
 		} else {
 			fmt.Fprintf(&b, "No changes. Stack %q matches the configuration.\n", p.Stack)
 		}
+		writeStopped(&b, p.Stopped)
 		if len(p.Warnings) > 0 {
 			b.WriteString("\n")
 			writeWarnings(&b, c, p.Warnings)
@@ -104,6 +105,7 @@ func Plan(w io.Writer, p plan.View, color bool) error {
 			fmt.Fprintf(&extra, "  %s.%s -> %s (%s, %s)\n", wr.Consumer, wr.Import, wr.Provider, wr.Type, how)
 		}
 	}
+	writeStopped(&extra, p.Stopped)
 	writeWarnings(&extra, c, p.Warnings)
 	if extra.Len() > 0 {
 		b.WriteString("\n")
@@ -151,6 +153,15 @@ func orNone(s string) string {
 		return "(none)"
 	}
 	return s
+}
+
+// writeStopped names the instances apply leaves stopped.
+func writeStopped(b *strings.Builder, stopped []string) {
+	if len(stopped) == 0 {
+		return
+	}
+	fmt.Fprintf(b, "Stopped: %s (apply leaves %s stopped; `devarch start` or `apply --start` starts %s)\n",
+		strings.Join(stopped, ", "), plural(len(stopped), "it", "them"), plural(len(stopped), "it", "them"))
 }
 
 func writeWarnings(b *strings.Builder, c painter, ws []string) {
