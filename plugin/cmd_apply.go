@@ -30,6 +30,7 @@ type applyOptions struct {
 	targets         []string
 	build           bool // rebuild every instance that builds
 	pull            bool // pull the prebuilt images first
+	start           bool // start the instances `stop` stopped
 }
 
 // bind defines the flags apply and destroy share.
@@ -58,6 +59,7 @@ func newApplyCommand(c *cli) *cobra.Command {
 		"grant the privileges the plan lists under \"grants\" (privileged, host namespaces, capabilities, devices, binds of / or an engine socket) without asking")
 	cmd.Flags().StringSliceVar(&opts.targets, "target", nil, "apply only this `INSTANCE` (repeat or comma-separate); providers it needs that do not run yet come along")
 	cmd.Flags().BoolVar(&opts.build, "build", false, "rebuild every instance that builds its image, whatever changed")
+	cmd.Flags().BoolVar(&opts.start, "start", false, "start the instances devarch stop stopped, too (with --target, the targets only); without it apply leaves them stopped")
 	cmd.Flags().BoolVar(&opts.pull, "pull", false, "pull the instances' prebuilt images first (each within 2m); the plan then replaces the ones that moved")
 	return cmd
 }
@@ -99,6 +101,10 @@ func runApply(ctx context.Context, c *cli, stack string, opts applyOptions) erro
 	if err != nil {
 		return err
 	}
+	if opts.planID != "" && opts.start {
+		return withHint(fieldErr("--plan", "cannot be combined with --start: a saved plan holds what it starts"),
+			"make the plan with `plan "+stack+" --save --start`")
+	}
 	if opts.planID != "" && (opts.build || opts.pull) {
 		return withHint(fieldErr("--plan", "cannot be combined with --build or --pull: a saved plan holds what it builds"),
 			"make the plan with `plan "+stack+" --save --build`, or pull first with `pull "+stack+"`")
@@ -114,7 +120,7 @@ func runApply(ctx context.Context, c *cli, stack string, opts applyOptions) erro
 		// The plan waits for the lock as the apply does: --lock-timeout 0
 		// fails at once rather than after the daemon's default plan wait.
 		p, err := cl.Plan(ctx, stack, api.PlanRequest{Runtime: spec, Save: true, Destroy: opts.destroy,
-			LockTimeout: core.Duration(opts.lockTimeout), LockNoWait: opts.lockTimeout == 0, Targets: opts.targets, Build: opts.build})
+			LockTimeout: core.Duration(opts.lockTimeout), LockNoWait: opts.lockTimeout == 0, Targets: opts.targets, Build: opts.build, Start: opts.start})
 		if err != nil {
 			return err
 		}

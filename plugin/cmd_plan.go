@@ -21,6 +21,7 @@ type planOptions struct {
 	detailedExitcode bool
 	destroy          bool
 	build            bool
+	start            bool
 	ttl              time.Duration
 	lockTimeout      time.Duration
 	ttlGiven         bool
@@ -48,6 +49,7 @@ func newPlanCommand(c *cli) *cobra.Command {
 	f.BoolVar(&opts.detailedExitcode, "detailed-exitcode", false, "exit 0 when nothing changes, 2 when something does, 1 on error")
 	f.BoolVar(&opts.destroy, "destroy", false, "plan the removal of every container of the stack")
 	f.BoolVar(&opts.build, "build", false, "rebuild every instance that builds its image, whatever changed")
+	f.BoolVar(&opts.start, "start", false, "plan to start the instances devarch stop stopped (with --target, the targets only)")
 	f.DurationVar(&opts.ttl, "ttl", defaultPlanTTL, "how long a saved plan stays applicable")
 	f.DurationVar(&opts.lockTimeout, "lock-timeout", defaultPlanLockTimeout, "how long to wait for the stack's lock (0: fail at once when held)")
 	f.StringSliceVar(&opts.targets, "target", nil, "plan only this `INSTANCE` (repeat or comma-separate); providers it needs that do not run yet come along")
@@ -75,7 +77,7 @@ func runPlan(ctx context.Context, c *cli, stack string, opts planOptions) error 
 	p, err := cl.Plan(ctx, stack, api.PlanRequest{
 		Runtime: spec, Save: opts.save, TTL: core.Duration(opts.ttl),
 		Destroy: opts.destroy, LockTimeout: core.Duration(opts.lockTimeout), LockNoWait: opts.lockTimeout == 0,
-		Targets: opts.targets, Build: opts.build,
+		Targets: opts.targets, Build: opts.build, Start: opts.start,
 	})
 	if err != nil {
 		return err

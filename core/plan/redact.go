@@ -26,6 +26,7 @@ func Redact(p Plan) View {
 		Basis:   p.Basis,
 
 		Stopped:  slices.Clone(p.Stopped),
+		Starts:   slices.Clone(p.Starts),
 		Targets:  slices.Clone(p.Targets),
 		Included: slices.Clone(p.Included),
 		LeftOut:  slices.Clone(p.LeftOut),

@@ -111,6 +111,10 @@ type Plan struct {
 	// apply creates or updates their containers without starting them,
 	// and their stopped containers are not drift. Sorted.
 	Stopped []string `json:"stopped,omitempty"`
+	// Starts are the instances whose stop the apply ends (apply --start):
+	// the plan is computed as if they were not stopped, and the apply
+	// records that once they run. Sorted.
+	Starts []string `json:"starts,omitempty"`
 
 	// Targets are the instances a targeted plan (Target) is limited to;
 	// empty for a plan of the whole stack. Included are the providers it
@@ -168,6 +172,7 @@ type View struct {
 	Warnings []string            `json:"warnings,omitempty"`
 	Summary  Summary             `json:"summary"`
 	Stopped  []string            `json:"stopped,omitempty"`
+	Starts   []string            `json:"starts,omitempty"`
 
 	Targets  []string   `json:"targets,omitempty"`
 	Included []Included `json:"included,omitempty"`

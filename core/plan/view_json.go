@@ -37,6 +37,7 @@ type viewJSON struct {
 	Warnings []string            `json:"warnings,omitempty"`
 	Summary  Summary             `json:"summary"`
 	Stopped  []string            `json:"stopped,omitempty"`
+	Starts   []string            `json:"starts,omitempty"`
 
 	Targets  []string      `json:"targets,omitempty"`
 	Included []Included    `json:"included,omitempty"`
@@ -105,7 +106,7 @@ func (v View) MarshalJSON() ([]byte, error) {
 		CreatedAt: v.CreatedAt, ExpiresAt: v.ExpiresAt, Destroy: v.Destroy, Runtime: v.Runtime,
 		RuntimeKind: v.RuntimeKind, Network: ActionName(v.Network), Wires: v.Wires, Warnings: v.Warnings,
 		Summary: v.Summary, Desired: v.Desired, Basis: v.Basis, AppliedAt: v.AppliedAt,
-		Targets: v.Targets, Included: v.Included, Stopped: v.Stopped,
+		Targets: v.Targets, Included: v.Included, Stopped: v.Stopped, Starts: v.Starts,
 	}
 	for _, l := range v.LeftOut {
 		w.LeftOut = append(w.LeftOut, leftOutJSON{Instance: l.Instance, Action: ActionName(l.Action)})
@@ -143,7 +144,7 @@ func (v *View) UnmarshalJSON(b []byte) error {
 		CreatedAt: w.CreatedAt, ExpiresAt: w.ExpiresAt, Destroy: w.Destroy, Runtime: w.Runtime,
 		RuntimeKind: w.RuntimeKind, Network: network, Wires: w.Wires, Warnings: w.Warnings,
 		Summary: w.Summary, Desired: w.Desired, Basis: w.Basis, AppliedAt: w.AppliedAt,
-		Targets: w.Targets, Included: w.Included, Stopped: w.Stopped,
+		Targets: w.Targets, Included: w.Included, Stopped: w.Stopped, Starts: w.Starts,
 	}
 	for _, l := range w.LeftOut {
 		a, err := parseAction(l.Action)

@@ -276,6 +276,10 @@ type PlanRequest struct {
 	// Build rebuilds every enabled instance that builds, whatever its
 	// inputs (plan --build, apply --build).
 	Build bool `json:"build,omitempty"`
+	// Start plans as if the stopped instances (the targets' only, with
+	// Targets) were not stopped: applying the plan starts them and ends
+	// their stop (apply --start).
+	Start bool `json:"start,omitempty"`
 }
 
 // ApplyRequest applies a saved plan (PlanID) or, without one, plans and
@@ -296,6 +300,9 @@ type ApplyRequest struct {
 	// Build rebuilds every enabled instance that builds (without PlanID;
 	// a saved plan holds its rebuilds).
 	Build bool `json:"build,omitempty"`
+	// Start is PlanRequest's (without PlanID; a saved plan holds what
+	// it starts).
+	Start bool `json:"start,omitempty"`
 }
 
 // ImagesRequest builds (build) or pulls (pull) the images of a stack's

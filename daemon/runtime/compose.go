@@ -77,6 +77,32 @@ func (e *Engine) Up(ctx context.Context, project string, composeYAML []byte, wor
 	return e.runCompose(ctx, "up", project, composeYAML, workdir, progress, "up", "-d", "--remove-orphans")
 }
 
+// UpServices is Up for a project some of whose services the user
+// stopped: `up -d --remove-orphans START...` brings up the services of
+// start (compose starts what they depend on), then `up --no-start
+// --no-deps STOPPED...` creates or recreates the services of stopped
+// without starting them; a stopped container whose configuration did not
+// change is left as it is. Services of neither list are not orphans
+// (they are in the project): nothing removes them.
+func (e *Engine) UpServices(ctx context.Context, project string, composeYAML []byte, workdir string, start, stopped []string, progress func(string)) error {
+	stop := e.driveHealthchecks(ctx, project)
+	defer stop()
+	if len(start) > 0 {
+		args := append([]string{"up", "-d", "--remove-orphans"}, start...)
+		if err := e.runCompose(ctx, "up", project, composeYAML, workdir, progress, args...); err != nil {
+			return err
+		}
+	}
+	if len(stopped) == 0 {
+		return nil
+	}
+	args := []string{"up", "--no-start", "--no-deps"}
+	if len(start) == 0 {
+		args = append(args, "--remove-orphans")
+	}
+	return e.runCompose(ctx, "up", project, composeYAML, workdir, progress, append(args, stopped...)...)
+}
+
 // Down runs `compose -p PROJECT [-f -] down --remove-orphans`, which keeps
 // named volumes; with volumes it adds --volumes, which removes the
 // project's named volumes and its containers' anonymous ones.

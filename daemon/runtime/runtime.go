@@ -64,6 +64,15 @@ type Runtime interface {
 	ImageIDs(ctx context.Context, refs []string) (map[string]string, error)
 }
 
+// ServiceUpper is a Runtime that can bring a project up leaving some of
+// its services stopped (the compose engines; a swarm has no stopped
+// services).
+type ServiceUpper interface {
+	// UpServices is Up starting only the services of start and creating
+	// or updating those of stopped without starting them.
+	UpServices(ctx context.Context, project string, composeYAML []byte, workdir string, start, stopped []string, progress func(string)) error
+}
+
 // LogsOptions select the output Logs streams.
 type LogsOptions struct {
 	Follow     bool   // keep streaming until ctx ends

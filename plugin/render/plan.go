@@ -106,6 +106,10 @@ func Plan(w io.Writer, p plan.View, color bool) error {
 		}
 	}
 	writeStopped(&extra, p.Stopped)
+	if len(p.Starts) > 0 {
+		fmt.Fprintf(&extra, "Starts: %s (stopped by `devarch stop`; this apply starts %s)\n",
+			strings.Join(p.Starts, ", "), plural(len(p.Starts), "it", "them"))
+	}
 	writeWarnings(&extra, c, p.Warnings)
 	if extra.Len() > 0 {
 		b.WriteString("\n")

@@ -149,7 +149,7 @@ func (s *Runner) converge(ctx context.Context, rt runtime.Runtime, stack string,
 	window := s.Timeouts.Up + s.Timeouts.verifyWindow(d.Services)
 	upCtx, cancel := context.WithTimeout(ctx, window)
 	defer cancel()
-	if err := rt.Up(upCtx, core.ProjectName(stack), yaml, dir, progressFunc(stack, d, emit)); err != nil {
+	if err := up(upCtx, rt, core.ProjectName(stack), yaml, dir, d, progressFunc(stack, d, emit)); err != nil {
 		if ctx.Err() == nil && errors.Is(upCtx.Err(), context.DeadlineExceeded) {
 			return fmt.Errorf("compose up %s did not finish within %s; a provider that never turns healthy keeps it waiting (see `devarch ps %s`)",
 				core.ProjectName(stack), window, stack)
@@ -214,7 +214,7 @@ func (t Timeouts) verifyWindow(want []core.WiredService) time.Duration {
 func (s *Runner) verify(ctx context.Context, rt runtime.Runtime, d core.Desired, emit func(instance, msg string)) error {
 	var want []core.WiredService
 	for _, svc := range d.Services {
-		if svc.Enabled && (svc.Replicas == nil || *svc.Replicas > 0) {
+		if svc.Enabled && !svc.Stopped && (svc.Replicas == nil || *svc.Replicas > 0) {
 			want = append(want, svc)
 		}
 	}
@@ -387,13 +387,20 @@ func (s *Runner) putPartial(stack string, ap store.Applied, rt store.RuntimeBind
 }
 
 // commitPending stores the definition an import plan carries, with its
-// serial bumped, and the templates it carries, and returns the desired state to record as applied.
+// serial bumped, and the templates it carries, and returns the desired
+// state to record as applied. The stop of the instances the plan starts
+// (apply --start) ends.
 func (s *Runner) commitPending(tx *store.Tx, a *applyRun, now time.Time) (core.Desired, error) {
 	d := a.plan.Desired
 	if a.saved == nil || a.saved.Stack == nil {
-		return d, nil
+		return d, endStops(tx, a.stack, a.plan.Starts)
 	}
 	st := *a.saved.Stack
+	for i := range st.Instances {
+		if slices.Contains(a.plan.Starts, st.Instances[i].Name) {
+			st.Instances[i].Stopped = false
+		}
+	}
 	cur, err := tx.GetStack(a.stack)
 	switch {
 	case err == nil:

@@ -101,7 +101,7 @@ func (s *Runner) upInstance(ctx context.Context, rt runtime.Runtime, d core.Desi
 	window := s.Timeouts.Up + s.Timeouts.verifyWindow(one.Services)
 	upCtx, cancel := context.WithTimeout(ctx, window)
 	defer cancel()
-	if err := rt.Up(upCtx, p.Name, p.YAML, dir, progressFunc(d.Stack, d, emit)); err != nil {
+	if err := up(upCtx, rt, p.Name, p.YAML, dir, one, progressFunc(d.Stack, d, emit)); err != nil {
 		if ctx.Err() == nil && errors.Is(upCtx.Err(), context.DeadlineExceeded) {
 			return &jobs.Failure{Instance: p.Instance, Err: fmt.Errorf("instance %s: compose up %s did not finish within %s", p.Instance, p.Name, window)}
 		}

@@ -7,6 +7,7 @@ package service
 import (
 	"context"
 	"errors"
+	"fmt"
 	"slices"
 	"strings"
 	"time"
@@ -228,8 +229,44 @@ func (s *Service) Control(ctx context.Context, c Caller, stack, action string, r
 	if err != nil {
 		return api.ControlResult{}, runtimeErr(err, "%s stack %q", action, stack)
 	}
+	// A stop is recorded as intended, so plan and apply leave the
+	// instances stopped; a start or restart ends that intent.
+	var insts []string
+	for _, ci := range out.Containers {
+		if !slices.Contains(insts, ci.Instance) {
+			insts = append(insts, ci.Instance)
+		}
+	}
+	if err := s.setStopped(stack, insts, action == ActionStop); err != nil {
+		return api.ControlResult{}, fmt.Errorf("%s stack %q: done on the containers, but recording the stop intent failed: %w", action, stack, err)
+	}
 	s.log.Info("containers "+action, "stack", stack, "containers", names, "by", c.Who)
 	return out, nil
+}
+
+// setStopped records (stopped) or clears the stop intent of instances of
+// stack (every instance's when instances is empty). It is intent, not
+// definition: the serial stays, so no saved plan's serial moves, though
+// a plan made before is stale (its desired state changed).
+func (s *Service) setStopped(stack string, instances []string, stopped bool) error {
+	return s.store.Update(func(tx *store.Tx) error {
+		st, err := tx.GetStack(stack)
+		if err != nil {
+			return err
+		}
+		changed := false
+		for i := range st.Instances {
+			inst := &st.Instances[i]
+			if (len(instances) == 0 || slices.Contains(instances, inst.Name)) && inst.Stopped != stopped {
+				inst.Stopped, changed = stopped, true
+			}
+		}
+		if !changed {
+			return nil
+		}
+		st.UpdatedAt = time.Now().UTC()
+		return tx.PutStack(st)
+	})
 }
 
 // control is rt's container control; a runtime without it (swarm) is an

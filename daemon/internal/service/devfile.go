@@ -164,6 +164,13 @@ func (s *Service) Import(ctx context.Context, c Caller, req api.ImportRequest) (
 	pending := res.Stack
 	pending.Lineage, pending.Serial = existing.Lineage, existing.Serial
 	pending.CreatedAt, pending.UpdatedAt = existing.CreatedAt, existing.UpdatedAt
+	// A stop is intent the file does not carry: an instance the user
+	// stopped stays stopped over the import.
+	for i := range pending.Instances {
+		if had, ok := existing.Instance(pending.Instances[i].Name); ok {
+			pending.Instances[i].Stopped = had.Stopped
+		}
+	}
 	rt, _, err := s.openStackRuntime(name, req.Runtime)
 	if err != nil {
 		return api.ImportResult{}, err

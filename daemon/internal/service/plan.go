@@ -51,10 +51,15 @@ func (s *Service) Plan(ctx context.Context, c Caller, name string, req api.PlanR
 		return plan.View{}, err
 	}
 	st.input.ForceBuild = req.Build && !req.Destroy
+	var starts []string
+	if req.Start && !req.Destroy {
+		starts = st.startStopped(req.Targets)
+	}
 	p, err := plan.Target(newPlan(st, rt), st.input, req.Targets)
 	if err != nil {
 		return plan.View{}, err
 	}
+	p.Starts = starts
 	if req.Save {
 		p.ExpiresAt = p.CreatedAt.Add(ttl)
 		if err := s.store.Update(func(tx *store.Tx) error {
@@ -124,6 +129,9 @@ func (s *Service) Apply(ctx context.Context, c Caller, name string, req api.Appl
 	if req.Build && (req.Destroy || req.PlanID != "") {
 		return api.Job{}, core.Errf("build", "applies to an apply without a saved plan; make the plan with `plan --build`")
 	}
+	if req.Start && (req.Destroy || req.PlanID != "") {
+		return api.Job{}, core.Errf("start", "applies to an apply without a saved plan; make the plan with `plan --start`")
+	}
 	op := "apply"
 	if req.Destroy {
 		op = "destroy"
@@ -171,7 +179,7 @@ func (s *Service) Apply(ctx context.Context, c Caller, name string, req api.Appl
 	if saved != nil && len(req.Targets) > 0 {
 		return api.Job{}, core.Errf("target", "does not apply to a saved plan: it carries its own targets (plan "+name+" --target ... --save)")
 	}
-	p, err := s.prepareApply(ctx, name, saved, rt, destroy, req.Targets, req.Build)
+	p, err := s.prepareApply(ctx, name, saved, rt, destroy, req.Targets, req.Build, req.Start)
 	if err != nil {
 		return api.Job{}, err
 	}
@@ -192,7 +200,7 @@ func (s *Service) Apply(ctx context.Context, c Caller, name string, req api.Appl
 // prepareApply builds what an apply job needs, under the stack's lock: the
 // saved plan (read under the lock; nil for none) checked fresh against the
 // current state, or a plan computed now (limited to targets, if any).
-func (s *Service) prepareApply(ctx context.Context, name string, saved *store.SavedPlan, rt runtime.Runtime, destroy bool, targets []string, build bool) (apply.Params, error) {
+func (s *Service) prepareApply(ctx context.Context, name string, saved *store.SavedPlan, rt runtime.Runtime, destroy bool, targets []string, build, start bool) (apply.Params, error) {
 	a := apply.Params{Stack: name, Runtime: rt, Destroy: destroy, Saved: saved}
 	var pending *pendingStack
 	if saved != nil && saved.Stack != nil { // the templates of an import are stored with its plan
@@ -210,6 +218,11 @@ func (s *Service) prepareApply(ctx context.Context, name string, saved *store.Sa
 		return a, err
 	}
 	if a.Saved != nil {
+		// The plan was computed with these instances' stop ended: the
+		// state it is checked against is too.
+		if len(a.Saved.Plan.Starts) > 0 {
+			st.startStopped(a.Saved.Plan.Starts)
+		}
 		if pending != nil {
 			stored, err := s.storedStack(name)
 			if err != nil {
@@ -229,9 +242,14 @@ func (s *Service) prepareApply(ctx context.Context, name string, saved *store.Sa
 		a.Plan = a.Saved.Plan
 	} else {
 		st.input.ForceBuild = build
+		var starts []string
+		if start && !destroy {
+			starts = st.startStopped(targets)
+		}
 		if a.Plan, err = plan.Target(newPlan(st, rt), st.input, targets); err != nil {
 			return a, err
 		}
+		a.Plan.Starts = starts
 	}
 	a.Builds = st.input.Builds
 	a.Prev, a.Bound = st.applied, st.binding

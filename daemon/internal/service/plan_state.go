@@ -358,3 +358,20 @@ func (s *Service) planStack(ctx context.Context, name string, rt runtime.Runtime
 	}
 	return newPlan(st, rt), nil
 }
+
+// startStopped ends, in the desired state the plan is computed from, the
+// stop of the named instances (every instance's when names is empty) and
+// returns the ones that were stopped, sorted. The store is not touched:
+// the apply records it once they run.
+func (st *stackState) startStopped(names []string) []string {
+	var out []string
+	for i := range st.desired.Services {
+		svc := &st.desired.Services[i]
+		if svc.Stopped && (len(names) == 0 || slices.Contains(names, svc.Instance)) {
+			svc.Stopped = false
+			out = append(out, svc.Instance)
+		}
+	}
+	st.input.Desired = st.desired
+	return out
+}
