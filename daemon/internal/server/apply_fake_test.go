@@ -20,6 +20,8 @@ type fakeRuntime struct {
 	mu         sync.Mutex
 	containers map[string]runtime.Container // by name
 	ups        []fakeCall
+	// serviceUps are the UpServices calls: [start, stopped].
+	serviceUps [][2][]string
 	downs      []fakeCall
 
 	// upHook runs at the start of Up (n counts Up calls from 1); a non-nil
