@@ -141,6 +141,7 @@ func Compute(in Input) Plan {
 			p.Stopped = append(p.Stopped, inst)
 		}
 	}
+	p.Warnings = append(p.Warnings, stoppedProviders(desired)...)
 	for _, d := range in.Desired.Warnings {
 		p.Warnings = append(p.Warnings, d.Error())
 	}
@@ -314,6 +315,25 @@ func stateWord(s string) string {
 		return "not running"
 	}
 	return s
+}
+
+// stoppedProviders warns of each stopped instance a running one depends
+// on: compose starts a dependency with the instance it brings up.
+func stoppedProviders(desired map[string]*core.WiredService) []string {
+	var out []string
+	for _, inst := range sortedKeys(desired) {
+		svc := desired[inst]
+		if svc.Stopped {
+			continue
+		}
+		for _, dep := range svc.DependsOn {
+			if p := desired[dep.Instance]; p != nil && p.Stopped {
+				out = append(out, fmt.Sprintf("instance %s is stopped but %s depends on it: compose starts it when apply brings %s up (stop %s too, or start %s)",
+					dep.Instance, inst, inst, inst, dep.Instance))
+			}
+		}
+	}
+	return out
 }
 
 // driftNote is the warning a drifted change adds to the plan.

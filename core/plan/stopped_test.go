@@ -2,6 +2,7 @@ package plan
 
 import (
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/devarch-dev/devarch/core"
@@ -88,6 +89,23 @@ func TestComputeStopped(t *testing.T) {
 				t.Errorf("view stopped = %v, want %v", v.Stopped, tt.stopped)
 			}
 		})
+	}
+}
+
+// A stopped instance another running one depends on is warned of:
+// compose starts it with that one.
+func TestComputeWarnsOfStoppedProvider(t *testing.T) {
+	db := with(svc("db", "docker.io/library/postgres:16"), func(s *core.WiredService) { s.Stopped = true })
+	api := svc("api", "docker.io/acme/api:1")
+	api.DependsOn = []core.Dependency{{Instance: "db", Healthy: true}}
+	p := Compute(Input{Desired: desired(1, api, db)})
+	want := "instance db is stopped but api depends on it"
+	if !slices.ContainsFunc(p.Warnings, func(w string) bool { return strings.HasPrefix(w, want) }) {
+		t.Fatalf("warnings = %q; want one starting %q", p.Warnings, want)
+	}
+	api.Stopped = true
+	if p := Compute(Input{Desired: desired(1, api, db)}); len(p.Warnings) != 0 {
+		t.Fatalf("both stopped: warnings = %q; want none", p.Warnings)
 	}
 }
 
