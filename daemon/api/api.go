@@ -381,6 +381,10 @@ type LockInfo struct {
 	PID       int       `json:"pid"`
 	Created   time.Time `json:"created"`
 	Exclusive bool      `json:"exclusive"`
+	// Instances, on a shared holder, are the instances it holds alone (a
+	// targeted apply in per-service mode): another holder of any of them
+	// is refused, holders of other instances run beside it.
+	Instances []string `json:"instances,omitempty"`
 }
 
 // LockView is the lock state of a stack.

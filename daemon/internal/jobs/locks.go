@@ -6,6 +6,7 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -13,9 +14,15 @@ import (
 	"github.com/devarch-dev/devarch/daemon/internal/randid"
 )
 
-// LockManager holds per-stack readers/writer locks in memory. Plans share a
-// stack's lock; apply, destroy and import hold it alone. Locks live only in
-// the daemon's memory, so a daemon that dies releases every lock it held.
+// LockManager holds per-stack readers/writer locks in memory, with
+// instance-scoped locks under the shared mode. Plans share a stack's lock;
+// apply, destroy, import and edits hold it alone. A targeted apply in
+// per-service mode shares the stack's lock and holds its instances
+// (targets and included providers) alone: two such applies run side by
+// side when their instances are disjoint, and exclude each other when they
+// overlap; a holder of the whole stack excludes them all. Locks live only
+// in the daemon's memory, so a daemon that dies releases every lock it
+// held.
 type LockManager struct {
 	mu      sync.Mutex
 	holders map[string][]*lockHolder // by stack, in acquisition order
@@ -39,6 +46,9 @@ func (e *LockError) Error() string {
 	op := h.Operation
 	if h.JobID != "" {
 		op += " (job " + h.JobID + ")"
+	}
+	if len(h.Instances) > 0 {
+		op += " of instance(s) " + strings.Join(h.Instances, ", ")
 	}
 	msg := fmt.Sprintf("stack %q is locked: %s by %s, pid %d, since %s",
 		e.Stack, op, h.Who, h.PID, h.Created.UTC().Format(time.RFC3339))
@@ -70,7 +80,8 @@ func NewLockManager() *LockManager {
 }
 
 // Acquire takes info.Stack's lock: shared when info.Exclusive is false,
-// exclusive otherwise. It fills info.ID and info.Created, waits up to timeout
+// exclusive otherwise; a shared lock with info.Instances also holds those
+// instances alone. It fills info.ID and info.Created, waits up to timeout
 // for a conflicting holder to go (0 fails at once) and returns a *LockError
 // naming the holder when it cannot. Waiting ends early when ctx is done. The
 // returned release is safe to call more than once; after a forced unlock it
@@ -78,6 +89,10 @@ func NewLockManager() *LockManager {
 func (m *LockManager) Acquire(ctx context.Context, info api.LockInfo, timeout time.Duration) (release func(), err error) {
 	info.ID = randid.Hex(8)
 	info.Created = time.Now().UTC()
+	if info.Exclusive {
+		info.Instances = nil // the whole stack is held
+	}
+	info.Instances = slices.Compact(slices.Sorted(slices.Values(info.Instances)))
 	h := &lockHolder{info: info}
 
 	var deadline <-chan time.Time
@@ -117,18 +132,30 @@ func (m *LockManager) Acquire(ctx context.Context, info api.LockInfo, timeout ti
 // caller holds m.mu.
 func (m *LockManager) conflict(info api.LockInfo) (api.LockInfo, bool) {
 	hs := m.holders[info.Stack]
-	if len(hs) == 0 {
-		return api.LockInfo{}, false
-	}
 	for _, h := range hs {
 		if h.info.Exclusive {
 			return h.info, true
 		}
 	}
-	if info.Exclusive {
+	if info.Exclusive && len(hs) > 0 {
 		return hs[0].info, true
 	}
+	for _, h := range hs {
+		if overlaps(h.info.Instances, info.Instances) {
+			return h.info, true
+		}
+	}
 	return api.LockInfo{}, false
+}
+
+// overlaps reports whether the sorted instance sets a and b share one.
+func overlaps(a, b []string) bool {
+	for _, x := range a {
+		if _, found := slices.BinarySearch(b, x); found {
+			return true
+		}
+	}
+	return false
 }
 
 // drop removes h from stack's holders if it is still there and wakes waiters.

@@ -3,6 +3,7 @@ package jobs
 import (
 	"context"
 	"errors"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -141,6 +142,8 @@ func TestLockErrorText(t *testing.T) {
 			`stack "shop" is locked: apply (job J) by root@host, pid 123, since 2026-11-22T20:00:00Z`},
 		{"plan", api.LockInfo{Operation: "plan", Who: "ann@box", PID: 7, Created: created},
 			`stack "shop" is locked: plan by ann@box, pid 7, since 2026-11-22T20:00:00Z`},
+		{"instances", api.LockInfo{Operation: "apply", JobID: "J", Who: "root@host", PID: 123, Created: created, Instances: []string{"api", "db"}},
+			`stack "shop" is locked: apply (job J) of instance(s) api, db by root@host, pid 123, since 2026-11-22T20:00:00Z`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -209,5 +212,113 @@ func TestForceUnlock(t *testing.T) {
 	relC()
 	if got := m.Holders("shop"); len(got) != 0 {
 		t.Errorf("holders = %v", got)
+	}
+}
+
+func instanceLock(op string, instances ...string) api.LockInfo {
+	info := lockInfo(op, false)
+	info.Instances = instances
+	return info
+}
+
+// Instance-scoped holders share the stack's lock: disjoint instance sets
+// coexist, overlapping ones exclude each other, and a holder of the whole
+// stack excludes them all (and they it).
+func TestInstanceLocks(t *testing.T) {
+	tests := []struct {
+		name    string
+		first   api.LockInfo
+		second  api.LockInfo
+		granted bool
+	}{
+		{"disjoint instances", instanceLock("a1", "api"), instanceLock("a2", "db", "web"), true},
+		{"overlapping instances", instanceLock("a1", "api", "db"), instanceLock("a2", "db"), false},
+		{"same instance", instanceLock("a1", "api"), instanceLock("a2", "api"), false},
+		{"stack-exclusive then instances", lockInfo("a1", true), instanceLock("a2", "api"), false},
+		{"instances then stack-exclusive", instanceLock("a1", "api"), lockInfo("a2", true), false},
+		{"plan beside instances", instanceLock("a1", "api"), lockInfo("a2", false), true},
+		{"instances beside a plan", lockInfo("a1", false), instanceLock("a2", "api"), true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			m := NewLockManager()
+			rel1, err := m.Acquire(context.Background(), tt.first, 0)
+			if err != nil {
+				t.Fatalf("first acquire: %v", err)
+			}
+			defer rel1()
+			rel2, err := m.Acquire(context.Background(), tt.second, 0)
+			if tt.granted {
+				if err != nil {
+					t.Fatalf("second acquire: %v", err)
+				}
+				rel2()
+				return
+			}
+			var le *LockError
+			if !errors.As(err, &le) {
+				t.Fatalf("second acquire error = %v, want *LockError", err)
+			}
+			if le.Holder.Operation != "a1" || !slices.Equal(le.Holder.Instances, tt.first.Instances) {
+				t.Errorf("holder = %+v, want a1 holding %v", le.Holder, tt.first.Instances)
+			}
+		})
+	}
+}
+
+// The second of three instance holders waits for the one it overlaps,
+// not for the disjoint one, and is listed with its instances.
+func TestInstanceLockWaitsAndIsListed(t *testing.T) {
+	m := NewLockManager()
+	relAPI, err := m.Acquire(context.Background(), instanceLock("apply", "db", "api"), 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	relWeb, err := m.Acquire(context.Background(), instanceLock("apply", "web"), 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer relWeb()
+	hs := m.Holders("shop")
+	if len(hs) != 2 || !slices.Equal(hs[0].Instances, []string{"api", "db"}) || hs[0].Exclusive || !slices.Equal(hs[1].Instances, []string{"web"}) {
+		t.Fatalf("holders = %+v; want api,db then web, shared", hs)
+	}
+	got := make(chan error, 1)
+	go func() {
+		rel, err := m.Acquire(context.Background(), instanceLock("apply", "api"), 5*time.Second)
+		if err == nil {
+			rel()
+		}
+		got <- err
+	}()
+	select {
+	case err := <-got:
+		t.Fatalf("acquired api while it was held: %v", err)
+	case <-time.After(50 * time.Millisecond):
+	}
+	relAPI()
+	if err := <-got; err != nil {
+		t.Fatalf("acquire after release: %v", err)
+	}
+}
+
+// unlock --force releases an instance holder by its ID, leaving the other.
+func TestForceUnlockInstanceHolder(t *testing.T) {
+	m := NewLockManager()
+	relA, _ := m.Acquire(context.Background(), instanceLock("apply", "api"), 0)
+	defer relA()
+	relB, _ := m.Acquire(context.Background(), instanceLock("apply", "db"), 0)
+	defer relB()
+	hs := m.Holders("shop")
+	if n := m.ForceUnlock("shop", hs[0].ID); n != 1 {
+		t.Fatalf("released %d, want 1", n)
+	}
+	if rel, err := m.Acquire(context.Background(), instanceLock("apply", "api"), 0); err != nil {
+		t.Errorf("api after its holder was forced: %v", err)
+	} else {
+		rel()
+	}
+	if _, err := m.Acquire(context.Background(), instanceLock("apply", "db"), 0); err == nil {
+		t.Error("db was granted while its holder still holds it")
 	}
 }
