@@ -33,7 +33,82 @@ func stateHashOf(b Basis, destroy bool) string {
 	if destroy {
 		h.Write([]byte("destroy"))
 	}
+	if len(b.Instances) > 0 {
+		h.Write([]byte("instances\x00" + strings.Join(b.Instances, "\x00")))
+	}
 	return hex.EncodeToString(h.Sum(nil))
+}
+
+// scopedBasisOf is the basis of a plan limited to instances (sorted): the
+// whole desired state, and of the applied snapshot, the live containers,
+// the build digests and the image IDs only what belongs to those
+// instances. The applied part is
+// the instances' services and the wires and unresolved imports they
+// consume, without the snapshot's stack-wide fields (serial, order),
+// which an apply of other instances rewrites; an absent snapshot counts
+// as one without those instances. Stack-wide settings are covered by the
+// desired state: they change only with an edit, which bumps the serial.
+func scopedBasisOf(in Input, instances []string) Basis {
+	set := map[string]bool{}
+	for _, i := range instances {
+		set[i] = true
+	}
+	var applied core.Desired
+	if in.Applied != nil {
+		for _, s := range in.Applied.Services {
+			if set[s.Instance] {
+				applied.Services = append(applied.Services, s)
+			}
+		}
+		for _, w := range in.Applied.Wires {
+			if set[w.Consumer] {
+				applied.Wires = append(applied.Wires, w)
+			}
+		}
+		for _, u := range in.Applied.Unresolved {
+			if set[u.Consumer] {
+				applied.Unresolved = append(applied.Unresolved, u)
+			}
+		}
+	}
+	scoped := in
+	scoped.Applied = &applied
+	scoped.Builds, scoped.AppliedBuilds = scopeMap(in.Builds, set), scopeMap(in.AppliedBuilds, set)
+	scoped.Images, scoped.AppliedImages = scopeMap(in.Images, set), scopeMap(in.AppliedImages, set)
+	scoped.Live = nil
+	for _, c := range in.Live {
+		if set[c.Instance] {
+			scoped.Live = append(scoped.Live, c)
+		}
+	}
+	b := basisOf(scoped)
+	b.AppliedSerial = 0
+	b.Instances = slices.Clone(instances)
+	return b
+}
+
+// scopeMap is m (by instance) limited to the instances of set; nil when
+// none is left.
+func scopeMap[V any](m map[string]V, set map[string]bool) map[string]V {
+	var out map[string]V
+	for k, v := range m {
+		if set[k] {
+			if out == nil {
+				out = map[string]V{}
+			}
+			out[k] = v
+		}
+	}
+	return out
+}
+
+// currentBasis is the basis of in as saved's was computed: for its
+// instances only when it is scoped.
+func currentBasis(saved Plan, in Input) Basis {
+	if len(saved.Basis.Instances) > 0 {
+		return scopedBasisOf(in, saved.Basis.Instances)
+	}
+	return basisOf(in)
 }
 
 // basisOf computes the per-part hashes Staleness compares.

@@ -107,12 +107,14 @@ func Staleness(saved Plan, in Input, now time.Time) error {
 	} else if saved.Serial != in.Desired.Serial {
 		fail(StaleSerial, "stack %q changed since the plan (serial %d → %d)", saved.Stack, saved.Serial, in.Desired.Serial)
 	}
-	now2 := basisOf(in)
+	now2 := currentBasis(saved, in)
 	if saved.Basis.DesiredHash != now2.DesiredHash && e.Kind != StaleLineage && e.Kind != StaleSerial {
 		fail(StaleDesired, "the desired configuration changed since the plan (a template, secret or wiring changed)")
 	}
 	if saved.Basis.AppliedHash != now2.AppliedHash {
 		switch {
+		case len(now2.Instances) > 0:
+			fail(StaleSnapshot, "the applied state of instance(s) %s changed since the plan", strings.Join(now2.Instances, ", "))
 		case saved.Basis.AppliedHash == "none":
 			fail(StaleSnapshot, "the stack was applied since the plan (applied serial %d)", now2.AppliedSerial)
 		case now2.AppliedHash == "none":
@@ -130,7 +132,7 @@ func Staleness(saved Plan, in Input, now time.Time) error {
 	if diff := liveDiff(saved.Basis.Live, now2.Live); len(diff) > 0 {
 		fail(StaleLive, "live containers changed since the plan: %s", strings.Join(diff, ", "))
 	}
-	if e.Kind == "" && saved.StateHash != "" && saved.StateHash != StateHash(in) {
+	if e.Kind == "" && saved.StateHash != "" && saved.StateHash != stateHashOf(now2, in.Destroy) {
 		fail(StaleDesired, "the state changed since the plan")
 	}
 	if e.Kind != "" {

@@ -39,9 +39,16 @@ type LeftOut struct {
 //     is what apply records as applied, so the next plan still shows the
 //     changes left out.
 //
-// Basis and StateHash stay those of the whole stack: a saved targeted plan
-// is stale whenever the untargeted one would be. A target whose change
-// would leave an instance depending on one that does not run is refused.
+// In stack mode Basis and StateHash stay those of the whole stack: a saved
+// targeted plan is stale whenever the untargeted one would be (its apply
+// brings the whole project up). In per-service mode (not on a swarm) they
+// cover the whole desired state but only the plan's instances (targets
+// and included providers) of the applied snapshot and the live
+// containers (scopedBasisOf): an apply of other instances, such as a
+// concurrent targeted apply, leaves it fresh, since this plan's apply
+// touches only its instances' projects and records only them. A target
+// whose change would leave an instance depending on one that does not run
+// is refused.
 func Target(p Plan, in Input, targets []string) (Plan, error) {
 	if len(targets) == 0 {
 		return p, nil
@@ -125,6 +132,10 @@ func Target(p Plan, in Input, targets []string) (Plan, error) {
 	if out.Network == Create && !running {
 		out.Network = NoOp
 	}
+	if perServiceScope(in) {
+		out.Basis = scopedBasisOf(in, out.Instances())
+		out.StateHash = stateHashOf(out.Basis, in.Destroy)
+	}
 	out.Summary = summarize(out.Changes)
 	out.Warnings = nil
 	for _, w := range p.Warnings {
@@ -144,6 +155,32 @@ func Target(p Plan, in Input, targets []string) (Plan, error) {
 	}
 	return out, nil
 }
+
+// perServiceScope reports whether a targeted plan of in runs only its own
+// instances' projects: per-service mode, on a runtime that has it.
+func perServiceScope(in Input) bool {
+	return in.Runtime != "swarm" && core.EffectiveComposeMode(in.Desired.ComposeMode) == core.ComposeModePerService
+}
+
+// Instances are the instances a targeted plan applies, sorted: its
+// targets and the providers it includes; nil for a plan of the whole
+// stack.
+func (p *Plan) Instances() []string {
+	if len(p.Targets) == 0 {
+		return nil
+	}
+	out := slices.Clone(p.Targets)
+	for _, in := range p.Included {
+		out = append(out, in.Instance)
+	}
+	slices.Sort(out)
+	return slices.Compact(out)
+}
+
+// Scoped reports whether p is a targeted plan whose apply touches only its
+// Instances (per-service mode): such applies of disjoint instances may run
+// side by side.
+func (p *Plan) Scoped() bool { return len(p.Basis.Instances) > 0 }
 
 // driftInstance is the instance a drift warning (driftNote) names.
 func driftInstance(w string) (string, bool) {

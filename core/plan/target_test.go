@@ -1,6 +1,7 @@
 package plan
 
 import (
+	"errors"
 	"reflect"
 	"strings"
 	"testing"
@@ -161,4 +162,91 @@ func TestTarget(t *testing.T) {
 			}
 		})
 	}
+}
+
+// A targeted plan in per-service mode covers only its instances of the
+// applied snapshot and the live containers: an apply of other instances
+// (a concurrent targeted apply) committed since leaves it fresh, while a
+// change to its own instances or to the definition makes it stale. In
+// stack mode the same apply makes it stale.
+func TestScopedTargetStaleness(t *testing.T) {
+	api := svc("api", "docker.io/acme/api:1")
+	web := svc("web", "docker.io/acme/web:1")
+	prod := func(s core.WiredService) core.WiredService {
+		return with(s, func(s *core.WiredService) { s.Env["MODE"] = core.EnvVar{Value: "prod"} })
+	}
+	input := func(mode string) Input {
+		d, applied := desired(3, prod(api), prod(web)), desired(2, api, web)
+		d.ComposeMode, applied.ComposeMode = mode, mode
+		return Input{Desired: d, Applied: &applied, Runtime: "docker",
+			Live: []LiveContainer{running("api", api.Image), running("web", web.Image)}}
+	}
+	// appliedAPI is in once a targeted apply of api committed: api's
+	// container replaced and recorded as desired, the snapshot at serial 3.
+	appliedAPI := func(in Input) Input {
+		next := Mix(in.Desired, in.Applied, map[string]bool{"api": true})
+		next.Serial = in.Desired.Serial
+		in.Applied = &next
+		in.Live = []LiveContainer{running("api", "docker.io/acme/api:2"), running("web", web.Image)}
+		in.Live[0].Lineage = "other"
+		return in
+	}
+	plan := func(t *testing.T, in Input) Plan {
+		t.Helper()
+		p, err := Target(savedPlan(in), in, []string{"web"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+
+	t.Run("per-service: another instance's apply keeps it fresh", func(t *testing.T) {
+		in := input(core.ComposeModePerService)
+		p := plan(t, in)
+		if !reflect.DeepEqual(p.Basis.Instances, []string{"web"}) || !p.Scoped() {
+			t.Fatalf("basis instances = %v; want [web]", p.Basis.Instances)
+		}
+		if p.StateHash == StateHash(in) {
+			t.Error("the scoped plan kept the whole stack's state hash")
+		}
+		if err := Staleness(p, appliedAPI(in), t0); err != nil {
+			t.Errorf("stale after an apply of api only: %v", err)
+		}
+	})
+	for _, tt := range []struct {
+		name   string
+		change func(in *Input)
+		kind   string
+		what   string
+	}{
+		{"its container changed", func(in *Input) { in.Live[1].State = "exited" }, StaleLive, "devarch-shop-web running → exited"},
+		{"its applied state changed", func(in *Input) {
+			a := *in.Applied
+			a.Services = []core.WiredService{a.Services[0], prod(web)}
+			in.Applied = &a
+		}, StaleSnapshot, "applied state of instance(s) web changed"},
+		{"the definition changed", func(in *Input) { in.Desired.Serial = 4 }, StaleSerial, "serial 3 → 4"},
+	} {
+		t.Run("per-service: "+tt.name, func(t *testing.T) {
+			in := input(core.ComposeModePerService)
+			p := plan(t, in)
+			now := appliedAPI(in)
+			tt.change(&now)
+			err := Staleness(p, now, t0)
+			var se *StaleError
+			if !errors.As(err, &se) || se.Kind != tt.kind || !strings.Contains(err.Error(), tt.what) {
+				t.Errorf("staleness = %v; want %s naming %q", err, tt.kind, tt.what)
+			}
+		})
+	}
+	t.Run("stack mode: another instance's apply makes it stale", func(t *testing.T) {
+		in := input(core.ComposeModeStack)
+		p := plan(t, in)
+		if len(p.Basis.Instances) != 0 || p.StateHash != StateHash(in) {
+			t.Fatalf("a stack-mode targeted plan must keep the whole stack's basis; instances %v", p.Basis.Instances)
+		}
+		if err := Staleness(p, appliedAPI(in), t0); !IsStale(err) {
+			t.Errorf("staleness = %v; want stale", err)
+		}
+	})
 }

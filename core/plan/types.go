@@ -144,6 +144,10 @@ type Basis struct {
 	// (empty when it saw none): a context edited or an image moved since
 	// makes a saved plan stale.
 	Images string `json:"images,omitempty"`
+	// Instances, when set, are the only instances the applied and live
+	// parts cover (a targeted plan in per-service mode, ScopeBasis);
+	// empty: the whole stack.
+	Instances []string `json:"instances,omitempty"`
 }
 
 // Empty reports whether the plan changes nothing.
