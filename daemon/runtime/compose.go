@@ -128,6 +128,22 @@ func (e *Engine) Volumes(ctx context.Context, project string) ([]string, error) 
 	return projectVolumes(project, out), nil
 }
 
+// StackVolumes runs `volume ls -q --filter label=devarch.managed=true
+// --filter label=devarch.stack=STACK` and keeps the names devarch gives a
+// stack's volumes, devarch-{stack}_NAME: in per-service mode each
+// instance's compose project creates the volumes it mounts (labelled
+// com.docker.compose.project=devarch-{stack}-{instance}) under those
+// names and with those labels, so they are found whichever instance made
+// them, even one removed since.
+func (e *Engine) StackVolumes(ctx context.Context, stack string) ([]string, error) {
+	out, err := e.output(ctx, e.cliCmd(ctx, "volume", "ls", "-q",
+		"--filter", "label="+core.LabelManaged+"=true", "--filter", "label="+core.LabelStack+"="+stack), nil)
+	if err != nil {
+		return nil, fmt.Errorf("list volumes of stack %s: %w", stack, err)
+	}
+	return projectVolumes(core.ProjectName(stack), out), nil
+}
+
 // projectVolumes keeps the names in the output of `volume ls -q` that are
 // project's volumes (PROJECT_NAME), sorted and without duplicates.
 func projectVolumes(project, out string) []string {
@@ -225,29 +241,43 @@ func (e *Engine) ComposeConfig(ctx context.Context, composeYAML []byte) ([]byte,
 // A network of that name without labels' devarch.stack is an error: it is
 // not this stack's to use.
 func (e *Engine) EnsureNetwork(ctx context.Context, name string, labels map[string]string) error {
-	out, err := e.output(ctx, e.cliCmd(ctx, "network", "ls", "-q", "--filter", "name=^"+name+"$"), nil)
-	if err != nil {
-		return fmt.Errorf("look up network %s: %w", name, err)
-	}
-	if strings.TrimSpace(out) != "" {
-		got, err := e.output(ctx, e.cliCmd(ctx, "network", "inspect", "--format", `{{index .Labels "`+core.LabelStack+`"}}`, name), nil)
-		if err != nil {
-			return fmt.Errorf("inspect network %s: %w", name, err)
-		}
-		if want := labels[core.LabelStack]; strings.TrimSpace(got) != want {
-			return fmt.Errorf("network %s exists but is not stack %s's (its %s label is %q); remove it or rename the stack",
-				name, want, core.LabelStack, strings.TrimSpace(got))
-		}
-		return nil
+	if found, err := e.ownNetwork(ctx, name, labels); found || err != nil {
+		return err
 	}
 	args := []string{"network", "create"}
 	for _, k := range slices.Sorted(maps.Keys(labels)) {
 		args = append(args, "--label", k+"="+labels[k])
 	}
 	if _, err := e.output(ctx, e.cliCmd(ctx, append(args, name)...), nil); err != nil {
+		// Applies of other instances of the stack may run beside this
+		// one: one of them may have created it meanwhile.
+		if found, lookErr := e.ownNetwork(ctx, name, labels); found && lookErr == nil {
+			return nil
+		}
 		return fmt.Errorf("create network %s: %w", name, err)
 	}
 	return nil
+}
+
+// ownNetwork reports whether network name exists, and fails when it does
+// without labels' devarch.stack.
+func (e *Engine) ownNetwork(ctx context.Context, name string, labels map[string]string) (bool, error) {
+	out, err := e.output(ctx, e.cliCmd(ctx, "network", "ls", "-q", "--filter", "name=^"+name+"$"), nil)
+	if err != nil {
+		return false, fmt.Errorf("look up network %s: %w", name, err)
+	}
+	if strings.TrimSpace(out) == "" {
+		return false, nil
+	}
+	got, err := e.output(ctx, e.cliCmd(ctx, "network", "inspect", "--format", `{{index .Labels "`+core.LabelStack+`"}}`, name), nil)
+	if err != nil {
+		return true, fmt.Errorf("inspect network %s: %w", name, err)
+	}
+	if want := labels[core.LabelStack]; strings.TrimSpace(got) != want {
+		return true, fmt.Errorf("network %s exists but is not stack %s's (its %s label is %q); remove it or rename the stack",
+			name, want, core.LabelStack, strings.TrimSpace(got))
+	}
+	return true, nil
 }
 
 // RemoveNetwork removes the network name; one that does not exist is no

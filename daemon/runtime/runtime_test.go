@@ -134,6 +134,26 @@ func TestVolumes(t *testing.T) {
 	}
 }
 
+// StackVolumes lists the volumes devarch labeled as the stack's and named
+// devarch-{stack}_NAME, which per-service mode's instance projects create;
+// one of stack devarch-shop-x is not devarch-shop's.
+func TestStackVolumes(t *testing.T) {
+	f := newFake(t, "docker")
+	f.reply("docker-volume", "devarch-shop_db-data\ndevarch-shop-x_data\ndevarch-shop_cache\n", "", 0)
+	e := mustEngine(t, Spec{Kind: "docker", Binary: f.path("docker")})
+	got, err := e.StackVolumes(context.Background(), "shop")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := []string{"devarch-shop_cache", "devarch-shop_db-data"}; !reflect.DeepEqual(got, want) {
+		t.Errorf("volumes = %q, want %q", got, want)
+	}
+	want := []string{"volume", "ls", "-q", "--filter", "label=devarch.managed=true", "--filter", "label=devarch.stack=shop"}
+	if c := f.only(); !reflect.DeepEqual(c.Args, want) {
+		t.Errorf("args = %q, want %q", c.Args, want)
+	}
+}
+
 func TestRemoveVolumes(t *testing.T) {
 	f := newFake(t, "docker")
 	e := mustEngine(t, Spec{Kind: "docker", Binary: f.path("docker")})

@@ -38,6 +38,59 @@ type applyRun struct {
 	purge     bool
 	secrets   []string // what the runtime's output is scrubbed of (a.rt does it)
 	builds    map[string]core.BuildDigest
+	// scope, when set, are the only instances the job holds (Params.Instances).
+	scope map[string]bool
+}
+
+// putApplied records ap as the stack's applied snapshot. A scoped job
+// (a.scope) records only its instances: it reads the snapshot as it is
+// now, inside tx, and replaces their services and the wires they consume,
+// keeping the other instances as they are there (another scoped apply may
+// have committed them since this job's plan was made; the plan holds them
+// as they were). A partial snapshot stays partial.
+func (a *applyRun) putApplied(tx *store.Tx, ap store.Applied) error {
+	if a.scope != nil {
+		cur, err := tx.GetApplied(a.stack)
+		switch {
+		case err == nil:
+			ap.Desired = plan.Mix(ap.Desired, &cur.Desired, a.scope)
+			ap.Builds = mergeScoped(cur.Builds, ap.Builds, a.scope)
+			ap.Images = mergeScoped(cur.Images, ap.Images, a.scope)
+			if cur.Partial && !ap.Partial {
+				ap.Partial, ap.Note = true, cur.Note
+			}
+		case store.IsNotFound(err):
+			ap.Desired = plan.Mix(ap.Desired, nil, a.scope)
+			ap.Builds = mergeScoped(nil, ap.Builds, a.scope)
+			ap.Images = mergeScoped(nil, ap.Images, a.scope)
+		default:
+			return err
+		}
+	}
+	return tx.PutApplied(a.stack, ap, BindingOf(a.spec))
+}
+
+// mergeScoped is cur (by instance) with the entries of the instances in
+// scope taken from ours instead; nil when empty.
+func mergeScoped[V any](cur, ours map[string]V, scope map[string]bool) map[string]V {
+	var out map[string]V
+	put := func(k string, v V) {
+		if out == nil {
+			out = map[string]V{}
+		}
+		out[k] = v
+	}
+	for k, v := range cur {
+		if !scope[k] {
+			put(k, v)
+		}
+	}
+	for k, v := range ours {
+		if scope[k] {
+			put(k, v)
+		}
+	}
+	return out
 }
 
 // runApply is the body of an apply or destroy job.
@@ -74,9 +127,9 @@ func (s *Runner) runApply(ctx context.Context, a *applyRun, emit func(instance, 
 		if err != nil {
 			return err
 		}
-		if err := tx.PutApplied(a.stack, store.Applied{
+		if err := a.putApplied(tx, store.Applied{
 			Desired: d, AppliedAt: now, JobID: a.job.ID, Builds: a.builds, Images: images,
-		}, BindingOf(a.spec)); err != nil {
+		}); err != nil {
 			return err
 		}
 		return markApplied(tx, a.saved, now)

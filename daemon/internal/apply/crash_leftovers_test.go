@@ -11,7 +11,8 @@ import (
 // sensitive files), never a stack's own directory.
 func TestRemoveCrashLeftovers(t *testing.T) {
 	stacks := filepath.Join(t.TempDir(), "stacks")
-	leftovers := []string{".tmp-shop-0123456789ab", ".old-shop-0123456789ab", ".tmp-my-app-abcdef012345"}
+	leftovers := []string{".tmp-shop-0123456789ab", ".old-shop-0123456789ab", ".tmp-my-app-abcdef012345",
+		".tmp-shop.db-0123456789ab", "shop/.old-db-0123456789ab"}
 	kept := []string{"shop", "my-app"}
 	for _, d := range append(append([]string{}, leftovers...), kept...) {
 		if err := os.MkdirAll(filepath.Join(stacks, d, "db"), 0o700); err != nil {

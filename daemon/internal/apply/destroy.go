@@ -36,7 +36,7 @@ func (s *Runner) runDestroy(ctx context.Context, a *applyRun, emit func(instance
 	var hadVolumes []string
 	if a.purge {
 		// Listed first so the result can name what --volumes removes.
-		hadVolumes, _ = a.rt.Volumes(ctx, project)
+		hadVolumes, _ = stackVolumes(ctx, a.rt, a.stack)
 		emit("", "compose down --volumes "+project)
 	} else {
 		emit("", "compose down "+project)
@@ -69,9 +69,9 @@ func (s *Runner) runDestroy(ctx context.Context, a *applyRun, emit func(instance
 	var volumes []string
 	var volErr error
 	if a.purge {
-		volumes, volErr = removeVolumes(ctx, a.rt, project, hadVolumes, emit)
+		volumes, volErr = removeVolumes(ctx, a.rt, a.stack, hadVolumes, emit)
 	} else {
-		volumes, _ = a.rt.Volumes(ctx, project)
+		volumes, _ = stackVolumes(ctx, a.rt, a.stack)
 	}
 	if err := RemoveFiles(dir); err != nil {
 		emit("", err.Error())
@@ -127,12 +127,45 @@ func (s *Runner) runDestroy(ctx context.Context, a *applyRun, emit func(instance
 	return summary, nil
 }
 
-// removeVolumes removes what is left of project's named volumes after
+// stackVolumeLister is a runtime that finds the volumes devarch labelled
+// as a stack's (runtime.Engine): those per-service mode's instance
+// projects create.
+type stackVolumeLister interface {
+	StackVolumes(ctx context.Context, stack string) ([]string, error)
+}
+
+// stackVolumes lists stack's named volumes, sorted: those of its compose
+// project devarch-{stack} (stack mode), and those of its instances'
+// projects devarch-{stack}-{instance} (per-service mode, also after a
+// switch back to stack mode, which keeps using them by name).
+func stackVolumes(ctx context.Context, rt runtime.Runtime, stack string) ([]string, error) {
+	vs, err := rt.Volumes(ctx, core.ProjectName(stack))
+	if err != nil {
+		return nil, err
+	}
+	inner := rt
+	if s, ok := rt.(*scrubbingRuntime); ok {
+		inner = s.Runtime
+	}
+	l, ok := inner.(stackVolumeLister)
+	if !ok {
+		return vs, nil
+	}
+	more, err := l.StackVolumes(ctx, stack)
+	if err != nil {
+		return nil, err
+	}
+	vs = append(vs, more...)
+	slices.Sort(vs)
+	return slices.Compact(vs), nil
+}
+
+// removeVolumes removes what is left of stack's named volumes after
 // compose down --volumes (volumes no longer in the compose file, such as
 // those of an instance removed since) and returns every volume of the
-// project now gone: had (listed before compose down) and those, sorted.
-func removeVolumes(ctx context.Context, rt runtime.Runtime, project string, had []string, emit func(instance, msg string)) ([]string, error) {
-	left, err := rt.Volumes(ctx, project)
+// stack now gone: had (listed before compose down) and those, sorted.
+func removeVolumes(ctx context.Context, rt runtime.Runtime, stack string, had []string, emit func(instance, msg string)) ([]string, error) {
+	left, err := stackVolumes(ctx, rt, stack)
 	if err != nil {
 		return nil, err
 	}

@@ -38,6 +38,60 @@ func materialize(dir string, d core.Desired) error {
 	return swapDir(tmp, dir)
 }
 
+// materialize writes the config files the job's instances need: every
+// instance's (materialize) for a job that holds the whole stack, only its
+// own instances' for a scoped one (materializeInstances), which leaves
+// those of instances another apply may be writing alone.
+func (a *applyRun) materialize(dir string, d core.Desired) error {
+	if a.scope == nil {
+		return materialize(dir, d)
+	}
+	var instances []string
+	for inst := range a.scope {
+		instances = append(instances, inst)
+	}
+	slices.Sort(instances)
+	return materializeInstances(dir, d, instances)
+}
+
+// materializeInstances writes the config files of instances of d under
+// dir/<instance>, each instance's directory swapped in whole as
+// materialize swaps the stack's: written into a fresh temporary directory
+// next to dir (.tmp-<stack>.<instance>-<random>, which no other stack or
+// instance can be named like) and renamed in. An instance without files
+// (disabled, removed or having none) loses its directory.
+func materializeInstances(dir string, d core.Desired, instances []string) error {
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return fmt.Errorf("create %s: %w", dir, err)
+	}
+	parent, stack := filepath.Dir(dir), filepath.Base(dir)
+	for _, inst := range instances {
+		target := filepath.Join(dir, inst)
+		svc, ok := d.Service(inst)
+		if !ok || !svc.Enabled || len(svc.Files) == 0 {
+			if err := os.RemoveAll(target); err != nil {
+				return fmt.Errorf("instance %s: remove config files: %w", inst, err)
+			}
+			continue
+		}
+		tmp := filepath.Join(parent, ".tmp-"+stack+"."+inst+"-"+randid.Hex(6))
+		if err := os.Mkdir(tmp, 0o700); err != nil {
+			return fmt.Errorf("create %s: %w", tmp, err)
+		}
+		one := core.Desired{Stack: d.Stack, Services: []core.WiredService{*svc}}
+		if err := writeFiles(tmp, one); err != nil {
+			os.RemoveAll(tmp)
+			return err
+		}
+		err := swapDir(filepath.Join(tmp, inst), target)
+		os.RemoveAll(tmp)
+		if err != nil {
+			return err
+		}
+	}
+	return fsutil.SyncDir(dir)
+}
+
 func writeFiles(root string, d core.Desired) error {
 	for _, svc := range d.Services {
 		if !svc.Enabled || len(svc.Files) == 0 {
@@ -155,9 +209,13 @@ func RemoveCrashLeftovers(stacksDir string) {
 	RemoveComposeLeftovers(stacksDir)
 	suffix := strings.Repeat("[0-9a-f]", 12)
 	for _, prefix := range []string{".tmp-", ".old-"} {
-		matches, _ := filepath.Glob(filepath.Join(stacksDir, prefix+"*-"+suffix))
-		for _, m := range matches {
-			os.RemoveAll(m)
+		// An instance's directory is swapped inside its stack's
+		// (materializeInstances): its old one waits there.
+		for _, pattern := range []string{prefix + "*-" + suffix, filepath.Join("*", prefix+"*-"+suffix)} {
+			matches, _ := filepath.Glob(filepath.Join(stacksDir, pattern))
+			for _, m := range matches {
+				os.RemoveAll(m)
+			}
 		}
 	}
 }

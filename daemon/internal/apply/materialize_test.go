@@ -177,3 +177,41 @@ func TestRemoveComposeLeftovers(t *testing.T) {
 		t.Errorf("a config file was removed: %v", err)
 	}
 }
+
+// A scoped job writes only its instances' directories: another
+// instance's files, which a concurrent apply owns, are left as they are;
+// an instance that no longer has files loses its directory.
+func TestMaterializeInstances(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "stacks", "s")
+	svc := func(inst, content string, enabled bool) core.WiredService {
+		return core.WiredService{Service: core.Service{Instance: inst, Enabled: enabled,
+			Files: []core.ConfigFile{{Target: "/etc/app.conf", Content: content}}}}
+	}
+	if err := materialize(dir, core.Desired{Stack: "s", Services: []core.WiredService{svc("api", "api-1", true), svc("web", "web-1", true), svc("db", "db-1", true)}}); err != nil {
+		t.Fatal(err)
+	}
+	next := core.Desired{Stack: "s", Services: []core.WiredService{svc("api", "api-2", true), svc("web", "web-stale", true), svc("db", "db-2", false)}}
+	if err := materializeInstances(dir, next, []string{"api", "db"}); err != nil {
+		t.Fatal(err)
+	}
+	for path, want := range map[string]string{"api/etc/app.conf": "api-2", "web/etc/app.conf": "web-1"} {
+		if b, err := os.ReadFile(filepath.Join(dir, path)); err != nil || string(b) != want {
+			t.Errorf("%s = %q, %v; want %q", path, b, err, want)
+		}
+	}
+	if _, err := os.Stat(filepath.Join(dir, "db")); !os.IsNotExist(err) {
+		t.Errorf("the disabled instance's files stayed: %v", err)
+	}
+	entries, _ := os.ReadDir(filepath.Dir(dir))
+	for _, e := range entries {
+		if e.Name() != "s" {
+			t.Errorf("left %s next to the stack's directory", e.Name())
+		}
+	}
+	entries, _ = os.ReadDir(dir)
+	for _, e := range entries {
+		if strings.HasPrefix(e.Name(), ".") {
+			t.Errorf("left %s in the stack's directory", e.Name())
+		}
+	}
+}

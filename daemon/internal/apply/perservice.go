@@ -128,7 +128,7 @@ func (s *Runner) runPerService(ctx context.Context, a *applyRun, emit func(insta
 	if err := s.leaveMode(ctx, a, emit); err != nil {
 		return "", s.recoverApply(ctx, a, err, emit)
 	}
-	if err := materialize(dir, d); err != nil {
+	if err := a.materialize(dir, d); err != nil {
 		return "", fmt.Errorf("write config files: %w", err)
 	}
 	projects, err := compose.GeneratePerService(d, compose.Options{ShowSecrets: true, FilesDir: dir})
@@ -187,7 +187,12 @@ func (s *Runner) runPerService(ctx context.Context, a *applyRun, emit func(insta
 		}
 		done[inst] = true
 	}
-	if len(projects) == 0 && firstErr == nil {
+	switch {
+	case len(projects) > 0 || firstErr != nil:
+	case a.scope != nil:
+		// An apply of other instances may be about to attach to it.
+		emit("", "network "+core.NetworkName(a.stack)+" kept: other instances may be applied beside this targeted apply; `destroy "+a.stack+"` removes it")
+	default:
 		if err := no.RemoveNetwork(ctx, core.NetworkName(a.stack)); err != nil {
 			emit("", err.Error())
 		}
@@ -235,7 +240,7 @@ func (s *Runner) runPerService(ctx context.Context, a *applyRun, emit func(insta
 		if state == api.JobFailed {
 			ap.Partial, ap.Note = true, "apply job "+a.job.ID+": "+failMsg
 		}
-		if err := tx.PutApplied(a.stack, ap, BindingOf(a.spec)); err != nil {
+		if err := a.putApplied(tx, ap); err != nil {
 			return err
 		}
 		return markApplied(tx, a.saved, now)
@@ -271,7 +276,7 @@ func (s *Runner) rollbackInstances(ctx context.Context, a *applyRun, ran core.De
 	if err != nil {
 		return err
 	}
-	if err := materialize(s.FilesDir(a.stack), ran); err != nil {
+	if err := a.materialize(s.FilesDir(a.stack), ran); err != nil {
 		return fmt.Errorf("write config files: %w", err)
 	}
 	byInst := map[string]compose.InstanceProject{}

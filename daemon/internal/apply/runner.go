@@ -67,6 +67,12 @@ type Params struct {
 	// Builds are the digests of the build inputs the plan was checked
 	// against, recorded with the applied snapshot.
 	Builds map[string]core.BuildDigest
+	// Instances, when set, are the only instances the job holds (a scoped
+	// targeted plan in per-service mode, under the stack's shared lock):
+	// other applies may run beside it on other instances, so it writes
+	// only these instances' config files and records only them in the
+	// applied snapshot, merged into the snapshot as it is then.
+	Instances []string
 }
 
 // Start carries out p. An empty plan touches no container (but for a
@@ -79,6 +85,12 @@ func (s *Runner) Start(ctx context.Context, p Params, release func()) (api.Job, 
 		job: p.Job, stack: p.Stack, rt: p.Runtime, spec: p.Spec, plan: p.Plan, saved: p.Saved,
 		prev: p.Prev, bound: p.Bound, foreignOf: p.Foreign, destroy: p.Destroy, purge: p.Purge,
 		builds: p.Builds,
+	}
+	if len(p.Instances) > 0 {
+		a.scope = map[string]bool{}
+		for _, inst := range p.Instances {
+			a.scope[inst] = true
+		}
 	}
 	var prev *core.Desired
 	if a.prev != nil {
@@ -117,8 +129,7 @@ func (s *Runner) Start(ctx context.Context, p Params, release func()) (api.Job, 
 func (s *Runner) finishEmpty(ctx context.Context, a *applyRun) (string, error) {
 	summary := "No changes."
 	if a.destroy && a.purge {
-		project := core.ProjectName(a.stack)
-		gone, err := removeVolumes(ctx, a.rt, project, nil, func(string, string) {})
+		gone, err := removeVolumes(ctx, a.rt, a.stack, nil, func(string, string) {})
 		if err != nil {
 			return "", &RuntimeError{Hint: "run `destroy " + a.stack + " --purge` again once nothing uses them",
 				Msg: fmt.Sprintf("stack %q has no containers, but removing its volumes failed: %v; nothing was changed", a.stack, err)}
@@ -141,10 +152,10 @@ func (s *Runner) finishEmpty(ctx context.Context, a *applyRun) (string, error) {
 			}
 			if a.prev != nil {
 				// Nothing was built or recreated: the images stay.
-				if err := tx.PutApplied(a.stack, store.Applied{
+				if err := a.putApplied(tx, store.Applied{
 					Desired: d, AppliedAt: now, JobID: a.job.ID,
 					Builds: a.prev.Builds, Images: a.prev.Images,
-				}, BindingOf(a.spec)); err != nil {
+				}); err != nil {
 					return err
 				}
 			}

@@ -39,6 +39,12 @@ type fakeRuntime struct {
 	// rmVolumesErr fails RemoveVolumes.
 	rmVolumesErr error
 	fakeImages
+	// project is the compose project that created each container, and
+	// volProject each volume (per-service mode's have their own names);
+	// volStack is the devarch.stack label of a volume that has one.
+	project, volProject, volStack map[string]string
+	// networks are those EnsureNetwork created (per-service mode).
+	networks map[string]bool
 }
 
 type fakeCall struct {
@@ -51,7 +57,8 @@ type fakeCall struct {
 type fakeLog struct{ container, instance, line string }
 
 func newFakeRuntime() *fakeRuntime {
-	return &fakeRuntime{containers: map[string]runtime.Container{}, volumes: map[string]bool{}}
+	return &fakeRuntime{containers: map[string]runtime.Container{}, volumes: map[string]bool{},
+		project: map[string]string{}, volProject: map[string]string{}, volStack: map[string]string{}, networks: map[string]bool{}}
 }
 
 func (f *fakeRuntime) Name() string { return "fake compose" }
@@ -115,16 +122,32 @@ func (f *fakeRuntime) Up(ctx context.Context, project string, composeYAML []byte
 			c.Health = "healthy"
 		}
 		f.containers[name] = c
+		f.project[name] = project
 		keep[name] = true
 		progress("Container " + name + "  Started")
 	}
-	for name, c := range f.containers {
-		if c.Labels[core.LabelStack] == stack && !keep[name] {
+	for name := range f.containers {
+		if f.inProject(name, project, stack) && !keep[name] {
 			delete(f.containers, name)
+			delete(f.project, name)
 		}
 	}
-	for v := range doc.Volumes {
-		f.volumes[project+"_"+v] = true
+	for v, cfg := range doc.Volumes {
+		name := project + "_" + v
+		if m, ok := cfg.(map[string]any); ok {
+			if n, ok := m["name"].(string); ok && n != "" {
+				name = n
+			}
+			if labels, ok := m["labels"].(map[string]any); ok {
+				if st, ok := labels[core.LabelStack].(string); ok {
+					f.volStack[name] = st
+				}
+			}
+		}
+		f.volumes[name] = true
+		if _, ok := f.volProject[name]; !ok {
+			f.volProject[name] = project
+		}
 	}
 	if f.afterUp != nil {
 		f.afterUp(f.containers)
@@ -144,8 +167,9 @@ func (f *fakeRuntime) Down(ctx context.Context, project string, composeYAML []by
 	}
 	stack := strings.TrimPrefix(project, "devarch-")
 	for name, c := range f.containers {
-		if c.Labels[core.LabelStack] == stack && c.Labels[core.LabelManaged] == "true" {
+		if f.inProject(name, project, stack) && c.Labels[core.LabelManaged] == "true" {
 			delete(f.containers, name)
+			delete(f.project, name)
 			progress("Container " + name + "  Removed")
 		}
 	}
@@ -160,8 +184,11 @@ func (f *fakeRuntime) Down(ctx context.Context, project string, composeYAML []by
 		}
 		for v := range f.volumes {
 			_, declared := doc.Volumes[strings.TrimPrefix(v, project+"_")]
-			if strings.HasPrefix(v, project+"_") && (composeYAML == nil || declared) {
+			ours := strings.HasPrefix(v, project+"_") || f.volProject[v] == project
+			if ours && (composeYAML == nil || declared) {
 				delete(f.volumes, v)
+				delete(f.volProject, v)
+				delete(f.volStack, v)
 				progress("Volume " + v + "  Removed")
 			}
 		}
@@ -174,12 +201,54 @@ func (f *fakeRuntime) Volumes(ctx context.Context, project string) ([]string, er
 	defer f.mu.Unlock()
 	var out []string
 	for v := range f.volumes {
-		if strings.HasPrefix(v, project+"_") {
+		// Like the engine: by compose's project label, and the name.
+		if p := f.volProject[v]; strings.HasPrefix(v, project+"_") && (p == "" || p == project) {
 			out = append(out, v)
 		}
 	}
 	slices.Sort(out)
 	return out, nil
+}
+
+// inProject reports whether container name belongs to project: the one
+// that created it, or for a container the test added, the project of its
+// stack label (devarch-{stack}). The caller holds f.mu.
+func (f *fakeRuntime) inProject(name, project, stack string) bool {
+	if p, ok := f.project[name]; ok {
+		return p == project
+	}
+	return f.containers[name].Labels[core.LabelStack] == stack
+}
+
+// StackVolumes lists the volumes labeled as stack's and named
+// devarch-{stack}_NAME, as runtime.Engine does.
+func (f *fakeRuntime) StackVolumes(ctx context.Context, stack string) ([]string, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	var out []string
+	for v := range f.volumes {
+		if f.volStack[v] == stack && strings.HasPrefix(v, core.ProjectName(stack)+"_") {
+			out = append(out, v)
+		}
+	}
+	slices.Sort(out)
+	return out, nil
+}
+
+// EnsureNetwork and RemoveNetwork make the fake a runtime that owns
+// networks, as per-service mode needs.
+func (f *fakeRuntime) EnsureNetwork(ctx context.Context, name string, labels map[string]string) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.networks[name] = true
+	return nil
+}
+
+func (f *fakeRuntime) RemoveNetwork(ctx context.Context, name string) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	delete(f.networks, name)
+	return nil
 }
 
 func (f *fakeRuntime) RemoveVolumes(ctx context.Context, names []string) error {
@@ -190,6 +259,8 @@ func (f *fakeRuntime) RemoveVolumes(ctx context.Context, names []string) error {
 	}
 	for _, v := range names {
 		delete(f.volumes, v)
+		delete(f.volProject, v)
+		delete(f.volStack, v)
 	}
 	return nil
 }
@@ -199,6 +270,14 @@ func (f *fakeRuntime) addVolume(name string) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.volumes[name] = true
+}
+
+// addInstanceVolume adds a volume a per-service instance project made:
+// named devarch-{stack}_NAME, labeled with its project and stack.
+func (f *fakeRuntime) addInstanceVolume(name, project, stack string) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.volumes[name], f.volProject[name], f.volStack[name] = true, project, stack
 }
 
 // volumeNames lists every volume the fake holds, sorted.

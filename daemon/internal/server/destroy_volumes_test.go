@@ -130,3 +130,51 @@ func TestKeptVolumesHintNamesTheRuntime(t *testing.T) {
 		t.Errorf("destroy on podman: %+v; want the purge hint to name podman", job)
 	}
 }
+
+// In per-service mode each instance's project creates the volumes it
+// mounts, named as in stack mode but labeled with the instance's project:
+// a plain destroy lists them as kept (also one of an instance removed
+// since), and destroy --purge removes and names them.
+func TestDestroyPerServiceVolumes(t *testing.T) {
+	const vol, gone, other = "devarch-shop_db-data", "devarch-shop_old-data", "devarch-shop-x_data"
+	e := newTestEnv(t)
+	withVolume(e)
+	e.changeStack("shop", func(st *core.Stack) { st.ComposeMode = core.ComposeModePerService })
+	if _, job := e.apply("shop", api.ApplyRequest{}); job.State != api.JobSucceeded {
+		t.Fatalf("apply: %+v", job)
+	}
+	if got := e.rt.volumeNames(); !slices.Equal(got, []string{vol}) {
+		t.Fatalf("volumes after apply = %q", got)
+	}
+	if got, _ := e.rt.Volumes(t.Context(), core.ProjectName("shop")); len(got) != 0 {
+		t.Fatalf("the stack project lists %q; want the instance project's volume not to be its", got)
+	}
+	e.rt.addInstanceVolume(gone, "devarch-shop-old", "shop")
+	e.rt.addInstanceVolume(other, "devarch-shop-x-db", "shop-x")
+
+	_, job := e.apply("shop", api.ApplyRequest{Destroy: true})
+	if job.State != api.JobSucceeded {
+		t.Fatalf("destroy: %+v", job)
+	}
+	if want := "Volumes kept: " + vol + ", " + gone + "; `destroy shop --purge` removes them"; !strings.Contains(job.Summary, want) {
+		t.Errorf("summary %q lacks %q", job.Summary, want)
+	}
+	if got := e.rt.volumeNames(); !slices.Equal(got, []string{other, vol, gone}) {
+		t.Errorf("volumes after destroy = %q; want all kept", got)
+	}
+
+	// Apply again, then purge: the instance projects' volumes go, named.
+	if _, job := e.apply("shop", api.ApplyRequest{}); job.State != api.JobSucceeded {
+		t.Fatalf("apply: %+v", job)
+	}
+	_, job = e.apply("shop", api.ApplyRequest{Destroy: true, Purge: true})
+	if job.State != api.JobSucceeded {
+		t.Fatalf("destroy --purge: %+v", job)
+	}
+	if want := `Stack "shop" removed, with its volumes ` + vol + ", " + gone + "."; !strings.Contains(job.Summary, want) {
+		t.Errorf("summary %q lacks %q", job.Summary, want)
+	}
+	if got := e.rt.volumeNames(); !slices.Equal(got, []string{other}) {
+		t.Errorf("volumes after purge = %q; want only %s", got, other)
+	}
+}

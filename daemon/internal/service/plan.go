@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/devarch-dev/devarch/core"
@@ -114,14 +115,17 @@ func checkPending(planID string, stored, pending core.Stack) error {
 	return nil
 }
 
-// Apply takes the stack's write lock (waiting up to the request's lock
+// Apply takes the stack's lock (waiting up to the request's lock
 // timeout), reads the saved plan once, under the lock, and checks it fresh,
 // or computes a plan, and starts the job that converges the stack; it
-// answers with the job at once. The job belongs to the daemon, not the
-// request: a client that goes away leaves it running (the CLI cancels on
-// Ctrl-C with POST /v1/jobs/{id}/cancel), and its lock is released when it
-// ends. An empty plan touches no runtime and is answered with an already
-// finished job.
+// answers with the job at once. The lock is the stack's alone, but for a
+// targeted apply in per-service mode (a scoped plan): it shares the
+// stack's lock and holds only the plan's instances, so applies of
+// disjoint instances run side by side. The job belongs to the daemon, not
+// the request: a client that goes away leaves it running (the CLI cancels
+// on Ctrl-C with POST /v1/jobs/{id}/cancel), and its lock is released when
+// it ends. An empty plan touches no runtime and is answered with an
+// already finished job.
 func (s *Service) Apply(ctx context.Context, c Caller, name string, req api.ApplyRequest) (api.Job, error) {
 	if req.Purge && !req.Destroy && req.PlanID == "" {
 		return api.Job{}, core.Errf("purge", "only applies to a destroy")
@@ -142,34 +146,99 @@ func (s *Service) Apply(ctx context.Context, c Caller, name string, req api.Appl
 	}
 
 	job := api.Job{ID: randid.Hex(8), Stack: name, Operation: op, PlanID: req.PlanID}
-	release, err := s.locks.Acquire(ctx, api.LockInfo{
-		Stack: name, Operation: op, JobID: job.ID, Who: c.Who, PID: c.PID, Exclusive: true,
-	}, time.Duration(req.LockTimeout))
-	if err != nil {
-		return api.Job{}, err
-	}
-	handedOff := false
-	defer func() {
-		if !handedOff {
-			release()
-		}
-	}()
-
-	// The plan is read here, under the lock, and nowhere else: a request
-	// applying the same plan that held the lock before has marked it applied.
-	var saved *store.SavedPlan
-	if req.PlanID != "" {
-		if saved, err = s.savedPlan(name, req.PlanID); err != nil {
+	// The instances the plan will apply are known for sure only once it
+	// is read or computed under the lock: the lock is taken for a guess,
+	// and taken again for what the plan needs when the guess falls short
+	// (a provider it includes, a stack not in per-service mode). The third
+	// time, it is the whole stack's.
+	scope := s.applyScope(name, rt, req)
+	for attempt := 1; ; attempt++ {
+		release, err := s.locks.Acquire(ctx, api.LockInfo{
+			Stack: name, Operation: op, JobID: job.ID, Who: c.Who, PID: c.PID,
+			Exclusive: scope == nil, Instances: scope,
+		}, time.Duration(req.LockTimeout))
+		if err != nil {
 			return api.Job{}, err
 		}
+		p, err := s.prepareLocked(ctx, name, rt, req, job)
+		if err != nil {
+			release()
+			return api.Job{}, err
+		}
+		need := p.Plan.Instances()
+		if !p.Plan.Scoped() {
+			need = nil
+		}
+		if covers(scope, need) {
+			p.Spec, p.Instances = spec, scope
+			return s.runner.Start(ctx, p, release)
+		}
+		release()
+		scope = need
+		if attempt == 2 {
+			scope = nil
+		}
+	}
+}
+
+// applyScope guesses the instances an apply holds alone under the stack's
+// shared lock: a saved scoped plan's, or the targets of one computed in
+// per-service mode; nil (the whole stack, exclusively) otherwise.
+func (s *Service) applyScope(name string, rt runtime.Runtime, req api.ApplyRequest) []string {
+	if req.Destroy {
+		return nil
+	}
+	if req.PlanID != "" {
+		if saved, err := s.savedPlan(name, req.PlanID); err == nil && saved.Stack == nil && saved.Plan.Scoped() {
+			return saved.Plan.Instances()
+		}
+		return nil
+	}
+	if len(req.Targets) == 0 || rt.Kind() == runtime.KindSwarm {
+		return nil
+	}
+	st, err := s.storedStack(name)
+	if err != nil || core.EffectiveComposeMode(st.ComposeMode) != core.ComposeModePerService {
+		return nil
+	}
+	return req.Targets
+}
+
+// covers reports whether a lock on scope (nil: the whole stack) covers a
+// plan needing need (nil: the whole stack).
+func covers(scope, need []string) bool {
+	if scope == nil {
+		return true
+	}
+	if need == nil {
+		return false
+	}
+	for _, n := range need {
+		if !slices.Contains(scope, n) {
+			return false
+		}
+	}
+	return true
+}
+
+// prepareLocked reads the saved plan (under the stack's lock, and nowhere
+// else: a request applying the same plan that held the lock before has
+// marked it applied) or computes one, and checks what the apply may do.
+func (s *Service) prepareLocked(ctx context.Context, name string, rt runtime.Runtime, req api.ApplyRequest, job api.Job) (apply.Params, error) {
+	var saved *store.SavedPlan
+	var err error
+	if req.PlanID != "" {
+		if saved, err = s.savedPlan(name, req.PlanID); err != nil {
+			return apply.Params{}, err
+		}
 		if req.Destroy && !saved.Plan.Destroy {
-			return api.Job{}, errorf(api.CodeStalePlan, "run `destroy "+name+"` without a plan ID",
+			return apply.Params{}, errorf(api.CodeStalePlan, "run `destroy "+name+"` without a plan ID",
 				"plan %s does not destroy stack %q", req.PlanID, name)
 		}
 	}
 	destroy := req.Destroy || (saved != nil && saved.Plan.Destroy)
 	if req.Purge && !destroy {
-		return api.Job{}, core.Errf("purge", "only applies to a destroy")
+		return apply.Params{}, core.Errf("purge", "only applies to a destroy")
 	}
 	purge := destroy && (req.Purge || (saved != nil && saved.Purge))
 	if destroy {
@@ -177,24 +246,23 @@ func (s *Service) Apply(ctx context.Context, c Caller, name string, req api.Appl
 	}
 
 	if saved != nil && len(req.Targets) > 0 {
-		return api.Job{}, core.Errf("target", "does not apply to a saved plan: it carries its own targets (plan "+name+" --target ... --save)")
+		return apply.Params{}, core.Errf("target", "does not apply to a saved plan: it carries its own targets (plan "+name+" --target ... --save)")
 	}
 	p, err := s.prepareApply(ctx, name, saved, rt, destroy, req.Targets, req.Build, req.Start)
 	if err != nil {
-		return api.Job{}, err
+		return apply.Params{}, err
 	}
 	// Whatever the client checked: privileges need the request's consent.
 	if err := plan.RequireConsent(&p.Plan, req.AllowPrivileged); err != nil {
-		return api.Job{}, errorf(api.CodeInvalid, "review them with `plan "+name+"`, then apply with --allow-privileged", "%s", err.Error())
+		return apply.Params{}, errorf(api.CodeInvalid, "review them with `plan "+name+"`, then apply with --allow-privileged", "%s", err.Error())
 	}
 	if purge {
 		if err := s.refuseJoinedPurge(name); err != nil {
-			return api.Job{}, err
+			return apply.Params{}, err
 		}
 	}
-	p.Job, p.Spec, p.Purge = job, spec, purge
-	handedOff = true
-	return s.runner.Start(ctx, p, release)
+	p.Job, p.Purge = job, purge
+	return p, nil
 }
 
 // prepareApply builds what an apply job needs, under the stack's lock: the
