@@ -12,6 +12,7 @@
 //	testprog dial HOST:PORT     exit 0 when a TCP connection succeeds, 1 otherwise
 //	testprog listen PORT...     accept TCP connections on each port until killed
 //	testprog cat FILE...        print the files' contents (the image has no shell tools)
+//	testprog write FILE TEXT    write TEXT to FILE (created or truncated, mode 0644)
 package main
 
 import (
@@ -102,8 +103,18 @@ func run(cmd string, args []string, stdout, stderr io.Writer) int {
 			stdout.Write(data)
 		}
 		return 0
+	case "write":
+		if len(args) != 2 {
+			fmt.Fprintln(stderr, "usage: testprog write FILE TEXT")
+			return 2
+		}
+		if err := os.WriteFile(args[0], []byte(args[1]), 0o644); err != nil {
+			fmt.Fprintln(stderr, "write:", err)
+			return 1
+		}
+		return 0
 	default:
-		fmt.Fprintf(stderr, "testprog: unknown command %q (serve, health, env, resolve, dial, listen, cat)\n", cmd)
+		fmt.Fprintf(stderr, "testprog: unknown command %q (serve, health, env, resolve, dial, listen, cat, write)\n", cmd)
 		return 2
 	}
 }

@@ -132,3 +132,29 @@ func TestCatCommand(t *testing.T) {
 		}
 	}
 }
+
+func TestWriteCommand(t *testing.T) {
+	dir := t.TempDir()
+	for _, tt := range []struct {
+		args []string
+		code int
+		want string // the file's content after, when written
+	}{
+		{[]string{dir + "/data", "hello"}, 0, "hello"},
+		{[]string{dir + "/data", "again"}, 0, "again"},
+		{[]string{dir + "/missing/data", "x"}, 1, ""},
+		{[]string{dir + "/data"}, 2, ""},
+	} {
+		var out, errOut bytes.Buffer
+		if code := run("write", tt.args, &out, &errOut); code != tt.code {
+			t.Errorf("write %v: exit %d stderr %q; want exit %d", tt.args, code, errOut.String(), tt.code)
+			continue
+		}
+		if tt.want == "" {
+			continue
+		}
+		if b, err := os.ReadFile(tt.args[0]); err != nil || string(b) != tt.want {
+			t.Errorf("write %v: file holds %q, %v; want %q", tt.args, b, err, tt.want)
+		}
+	}
+}
