@@ -241,43 +241,29 @@ func (e *Engine) ComposeConfig(ctx context.Context, composeYAML []byte) ([]byte,
 // A network of that name without labels' devarch.stack is an error: it is
 // not this stack's to use.
 func (e *Engine) EnsureNetwork(ctx context.Context, name string, labels map[string]string) error {
-	if found, err := e.ownNetwork(ctx, name, labels); found || err != nil {
-		return err
+	out, err := e.output(ctx, e.cliCmd(ctx, "network", "ls", "-q", "--filter", "name=^"+name+"$"), nil)
+	if err != nil {
+		return fmt.Errorf("look up network %s: %w", name, err)
+	}
+	if strings.TrimSpace(out) != "" {
+		got, err := e.output(ctx, e.cliCmd(ctx, "network", "inspect", "--format", `{{index .Labels "`+core.LabelStack+`"}}`, name), nil)
+		if err != nil {
+			return fmt.Errorf("inspect network %s: %w", name, err)
+		}
+		if want := labels[core.LabelStack]; strings.TrimSpace(got) != want {
+			return fmt.Errorf("network %s exists but is not stack %s's (its %s label is %q); remove it or rename the stack",
+				name, want, core.LabelStack, strings.TrimSpace(got))
+		}
+		return nil
 	}
 	args := []string{"network", "create"}
 	for _, k := range slices.Sorted(maps.Keys(labels)) {
 		args = append(args, "--label", k+"="+labels[k])
 	}
 	if _, err := e.output(ctx, e.cliCmd(ctx, append(args, name)...), nil); err != nil {
-		// Applies of other instances of the stack may run beside this
-		// one: one of them may have created it meanwhile.
-		if found, lookErr := e.ownNetwork(ctx, name, labels); found && lookErr == nil {
-			return nil
-		}
 		return fmt.Errorf("create network %s: %w", name, err)
 	}
 	return nil
-}
-
-// ownNetwork reports whether network name exists, and fails when it does
-// without labels' devarch.stack.
-func (e *Engine) ownNetwork(ctx context.Context, name string, labels map[string]string) (bool, error) {
-	out, err := e.output(ctx, e.cliCmd(ctx, "network", "ls", "-q", "--filter", "name=^"+name+"$"), nil)
-	if err != nil {
-		return false, fmt.Errorf("look up network %s: %w", name, err)
-	}
-	if strings.TrimSpace(out) == "" {
-		return false, nil
-	}
-	got, err := e.output(ctx, e.cliCmd(ctx, "network", "inspect", "--format", `{{index .Labels "`+core.LabelStack+`"}}`, name), nil)
-	if err != nil {
-		return true, fmt.Errorf("inspect network %s: %w", name, err)
-	}
-	if want := labels[core.LabelStack]; strings.TrimSpace(got) != want {
-		return true, fmt.Errorf("network %s exists but is not stack %s's (its %s label is %q); remove it or rename the stack",
-			name, want, core.LabelStack, strings.TrimSpace(got))
-	}
-	return true, nil
 }
 
 // RemoveNetwork removes the network name; one that does not exist is no

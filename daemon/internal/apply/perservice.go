@@ -83,6 +83,14 @@ func (s *Runner) downInstances(ctx context.Context, rt runtime.Runtime, stack st
 	return no.RemoveNetwork(ctx, core.NetworkName(stack))
 }
 
+// ensureNetwork creates d's stack network unless it exists, one job at a
+// time (Runner.netMu).
+func (s *Runner) ensureNetwork(ctx context.Context, no networkOwner, d core.Desired) error {
+	s.netMu.Lock()
+	defer s.netMu.Unlock()
+	return no.EnsureNetwork(ctx, core.NetworkName(d.Stack), compose.NetworkLabels(d))
+}
+
 func instancesOf(d core.Desired) []string {
 	var out []string
 	for _, svc := range d.Services {
@@ -140,7 +148,7 @@ func (s *Runner) runPerService(ctx context.Context, a *applyRun, emit func(insta
 		return "", err
 	}
 	if len(projects) > 0 {
-		if err := no.EnsureNetwork(ctx, core.NetworkName(a.stack), compose.NetworkLabels(d)); err != nil {
+		if err := s.ensureNetwork(ctx, no, d); err != nil {
 			return "", err
 		}
 	}
@@ -323,7 +331,7 @@ func (s *Runner) convergePerService(ctx context.Context, rt runtime.Runtime, d c
 	if err != nil {
 		return err
 	}
-	if err := no.EnsureNetwork(ctx, core.NetworkName(d.Stack), compose.NetworkLabels(d)); err != nil {
+	if err := s.ensureNetwork(ctx, no, d); err != nil {
 		return err
 	}
 	for _, p := range projects {

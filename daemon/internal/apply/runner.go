@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"maps"
 	"path/filepath"
+	"sync"
 	"time"
 
 	"github.com/devarch-dev/devarch/core"
@@ -43,6 +44,11 @@ type Runner struct {
 	Jobs     *jobs.Manager
 	Log      *slog.Logger
 	Timeouts Timeouts
+
+	// netMu serializes the creation of per-service stack networks: the
+	// engine may create two networks of one name when two applies of a
+	// stack (targeted at disjoint instances) both find it missing.
+	netMu sync.Mutex
 }
 
 // FilesDir is where a stack's config files are materialized.

@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"time"
 
 	"go.yaml.in/yaml/v4"
 
@@ -43,8 +44,10 @@ type fakeRuntime struct {
 	// volProject each volume (per-service mode's have their own names);
 	// volStack is the devarch.stack label of a volume that has one.
 	project, volProject, volStack map[string]string
-	// networks are those EnsureNetwork created (per-service mode).
-	networks map[string]bool
+	// networks are those EnsureNetwork created (per-service mode);
+	// dupNetworks counts networks created twice.
+	networks    map[string]bool
+	dupNetworks int
 }
 
 type fakeCall struct {
@@ -237,9 +240,21 @@ func (f *fakeRuntime) StackVolumes(ctx context.Context, stack string) ([]string,
 
 // EnsureNetwork and RemoveNetwork make the fake a runtime that owns
 // networks, as per-service mode needs.
+// Like the engine, it may create a second network of the same name when
+// two calls both find it missing: dupNetworks counts those.
 func (f *fakeRuntime) EnsureNetwork(ctx context.Context, name string, labels map[string]string) error {
 	f.mu.Lock()
+	exists := f.networks[name]
+	f.mu.Unlock()
+	if exists {
+		return nil
+	}
+	time.Sleep(20 * time.Millisecond) // between the lookup and the create
+	f.mu.Lock()
 	defer f.mu.Unlock()
+	if f.networks[name] {
+		f.dupNetworks++
+	}
 	f.networks[name] = true
 	return nil
 }

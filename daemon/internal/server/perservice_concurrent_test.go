@@ -39,6 +39,10 @@ func perServiceShop(e *testEnv) {
 func TestConcurrentDisjointTargetedApplies(t *testing.T) {
 	e := newTestEnv(t)
 	perServiceShop(e)
+	// The network is gone: both applies find it missing.
+	if err := e.rt.RemoveNetwork(t.Context(), core.NetworkName("shop")); err != nil {
+		t.Fatal(err)
+	}
 
 	arrived := make(chan string, 2)
 	proceed := make(chan struct{})
@@ -103,6 +107,12 @@ func TestConcurrentDisjointTargetedApplies(t *testing.T) {
 	}
 	if _, err := os.Stat(filepath.Join(e.s.filesDir("shop"), "db", "etc", "tdb", "tdb.conf")); err != nil {
 		t.Errorf("db's config file: %v", err)
+	}
+	e.rt.mu.Lock()
+	networks, dups := e.rt.networks[core.NetworkName("shop")], e.rt.dupNetworks
+	e.rt.mu.Unlock()
+	if !networks || dups != 0 {
+		t.Errorf("stack network present %v, created twice %d times; want it created once", networks, dups)
 	}
 	if len(e.s.Locks.Holders("shop")) != 0 {
 		t.Errorf("locks left: %+v", e.s.Locks.Holders("shop"))
