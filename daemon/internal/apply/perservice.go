@@ -235,6 +235,12 @@ func (s *Runner) runPerService(ctx context.Context, a *applyRun, emit func(insta
 		}
 		firstInst = inst
 	}
+	// Image IDs of what runs now, as the stack-mode apply records them, so
+	// the next plan sees an image that moves behind its tag.
+	images, imgErr := imageIDs(ctx, a.rt, a.stack)
+	if imgErr != nil {
+		emit("", "reading image IDs: "+imgErr.Error())
+	}
 	now := time.Now().UTC()
 	err = s.Store.Update(func(tx *store.Tx) error {
 		rec := ran
@@ -244,7 +250,8 @@ func (s *Runner) runPerService(ctx context.Context, a *applyRun, emit func(insta
 				return err
 			}
 		}
-		ap := store.Applied{Desired: rec, AppliedAt: now, JobID: a.job.ID}
+		ap := store.Applied{Desired: rec, AppliedAt: now, JobID: a.job.ID,
+			Builds: appliedBuilds(a, firstErr == nil, done), Images: images}
 		if state == api.JobFailed {
 			ap.Partial, ap.Note = true, "apply job "+a.job.ID+": "+failMsg
 		}
@@ -355,4 +362,34 @@ func (s *Runner) destroyPerService(ctx context.Context, a *applyRun, d core.Desi
 		set[c.Instance] = true
 	}
 	return s.downInstances(ctx, a.rt, a.stack, d, slices.Sorted(maps.Keys(set)), true, a.purge, emit)
+}
+
+// appliedBuilds are the build digests a per-service apply records: the
+// plan's for every instance when all went through, else for the instances
+// brought up as desired, the previous snapshot's for the others (an
+// instance rolled back runs the image it ran before).
+func appliedBuilds(a *applyRun, all bool, done map[string]bool) map[string]core.BuildDigest {
+	if all {
+		return a.builds
+	}
+	var out map[string]core.BuildDigest
+	put := func(inst string, b core.BuildDigest) {
+		if out == nil {
+			out = map[string]core.BuildDigest{}
+		}
+		out[inst] = b
+	}
+	for inst, b := range a.builds {
+		if done[inst] {
+			put(inst, b)
+		}
+	}
+	if a.prev != nil {
+		for inst, b := range a.prev.Builds {
+			if !done[inst] {
+				put(inst, b)
+			}
+		}
+	}
+	return out
 }
