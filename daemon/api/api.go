@@ -108,6 +108,14 @@ type Status struct {
 	RunningJobs   int       `json:"running_jobs"`
 }
 
+// ShutdownRequest asks the daemon to stop. With IfIdle it stops only when
+// no job runs, checked at once with refusing new jobs, so none can start in
+// between; when some run it answers a conflict naming them and goes on.
+// Without it running jobs are cancelled (rolled back) first.
+type ShutdownRequest struct {
+	IfIdle bool `json:"if_idle,omitempty"`
+}
+
 // TemplateAddRequest adds (or with Replace, replaces) a user template.
 type TemplateAddRequest struct {
 	Template core.Template `json:"template"`

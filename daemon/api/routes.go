@@ -50,7 +50,7 @@ func (r Route) URLPath(args ...string) (string, error) {
 // The routes, each with its request body (or query) and its answer.
 var (
 	RouteStatus   = Route{"Status", http.MethodGet, "/status"}      // -> Status
-	RouteShutdown = Route{"Shutdown", http.MethodPost, "/shutdown"} // -> {}
+	RouteShutdown = Route{"Shutdown", http.MethodPost, "/shutdown"} // ShutdownRequest -> {}
 
 	RouteTemplates      = Route{"Templates", http.MethodGet, "/templates"}                // -> []core.Template
 	RouteTemplateAdd    = Route{"TemplateAdd", http.MethodPost, "/templates"}             // TemplateAddRequest -> TemplateStored

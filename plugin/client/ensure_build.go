@@ -42,7 +42,9 @@ func (e *BuildMismatchError) Hint() string {
 // EnsureDaemonBuild is EnsureDaemon for a CLI of build: a daemon that
 // answers with another build id (or none, being older than build ids) is
 // stopped and the daemon of exe started in its place, saying so on notice,
-// when it runs no job; when it runs jobs, a *BuildMismatchError. A daemon
+// when it runs no job (asked to stop only if idle, so a job started since
+// its status was read is never cancelled); when it runs jobs, a
+// *BuildMismatchError. A daemon
 // of another build would otherwise refuse request fields it does not know.
 func EnsureDaemonBuild(ctx context.Context, home, exe, build string, notice io.Writer) error {
 	c := New(SocketPath(home))
@@ -57,14 +59,23 @@ func EnsureDaemonBuild(ctx context.Context, home, exe, build string, notice io.W
 	case st.RunningJobs > 0:
 		return &BuildMismatchError{Home: home, DaemonBuild: st.BuildID, CLIBuild: build, RunningJobs: st.RunningJobs}
 	}
+	// Only if idle: a job that started since the status was read is not
+	// cancelled by the restart; the daemon refuses instead.
+	switch err := c.ShutdownIfIdle(ctx); {
+	case IsConflict(err):
+		running := 1
+		if now, serr := c.Status(ctx); serr == nil && now.RunningJobs > running {
+			running = now.RunningJobs
+		}
+		return &BuildMismatchError{Home: home, DaemonBuild: st.BuildID, CLIBuild: build, RunningJobs: running}
+	case err != nil && !IsDaemonUnavailable(err):
+		return fmt.Errorf("stop the daemon of another build: %w", err)
+	}
 	old := st.BuildID
 	if old == "" {
 		old = "an older build"
 	}
 	fmt.Fprintf(notice, "devarch: restarting the daemon for %s (pid %d): it runs %s, this CLI is %s\n", home, st.PID, old, build)
-	if err := c.Shutdown(ctx); err != nil && !IsDaemonUnavailable(err) {
-		return fmt.Errorf("stop the daemon of another build: %w", err)
-	}
 	if err := waitProcessGone(ctx, st.PID); err != nil {
 		return err
 	}

@@ -3,21 +3,40 @@ package client
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"net/http"
 	"path/filepath"
 	"strings"
 	"sync/atomic"
 	"testing"
+
+	"github.com/devarch-dev/devarch/daemon/api"
 )
 
-// fakeDaemon answers status with body and counts shutdown requests.
+// fakeDaemon answers status with body and counts shutdown requests, which
+// must ask to stop only if idle.
 func fakeDaemon(t *testing.T, status string) (home string, shutdowns *atomic.Int32) {
+	t.Helper()
+	return fakeDaemonRefusing(t, status, false)
+}
+
+// fakeDaemonRefusing is fakeDaemon answering every shutdown with a
+// conflict, as a daemon does when a job started since its status was read.
+func fakeDaemonRefusing(t *testing.T, status string, refuse bool) (home string, shutdowns *atomic.Int32) {
 	t.Helper()
 	shutdowns = new(atomic.Int32)
 	c := serve(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if strings.HasSuffix(r.URL.Path, "/shutdown") {
 			shutdowns.Add(1)
+			var req api.ShutdownRequest
+			if err := json.NewDecoder(r.Body).Decode(&req); err != nil || !req.IfIdle {
+				t.Errorf("shutdown request %+v (%v); want if_idle", req, err)
+			}
+			if refuse {
+				writeErr(w, http.StatusConflict, api.Error{Code: api.CodeConflict, Message: "the devarch daemon runs 1 job(s): j9 (apply of shop)"})
+				return
+			}
 			w.Write([]byte(`{}`))
 			return
 		}
@@ -83,5 +102,27 @@ func TestEnsureDaemonBuildRestartsIdleDaemon(t *testing.T) {
 	}
 	if got := notice.String(); !strings.Contains(got, "restarting the daemon") || !strings.Contains(got, "old1") || !strings.Contains(got, "new2") {
 		t.Errorf("notice = %q; want it to say the daemon is restarted, from old1 to new2", got)
+	}
+}
+
+// A job that starts between the status and the shutdown is not cancelled:
+// the daemon refuses the if_idle shutdown and the CLI reports the busy
+// daemon, without announcing a restart.
+func TestEnsureDaemonBuildJobStartedBeforeShutdown(t *testing.T) {
+	home, shutdowns := fakeDaemonRefusing(t, `{"pid":0,"build_id":"old1","running_jobs":0}`, true)
+	var notice bytes.Buffer
+	err := EnsureDaemonBuild(context.Background(), home, "/nonexistent/devarch", "new2", &notice)
+	var be *BuildMismatchError
+	if !errors.As(err, &be) {
+		t.Fatalf("EnsureDaemonBuild = %v; want *BuildMismatchError", err)
+	}
+	if be.RunningJobs < 1 || !strings.Contains(err.Error(), "running job") {
+		t.Errorf("error %q (running %d); want it to name the running jobs", err, be.RunningJobs)
+	}
+	if shutdowns.Load() != 1 {
+		t.Errorf("shutdowns = %d; want 1 (refused)", shutdowns.Load())
+	}
+	if notice.Len() != 0 {
+		t.Errorf("notice %q; want none: nothing was restarted", notice.String())
 	}
 }

@@ -21,6 +21,13 @@ func (c *Client) Shutdown(ctx context.Context) error {
 	return c.call(ctx, request{route: api.RouteShutdown}, nil)
 }
 
+// ShutdownIfIdle asks the daemon to stop only when it runs no job: when it
+// runs some it answers a conflict error naming them (IsConflict) and goes
+// on serving. A daemon older than this request stops whatever it runs.
+func (c *Client) ShutdownIfIdle(ctx context.Context) error {
+	return c.call(ctx, request{route: api.RouteShutdown, body: api.ShutdownRequest{IfIdle: true}}, nil)
+}
+
 // Templates lists built-in and user templates.
 func (c *Client) Templates(ctx context.Context) ([]core.Template, error) {
 	var out []core.Template

@@ -34,6 +34,7 @@ func TestClientUsesDeclaredRoutes(t *testing.T) {
 	}{
 		{api.RouteStatus, func() error { _, err := c.Status(ctx); return err }},
 		{api.RouteShutdown, func() error { return c.Shutdown(ctx) }},
+		{api.RouteShutdown, func() error { return c.ShutdownIfIdle(ctx) }},
 		{api.RouteTemplates, func() error { _, err := c.Templates(ctx); return err }},
 		{api.RouteTemplate, func() error { _, err := c.Template(ctx, "redis"); return err }},
 		{api.RouteTemplateAdd, func() error { _, err := c.AddTemplate(ctx, api.TemplateAddRequest{}); return err }},

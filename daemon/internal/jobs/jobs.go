@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"os"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -522,6 +523,36 @@ func (j *Manager) Close() {
 	j.mu.Lock()
 	j.closing = true
 	j.mu.Unlock()
+}
+
+// CloseIfIdle is Close when no job runs. When some do it refuses, with a
+// conflict naming them, and new jobs start again as before. Refusing new
+// jobs and checking the running ones happen under one lock, so no job can
+// start between the check and the close.
+func (j *Manager) CloseIfIdle() error {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	if j.closing {
+		return nil
+	}
+	j.closing = true
+	if len(j.running) == 0 {
+		return nil
+	}
+	j.closing = false
+	names := make([]string, 0, len(j.running))
+	for _, r := range j.running {
+		what := r.job.ID + " (" + r.job.Operation
+		if r.job.Stack != "" {
+			what += " of " + r.job.Stack
+		}
+		names = append(names, what+")")
+	}
+	slices.Sort(names)
+	return &core.ConflictError{
+		Msg:  fmt.Sprintf("the devarch daemon runs %d job(s): %s; it does not stop while they run", len(names), strings.Join(names, ", ")),
+		Hint: "see them with `devarch jobs`; once they have ended run the command again, or stop the daemon now with `devarch daemon stop` (it cancels them)",
+	}
 }
 
 // Wait cancels every running job and waits until each has ended (rolled

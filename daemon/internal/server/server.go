@@ -161,8 +161,21 @@ func (s *Server) handleStatus(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, st)
 }
 
+// handleShutdown stops the daemon; with if_idle only when no job runs.
 func (s *Server) handleShutdown(w http.ResponseWriter, r *http.Request) {
-	s.log.Info("shutdown requested", "peer_pid", PeerFrom(r.Context()).PID)
+	var req api.ShutdownRequest
+	if err := decodeJSON(r, &req); err != nil {
+		writeError(w, err)
+		return
+	}
+	if req.IfIdle {
+		if err := s.svc.StopIfIdle(); err != nil {
+			s.log.Info("shutdown if idle refused", "peer_pid", PeerFrom(r.Context()).PID, "err", err)
+			writeError(w, err)
+			return
+		}
+	}
+	s.log.Info("shutdown requested", "peer_pid", PeerFrom(r.Context()).PID, "if_idle", req.IfIdle)
 	writeJSON(w, http.StatusOK, struct{}{})
 	s.shutdown()
 }

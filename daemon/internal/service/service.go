@@ -112,6 +112,11 @@ func (s *Service) Status(pid int) (api.Status, error) {
 	return st, err
 }
 
+// StopIfIdle refuses every new job when none runs, so the daemon can stop
+// without cancelling any; when some run it changes nothing and returns a
+// conflict naming them (see jobs.Manager.CloseIfIdle).
+func (s *Service) StopIfIdle() error { return s.jobs.CloseIfIdle() }
+
 // mutateStack changes stack name in one transaction: load, fn, mark the
 // overrides the templates say are secret (core.InheritStackSecrecy),
 // validate, bump the serial, store. Any error leaves the store unchanged.
