@@ -127,7 +127,7 @@ func TestE2EPluginUnderDockerCLI(t *testing.T) {
 
 // e2pInstallBinary copies the devarch binary the tests built to path,
 // executable.
-func e2pInstallBinary(t *testing.T, path string) {
+func e2pInstallBinary(t testing.TB, path string) {
 	t.Helper()
 	data, err := os.ReadFile(devarchBin)
 	if err != nil {

@@ -161,3 +161,16 @@ func notFound(err error) bool {
 	s := strings.ToLower(err.Error())
 	return strings.Contains(s, "no such") || strings.Contains(s, "not found") || strings.Contains(s, "not known")
 }
+
+// ComposeConfigFile runs plain `compose -p PROJECT -f FILE config` in
+// FILE's directory, discarding the rendered project: what a user without
+// devarch runs to check a compose file, for the benchmarks that compare
+// devarch's plan with it.
+func (e *Engine) ComposeConfigFile(ctx context.Context, project, file string) error {
+	cmd := e.composeCmd(ctx, "-p", project, "-f", file, "config")
+	cmd.Dir = filepath.Dir(file)
+	if _, err := e.output(ctx, cmd, nil); err != nil {
+		return fmt.Errorf("compose config %s: %w", project, err)
+	}
+	return nil
+}
