@@ -110,6 +110,12 @@ type Scrubber struct {
 	others  []string // forms found in no kept name, longest first
 	inNames []string // forms some kept name contains, longest first
 	keep    []string // kept names, longest first
+	// grams holds the first gram bytes of every form (gram is the
+	// shortest form's length, at most 4): a string without any of them
+	// contains no form, and Scrub returns it after one pass over it,
+	// whatever the number of secrets.
+	grams map[string]struct{}
+	gram  int
 }
 
 // NewScrubber returns a Scrubber hiding secrets and keeping the names in
@@ -140,13 +146,32 @@ func NewScrubber(secrets, keep []string) *Scrubber {
 			sc.others = append(sc.others, f)
 		}
 	}
+	sc.gram = 4
+	for f := range set {
+		sc.gram = min(sc.gram, len(f))
+	}
+	sc.grams = make(map[string]struct{}, len(set))
+	for f := range set {
+		sc.grams[f[:sc.gram]] = struct{}{}
+	}
 	return sc
+}
+
+// mayContain reports whether s may contain a form: whether some gram-byte
+// window of s starts a form.
+func (sc *Scrubber) mayContain(s string) bool {
+	for i := 0; i+sc.gram <= len(s); i++ {
+		if _, ok := sc.grams[s[i:i+sc.gram]]; ok {
+			return true
+		}
+	}
+	return false
 }
 
 // Scrub replaces every occurrence of each secret form in s with Redacted,
 // longer forms first, so a secret that contains another is hidden whole.
 func (sc *Scrubber) Scrub(s string) string {
-	if sc == nil || s == "" {
+	if sc == nil || s == "" || !sc.mayContain(s) {
 		return s
 	}
 	s = replaceAll(s, sc.others)

@@ -148,3 +148,30 @@ func TestPublicNames(t *testing.T) {
 		t.Errorf("PublicNames = %q\nwant %q", got, want)
 	}
 }
+
+// TestScrubberShortAndEdgeForms checks the scrubber's quick rejection
+// (strings holding no form's first bytes are returned as they are) never
+// skips a form: forms shorter than the gram it looks for, forms at the
+// very start and end of the string, and strings shorter than the gram.
+func TestScrubberShortAndEdgeForms(t *testing.T) {
+	for _, tc := range []struct {
+		name    string
+		secrets []string
+		in      string
+		want    string
+	}{
+		{"one-byte secret", []string{"Q"}, "aQb", "a" + Redacted + "b"},
+		{"two-byte secret at the end", []string{"zq"}, "xyzzq", "xyz" + Redacted},
+		{"at the start", []string{"s3cret-pass"}, "s3cret-pass and more", Redacted + " and more"},
+		{"whole string", []string{"s3cret-pass"}, "s3cret-pass", Redacted},
+		{"string shorter than the gram", []string{"ab", "s3cret-pass"}, "ab", Redacted},
+		{"no form", []string{"s3cret-pass"}, "nothing secret here", "nothing secret here"},
+		{"url-encoded form only", []string{"p@ss word"}, "u:p%40ss+word@h", "u:" + Redacted + "@h"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := NewScrubber(tc.secrets, nil).Scrub(tc.in); got != tc.want {
+				t.Errorf("Scrub(%q) with secrets %q = %q, want %q", tc.in, tc.secrets, got, tc.want)
+			}
+		})
+	}
+}

@@ -100,10 +100,17 @@ func (e *Engine) Pull(ctx context.Context, refs []string, timeout time.Duration,
 	return nil
 }
 
-// ImageIDs resolves refs to the IDs of the local images they name
-// (`image inspect --format {{.Id}} REF`, one ref at a time, so each answer
-// is the ref's own), "sha256:HEX"; a ref with no local image is left out.
+// ImageIDs resolves refs to the IDs of the local images they name,
+// "sha256:HEX"; a ref with no local image is left out. It first asks for
+// every ref in one `image inspect --format {{.Id}} REF...`: when that
+// succeeds with one ID per ref, the engine answered each ref in order (a
+// plan of many instances pays one engine command, not one per image).
+// Otherwise (an image missing, any error) it asks one ref at a time, so
+// each answer is the ref's own.
 func (e *Engine) ImageIDs(ctx context.Context, refs []string) (map[string]string, error) {
+	if ids, ok := e.imageIDsAtOnce(ctx, refs); ok {
+		return ids, nil
+	}
 	out := map[string]string{}
 	for _, ref := range refs {
 		if _, done := out[ref]; done {
@@ -126,6 +133,42 @@ func (e *Engine) ImageIDs(ctx context.Context, refs []string) (map[string]string
 		}
 	}
 	return out, nil
+}
+
+// imageIDsAtOnce inspects refs in one command; ok is false unless it
+// exited 0 with one non-empty ID line per ref.
+func (e *Engine) imageIDsAtOnce(ctx context.Context, refs []string) (map[string]string, bool) {
+	seen := map[string]bool{}
+	var unique []string
+	for _, ref := range refs {
+		if !seen[ref] {
+			seen[ref] = true
+			unique = append(unique, ref)
+		}
+	}
+	refs = unique
+	if len(refs) < 2 {
+		return nil, false
+	}
+	var stdout, stderr strings.Builder
+	cmd := e.cliCmd(ctx, append([]string{"image", "inspect", "--format", "{{.Id}}"}, refs...)...)
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	if err := cmd.Run(); err != nil {
+		return nil, false
+	}
+	lines := strings.Split(strings.TrimSpace(stdout.String()), "\n")
+	if len(lines) != len(refs) {
+		return nil, false
+	}
+	out := make(map[string]string, len(refs))
+	for i, ref := range refs {
+		id := strings.TrimSpace(lines[i])
+		if id == "" {
+			return nil, false
+		}
+		out[ref] = NormalizeImageID(id)
+	}
+	return out, true
 }
 
 // missingImage reports whether inspect's stderr says there is no such image.

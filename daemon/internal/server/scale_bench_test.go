@@ -171,3 +171,39 @@ func BenchmarkScaleStackList(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkPlanWired500 is the plan of a never-applied 500-instance wired
+// stack (benchfix.Wired) alone in its home: the daemon-side part of
+// tests' BenchmarkE2EPlanWired500.
+func BenchmarkPlanWired500(b *testing.B) {
+	const stack, n = "wide", 500
+	home := b.TempDir()
+	st := openStoreWithKey(b, home, 9)
+	err := st.Update(func(tx *store.Tx) error {
+		for _, t := range benchfix.UserTemplates() {
+			if err := tx.PutTemplate(t); err != nil {
+				return err
+			}
+		}
+		return tx.PutStack(benchfix.Wired(stack, n, 20000))
+	})
+	if err != nil {
+		b.Fatal(err)
+	}
+	p := newParts(b, home, st, partsOptions{})
+	rt := newFakeRuntime()
+	p.open = func(spec runtime.Spec) (runtime.Runtime, runtime.Spec, error) {
+		spec.Kind = "fake"
+		return rt, spec, nil
+	}
+	ctx := context.Background()
+	if v, err := p.Svc.Plan(ctx, service.Caller{}, stack, api.PlanRequest{}); err != nil || v.Summary.Create != n {
+		b.Fatalf("plan: %+v, %v", v.Summary, err)
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := p.Svc.Plan(ctx, service.Caller{}, stack, api.PlanRequest{}); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
