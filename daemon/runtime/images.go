@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -105,39 +106,9 @@ func (e *Engine) Pull(ctx context.Context, refs []string, timeout time.Duration,
 // every ref in one `image inspect --format {{.Id}} REF...`: when that
 // succeeds with one ID per ref, the engine answered each ref in order (a
 // plan of many instances pays one engine command, not one per image).
-// Otherwise (an image missing, any error) it asks one ref at a time, so
-// each answer is the ref's own.
+// Otherwise (an image missing, any error) it asks one ref per command, so
+// each answer is the ref's own, a few commands at a time.
 func (e *Engine) ImageIDs(ctx context.Context, refs []string) (map[string]string, error) {
-	if ids, ok := e.imageIDsAtOnce(ctx, refs); ok {
-		return ids, nil
-	}
-	out := map[string]string{}
-	for _, ref := range refs {
-		if _, done := out[ref]; done {
-			continue
-		}
-		var stdout, stderr strings.Builder
-		cmd := e.cliCmd(ctx, "image", "inspect", "--format", "{{.Id}}", ref)
-		cmd.Stdout, cmd.Stderr = &stdout, &stderr
-		err := cmd.Run()
-		switch {
-		case ctx.Err() != nil:
-			return nil, ctx.Err()
-		case err == nil:
-			if id := strings.TrimSpace(stdout.String()); id != "" {
-				out[ref] = NormalizeImageID(id)
-			}
-		case exitErr(err) && missingImage(stderr.String()):
-		default:
-			return nil, commandError(ctx, cmd, err, stderr.String())
-		}
-	}
-	return out, nil
-}
-
-// imageIDsAtOnce inspects refs in one command; ok is false unless it
-// exited 0 with one non-empty ID line per ref.
-func (e *Engine) imageIDsAtOnce(ctx context.Context, refs []string) (map[string]string, bool) {
 	seen := map[string]bool{}
 	var unique []string
 	for _, ref := range refs {
@@ -146,7 +117,61 @@ func (e *Engine) imageIDsAtOnce(ctx context.Context, refs []string) (map[string]
 			unique = append(unique, ref)
 		}
 	}
-	refs = unique
+	if ids, ok := e.imageIDsAtOnce(ctx, unique); ok {
+		return ids, nil
+	}
+	ids, errs := make([]string, len(unique)), make([]error, len(unique))
+	sem := make(chan struct{}, imageInspectParallel)
+	var wg sync.WaitGroup
+	for i, ref := range unique {
+		wg.Add(1)
+		sem <- struct{}{}
+		go func() {
+			defer func() { <-sem; wg.Done() }()
+			ids[i], errs[i] = e.imageID(ctx, ref)
+		}()
+	}
+	wg.Wait()
+	out := map[string]string{}
+	for i, ref := range unique {
+		if errs[i] != nil {
+			return nil, errs[i]
+		}
+		if ids[i] != "" {
+			out[ref] = ids[i]
+		}
+	}
+	return out, nil
+}
+
+// imageInspectParallel bounds the image inspect commands ImageIDs runs at
+// once when it asks one ref per command.
+const imageInspectParallel = 4
+
+// imageID is the ID of ref's local image, "" when there is none.
+func (e *Engine) imageID(ctx context.Context, ref string) (string, error) {
+	var stdout, stderr strings.Builder
+	cmd := e.cliCmd(ctx, "image", "inspect", "--format", "{{.Id}}", ref)
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	err := cmd.Run()
+	switch {
+	case ctx.Err() != nil:
+		return "", ctx.Err()
+	case err == nil:
+		if id := strings.TrimSpace(stdout.String()); id != "" {
+			return NormalizeImageID(id), nil
+		}
+		return "", nil
+	case exitErr(err) && missingImage(stderr.String()):
+		return "", nil
+	default:
+		return "", commandError(ctx, cmd, err, stderr.String())
+	}
+}
+
+// imageIDsAtOnce inspects refs (distinct) in one command; ok is false
+// unless it exited 0 with one non-empty ID line per ref.
+func (e *Engine) imageIDsAtOnce(ctx context.Context, refs []string) (map[string]string, bool) {
 	if len(refs) < 2 {
 		return nil, false
 	}

@@ -5,11 +5,14 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"sort"
 	"strings"
 	"sync"
@@ -236,10 +239,46 @@ func (e *Engine) dockerTarget(ctx context.Context) string {
 	if c := lookupEnv(e.env, "DOCKER_CONTEXT"); c != "" {
 		return "context " + c
 	}
+	if c, ok := e.configContext(); ok {
+		return "context " + c
+	}
 	if out, err := e.output(ctx, e.cliCmd(ctx, "context", "show"), nil); err == nil && strings.TrimSpace(out) != "" {
 		return "context " + strings.TrimSpace(out)
 	}
 	return "context default"
+}
+
+// configContext is the current context the docker CLI's config.json
+// names (DOCKER_CONFIG, or .docker in HOME), "default" when the file does
+// not exist or names none: what `docker context show` prints when neither
+// DOCKER_HOST nor DOCKER_CONTEXT is set, read without starting the CLI on
+// every plan. ok is false when the file cannot be read or decoded.
+func (e *Engine) configContext() (string, bool) {
+	dir := lookupEnv(e.env, "DOCKER_CONFIG")
+	if dir == "" {
+		home := lookupEnv(e.env, "HOME")
+		if home == "" {
+			return "", false
+		}
+		dir = filepath.Join(home, ".docker")
+	}
+	data, err := os.ReadFile(filepath.Join(dir, "config.json"))
+	if errors.Is(err, fs.ErrNotExist) {
+		return "default", true
+	}
+	if err != nil {
+		return "", false
+	}
+	var cfg struct {
+		CurrentContext string `json:"currentContext"`
+	}
+	if err := json.Unmarshal(data, &cfg); err != nil {
+		return "", false
+	}
+	if cfg.CurrentContext == "" {
+		return "default", true
+	}
+	return cfg.CurrentContext, true
 }
 
 func majorMinor(v string) string {

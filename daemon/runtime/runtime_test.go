@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"os"
+	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
@@ -431,5 +432,48 @@ func TestUpCancelled(t *testing.T) {
 	err := e.Up(ctx, "devarch-shop", []byte(sampleYAML), "", nil)
 	if !errors.Is(err, context.Canceled) {
 		t.Errorf("Up on a cancelled context = %v, want context.Canceled", err)
+	}
+}
+
+// TestDockerName names the docker context from the CLI's config.json
+// without running the CLI, and asks `docker context show` when the file
+// cannot be decoded.
+func TestDockerName(t *testing.T) {
+	for _, tt := range []struct {
+		name, config string // config "": no config.json
+		env          map[string]string
+		want         string
+		asks         bool
+	}{
+		{"no config file", "", nil, "docker compose v2 (context default)", false},
+		{"no current context", `{"auths": {}}`, nil, "docker compose v2 (context default)", false},
+		{"current context", `{"currentContext": "colima"}`, nil, "docker compose v2 (context colima)", false},
+		{"DOCKER_CONTEXT wins", `{"currentContext": "colima"}`, map[string]string{"DOCKER_CONTEXT": "ci"}, "docker compose v2 (context ci)", false},
+		{"DOCKER_HOST wins", `{"currentContext": "colima"}`, map[string]string{"DOCKER_HOST": "unix:///x.sock"}, "docker compose v2 (host unix:///x.sock)", false},
+		{"undecodable: asks the CLI", `{not json`, nil, "docker compose v2 (context shown)", true},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			f := newFake(t, "docker")
+			f.reply("docker-context", "shown\n", "", 0)
+			cfg := t.TempDir()
+			if tt.config != "" {
+				if err := os.WriteFile(filepath.Join(cfg, "config.json"), []byte(tt.config), 0o600); err != nil {
+					t.Fatal(err)
+				}
+			}
+			t.Setenv("DOCKER_HOST", "")
+			t.Setenv("DOCKER_CONTEXT", "")
+			env := map[string]string{"DOCKER_CONFIG": cfg}
+			for k, v := range tt.env {
+				env[k] = v
+			}
+			e := mustEngine(t, Spec{Kind: "docker", Binary: f.path("docker"), Env: env})
+			if got := e.Name(); got != tt.want {
+				t.Errorf("Name = %q, want %q", got, tt.want)
+			}
+			if asked := len(f.calls()) > 0; asked != tt.asks {
+				t.Errorf("ran the CLI: %v, want %v (%v)", asked, tt.asks, f.calls())
+			}
+		})
 	}
 }
