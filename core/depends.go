@@ -59,7 +59,7 @@ func (d Dependency) ComposeCondition() string {
 func (c *checker) aliases(field string, aliases []string) {
 	for i, a := range aliases {
 		switch {
-		case !aliasRE.MatchString(a):
+		case !aliasRE().MatchString(a):
 			c.add(fmt.Sprintf("%s[%d]", field, i), fmt.Sprintf("%q is not a network alias: letters, digits, '_', '.', '-', starting with a letter or digit", a))
 		case slices.Contains(aliases[:i], a):
 			c.add(fmt.Sprintf("%s[%d]", field, i), fmt.Sprintf("%q is listed twice", a))

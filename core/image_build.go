@@ -153,7 +153,7 @@ func (c *checker) build(field string, b *ImageBuild) {
 	if p := TextProblem(b.Dockerfile); p != "" {
 		c.add(field+".dockerfile", p)
 	}
-	if b.Target != "" && !buildTargetRE.MatchString(b.Target) {
+	if b.Target != "" && !buildTargetRE().MatchString(b.Target) {
 		c.add(field+".target", fmt.Sprintf("%q is not a build stage name (letters, digits, '_', '.', '-')", b.Target))
 	}
 	for _, k := range slices.Sorted(maps.Keys(b.Args)) {
@@ -177,19 +177,19 @@ func buildImageProblem(ref string) string {
 	name, tag := ref, ""
 	if i := strings.LastIndexByte(ref, ':'); i > strings.LastIndexByte(ref, '/') {
 		name, tag = ref[:i], ref[i+1:]
-		if !tagRE.MatchString(tag) {
+		if !tagRE().MatchString(tag) {
 			return fmt.Sprintf("image %q has an invalid tag %q: up to 128 letters, digits, '_', '.', '-', not starting with '.' or '-'", ref, tag)
 		}
 	}
 	parts := strings.Split(name, "/")
 	if len(parts) > 1 && (strings.ContainsAny(parts[0], ".:") || parts[0] == "localhost") {
-		if !registryRE.MatchString(parts[0]) {
+		if !registryRE().MatchString(parts[0]) {
 			return fmt.Sprintf("image %q has an invalid registry host %q", ref, parts[0])
 		}
 		parts = parts[1:]
 	}
 	for _, p := range parts {
-		if !repoPartRE.MatchString(p) {
+		if !repoPartRE().MatchString(p) {
 			return fmt.Sprintf("image %q is not a valid image name: lowercase letters and digits separated by '.', '_', '__' or '-', in '/'-separated parts, then an optional :TAG", ref)
 		}
 	}

@@ -3,7 +3,6 @@ package core
 import (
 	"fmt"
 	"net/netip"
-	"regexp"
 	"strconv"
 	"strings"
 )
@@ -81,10 +80,10 @@ func ParsePort(field, s string) (Port, error) {
 	return p, nil
 }
 
-var portRangeRE = regexp.MustCompile(`^[0-9]+-[0-9]+$`)
+var portRangeRE = lazyRegexp(`^[0-9]+-[0-9]+$`)
 
 func portNumber(which, s string) (int, error) {
-	if portRangeRE.MatchString(s) {
+	if portRangeRE().MatchString(s) {
 		return 0, fmt.Errorf("%s port %q: port ranges are not supported; publish each port on its own", which, s)
 	}
 	n, err := strconv.Atoi(s)
@@ -168,7 +167,7 @@ func ParseEnvAssign(s string) (key, value string, err error) {
 	if !ok {
 		return "", "", Errf("env", "want KEY=VALUE; the argument has no \"=\"")
 	}
-	if !envKeyRE.MatchString(key) {
+	if !envKeyRE().MatchString(key) {
 		return "", "", Errf("env", fmt.Sprintf("%q is not a valid environment variable name (^[A-Za-z_][A-Za-z0-9_.-]*$)", key))
 	}
 	if p := TextProblem(value); p != "" {

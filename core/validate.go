@@ -2,7 +2,6 @@ package core
 
 import (
 	"fmt"
-	"regexp"
 	"strings"
 )
 
@@ -13,20 +12,20 @@ const NameRule = "must be a DNS label: 1-63 lowercase letters, digits and '-', s
 const MaxContainerName = 63
 
 var (
-	dnsLabelRE    = regexp.MustCompile(`^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$`)
-	userTypeRE    = regexp.MustCompile(`^x-[a-z0-9][a-z0-9-]*$`)
-	envKeyRE      = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_.-]*$`)
-	prefixRE      = regexp.MustCompile(`^[A-Z_][A-Z0-9_]*$`)
-	contractRE    = regexp.MustCompile(`^[a-z0-9]([a-z0-9_-]{0,61}[a-z0-9])?$`)
-	volumeNameRE  = regexp.MustCompile(`^[a-zA-Z0-9][a-zA-Z0-9_.-]*$`)
-	registryRE    = regexp.MustCompile(`^(?:localhost|\[[0-9a-fA-F:]+\]|[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?(?:\.[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?)*)(?::[0-9]{1,5})?$`)
-	repoPartRE    = regexp.MustCompile(`^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*$`)
-	tagRE         = regexp.MustCompile(`^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$`)
-	digestRE      = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9]*(?:[-_+.][A-Za-z][A-Za-z0-9]*)*:[0-9a-fA-F]{32,}$`)
-	restartRE     = regexp.MustCompile(`^(no|always|unless-stopped|on-failure(:[1-9][0-9]{0,8})?)$`)
-	domainLabelRE = regexp.MustCompile(`^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$`)
-	aliasRE       = regexp.MustCompile(`^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,127}$`)
-	buildTargetRE = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_.-]*$`)
+	dnsLabelRE    = lazyRegexp(`^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$`)
+	userTypeRE    = lazyRegexp(`^x-[a-z0-9][a-z0-9-]*$`)
+	envKeyRE      = lazyRegexp(`^[A-Za-z_][A-Za-z0-9_.-]*$`)
+	prefixRE      = lazyRegexp(`^[A-Z_][A-Z0-9_]*$`)
+	contractRE    = lazyRegexp(`^[a-z0-9]([a-z0-9_-]{0,61}[a-z0-9])?$`)
+	volumeNameRE  = lazyRegexp(`^[a-zA-Z0-9][a-zA-Z0-9_.-]*$`)
+	registryRE    = lazyRegexp(`^(?:localhost|\[[0-9a-fA-F:]+\]|[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?(?:\.[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?)*)(?::[0-9]{1,5})?$`)
+	repoPartRE    = lazyRegexp(`^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*$`)
+	tagRE         = lazyRegexp(`^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$`)
+	digestRE      = lazyRegexp(`^[A-Za-z][A-Za-z0-9]*(?:[-_+.][A-Za-z][A-Za-z0-9]*)*:[0-9a-fA-F]{32,}$`)
+	restartRE     = lazyRegexp(`^(no|always|unless-stopped|on-failure(:[1-9][0-9]{0,8})?)$`)
+	domainLabelRE = lazyRegexp(`^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$`)
+	aliasRE       = lazyRegexp(`^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,127}$`)
+	buildTargetRE = lazyRegexp(`^[A-Za-z0-9][A-Za-z0-9_.-]*$`)
 )
 
 // Valid reports whether t is a built-in contract type or a user type
@@ -41,7 +40,7 @@ func (t ContractType) Valid() bool {
 }
 
 // User reports whether t is a user-declared contract type ("x-...").
-func (t ContractType) User() bool { return userTypeRE.MatchString(string(t)) }
+func (t ContractType) User() bool { return userTypeRE().MatchString(string(t)) }
 
 func contractTypeRule(t ContractType) string {
 	names := make([]string, len(ContractTypes))
@@ -57,7 +56,7 @@ func ValidateName(field, name string) error {
 	if name == "" {
 		return Errf(field, "is required; "+NameRule)
 	}
-	if !dnsLabelRE.MatchString(name) {
+	if !dnsLabelRE().MatchString(name) {
 		return Errf(field, fmt.Sprintf("%q %s", name, NameRule))
 	}
 	return nil
@@ -111,7 +110,7 @@ func imageProblem(ref string) string {
 		return "is required; " + imageRule
 	}
 	name, digest, hasDigest := strings.Cut(ref, "@")
-	if hasDigest && !digestRE.MatchString(digest) {
+	if hasDigest && !digestRE().MatchString(digest) {
 		return fmt.Sprintf("image %q has an invalid digest %q: want ALGORITHM:HEX, e.g. sha256:<64 hex digits>", ref, digest)
 	}
 	slash := strings.IndexByte(name, '/')
@@ -119,18 +118,18 @@ func imageProblem(ref string) string {
 		return fmt.Sprintf("image %q is not fully qualified: it names no registry; %s", ref, imageRule)
 	}
 	host, rest := name[:slash], name[slash+1:]
-	if host != "localhost" && !strings.ContainsAny(host, ".:") || !registryRE.MatchString(host) {
+	if host != "localhost" && !strings.ContainsAny(host, ".:") || !registryRE().MatchString(host) {
 		return fmt.Sprintf("image %q is not fully qualified: %q is not a registry host (it needs a '.' or a port, or is \"localhost\"); %s", ref, host, imageRule)
 	}
 	repo, tag := rest, ""
 	if i := strings.LastIndexByte(rest, ':'); i >= 0 {
 		repo, tag = rest[:i], rest[i+1:]
-		if !tagRE.MatchString(tag) {
+		if !tagRE().MatchString(tag) {
 			return fmt.Sprintf("image %q has an invalid tag %q: up to 128 letters, digits, '_', '.', '-', not starting with '.' or '-'", ref, tag)
 		}
 	}
 	for _, part := range strings.Split(repo, "/") {
-		if !repoPartRE.MatchString(part) {
+		if !repoPartRE().MatchString(part) {
 			return fmt.Sprintf("image %q has an invalid repository %q: lowercase letters and digits separated by '.', '_', '__' or '-', in '/'-separated parts", ref, repo)
 		}
 	}
@@ -142,7 +141,7 @@ func imageProblem(ref string) string {
 
 // ValidateTag checks an image tag override: a tag or a digest.
 func ValidateTag(field, tag string) error {
-	if tagRE.MatchString(tag) || digestRE.MatchString(tag) {
+	if tagRE().MatchString(tag) || digestRE().MatchString(tag) {
 		return nil
 	}
 	return Errf(field, fmt.Sprintf("%q is not a tag (up to 128 letters, digits, '_', '.', '-') or a digest (sha256:<hex>)", tag))

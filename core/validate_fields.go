@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"net/netip"
 	"path"
-	"regexp"
 	"slices"
 	"strings"
 	"unicode/utf8"
@@ -24,7 +23,7 @@ func (c *checker) restart(field, r string, override bool) {
 	switch {
 	case r == "" && override:
 		c.add(field, "is empty; "+restartRule+" (to inherit the template's policy again, reset the override: instance reset STACK NAME restart)")
-	case r != "" && !restartRE.MatchString(r):
+	case r != "" && !restartRE().MatchString(r):
 		c.add(field, fmt.Sprintf("%q is not a restart policy: %s", r, restartRule))
 	}
 }
@@ -38,7 +37,7 @@ func ValidateRestart(field, r string) error {
 }
 
 // userPartRE is one side of USER[:GROUP]: a name or a numeric id.
-var userPartRE = regexp.MustCompile(`^[A-Za-z0-9_][A-Za-z0-9_.-]*\$?$`)
+var userPartRE = lazyRegexp(`^[A-Za-z0-9_][A-Za-z0-9_.-]*\$?$`)
 
 // user checks USER[:GROUP]; empty means the image's default user.
 func (c *checker) user(field, u string) {
@@ -46,7 +45,7 @@ func (c *checker) user(field, u string) {
 		return
 	}
 	name, group, hasGroup := strings.Cut(u, ":")
-	if !userPartRE.MatchString(name) || hasGroup && !userPartRE.MatchString(group) {
+	if !userPartRE().MatchString(name) || hasGroup && !userPartRE().MatchString(group) {
 		c.add(field, fmt.Sprintf("%q is not a user: want USER or USER:GROUP, each a name or a numeric id (letters, digits, '_', '.', '-'; no spaces or control characters)", u))
 	}
 }
@@ -89,7 +88,7 @@ func (c *checker) env(field string, env map[string]EnvVar) {
 			c.add(field, p)
 			continue
 		}
-		if !envKeyRE.MatchString(k) {
+		if !envKeyRE().MatchString(k) {
 			c.add(field+"."+k, fmt.Sprintf("%q is not a valid environment variable name (^[A-Za-z_][A-Za-z0-9_.-]*$)", k))
 			continue
 		}
@@ -114,7 +113,7 @@ func (c *checker) args(field string, args []string) {
 
 func (c *checker) envKeys(field string, keys []string) {
 	for i, k := range keys {
-		if !envKeyRE.MatchString(k) {
+		if !envKeyRE().MatchString(k) {
 			c.add(fmt.Sprintf("%s[%d]", field, i), fmt.Sprintf("%q is not a valid environment variable name (^[A-Za-z_][A-Za-z0-9_.-]*$)", k))
 		}
 	}
@@ -202,7 +201,7 @@ func volumeProblem(v Volume) string {
 		if path.Clean(v.Source) != v.Source {
 			return fmt.Sprintf("source %q is not a clean path (want %q)", v.Source, path.Clean(v.Source))
 		}
-	case !volumeNameRE.MatchString(v.Source):
+	case !volumeNameRE().MatchString(v.Source):
 		return fmt.Sprintf("source %q is neither an absolute host path nor a volume name (^[a-zA-Z0-9][a-zA-Z0-9_.-]*$)", v.Source)
 	}
 	switch {
@@ -345,7 +344,7 @@ func validDomain(d string) bool {
 		return false
 	}
 	for _, l := range strings.Split(d, ".") {
-		if !domainLabelRE.MatchString(l) {
+		if !domainLabelRE().MatchString(l) {
 			return false
 		}
 	}
@@ -370,7 +369,7 @@ func (c *checker) exports(field string, exps []Export, ports []Port, env map[str
 	}
 	for i, e := range exps {
 		f := fmt.Sprintf("%s[%d]", field, i)
-		if !contractRE.MatchString(e.Name) {
+		if !contractRE().MatchString(e.Name) {
 			c.add(f+".name", fmt.Sprintf("%q is not a contract name: 1-63 lowercase letters, digits, '-' and '_', starting and ending with a letter or digit", e.Name))
 		} else if j, dup := seen[e.Name]; dup {
 			c.add(f+".name", fmt.Sprintf("duplicate export name %q (also %s[%d])", e.Name, field, j))
@@ -390,7 +389,7 @@ func (c *checker) exports(field string, exps []Export, ports []Port, env map[str
 				c.add(f+".env", p)
 				continue
 			}
-			if !envKeyRE.MatchString(k) {
+			if !envKeyRE().MatchString(k) {
 				c.add(f+".env."+k, fmt.Sprintf("%q is not a valid environment variable name (^[A-Za-z_][A-Za-z0-9_.-]*$)", k))
 				continue
 			}
@@ -419,7 +418,7 @@ func (c *checker) imports(field string, imps []Import) {
 	seen := map[string]int{}
 	for i, im := range imps {
 		f := fmt.Sprintf("%s[%d]", field, i)
-		if !contractRE.MatchString(im.Name) {
+		if !contractRE().MatchString(im.Name) {
 			c.add(f+".name", fmt.Sprintf("%q is not a contract name: 1-63 lowercase letters, digits, '-' and '_', starting and ending with a letter or digit", im.Name))
 		} else if j, dup := seen[im.Name]; dup {
 			c.add(f+".name", fmt.Sprintf("duplicate import name %q (also %s[%d])", im.Name, field, j))
@@ -428,7 +427,7 @@ func (c *checker) imports(field string, imps []Import) {
 		if !im.Type.Valid() {
 			c.add(f+".type", contractTypeRule(im.Type))
 		}
-		if im.Prefix != "" && !prefixRE.MatchString(im.Prefix) {
+		if im.Prefix != "" && !prefixRE().MatchString(im.Prefix) {
 			c.add(f+".prefix", fmt.Sprintf("%q is not an env prefix: uppercase letters, digits and '_', not starting with a digit (^[A-Z_][A-Z0-9_]*$)", im.Prefix))
 		}
 	}
