@@ -263,6 +263,14 @@ func (s *Service) foreignContainers(ctx context.Context, rt runtime.Runtime, st 
 			set[core.ContainerName(st.name, svc.Instance)] = true
 		}
 	}
+	// A name the stack's own live containers hold is no other container's
+	// (the engine's names are unique): only the rest needs looking up, so
+	// a running stack costs no second listing and inspection.
+	for _, c := range st.live {
+		if n := strings.TrimPrefix(c.Name, "/"); set[n] && c.Managed() && c.Labels[core.LabelStack] == st.name {
+			delete(set, n)
+		}
+	}
 	if len(set) == 0 {
 		return nil, nil
 	}
