@@ -37,8 +37,10 @@ compose would run: each service becomes an instance of a new template holding
 exactly the file's settings (image or build, ports, environment, volumes,
 healthcheck, depends_on with its conditions, secrets and configs as mounted
 files); a catalog image adds only the catalog's contracts, for wiring.
-Relative paths are resolved against the compose file's directory; the files
-secrets and configs name are read here and sent with the file.
+Relative paths are resolved against the compose file's directory. The files
+the compose file names (include, extends.file, env_file, label_file, and the
+files secrets and configs name) are read here, with your rights, and sent
+with the file: the daemon reads none of them.
 
 ${VAR} in the file is interpolated as docker compose does: from the
 environment, then the .env file next to the compose file (or --env-file).
@@ -114,9 +116,15 @@ func runImportCompose(ctx context.Context, c *cli, path string, opts importCompo
 	if err != nil {
 		return err
 	}
+	// include, extends.file, env_file and label_file: read here, with this
+	// user's rights; the daemon reads no file the request does not carry
+	sources, err := devfile.ComposeSources(data, workdir, env, readSmallFile)
+	if err != nil {
+		return withHint(err, "create the file, or fix the path in the compose file")
+	}
 	res, err := cl.ImportCompose(ctx, api.ImportComposeRequest{
 		Content: string(data), Filename: filepath.Base(path), Stack: stack, WorkDir: workdir,
-		Environment: referencedEnv(data, workdir, env), Profiles: profiles, Files: files,
+		Environment: referencedEnv(data, workdir, env), Profiles: profiles, Files: files, Sources: sources,
 		Runtime: spec, TTL: core.Duration(opts.planTTL),
 	})
 	if err != nil {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"maps"
+	"reflect"
 	"slices"
 	"strings"
 	"time"
@@ -49,6 +50,12 @@ type ComposeOptions struct {
 	// WorkDir): the CLI reads them (see ObjectFiles). Contents may be
 	// secret: never log them.
 	Files map[string]string
+	// Sources holds the content of the other files the compose file names
+	// (include, extends.file, env_file, label_file), by absolute path: the
+	// CLI reads them (see ComposeSources). FromCompose reads no file from
+	// the disk: a path Sources does not hold is an error naming its key.
+	// Contents may be secret: never log them.
+	Sources map[string]string
 }
 
 // FromCompose converts a compose file: every service becomes an instance.
@@ -80,16 +87,35 @@ func FromCompose(data []byte, opt ComposeOptions) (*ComposeImport, error) {
 	lines := composeLines(data)
 	raw := rawCompose(data)
 
+	// The files the compose file names come from opt.Sources only: included
+	// and extended ones through a private copy the loader reads, env and
+	// label files resolved here from their content.
+	walk, err := walkSources(data, opt.WorkDir, env, sentReader(opt.Sources))
+	if err != nil {
+		return nil, err
+	}
+	m, err := newMirror(walk, data, opt.WorkDir)
+	if err != nil {
+		return nil, err
+	}
+	loadData, workdir := data, opt.WorkDir
+	if m != nil {
+		defer m.remove()
+		loadData, workdir = m.data, m.workdir
+	}
+
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	details := types.ConfigDetails{
-		WorkingDir:  opt.WorkDir,
-		ConfigFiles: []types.ConfigFile{{Filename: filename, Content: data}},
+		WorkingDir:  workdir,
+		ConfigFiles: []types.ConfigFile{{Filename: filename, Content: loadData}},
 		Environment: env,
 	}
 	common := func(o *loader.Options) {
 		o.SetProjectName(stack, true)
 		o.ResolvePaths = true
+		o.SkipResolveEnvironment = true // resolveEnvFiles, from opt.Sources
+		o.SkipResolveLabels = true
 		o.Profiles = []string{"*"} // every service is read; inactive ones are imported disabled
 		if o.Interpolate != nil {
 			// Unset variables are reported as warnings, not logged.
@@ -107,11 +133,18 @@ func FromCompose(data []byte, opt ComposeOptions) (*ComposeImport, error) {
 		})
 	})
 	if err != nil {
-		return nil, composeLoadError(err, filename, lines, unsetNames(data, raw, env))
+		return nil, composeLoadError(m.wrap(err), filename, lines, unsetNames(data, raw, env))
 	}
 	p, err := guardLoad(filename, func() (*types.Project, error) { return loader.LoadWithContext(ctx, details, common) })
 	if err != nil {
-		return nil, composeLoadError(err, filename, lines, unsetNames(data, raw, env))
+		return nil, composeLoadError(m.wrap(err), filename, lines, unsetNames(data, raw, env))
+	}
+	if m != nil {
+		m.stripAll(reflect.ValueOf(&model).Elem())
+		m.stripAll(reflect.ValueOf(p))
+	}
+	if err := resolveEnvFiles(p, opt.Sources); err != nil {
+		return nil, err
 	}
 
 	c := &composeConverter{

@@ -70,7 +70,8 @@ func TestComposeFidelity(t *testing.T) {
 }
 
 // devarchProject imports dir/compose.yaml as the CLI would (the .env next
-// to it, the files its secrets and configs name) and renders the stack,
+// to it, the files its secrets and configs name, the files it includes,
+// extends and reads env from) and renders the stack,
 // every instance enabled (compose is run with every profile active).
 func devarchProject(t *testing.T, dir, filesDir string) []byte {
 	t.Helper()
@@ -96,8 +97,14 @@ func devarchProject(t *testing.T, dir, filesDir string) []byte {
 		}
 		files[filepath.Clean(p)] = string(b)
 	}
+	// the files include, extends and env_file name, collected as the CLI
+	// collects them: the import reads nothing else
+	sources, err := ComposeSources(data, dir, env, os.ReadFile)
+	if err != nil {
+		t.Fatalf("collect the files the compose file names: %v", err)
+	}
 	ci, err := FromCompose(data, ComposeOptions{
-		Filename: "compose.yaml", Stack: "fid", WorkDir: dir, Environment: env, Files: files,
+		Filename: "compose.yaml", Stack: "fid", WorkDir: dir, Environment: env, Files: files, Sources: sources,
 		Profiles: []string{"*"}, Builtins: slices.Collect(maps.Values(catalog.Builtin())),
 	})
 	if err != nil {

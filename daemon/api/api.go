@@ -456,7 +456,12 @@ type ImportComposeRequest struct {
 	// Files holds the content of the files the compose file's top-level
 	// secrets and configs name, by absolute path: the CLI reads them. They
 	// may be secret: the daemon never logs them.
-	Files   map[string]string `json:"files,omitempty"`
+	Files map[string]string `json:"files,omitempty"`
+	// Sources holds the content of the files the compose file names for
+	// the loader (include, extends.file, env_file, label_file), by absolute
+	// path: the CLI reads them with its user's rights, and the daemon reads
+	// no file the request does not carry. They may be secret: never logged.
+	Sources map[string]string `json:"sources,omitempty"`
 	Runtime RuntimeSpec       `json:"runtime"`
 	TTL     core.Duration     `json:"ttl,omitempty"` // of the plan made when importing over an existing stack
 }

@@ -26,12 +26,14 @@ import (
 // truth. A re-import that changes nothing says so and saves no plan.
 func (s *Service) ImportCompose(ctx context.Context, c Caller, req api.ImportComposeRequest) (api.ImportResult, error) {
 	builtins := catalog.Builtin()
-	// req.Environment may hold secrets: it only feeds interpolation and is
-	// never logged or stored (the values it gives are, like any value a
-	// compose file holds, and env values named like secrets are secret).
+	// req.Environment and req.Sources may hold secrets: they only feed the
+	// conversion and are never logged or stored (the values they give are,
+	// like any value a compose file holds, and env values named like
+	// secrets are secret).
 	ci, err := devfile.FromCompose([]byte(req.Content), devfile.ComposeOptions{
 		Filename: req.Filename, Stack: req.Stack, WorkDir: req.WorkDir,
 		Environment: req.Environment, Profiles: req.Profiles, Files: req.Files,
+		Sources:  req.Sources,
 		Builtins: slices.Collect(maps.Values(builtins)),
 	})
 	if err != nil {
