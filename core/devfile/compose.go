@@ -116,6 +116,7 @@ func FromCompose(data []byte, opt ComposeOptions) (*ComposeImport, error) {
 		o.ResolvePaths = true
 		o.SkipResolveEnvironment = true // resolveEnvFiles, from opt.Sources
 		o.SkipResolveLabels = true
+		o.ResourceLoaders = []loader.ResourceLoader{sentOnly{m}}
 		o.Profiles = []string{"*"} // every service is read; inactive ones are imported disabled
 		if o.Interpolate != nil {
 			// Unset variables are reported as warnings, not logged.
@@ -143,7 +144,7 @@ func FromCompose(data []byte, opt ComposeOptions) (*ComposeImport, error) {
 		m.stripAll(reflect.ValueOf(&model).Elem())
 		m.stripAll(reflect.ValueOf(p))
 	}
-	if err := resolveEnvFiles(p, opt.Sources); err != nil {
+	if err := resolveEnvFiles(p, opt.Sources, lines); err != nil {
 		return nil, err
 	}
 

@@ -1,6 +1,7 @@
 package devfile
 
 import (
+	"context"
 	"fmt"
 	"io/fs"
 	"maps"
@@ -105,6 +106,22 @@ func newMirror(w *sourceWalk, data []byte, workdir string) (*mirror, error) {
 
 func (m *mirror) remove() { _ = os.RemoveAll(m.root) }
 
+// sentOnly is the first resource loader compose's loader asks: it takes
+// every include or extends path outside the mirror (all of them when there
+// is none) and refuses it, so the loader never opens a file the CLI did not
+// send, even one the walk missed.
+type sentOnly struct{ m *mirror }
+
+func (l sentOnly) Accept(p string) bool {
+	return l.m == nil || !filepath.IsAbs(p) || !strings.HasPrefix(p, l.m.root+string(filepath.Separator))
+}
+
+func (l sentOnly) Load(context.Context, string) (string, error) {
+	return "", errNotSent{}
+}
+
+func (l sentOnly) Dir(p string) string { return filepath.Dir(p) }
+
 // strip turns a path of the mirror back into the one the CLI read.
 func (m *mirror) strip(s string) string {
 	if m == nil || !strings.Contains(s, m.root) {
@@ -181,11 +198,17 @@ func (m *mirror) stripAll(v reflect.Value) {
 	}
 }
 
+// lineErr is a field error at the line of field, or of the nearest key
+// above it the compose file itself holds.
+func lineErr(lines *lineIndex, field, rule string) *core.FieldError {
+	return &core.FieldError{Field: field, Line: lines.line(field), Rule: rule}
+}
+
 // resolveEnvFiles does what compose's loader does with env_file and
 // label_file, from the files the CLI sent: env_file values first, the
 // service's environment winning, a file with required: false that is not
 // there skipped. A file the CLI did not send is an error naming the key.
-func resolveEnvFiles(p *types.Project, sources map[string]string) error {
+func resolveEnvFiles(p *types.Project, sources map[string]string, lines *lineIndex) error {
 	var errs core.FieldErrors
 	for _, name := range slices.Sorted(maps.Keys(p.Services)) {
 		s := p.Services[name]
@@ -196,7 +219,7 @@ func resolveEnvFiles(p *types.Project, sources map[string]string) error {
 			content, ok := sources[f.Path]
 			if !ok {
 				if f.Required {
-					errs = append(errs, core.Errf(field, fmt.Sprintf("%s was not read: %v; the CLI reads the files a compose file names and sends them", f.Path, errNotSent{})))
+					errs = append(errs, lineErr(lines, field, fmt.Sprintf("%s was not read: %v; the CLI reads the files a compose file names and sends them", f.Path, errNotSent{})))
 				}
 				continue
 			}
@@ -210,7 +233,7 @@ func resolveEnvFiles(p *types.Project, sources map[string]string) error {
 				return "", false
 			}, f.Format)
 			if err != nil {
-				errs = append(errs, core.Errf(field, fmt.Sprintf("%s is not a valid env file%s", f.Path, envLine(err))))
+				errs = append(errs, lineErr(lines, field, fmt.Sprintf("%s is not a valid env file%s", f.Path, envLine(err))))
 			}
 		}
 		s.Environment = env.ToMappingWithEquals().OverrideBy(s.Environment)
@@ -220,7 +243,7 @@ func resolveEnvFiles(p *types.Project, sources map[string]string) error {
 			field := fmt.Sprintf("services.%s.label_file[%d]", name, i)
 			content, ok := sources[f]
 			if !ok {
-				errs = append(errs, core.Errf(field, fmt.Sprintf("%s was not read: %v; the CLI reads the files a compose file names and sends them", f, errNotSent{})))
+				errs = append(errs, lineErr(lines, field, fmt.Sprintf("%s was not read: %v; the CLI reads the files a compose file names and sends them", f, errNotSent{})))
 				continue
 			}
 			vars := types.Mapping{}
@@ -231,7 +254,7 @@ func resolveEnvFiles(p *types.Project, sources map[string]string) error {
 				return "", false
 			}, "")
 			if err != nil {
-				errs = append(errs, core.Errf(field, fmt.Sprintf("%s is not a valid label file%s", f, envLine(err))))
+				errs = append(errs, lineErr(lines, field, fmt.Sprintf("%s is not a valid label file%s", f, envLine(err))))
 			}
 			labels.OverrideBy(vars.ToMappingWithEquals())
 		}

@@ -6,7 +6,7 @@ import (
 	"io/fs"
 	"maps"
 	"path/filepath"
-	"strings"
+	"regexp"
 
 	"github.com/compose-spec/compose-go/v2/dotenv"
 	"github.com/compose-spec/compose-go/v2/template"
@@ -93,29 +93,98 @@ func parseTree(data []byte) *yaml.Node {
 	return doc.Content[0]
 }
 
-// get is the value of key in mapping n, or nil.
+// follow follows aliases.
+func follow(n *yaml.Node) *yaml.Node {
+	for i := 0; n != nil && n.Kind == yaml.AliasNode && i < 64; i++ {
+		n = n.Alias
+	}
+	return n
+}
+
+// get is the value of key in mapping n, or nil, as the loader sees it:
+// through aliases and merge keys (<<), the mapping's own key first.
 func get(n *yaml.Node, key string) *yaml.Node {
-	if n == nil || n.Kind != yaml.MappingNode {
+	return getDepth(n, key, 0)
+}
+
+func getDepth(n *yaml.Node, key string, depth int) *yaml.Node {
+	n = follow(n)
+	if n == nil || n.Kind != yaml.MappingNode || depth > 32 {
 		return nil
 	}
 	for i := 0; i+1 < len(n.Content); i += 2 {
-		if n.Content[i].Value == key {
-			return n.Content[i+1]
+		if n.Content[i].Value == key && n.Content[i].Tag != "!!merge" {
+			return follow(n.Content[i+1])
+		}
+	}
+	for _, m := range mergedMappings(n) {
+		if v := getDepth(m, key, depth+1); v != nil {
+			return v
 		}
 	}
 	return nil
 }
 
+// mergedMappings are the mappings a mapping's merge keys (<<) bring in.
+func mergedMappings(n *yaml.Node) []*yaml.Node {
+	var out []*yaml.Node
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		if k := n.Content[i]; k.Value != "<<" || (k.Tag != "!!merge" && k.Tag != "") {
+			continue
+		}
+		switch v := follow(n.Content[i+1]); {
+		case v == nil:
+		case v.Kind == yaml.MappingNode:
+			out = append(out, v)
+		case v.Kind == yaml.SequenceNode:
+			for _, e := range v.Content {
+				if e = follow(e); e != nil && e.Kind == yaml.MappingNode {
+					out = append(out, e)
+				}
+			}
+		}
+	}
+	return out
+}
+
+// mappingKeys are the keys of mapping n, merged ones included.
+func mappingKeys(n *yaml.Node) []string {
+	n = follow(n)
+	if n == nil || n.Kind != yaml.MappingNode {
+		return nil
+	}
+	seen := map[string]bool{}
+	var out []string
+	var walk func(m *yaml.Node, depth int)
+	walk = func(m *yaml.Node, depth int) {
+		if depth > 32 {
+			return
+		}
+		for i := 0; i+1 < len(m.Content); i += 2 {
+			if k := m.Content[i].Value; k != "<<" && !seen[k] {
+				seen[k] = true
+				out = append(out, k)
+			}
+		}
+		for _, mm := range mergedMappings(m) {
+			walk(mm, depth+1)
+		}
+	}
+	walk(n, 0)
+	return out
+}
+
 // scalars are the string scalars of n (a scalar or a sequence of them),
 // each with its key path.
 func scalars(n *yaml.Node, field string) (out []*yaml.Node, fields []string) {
+	n = follow(n)
 	switch {
 	case n == nil:
 	case n.Kind == yaml.ScalarNode:
 		return []*yaml.Node{n}, []string{field}
 	case n.Kind == yaml.SequenceNode:
 		for i, c := range n.Content {
-			if c.Kind == yaml.ScalarNode {
+			if c = follow(c); c != nil && c.Kind == yaml.ScalarNode {
 				out, fields = append(out, c), append(fields, fmt.Sprintf("%s[%d]", field, i))
 			}
 		}
@@ -191,17 +260,13 @@ func readReason(err error) error {
 func (w *sourceWalk) compose(doc string, root *yaml.Node, dir string, env map[string]string) error {
 	if inc := get(root, "include"); inc != nil && inc.Kind == yaml.SequenceNode {
 		for i, item := range inc.Content {
-			if err := w.include(doc, item, fmt.Sprintf("include[%d]", i), dir, env); err != nil {
+			if err := w.include(doc, follow(item), fmt.Sprintf("include[%d]", i), dir, env); err != nil {
 				return err
 			}
 		}
 	}
-	svcs := get(root, "services")
-	if svcs == nil || svcs.Kind != yaml.MappingNode {
-		return nil
-	}
-	for i := 0; i+1 < len(svcs.Content); i += 2 {
-		if err := w.service(doc, root, svcs.Content[i].Value, dir, env); err != nil {
+	for _, name := range mappingKeys(get(root, "services")) {
+		if err := w.service(doc, root, name, dir, env); err != nil {
 			return err
 		}
 	}
@@ -233,7 +298,8 @@ func (w *sourceWalk) include(doc string, item *yaml.Node, field, dir string, env
 		// the included file's own paths point: the daemon rewrites it too.
 		w.refs = append(w.refs, sourceRef{node: projectDir, doc: doc, field: field + ".project_directory", path: project, loader: true})
 	}
-	incEnv := maps.Clone(env)
+	incEnv := map[string]string{}
+	maps.Copy(incEnv, env)
 	nodes, fields := scalars(envFiles, field+".env_file")
 	optional := false
 	if len(nodes) == 0 {
@@ -311,6 +377,10 @@ func (w *sourceWalk) service(doc string, root *yaml.Node, name, dir string, env 
 			items = v.Content
 		}
 		for i, it := range items {
+			it = follow(it)
+			if it == nil {
+				continue
+			}
 			field := fmt.Sprintf("%s.%s[%d]", base, k, i)
 			if v.Kind == yaml.ScalarNode {
 				field = base + "." + k
@@ -361,14 +431,14 @@ func (w *sourceWalk) service(doc string, root *yaml.Node, name, dir string, env 
 	return w.service(p, t, ref, filepath.Dir(p), env)
 }
 
+// envLineRE finds the line an env file parser error names.
+var envLineRE = regexp.MustCompile(`\bline (\d+):`)
+
 // envLine is the line an env file parser error names, never the rest of
 // its message, which may quote the file.
 func envLine(err error) string {
-	msg := err.Error()
-	if rest, ok := strings.CutPrefix(msg, "line "); ok {
-		if n, _, ok := strings.Cut(rest, ":"); ok {
-			return " (line " + n + ")"
-		}
+	if m := envLineRE.FindStringSubmatch(err.Error()); m != nil {
+		return " (line " + m[1] + ")"
 	}
 	return ""
 }
