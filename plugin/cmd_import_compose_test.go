@@ -146,3 +146,55 @@ func TestImportComposeRequest(t *testing.T) {
 		t.Errorf("--profile should replace COMPOSE_PROFILES: %v", got.Profiles)
 	}
 }
+
+// TestImportComposeSendsTheFilesItNames: the CLI reads the files a compose
+// file includes, extends and takes env from and sends them, keyed by
+// absolute path; a required one it cannot read is an error naming the key,
+// and nothing is sent.
+func TestImportComposeSendsTheFilesItNames(t *testing.T) {
+	var got api.ImportComposeRequest
+	calls := 0
+	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		calls++
+		json.NewDecoder(r.Body).Decode(&got)
+		w.WriteHeader(http.StatusCreated)
+		json.NewEncoder(w).Encode(api.ImportResult{Stack: got.Stack, Created: true})
+	})
+	dir := t.TempDir()
+	files := map[string]string{
+		"compose.yaml":  "include: [inc/db.yml]\nservices:\n  web:\n    extends: {file: base.yml, service: b}\n    env_file: [web.env, {path: gone.env, required: false}]\n",
+		"inc/db.yml":    "services:\n  db:\n    image: postgres:16\n    env_file: db.env\n",
+		"inc/db.env":    "POSTGRES_PASSWORD=pw\n",
+		"base.yml":      "services:\n  b:\n    image: nginx\n",
+		"web.env":       "A=1\n",
+		"unrelated.env": "B=2\n",
+	}
+	for name, content := range files {
+		os.MkdirAll(filepath.Dir(filepath.Join(dir, name)), 0o700)
+		os.WriteFile(filepath.Join(dir, name), []byte(content), 0o600)
+	}
+	c, out, errOut := fakeDaemon(t, h, "")
+	if code := c.execute(context.Background(), []string{"import-compose", filepath.Join(dir, "compose.yaml"), "--stack", "web"}); code != 0 {
+		t.Fatalf("exit %d\n%s%s", code, out, errOut)
+	}
+	want := map[string]string{}
+	for _, name := range []string{"inc/db.yml", "inc/db.env", "base.yml", "web.env"} {
+		want[filepath.Join(dir, name)] = files[name]
+	}
+	if !maps.Equal(got.Sources, want) {
+		t.Errorf("sources sent = %v, want %v", got.Sources, want)
+	}
+
+	os.Remove(filepath.Join(dir, "inc/db.env"))
+	calls = 0
+	c, out, errOut = fakeDaemon(t, h, "")
+	if code := c.execute(context.Background(), []string{"import-compose", filepath.Join(dir, "compose.yaml"), "--stack", "web"}); code == 0 {
+		t.Fatalf("a missing env file: exit 0\n%s", out)
+	}
+	if msg := errOut.String(); !strings.Contains(msg, "services.db.env_file (in "+filepath.Join(dir, "inc/db.yml")+")") || !strings.Contains(msg, filepath.Join(dir, "inc/db.env")) {
+		t.Errorf("error does not name the key and the path:\n%s", msg)
+	}
+	if calls != 0 {
+		t.Errorf("the import was sent after a read error")
+	}
+}
