@@ -31,6 +31,7 @@ type applyOptions struct {
 	build           bool // rebuild every instance that builds
 	pull            bool // pull the prebuilt images first
 	start           bool // start the instances `stop` stopped
+	keepFailed      bool // leave the failed containers for inspection
 }
 
 // bind defines the flags apply and destroy share.
@@ -60,6 +61,8 @@ func newApplyCommand(c *cli) *cobra.Command {
 	cmd.Flags().StringSliceVar(&opts.targets, "target", nil, "apply only this `INSTANCE` (repeat or comma-separate); providers it needs that do not run yet come along")
 	cmd.Flags().BoolVar(&opts.build, "build", false, "rebuild every instance that builds its image, whatever changed")
 	cmd.Flags().BoolVar(&opts.start, "start", false, "start the instances devarch stop stopped, too (with --target, the targets only); without it apply leaves them stopped")
+	cmd.Flags().BoolVar(&opts.keepFailed, "keep-failed", false,
+		"leave the containers of the instances that fail for inspection (the rest still rolls back); logs STACK INSTANCE reads them, apply again or destroy removes them")
 	cmd.Flags().BoolVar(&opts.pull, "pull", false, "pull the instances' prebuilt images first (each within 2m); the plan then replaces the ones that moved")
 	return cmd
 }
@@ -115,7 +118,8 @@ func runApply(ctx context.Context, c *cli, stack string, opts applyOptions) erro
 		}
 	}
 	req := api.ApplyRequest{Runtime: spec, PlanID: opts.planID, Destroy: opts.destroy, Purge: opts.purge,
-		LockTimeout: core.Duration(opts.lockTimeout), AllowPrivileged: opts.allowPrivileged}
+		LockTimeout: core.Duration(opts.lockTimeout), AllowPrivileged: opts.allowPrivileged,
+		KeepFailed: opts.keepFailed}
 	if opts.planID == "" {
 		// The plan waits for the lock as the apply does: --lock-timeout 0
 		// fails at once rather than after the daemon's default plan wait.

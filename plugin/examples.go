@@ -54,7 +54,7 @@ var examples = map[string][]string{
 
 	"config":  {"config shop", "config shop --json", "config shop --show-secrets > compose.yml"},
 	"plan":    {"plan shop", "plan                                # the stack of ./devarch.yml", "plan shop --save --ttl 1h", "plan shop --json", "plan shop --detailed-exitcode", "plan shop --target api --save", "plan shop --build"},
-	"apply":   {"apply shop", "apply shop --plan 01HX...", "apply shop --auto-approve --lock-timeout 30s", "apply shop --target api --target worker", "apply shop --build", "apply shop --pull", "apply shop --start"},
+	"apply":   {"apply shop", "apply shop --plan 01HX...", "apply shop --auto-approve --lock-timeout 30s", "apply shop --target api --target worker", "apply shop --build", "apply shop --pull", "apply shop --start", "apply shop --keep-failed"},
 	"build":   {"build shop", "build shop api worker", "build api          # the stack of ./devarch.yml"},
 	"pull":    {"pull shop", "pull shop db --timeout 30s"},
 	"destroy": {"destroy shop", "destroy shop --purge --auto-approve"},

@@ -311,6 +311,10 @@ type ApplyRequest struct {
 	// Start is PlanRequest's (without PlanID; a saved plan holds what
 	// it starts).
 	Start bool `json:"start,omitempty"`
+	// KeepFailed leaves the containers of the instances that fail for
+	// inspection instead of rolling them back (the rest still rolls back);
+	// not with Destroy, nor on a swarm.
+	KeepFailed bool `json:"keep_failed,omitempty"`
 }
 
 // ImagesRequest builds (build) or pulls (pull) the images of a stack's

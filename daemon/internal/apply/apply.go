@@ -40,6 +40,9 @@ type applyRun struct {
 	builds    map[string]core.BuildDigest
 	// scope, when set, are the only instances the job holds (Params.Instances).
 	scope map[string]bool
+	// keepFailed leaves the containers of the instances that failed for
+	// inspection; the rest rolls back.
+	keepFailed bool
 }
 
 // putApplied records ap as the stack's applied snapshot. A scoped job
@@ -371,6 +374,12 @@ func (s *Runner) recoverApply(ctx context.Context, a *applyRun, cause error, emi
 	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), s.Timeouts.Recover)
 	defer cancel()
 
+	if !cancelled {
+		found := keepEvidence(rctx, a.rt, a.stack, failedInstances(rctx, a.rt, a.plan.Desired, instance), emit)
+		if a.keepFailed && len(found) > 0 {
+			return s.recoverKeeping(rctx, a, found, instance, msg, emit)
+		}
+	}
 	if a.prev != nil {
 		emit(instance, fmt.Sprintf("apply %s: %s; rolling back to the snapshot applied at %s",
 			failedWord(cancelled), msg, a.prev.AppliedAt.UTC().Format(time.RFC3339)))

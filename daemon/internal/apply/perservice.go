@@ -158,6 +158,7 @@ func (s *Runner) runPerService(ctx context.Context, a *applyRun, emit func(insta
 	}
 	done := map[string]bool{}   // applied as desired
 	failed := map[string]bool{} // failed, or not brought up as a provider failed
+	kept := map[string]bool{}   // failed and left as they are (--keep-failed)
 	var firstErr error
 	var firstInst string
 	for _, p := range projects {
@@ -172,6 +173,12 @@ func (s *Runner) runPerService(ctx context.Context, a *applyRun, emit func(insta
 		}
 		if err := s.upInstance(ctx, a.rt, d, p, emit); err != nil {
 			failed[p.Instance] = true
+			if ctx.Err() == nil {
+				found := keepEvidence(context.WithoutCancel(ctx), a.rt, a.stack, []string{p.Instance}, emit)
+				if a.keepFailed && len(found) > 0 {
+					kept[p.Instance] = true
+				}
+			}
 			if firstErr == nil {
 				firstErr, firstInst = err, p.Instance
 			}
@@ -228,7 +235,9 @@ func (s *Runner) runPerService(ctx context.Context, a *applyRun, emit func(insta
 		failMsg = msg
 		rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), s.Timeouts.Recover)
 		defer cancel()
-		if rbErr := s.rollbackInstances(rctx, a, ran, failed, emit); rbErr != nil {
+		rollback := maps.Clone(failed)
+		maps.DeleteFunc(rollback, func(inst string, _ bool) bool { return kept[inst] })
+		if rbErr := s.rollbackInstances(rctx, a, ran, rollback, emit); rbErr != nil {
 			_, rbMsg := describeFailure(rbErr, false)
 			failMsg = fmt.Sprintf("%s; rolling back failed: %s", msg, rbMsg)
 			state = api.JobFailed
@@ -272,7 +281,20 @@ func (s *Runner) runPerService(ctx context.Context, a *applyRun, emit func(insta
 		if len(others) > 0 {
 			note = "; applied: " + strings.Join(others, ", ")
 		}
-		emit(firstInst, "rolled back the failed instance(s) "+strings.Join(slices.Sorted(maps.Keys(failed)), ", ")+note)
+		var back []string
+		for _, inst := range slices.Sorted(maps.Keys(failed)) {
+			if !kept[inst] {
+				back = append(back, inst)
+			}
+		}
+		if len(back) > 0 {
+			emit(firstInst, "rolled back the failed instance(s) "+strings.Join(back, ", ")+note)
+		} else {
+			emit(firstInst, "rolled back no instance: the failed one(s) are kept"+note)
+		}
+		if len(kept) > 0 {
+			emit("", keptHint(a.stack, slices.Sorted(maps.Keys(kept))))
+		}
 		return "", &jobs.Failure{State: state, Instance: firstInst, Err: errors.New(failMsg)}
 	}
 	sum := a.plan.Summary

@@ -79,6 +79,9 @@ type Params struct {
 	// only these instances' config files and records only them in the
 	// applied snapshot, merged into the snapshot as it is then.
 	Instances []string
+	// KeepFailed leaves the containers of the instances that fail for
+	// inspection (apply --keep-failed).
+	KeepFailed bool
 }
 
 // Start carries out p. An empty plan touches no container (but for a
@@ -90,7 +93,7 @@ func (s *Runner) Start(ctx context.Context, p Params, release func()) (api.Job, 
 	a := &applyRun{
 		job: p.Job, stack: p.Stack, rt: p.Runtime, spec: p.Spec, plan: p.Plan, saved: p.Saved,
 		prev: p.Prev, bound: p.Bound, foreignOf: p.Foreign, destroy: p.Destroy, purge: p.Purge,
-		builds: p.Builds,
+		builds: p.Builds, keepFailed: p.KeepFailed,
 	}
 	if len(p.Instances) > 0 {
 		a.scope = map[string]bool{}

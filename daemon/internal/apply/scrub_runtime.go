@@ -3,6 +3,7 @@ package apply
 import (
 	"context"
 	"errors"
+	"fmt"
 	"time"
 
 	"github.com/devarch-dev/devarch/core"
@@ -106,4 +107,18 @@ func (s *scrubbingRuntime) Pull(ctx context.Context, refs []string, timeout time
 func (s *scrubbingRuntime) ImageIDs(ctx context.Context, refs []string) (map[string]string, error) {
 	ids, err := s.Runtime.ImageIDs(ctx, refs)
 	return ids, s.err(err)
+}
+
+// HealthLog passes on to the runtime's HealthLog, each output scrubbed; a
+// runtime without it is runtime.ErrUnsupported.
+func (s *scrubbingRuntime) HealthLog(ctx context.Context, name string) ([]runtime.HealthResult, error) {
+	hr, ok := s.Runtime.(runtime.HealthReader)
+	if !ok {
+		return nil, fmt.Errorf("runtime %s: read healthcheck runs: %w", s.Runtime.Kind(), runtime.ErrUnsupported)
+	}
+	rs, err := hr.HealthLog(ctx, name)
+	for i := range rs {
+		rs[i].Output = s.sc.Scrub(rs[i].Output)
+	}
+	return rs, s.err(err)
 }

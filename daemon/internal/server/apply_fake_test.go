@@ -34,6 +34,8 @@ type fakeRuntime struct {
 	// downHook runs at the start of Down, outside the fake's lock.
 	downHook func()
 	logs     []fakeLog
+	// health is what HealthLog answers, by container name.
+	health map[string][]runtime.HealthResult
 	// volumes are the named volumes Up created (PROJECT_NAME), as compose
 	// names them; Down with volumes and RemoveVolumes remove them.
 	volumes map[string]bool

@@ -136,6 +136,9 @@ func (s *Service) Apply(ctx context.Context, c Caller, name string, req api.Appl
 	if req.Start && (req.Destroy || req.PlanID != "") {
 		return api.Job{}, core.Errf("start", "applies to an apply without a saved plan; make the plan with `plan --start`")
 	}
+	if req.KeepFailed && req.Destroy {
+		return api.Job{}, core.Errf("keep_failed", "applies to an apply, not a destroy")
+	}
 	op := "apply"
 	if req.Destroy {
 		op = "destroy"
@@ -143,6 +146,9 @@ func (s *Service) Apply(ctx context.Context, c Caller, name string, req api.Appl
 	rt, spec, err := s.openStackRuntime(name, req.Runtime)
 	if err != nil {
 		return api.Job{}, err
+	}
+	if req.KeepFailed && rt.Kind() == runtime.KindSwarm {
+		return api.Job{}, core.Errf("keep_failed", "does not apply on a swarm, which keeps its failed tasks itself (docker service ps --no-trunc)")
 	}
 
 	job := api.Job{ID: randid.Hex(8), Stack: name, Operation: op, PlanID: req.PlanID}
@@ -170,7 +176,7 @@ func (s *Service) Apply(ctx context.Context, c Caller, name string, req api.Appl
 			need = nil
 		}
 		if covers(scope, need) {
-			p.Spec, p.Instances = spec, scope
+			p.Spec, p.Instances, p.KeepFailed = spec, scope, req.KeepFailed
 			return s.runner.Start(ctx, p, release)
 		}
 		release()
