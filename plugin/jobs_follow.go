@@ -14,7 +14,8 @@ import (
 	"github.com/devarch-dev/devarch/plugin/render"
 )
 
-// followJob prints a job's events until its final one. The first Ctrl-C
+// followJob prints a job's events until its final one: on a terminal one
+// line per instance redrawn in place, plain lines otherwise (eventView). The first Ctrl-C
 // asks the daemon to cancel the job and keeps following; a second one stops
 // following (the job goes on being cancelled).
 func followJob(ctx context.Context, c *cli, cl *client.Client, id string) error {
@@ -47,11 +48,25 @@ func followJob(ctx context.Context, c *cli, cl *client.Client, id string) error 
 		}
 	}()
 	var last string
+	view := newEventView(c.out, isTerminal(c.out))
+	go func() {
+		t := time.NewTicker(time.Second)
+		defer t.Stop()
+		for {
+			select {
+			case <-done:
+				return
+			case <-t.C:
+				view.tick()
+			}
+		}
+	}()
 	err := cl.JobEvents(followCtx, id, true, func(ev api.Event) error {
-		printEvent(c, ev)
+		view.event(ev)
 		last = ev.Message
 		return nil
 	})
+	view.finish()
 	if followCtx.Err() != nil {
 		return withHint(fmt.Errorf("stopped following job %s", id), "see how it ended with `jobs attach "+id+"`")
 	}
@@ -70,14 +85,6 @@ func followJob(ctx context.Context, c *cli, cl *client.Client, id string) error 
 		return nil // the final event already said it
 	}
 	return jobResult(c, job)
-}
-
-func printEvent(c *cli, ev api.Event) {
-	if ev.Instance != "" {
-		fmt.Fprintf(c.out, "%s: %s\n", ev.Instance, ev.Message)
-		return
-	}
-	fmt.Fprintln(c.out, ev.Message)
 }
 
 // jobResult prints how a finished job ended; a job that did not succeed
