@@ -144,6 +144,19 @@ func resolveBinary(name string) string {
 }
 
 // isTerminal reports whether v is an *os.File open on a terminal.
+// terminalWidth is the width of the terminal v is, 0 when unknown.
+func terminalWidth(v any) int {
+	f, ok := v.(*os.File)
+	if !ok {
+		return 0
+	}
+	ws, err := unix.IoctlGetWinsize(int(f.Fd()), unix.TIOCGWINSZ)
+	if err != nil {
+		return 0
+	}
+	return int(ws.Col)
+}
+
 func isTerminal(v any) bool {
 	f, ok := v.(*os.File)
 	if !ok {

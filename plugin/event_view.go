@@ -19,10 +19,13 @@ type eventView interface {
 	finish()
 }
 
-// newEventView is the live view on a terminal, plain lines otherwise.
-func newEventView(w io.Writer, terminal bool) eventView {
+// newEventView is the live view on a terminal cols wide (0: unknown),
+// plain lines otherwise.
+func newEventView(w io.Writer, terminal bool, cols int) eventView {
 	if terminal {
-		return newLiveView(w, time.Now)
+		v := newLiveView(w, time.Now)
+		v.cols = cols
+		return v
 	}
 	return plainView{w}
 }
@@ -54,6 +57,7 @@ type liveView struct {
 	order []string // instances, in the order of their first event
 	lines map[string]*liveLine
 	width int // of the longest instance name
+	cols  int // the terminal's width, 0 when unknown: longer lines are cut, or they would wrap and the redraw miss them
 	drawn int // instance lines on screen below the cursor's line
 	done  bool
 }
@@ -145,7 +149,11 @@ func (v *liveView) draw(b *strings.Builder, final bool) {
 			end = l.last
 		}
 		secs := int(end.Sub(l.first).Seconds())
-		fmt.Fprintf(b, "%-*s  %-4s %s\n", v.width, inst, fmt.Sprintf("%ds", max(secs, 0)), l.msg)
+		line := []rune(fmt.Sprintf("%-*s  %-4s %s", v.width, inst, fmt.Sprintf("%ds", max(secs, 0)), l.msg))
+		if v.cols > 1 && len(line) >= v.cols {
+			line = append(line[:v.cols-2], '…')
+		}
+		b.WriteString(string(line) + "\n")
 	}
 	v.drawn = len(v.order)
 }

@@ -48,7 +48,7 @@ func followJob(ctx context.Context, c *cli, cl *client.Client, id string) error 
 		}
 	}()
 	var last string
-	view := newEventView(c.out, isTerminal(c.out))
+	view := newEventView(c.out, isTerminal(c.out), terminalWidth(c.out))
 	go func() {
 		t := time.NewTicker(time.Second)
 		defer t.Stop()
