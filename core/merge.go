@@ -116,10 +116,12 @@ func Merge(t Template, inst Instance) Service {
 
 	files := map[string]ConfigFile{}
 	for _, f := range t.Files {
+		f.Source = ""
 		files[f.Target] = f
 	}
 	for target, f := range o.Files {
 		f.Target = target // the key is the target; a stored value may leave it out
+		f.Source = ""     // where the CLI reads it is not runtime configuration
 		if tf, ok := files[target]; ok && tf.Sensitive {
 			f.Sensitive = true
 		}

@@ -70,6 +70,13 @@ type ConfigFile struct {
 	Content   string `json:"content" yaml:"content"`
 	Mode      uint32 `json:"mode,omitempty" yaml:"mode,omitempty"` // default 0644 (0600 when sensitive)
 	Sensitive bool   `json:"sensitive,omitempty" yaml:"sensitive,omitempty"`
+	// Source is the absolute path on the CLI's host the file follows
+	// (`instance set --file TARGET=@PATH`): the CLI reads it at every plan
+	// and sends its content (see ApplySources). Content is the content the
+	// last `instance set` read, used when a plan is sent none. Empty for a
+	// file copied once (--copy) or from a template; the desired state
+	// never carries it.
+	Source string `json:"source,omitempty" yaml:"-"`
 }
 
 // Export is a contract a template provides. Env values are Go text/template

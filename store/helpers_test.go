@@ -55,7 +55,7 @@ func sampleStack() core.Stack {
 		Lineage: "lin-1", Serial: 3, CreatedAt: now, UpdatedAt: now,
 		Instances: []core.Instance{{Name: "db", Template: "pgcustomtemplate", Enabled: true, Overrides: core.Overrides{
 			Env:   map[string]core.EnvVar{"POSTGRES_PASSWORD": {Value: "hunter2-SUPER-secret-pw", Secret: true}},
-			Files: map[string]core.ConfigFile{"/tls.key": {Target: "/tls.key", Content: "-----BEGIN-PRIVATE-KEY-zz-----", Sensitive: true}},
+			Files: map[string]core.ConfigFile{"/tls.key": {Target: "/tls.key", Content: "-----BEGIN-PRIVATE-KEY-zz-----", Sensitive: true, Source: "/home/dev/certs/tls.key"}},
 		}}},
 	}
 }

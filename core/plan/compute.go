@@ -193,6 +193,7 @@ func change(stack, inst string, want, had *core.WiredService, c *LiveContainer, 
 		} else if len(rc.Fields) > 0 {
 			rc.Action = Update
 		}
+		reasons = append(reasons, filesChanged(rc.Fields)...)
 	}
 	wantN := replicas(want)
 	switch {
@@ -454,4 +455,17 @@ func sortedKeys[V any](m map[string]V) []string {
 	}
 	slices.Sort(keys)
 	return keys
+}
+
+// filesChanged names each config file whose content or mode changed (one
+// there before and after): "file /etc/app.conf changed". A file that
+// follows its source shows this way when the source was edited.
+func filesChanged(fields []FieldChange) []string {
+	var out []string
+	for _, f := range fields {
+		if t, ok := strings.CutPrefix(f.Field, "files."); ok && f.Old != "" && f.New != "" {
+			out = append(out, "file "+t+" changed")
+		}
+	}
+	return out
 }
