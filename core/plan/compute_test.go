@@ -467,3 +467,16 @@ func BenchmarkCompute(b *testing.B) {
 		}
 	}
 }
+
+func TestFilesChangedReason(t *testing.T) {
+	got := filesChanged([]FieldChange{
+		{Field: "files./etc/a.conf", Old: "sha256:1", New: "sha256:2"},
+		{Field: "files./etc/new.conf", New: "sha256:3"},
+		{Field: "files./run/pw", Old: core.Redacted, New: core.Redacted, Secret: true},
+		{Field: "env.X", Old: `"1"`, New: `"2"`},
+	})
+	want := []string{"file /etc/a.conf changed", "file /run/pw changed"}
+	if strings.Join(got, "|") != strings.Join(want, "|") {
+		t.Errorf("filesChanged = %q, want %q", got, want)
+	}
+}

@@ -288,6 +288,12 @@ type PlanRequest struct {
 	// Targets) were not stopped: applying the plan starts them and ends
 	// their stop (apply --start).
 	Start bool `json:"start,omitempty"`
+	// Sources are the current contents of the files the stack's config
+	// files follow (core.FileSources), keyed by source path, as the CLI
+	// read them: the plan uses them instead of the stored contents, and a
+	// saved plan keeps them. A file whose source is not here plans with
+	// its stored content (an older client, a script).
+	Sources map[string]string `json:"sources,omitempty"`
 }
 
 // ApplyRequest applies a saved plan (PlanID) or, without one, plans and
@@ -315,6 +321,9 @@ type ApplyRequest struct {
 	// inspection instead of rolling them back (the rest still rolls back);
 	// not with Destroy, nor on a swarm.
 	KeepFailed bool `json:"keep_failed,omitempty"`
+	// Sources are PlanRequest's (without PlanID: a saved plan applies the
+	// contents it was computed with).
+	Sources map[string]string `json:"sources,omitempty"`
 }
 
 // ImagesRequest builds (build) or pulls (pull) the images of a stack's

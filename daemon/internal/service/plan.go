@@ -47,7 +47,7 @@ func (s *Service) Plan(ctx context.Context, c Caller, name string, req api.PlanR
 	}
 	defer release()
 
-	st, err := s.loadState(ctx, name, rt, nil, req.Destroy)
+	st, err := s.loadState(ctx, name, rt, nil, req.Destroy, fileContents{sent: req.Sources})
 	if err != nil {
 		return plan.View{}, err
 	}
@@ -138,6 +138,9 @@ func (s *Service) Apply(ctx context.Context, c Caller, name string, req api.Appl
 	}
 	if req.KeepFailed && req.Destroy {
 		return api.Job{}, core.Errf("keep_failed", "applies to an apply, not a destroy")
+	}
+	if len(req.Sources) > 0 && req.PlanID != "" {
+		return api.Job{}, core.Errf("sources", "apply to an apply without a saved plan: a saved plan applies the file contents it was made with")
 	}
 	op := "apply"
 	if req.Destroy {
@@ -254,7 +257,7 @@ func (s *Service) prepareLocked(ctx context.Context, name string, rt runtime.Run
 	if saved != nil && len(req.Targets) > 0 {
 		return apply.Params{}, core.Errf("target", "does not apply to a saved plan: it carries its own targets (plan "+name+" --target ... --save)")
 	}
-	p, err := s.prepareApply(ctx, name, saved, rt, destroy, req.Targets, req.Build, req.Start)
+	p, err := s.prepareApply(ctx, name, saved, rt, destroy, req.Targets, req.Build, req.Start, req.Sources)
 	if err != nil {
 		return apply.Params{}, err
 	}
@@ -274,7 +277,10 @@ func (s *Service) prepareLocked(ctx context.Context, name string, rt runtime.Run
 // prepareApply builds what an apply job needs, under the stack's lock: the
 // saved plan (read under the lock; nil for none) checked fresh against the
 // current state, or a plan computed now (limited to targets, if any).
-func (s *Service) prepareApply(ctx context.Context, name string, saved *store.SavedPlan, rt runtime.Runtime, destroy bool, targets []string, build, start bool) (apply.Params, error) {
+//
+// sources are the request's file contents (ApplyRequest.Sources); a saved
+// plan is checked with the contents its desired state holds.
+func (s *Service) prepareApply(ctx context.Context, name string, saved *store.SavedPlan, rt runtime.Runtime, destroy bool, targets []string, build, start bool, sources map[string]string) (apply.Params, error) {
 	a := apply.Params{Stack: name, Runtime: rt, Destroy: destroy, Saved: saved}
 	var pending *pendingStack
 	if saved != nil && saved.Stack != nil { // the templates of an import are stored with its plan
@@ -287,7 +293,11 @@ func (s *Service) prepareApply(ctx context.Context, name string, saved *store.Sa
 			}
 		}
 	}
-	st, err := s.loadState(ctx, name, rt, pending, destroy)
+	contents := fileContents{sent: sources}
+	if saved != nil {
+		contents = fileContents{plan: &saved.Plan.Desired}
+	}
+	st, err := s.loadState(ctx, name, rt, pending, destroy, contents)
 	if err != nil {
 		return a, err
 	}

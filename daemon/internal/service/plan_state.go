@@ -75,7 +75,23 @@ type pendingStack struct {
 	Templates []core.Template
 }
 
-func (s *Service) loadState(ctx context.Context, name string, rt runtime.Runtime, pending *pendingStack, destroy bool) (*stackState, error) {
+// fileContents says what content the stored definition's config files that
+// follow a source (core.FileSources) are planned with: what the client sent
+// (keyed by source path), or, checking a saved plan, what its desired state
+// holds. A file neither names keeps its stored content.
+type fileContents struct {
+	sent map[string]string
+	plan *core.Desired
+}
+
+func (c fileContents) of(st core.Stack) map[string]string {
+	if c.plan != nil {
+		return core.AssumedSources(st, *c.plan)
+	}
+	return c.sent
+}
+
+func (s *Service) loadState(ctx context.Context, name string, rt runtime.Runtime, pending *pendingStack, destroy bool, contents fileContents) (*stackState, error) {
 	st := &stackState{name: name}
 	err := s.store.View(func(tx *store.Tx) error {
 		tpls, err := state.Templates(tx) // once for this stack and the others
@@ -89,7 +105,10 @@ func (s *Service) loadState(ctx context.Context, name string, rt runtime.Runtime
 				return err
 			}
 		default:
-			if st.stack, err = state.Stack(tx, name); err == nil {
+			if st.stack, err = state.Stack(tx, name); err == nil && !destroy {
+				st.stack, err = core.ApplySources(st.stack, contents.of(st.stack))
+			}
+			if err == nil {
 				st.desired, err = core.Build(st.stack, tpls)
 			}
 			if err != nil && destroy {
@@ -360,7 +379,7 @@ func newPlan(st *stackState, rt runtime.Runtime) plan.Plan {
 // it must carry the stored stack's lineage and serial. The caller holds the
 // stack's lock.
 func (s *Service) planStack(ctx context.Context, name string, rt runtime.Runtime, pending *pendingStack, destroy bool) (plan.Plan, error) {
-	st, err := s.loadState(ctx, name, rt, pending, destroy)
+	st, err := s.loadState(ctx, name, rt, pending, destroy, fileContents{})
 	if err != nil {
 		return plan.Plan{}, err
 	}
