@@ -123,8 +123,15 @@ func runApply(ctx context.Context, c *cli, stack string, opts applyOptions) erro
 	if opts.planID == "" {
 		// The plan waits for the lock as the apply does: --lock-timeout 0
 		// fails at once rather than after the daemon's default plan wait.
+		var sources map[string]string
+		if !opts.destroy {
+			if sources, err = fileSources(ctx, cl, stack); err != nil {
+				return err
+			}
+		}
 		p, err := cl.Plan(ctx, stack, api.PlanRequest{Runtime: spec, Save: true, Destroy: opts.destroy,
-			LockTimeout: core.Duration(opts.lockTimeout), LockNoWait: opts.lockTimeout == 0, Targets: opts.targets, Build: opts.build, Start: opts.start})
+			LockTimeout: core.Duration(opts.lockTimeout), LockNoWait: opts.lockTimeout == 0, Targets: opts.targets, Build: opts.build, Start: opts.start,
+			Sources: sources})
 		if err != nil {
 			return err
 		}

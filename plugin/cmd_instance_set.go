@@ -27,6 +27,7 @@ type instanceSetOptions struct {
 	noHealthcheck             bool
 	files                     []string
 	sensitive                 bool
+	copyFiles                 bool
 	domains                   []string
 	noDomains                 bool
 	enable, disable           bool
@@ -79,7 +80,8 @@ func (o *instanceSetOptions) bindFlags(f *pflag.FlagSet) {
 	f.StringVar(&o.hcStartPeriod, "healthcheck-start-period", "", "grace period before failures count")
 	f.IntVar(&o.hcRetries, "healthcheck-retries", 0, "failures before unhealthy")
 	f.BoolVar(&o.noHealthcheck, "no-healthcheck", false, "run without a healthcheck")
-	f.StringArrayVar(&o.files, "file", nil, "config file TARGET=@LOCALPATH, mounted read-only at TARGET (repeat)")
+	f.StringArrayVar(&o.files, "file", nil, "config file TARGET=@LOCALPATH, mounted read-only at TARGET; it follows LOCALPATH: plan and apply read it again (repeat)")
+	f.BoolVar(&o.copyFiles, "copy", false, "store a copy of every --file of this command, read once now: later edits of LOCALPATH are not followed")
 	f.BoolVar(&o.sensitive, "sensitive", false, "the contents of every --file of this command are secret (written 0600, never printed)")
 	f.StringArrayVar(&o.domains, "domain", nil, "domain name for the instance; replaces the list (repeat)")
 	f.BoolVar(&o.noDomains, "no-domains", false, "no domain names")

@@ -74,10 +74,16 @@ func runPlan(ctx context.Context, c *cli, stack string, opts planOptions) error 
 	if err != nil {
 		return err
 	}
+	var sources map[string]string
+	if !opts.destroy {
+		if sources, err = fileSources(ctx, cl, stack); err != nil {
+			return err
+		}
+	}
 	p, err := cl.Plan(ctx, stack, api.PlanRequest{
 		Runtime: spec, Save: opts.save, TTL: core.Duration(opts.ttl),
 		Destroy: opts.destroy, LockTimeout: core.Duration(opts.lockTimeout), LockNoWait: opts.lockTimeout == 0,
-		Targets: opts.targets, Build: opts.build, Start: opts.start,
+		Targets: opts.targets, Build: opts.build, Start: opts.start, Sources: sources,
 	})
 	if err != nil {
 		return err

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 
@@ -209,16 +210,28 @@ func (o *instanceSetOptions) request(changed func(string) bool, stdin io.Reader)
 	if o.sensitive && len(o.files) == 0 {
 		errs = append(errs, core.Errf("--sensitive", "applies to --file; give at least one --file"))
 	}
+	if o.copyFiles && len(o.files) == 0 {
+		errs = append(errs, core.Errf("--copy", "applies to --file; give at least one --file"))
+	}
 	for _, s := range o.files {
 		target, local, err := core.ParseFileAssign(s)
 		if err != nil {
 			errs = append(errs, flagError("--file", err))
 			continue
 		}
-		content, err := os.ReadFile(local)
+		content, err := readSourceFile(local)
 		if err != nil {
-			errs = append(errs, core.Errf("--file", fmt.Sprintf("%q: cannot read %s: %v", s, local, bareError(err))))
+			errs = append(errs, core.Errf("--file", fmt.Sprintf("%q: cannot read %s: %v", s, local, err)))
 			continue
+		}
+		// The file follows its source (the CLI reads it again at every
+		// plan), unless --copy: then the content read now is all there is.
+		var source string
+		if !o.copyFiles {
+			if source, err = filepath.Abs(local); err != nil {
+				errs = append(errs, core.Errf("--file", fmt.Sprintf("%q: %v", s, err)))
+				continue
+			}
 		}
 		if p := core.FileContentProblem(string(content)); p != "" {
 			errs = append(errs, core.Errf("--file", fmt.Sprintf("%q: %s", s, p)))
@@ -227,7 +240,7 @@ func (o *instanceSetOptions) request(changed func(string) bool, stdin io.Reader)
 		if req.Files == nil {
 			req.Files = map[string]core.ConfigFile{}
 		}
-		req.Files[target] = core.ConfigFile{Target: target, Content: string(content), Sensitive: o.sensitive}
+		req.Files[target] = core.ConfigFile{Target: target, Content: string(content), Sensitive: o.sensitive, Source: source}
 	}
 	if req.Files != nil {
 		set("files")
