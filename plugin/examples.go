@@ -42,7 +42,7 @@ var examples = map[string][]string{
 	"instance add":       {"instance add shop db --template postgres", "instance add shop cache -t redis --no-volumes", "instance add db -t postgres   # to the stack of ./devarch.yml"},
 	"instance ls":        {"instance ls shop", "instance ls -q", "instance ls shop --format '{{.Name}}: {{.Image}}'"},
 	"instance show":      {"instance show shop db", "instance show shop db --effective --json"},
-	"instance set":       {"instance set shop db --env POSTGRES_DB=shop --port 127.0.0.1:5432:5432", "instance set shop db --secret-env POSTGRES_PASSWORD=-", "instance set shop api --file /etc/app.conf=@app.conf", "instance set shop worker --replicas 3", "instance set shop api --build-context ./api --build-arg GO_VERSION=1.23"},
+	"instance set":       {"instance set shop db --env POSTGRES_DB=shop --port 127.0.0.1:5432:5432", "instance set shop db --secret-env POSTGRES_PASSWORD=-", "instance set shop api --file /etc/app.conf=@app.conf", "instance set shop api --file /etc/seed.sql=@seed.sql --copy", "instance set shop worker --replicas 3", "instance set shop api --build-context ./api --build-arg GO_VERSION=1.23"},
 	"instance reset":     {"instance reset shop db ports", "instance reset shop db env.LOG_LEVEL image"},
 	"instance rm":        {"instance rm shop cache"},
 	"instance rename":    {"instance rename shop db postgres"},
