@@ -40,12 +40,12 @@ func readSourceFile(path string) ([]byte, error) {
 // that cannot be read fails the plan, naming the instance, the target and
 // the path.
 func fileSources(ctx context.Context, cl *client.Client, stack string) (map[string]string, error) {
-	view, err := cl.Stack(ctx, stack)
+	sources, err := cl.FileSources(ctx, stack)
 	if err != nil {
 		return nil, err
 	}
 	var out map[string]string
-	for _, fs := range core.FileSources(view.Stack) {
+	for _, fs := range sources {
 		if _, done := out[fs.Source]; done {
 			continue
 		}

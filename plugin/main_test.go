@@ -252,7 +252,7 @@ func fakeDaemon(t *testing.T, h http.Handler, stdin string) (*cli, *bytes.Buffer
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := httptest.NewUnstartedServer(h)
+	srv := httptest.NewUnstartedServer(withNoFileSources(h))
 	srv.Listener = ln
 	srv.Start()
 	t.Cleanup(srv.Close)
@@ -262,6 +262,19 @@ func fakeDaemon(t *testing.T, h http.Handler, stdin string) (*cli, *bytes.Buffer
 	wd := t.TempDir() // no devarch.yml names a default stack
 	c.getwd = func() (string, error) { return wd, nil }
 	return c, &out, &errOut
+}
+
+// withNoFileSources answers the file-sources route (read before every plan
+// and apply) with none, the answer for a stack whose config files follow
+// no local file, and passes every other request to h.
+func withNoFileSources(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == http.MethodGet && strings.HasSuffix(r.URL.Path, "/file-sources") {
+			w.Write([]byte("[]"))
+			return
+		}
+		h.ServeHTTP(w, r)
+	})
 }
 
 func apiError(w http.ResponseWriter, status int, e api.Error) {

@@ -79,6 +79,8 @@ var (
 	RouteWireAdd    = Route{"WireAdd", http.MethodPost, "/stacks/{stack}/wires"}      // core.Wire -> WiresView
 	RouteWireRemove = Route{"WireRemove", http.MethodDelete, "/stacks/{stack}/wires"} // ?consumer=C&import=I -> WiresView
 	RouteConfig     = Route{"Config", http.MethodGet, "/stacks/{stack}/config"}       // ?show_secrets=1 -> ConfigView
+	// The files the CLI reads and sends with a plan (PlanRequest.Sources).
+	RouteFileSources = Route{"FileSources", http.MethodGet, "/stacks/{stack}/file-sources"} // -> []core.FileSource
 
 	RoutePlan   = Route{"Plan", http.MethodPost, "/stacks/{stack}/plan"}     // PlanRequest -> plan.View
 	RouteApply  = Route{"Apply", http.MethodPost, "/stacks/{stack}/apply"}   // ApplyRequest -> Job
@@ -114,7 +116,7 @@ var Routes = []Route{
 	RouteInstanceRename, RouteInstanceDuplicate, RouteInstanceRemove,
 	RouteExecTarget, RouteRunTarget, RoutePorts,
 	RouteStop, RouteStart, RouteRestart, RouteStackCopy,
-	RouteWires, RouteWireAdd, RouteWireRemove, RouteConfig,
+	RouteWires, RouteWireAdd, RouteWireRemove, RouteConfig, RouteFileSources,
 	RoutePlan, RouteApply, RouteBuild, RoutePull, RoutePs, RouteLogs, RouteLock, RouteUnlock,
 	RouteExport, RouteImport, RouteImportCompose,
 	RouteJobs, RouteJob, RouteJobEvents, RouteJobCancel, RouteKeyRotate,

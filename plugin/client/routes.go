@@ -159,6 +159,12 @@ func (c *Client) Unwire(ctx context.Context, stack, consumer, imp string) (api.W
 	return out, c.call(ctx, request{route: api.RouteWireRemove, args: []string{stack}, query: q}, &out)
 }
 
+// FileSources lists the stack's config files that follow a local file.
+func (c *Client) FileSources(ctx context.Context, stack string) ([]core.FileSource, error) {
+	var out []core.FileSource
+	return out, c.call(ctx, request{route: api.RouteFileSources, args: []string{stack}}, &out)
+}
+
 // Config returns the stack's generated compose project.
 func (c *Client) Config(ctx context.Context, stack string, showSecrets bool) (api.ConfigView, error) {
 	var out api.ConfigView

@@ -143,3 +143,22 @@ func TestSourceContentsRefused(t *testing.T) {
 		t.Errorf("apply of a saved plan with sources: %q", err.Message)
 	}
 }
+
+// The file-sources route lists what the CLI reads before a plan; an
+// unknown stack is not found.
+func TestFileSourcesRoute(t *testing.T) {
+	e := sourcedEnv(t)
+	rec := e.do("GET", "/v1/stacks/shop/file-sources", nil)
+	if rec.Code != http.StatusOK {
+		t.Fatalf("file-sources: %d %s", rec.Code, rec.Body.String())
+	}
+	got := decodeBody[[]core.FileSource](t, rec)
+	want := []core.FileSource{{Instance: "db", Target: "/etc/app.conf", Source: "/src/app.conf"}, {Instance: "db", Target: "/run/pw", Source: "/src/pw"}}
+	if len(got) != len(want) || got[0] != want[0] || got[1] != want[1] {
+		t.Errorf("file-sources = %+v, want %+v", got, want)
+	}
+	if strings.Contains(rec.Body.String(), "pw-Stored-41") {
+		t.Errorf("file-sources answer holds a content: %s", rec.Body.String())
+	}
+	wantError(t, e.do("GET", "/v1/stacks/ghost/file-sources", nil), http.StatusNotFound, api.CodeNotFound)
+}

@@ -149,6 +149,10 @@ func (s *Server) handleConfig(w http.ResponseWriter, r *http.Request) {
 	answer(w, http.StatusOK)(s.svc.Config(r.PathValue("stack"), queryBool(r, "show_secrets")))
 }
 
+func (s *Server) handleFileSources(w http.ResponseWriter, r *http.Request) {
+	answer(w, http.StatusOK)(s.svc.FileSources(r.PathValue("stack")))
+}
+
 func (s *Server) handleKeyRotate(w http.ResponseWriter, r *http.Request) {
 	answer(w, http.StatusOK)(s.svc.RotateKey(caller(r)))
 }

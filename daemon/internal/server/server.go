@@ -83,10 +83,11 @@ func (s *Server) stateAndJobHandlers() map[string]http.HandlerFunc {
 		api.RouteInstanceDuplicate.Name: s.handleInstanceDuplicate,
 		api.RouteInstanceRemove.Name:    s.handleInstanceRemove,
 
-		api.RouteWires.Name:      s.handleWires,
-		api.RouteWireAdd.Name:    s.handleWireAdd,
-		api.RouteWireRemove.Name: s.handleWireRemove,
-		api.RouteConfig.Name:     s.handleConfig,
+		api.RouteWires.Name:       s.handleWires,
+		api.RouteWireAdd.Name:     s.handleWireAdd,
+		api.RouteWireRemove.Name:  s.handleWireRemove,
+		api.RouteConfig.Name:      s.handleConfig,
+		api.RouteFileSources.Name: s.handleFileSources,
 
 		api.RoutePlan.Name:   s.handlePlan,
 		api.RouteApply.Name:  s.handleApply,

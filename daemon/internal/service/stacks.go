@@ -183,3 +183,19 @@ func (s *Service) RemoveStack(ctx context.Context, c Caller, name string) error 
 	s.log.Info("stack removed", "stack", name)
 	return nil
 }
+
+// FileSources lists the config files of stack name that follow a file on
+// the client's host, for the client to read and send with a plan; the
+// daemon never opens them. Never nil.
+func (s *Service) FileSources(name string) ([]core.FileSource, error) {
+	out := []core.FileSource{}
+	err := s.store.View(func(tx *store.Tx) error {
+		st, err := state.Stack(tx, name)
+		if err != nil {
+			return err
+		}
+		out = append(out, core.FileSources(st)...)
+		return nil
+	})
+	return out, err
+}
