@@ -59,6 +59,7 @@ func TestClientUsesDeclaredRoutes(t *testing.T) {
 		{api.RouteWireAdd, func() error { _, err := c.Wire(ctx, "shop", core.Wire{}); return err }},
 		{api.RouteWireRemove, func() error { _, err := c.Unwire(ctx, "shop", "api", "db"); return err }},
 		{api.RouteConfig, func() error { _, err := c.Config(ctx, "shop", false); return err }},
+		{api.RouteFileSources, func() error { _, err := c.FileSources(ctx, "shop"); return err }},
 		{api.RoutePlan, func() error { _, err := c.Plan(ctx, "shop", api.PlanRequest{}); return err }},
 		{api.RouteApply, func() error { _, err := c.Apply(ctx, "shop", api.ApplyRequest{}); return err }},
 		{api.RouteBuild, func() error { _, err := c.Build(ctx, "shop", api.ImagesRequest{}); return err }},
