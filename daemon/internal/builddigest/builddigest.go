@@ -63,8 +63,14 @@ func ComputeWithin(b core.ImageBuild, lim Limits) (core.BuildDigest, error) {
 	if err != nil {
 		return core.BuildDigest{}, err
 	}
-	w := &walker{root: root, lim: lim, pm: pm, files: map[string]string{}}
-	if err := filepath.WalkDir(root, w.visit); err != nil {
+	// The engine resolves a context that is a link to a directory and sends
+	// that directory; WalkDir would stop at the link and see nothing in it.
+	walkRoot, err := filepath.EvalSymlinks(root)
+	if err != nil {
+		return core.BuildDigest{}, fmt.Errorf("build context %s: %w", root, errors.Unwrap(err))
+	}
+	w := &walker{root: root, walkRoot: walkRoot, lim: lim, pm: pm, files: map[string]string{}}
+	if err := filepath.WalkDir(walkRoot, w.visit); err != nil {
 		return core.BuildDigest{}, err
 	}
 	// The Dockerfile is sent even when ignored, or outside the context.
@@ -121,21 +127,22 @@ func ignoreMatcher(root, dockerfile string) (*patternmatcher.PatternMatcher, err
 }
 
 type walker struct {
-	root  string
-	lim   Limits
-	pm    *patternmatcher.PatternMatcher
-	files map[string]string
-	bytes int64
+	root     string // the context as the build names it, in errors
+	walkRoot string // root with its links resolved, walked
+	lim      Limits
+	pm       *patternmatcher.PatternMatcher
+	files    map[string]string
+	bytes    int64
 }
 
 func (w *walker) visit(path string, d fs.DirEntry, err error) error {
 	if err != nil {
 		return fmt.Errorf("build context %s: %w", w.root, err)
 	}
-	if path == w.root {
+	if path == w.walkRoot {
 		return nil
 	}
-	rel, err := filepath.Rel(w.root, path)
+	rel, err := filepath.Rel(w.walkRoot, path)
 	if err != nil {
 		return err
 	}

@@ -157,3 +157,32 @@ func sortStrings(s []string) []string {
 	slices.Sort(s)
 	return s
 }
+
+// TestComputeContextLink: a context that is a link to a directory is that
+// directory, as the engine sends it: its files count and their edits show.
+func TestComputeContextLink(t *testing.T) {
+	dir := context(t)
+	link := filepath.Join(t.TempDir(), "ctx")
+	if err := os.Symlink(dir, link); err != nil {
+		t.Fatal(err)
+	}
+	direct, err := Compute(core.ImageBuild{Context: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	before, err := Compute(core.ImageBuild{Context: link})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if before.Sum != direct.Sum || len(before.Files) != len(direct.Files) {
+		t.Fatalf("through the link: %d files %s; directly: %d files %s", len(before.Files), before.Sum, len(direct.Files), direct.Sum)
+	}
+	write(t, dir, "app", "v2")
+	after, err := Compute(core.ImageBuild{Context: link})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := after.ChangedFiles(before); after.Sum == before.Sum || n != 1 {
+		t.Errorf("edit behind the link: sum changed %v, %d files changed; want a change of 1 file", after.Sum != before.Sum, n)
+	}
+}
