@@ -11,6 +11,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
 	"os/exec"
 	"strings"
 )
@@ -167,9 +168,10 @@ func ExecCommand(spec Spec, container string, opts ExecOptions) (*exec.Cmd, erro
 
 // RunOptions say how ComposeRunCommand runs a one-off container.
 type RunOptions struct {
-	ExecOptions        // Interactive, TTY (false: -T), User, Env, Workdir; Command may be empty (the image's)
-	File        string // the compose file of the project
-	Workdir     string // the project directory relative paths resolve against
+	ExecOptions          // Interactive, TTY (false: -T), User, Env, Workdir; Command may be empty (the image's)
+	File        string   // the compose file of the project
+	Open        *os.File // File, open: docker compose reads it as /dev/fd/3 (nil: by File's name)
+	Workdir     string   // the project directory relative paths resolve against
 }
 
 // ComposeRunCommand builds `compose -p PROJECT -f FILE --project-directory
@@ -177,7 +179,11 @@ type RunOptions struct {
 // engine spec names: a one-off container of service with its config,
 // network and volumes, removed when it ends. Compose needs a file it can
 // read while the user's terminal is on stdin; the caller writes it (0600)
-// and removes it afterwards.
+// and removes it afterwards. Given the file open, docker compose reads it
+// from the descriptor it inherits (cmd.ExtraFiles), so the caller can
+// remove its name before the command starts and a killed caller leaves no
+// file behind; podman-compose, which resolves paths against the file's
+// directory, still reads it by its name.
 func ComposeRunCommand(spec Spec, project, service string, opts RunOptions) (*exec.Cmd, error) {
 	if spec.Kind == KindSwarm {
 		return nil, fmt.Errorf("run on the swarm runtime: %w (swarm runs services, not one-off containers)", ErrUnsupported)
@@ -187,7 +193,11 @@ func ComposeRunCommand(spec Spec, project, service string, opts RunOptions) (*ex
 		return nil, err
 	}
 	args := append([]string{}, e.compose...)
-	args = append(args, "-p", project, "-f", opts.File)
+	file, fromFD := opts.File, opts.Open != nil && opts.Workdir != "" && e.socketOrDocker()
+	if fromFD {
+		file = "/dev/fd/3"
+	}
+	args = append(args, "-p", project, "-f", file)
 	if opts.Workdir != "" && e.socketOrDocker() {
 		args = append(args, "--project-directory", opts.Workdir)
 	}
@@ -199,6 +209,9 @@ func ComposeRunCommand(spec Spec, project, service string, opts RunOptions) (*ex
 	cmd := exec.Command(args[0], args[1:]...)
 	cmd.Env = e.environ(true)
 	cmd.Dir = opts.Workdir
+	if fromFD {
+		cmd.ExtraFiles = []*os.File{opts.Open}
+	}
 	return cmd, nil
 }
 

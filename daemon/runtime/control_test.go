@@ -2,6 +2,7 @@ package runtime
 
 import (
 	"errors"
+	"os"
 	"slices"
 	"strings"
 	"testing"
@@ -74,5 +75,39 @@ func TestComposeRunCommand(t *testing.T) {
 	}
 	if cmd.Dir != "/w" {
 		t.Errorf("dir = %q, want /w", cmd.Dir)
+	}
+}
+
+// TestComposeRunCommandOpenFile: given the project open, docker compose
+// reads it from the descriptor it inherits, so the caller can remove the
+// file's name before the command starts.
+func TestComposeRunCommandOpenFile(t *testing.T) {
+	f, err := os.CreateTemp(t.TempDir(), "p-*.yml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	for _, tc := range []struct {
+		name  string
+		opts  RunOptions
+		file  string
+		extra bool
+	}{
+		{"open", RunOptions{File: f.Name(), Open: f, Workdir: "/w"}, "/dev/fd/3", true},
+		{"not open", RunOptions{File: f.Name(), Workdir: "/w"}, f.Name(), false},
+		{"no project directory", RunOptions{File: f.Name(), Open: f}, f.Name(), false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			cmd, err := ComposeRunCommand(Spec{Kind: KindDocker, Binary: "/bin/dk"}, "devarch-s", "api", tc.opts)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := strings.Join(cmd.Args, " "); !strings.Contains(got, " -f "+tc.file+" ") {
+				t.Errorf("args = %q, want -f %s", got, tc.file)
+			}
+			if got := len(cmd.ExtraFiles) == 1 && cmd.ExtraFiles[0] == f; got != tc.extra {
+				t.Errorf("file passed as descriptor 3 = %v, want %v (extra files %v)", got, tc.extra, cmd.ExtraFiles)
+			}
+		})
 	}
 }
