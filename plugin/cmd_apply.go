@@ -58,7 +58,7 @@ func newApplyCommand(c *cli) *cobra.Command {
 	cmd.Flags().StringVar(&opts.planID, "plan", "", "apply the saved plan `ID` (from plan --save)")
 	cmd.Flags().BoolVar(&opts.allowPrivileged, "allow-privileged", false,
 		"grant the privileges the plan lists under \"grants\" (privileged, host namespaces, capabilities, devices, binds of / or an engine socket) without asking")
-	cmd.Flags().StringSliceVar(&opts.targets, "target", nil, "apply only this `INSTANCE` (repeat or comma-separate); providers it needs that do not run yet come along")
+	cmd.Flags().Var(newTargetsValue(&opts.targets), "target", "apply only this `INSTANCE` (repeat or comma-separate); providers it needs that do not run yet come along")
 	cmd.Flags().BoolVar(&opts.build, "build", false, "rebuild every instance that builds its image, whatever changed")
 	cmd.Flags().BoolVar(&opts.start, "start", false, "start the instances devarch stop stopped, too (with --target, the targets only); without it apply leaves them stopped")
 	cmd.Flags().BoolVar(&opts.keepFailed, "keep-failed", false,

@@ -52,7 +52,7 @@ func newPlanCommand(c *cli) *cobra.Command {
 	f.BoolVar(&opts.start, "start", false, "plan to start the instances devarch stop stopped (with --target, the targets only)")
 	f.DurationVar(&opts.ttl, "ttl", defaultPlanTTL, "how long a saved plan stays applicable")
 	f.DurationVar(&opts.lockTimeout, "lock-timeout", defaultPlanLockTimeout, "how long to wait for the stack's lock (0: fail at once when held)")
-	f.StringSliceVar(&opts.targets, "target", nil, "plan only this `INSTANCE` (repeat or comma-separate); providers it needs that do not run yet come along")
+	f.Var(newTargetsValue(&opts.targets), "target", "plan only this `INSTANCE` (repeat or comma-separate); providers it needs that do not run yet come along")
 	return cmd
 }
 
