@@ -11,6 +11,7 @@ import (
 	"strings"
 
 	"github.com/devarch-dev/devarch/core"
+	"github.com/devarch-dev/devarch/daemon/runtime/internal/proc"
 )
 
 // projectArgs are the compose arguments naming project and its file: "-"
@@ -185,13 +186,13 @@ func (e *Engine) runCompose(ctx context.Context, op, project string, composeYAML
 			progress(strings.TrimSpace(l))
 		}
 	}
-	stderr, err := stream(ctx, cmd, stdin, line)
+	stderr, err := proc.Stream(ctx, cmd, stdin, line)
 	if err != nil {
 		if ctx.Err() != nil {
 			return ctx.Err()
 		}
 		ce := ParseComposeError(op, project, stderr)
-		if !exitErr(err) {
+		if !proc.ExitErr(err) {
 			ce.Reason = fmt.Sprintf("run %s: %v", strings.Join(e.compose, " "), err)
 		}
 		return ce
@@ -223,12 +224,12 @@ func (e *Engine) ComposeConfig(ctx context.Context, composeYAML []byte) ([]byte,
 	if stdin != nil {
 		cmd.Stdin = strings.NewReader(string(stdin))
 	}
-	if err := run(ctx, cmd); err != nil {
+	if err := proc.Run(ctx, cmd); err != nil {
 		if ctx.Err() != nil {
 			return nil, ctx.Err()
 		}
 		ce := ParseComposeError("config", "", stderr.String())
-		if !exitErr(err) {
+		if !proc.ExitErr(err) {
 			ce.Reason = fmt.Sprintf("run %s: %v", strings.Join(e.compose, " "), err)
 		}
 		return nil, ce

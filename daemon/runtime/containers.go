@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/devarch-dev/devarch/core"
+	"github.com/devarch-dev/devarch/daemon/runtime/internal/proc"
 )
 
 // Containers lists the containers labeled devarch.managed=true and
@@ -204,13 +205,13 @@ func (e *Engine) streamLogs(ctx context.Context, project string, containerNames 
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			stderr, err := stream(ctx, cmd, nil, func(l string) {
+			stderr, err := proc.Stream(ctx, cmd, nil, func(l string) {
 				mu.Lock()
 				defer mu.Unlock()
 				fn(inst, l)
 			})
 			if err != nil && ctx.Err() == nil {
-				errs[i] = commandError(ctx, cmd, err, stderr)
+				errs[i] = proc.CommandError(ctx, cmd, err, stderr)
 			}
 		}()
 	}

@@ -3,6 +3,8 @@ package runtime
 import (
 	"regexp"
 	"strings"
+
+	"github.com/devarch-dev/devarch/daemon/runtime/internal/proc"
 )
 
 // ComposeError is a failed compose command: the operation, the instance the
@@ -20,7 +22,7 @@ type ComposeError struct {
 func (e *ComposeError) Error() string {
 	reason := e.Reason
 	if reason == "" {
-		reason = lastLine(e.Stderr)
+		reason = proc.LastLine(e.Stderr)
 	}
 	if reason == "" {
 		reason = "failed"

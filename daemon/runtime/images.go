@@ -7,6 +7,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/devarch-dev/devarch/daemon/runtime/internal/proc"
 )
 
 // DefaultPullTimeout bounds the pull of one image: an unreachable registry
@@ -38,7 +40,7 @@ func (e *Engine) Build(ctx context.Context, project string, composeYAML []byte, 
 		cmd.Dir = "/"
 	}
 	var tail []string
-	stderr, err := stream(ctx, cmd, stdin, func(l string) {
+	stderr, err := proc.Stream(ctx, cmd, stdin, func(l string) {
 		l = strings.TrimSpace(l)
 		if l == "" {
 			return
@@ -61,7 +63,7 @@ func (e *Engine) Build(ctx context.Context, project string, composeYAML []byte, 
 		ce.Instance = services[0]
 	}
 	ce.Reason = "build failed: " + strings.Join(tail, "\n")
-	if !exitErr(err) {
+	if !proc.ExitErr(err) {
 		ce.Reason = fmt.Sprintf("run %s: %v", strings.Join(e.compose, " "), err)
 	}
 	return ce
@@ -81,7 +83,7 @@ func (e *Engine) Pull(ctx context.Context, refs []string, timeout time.Duration,
 		// An unreachable registry may keep the pull from answering a
 		// SIGINT: kill it soon after the bound.
 		cmd.WaitDelay = 5 * time.Second
-		stderr, err := stream(pctx, cmd, nil, func(l string) {
+		stderr, err := proc.Stream(pctx, cmd, nil, func(l string) {
 			if progress != nil && strings.TrimSpace(l) != "" {
 				progress(strings.TrimSpace(l))
 			}
@@ -95,7 +97,7 @@ func (e *Engine) Pull(ctx context.Context, refs []string, timeout time.Duration,
 		case timedOut:
 			return fmt.Errorf("pull %s: no answer from its registry within %s", ref, timeout)
 		default:
-			return fmt.Errorf("pull %s: %s", ref, errorLine(stderr))
+			return fmt.Errorf("pull %s: %s", ref, proc.ErrorLine(stderr))
 		}
 	}
 	return nil
@@ -162,10 +164,10 @@ func (e *Engine) imageID(ctx context.Context, ref string) (string, error) {
 			return NormalizeImageID(id), nil
 		}
 		return "", nil
-	case exitErr(err) && missingImage(stderr.String()):
+	case proc.ExitErr(err) && missingImage(stderr.String()):
 		return "", nil
 	default:
-		return "", commandError(ctx, cmd, err, stderr.String())
+		return "", proc.CommandError(ctx, cmd, err, stderr.String())
 	}
 }
 

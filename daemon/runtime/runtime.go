@@ -2,25 +2,20 @@
 package runtime
 
 import (
-	"bufio"
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"io/fs"
 	"os"
 	"os/exec"
 	"path/filepath"
-	"sort"
 	"strings"
 	"sync"
-	"syscall"
 	"time"
 
 	"github.com/devarch-dev/devarch/core"
-	"github.com/devarch-dev/devarch/daemon/api"
+	"github.com/devarch-dev/devarch/daemon/runtime/internal/proc"
 )
 
 // Runtime runs compose projects and reads containers on one engine.
@@ -289,59 +284,25 @@ func majorMinor(v string) string {
 	return v
 }
 
-// environ is the allow-listed part of the process environment (see
-// api.DaemonEnviron: nothing a CLI call or a compose file put there, no
-// passphrase) with e's overrides; compose against Podman gets DOCKER_HOST
-// pointing at its socket and no DOCKER_CONTEXT.
+// environ is the allow-listed process environment (see proc.Environ) with
+// e's overrides; compose against Podman gets DOCKER_HOST pointing at its
+// socket and no DOCKER_CONTEXT.
 func (e *Engine) environ(forCompose bool) []string {
 	over := map[string]string{}
 	for k, v := range e.env {
 		over[k] = v
 	}
-	unset := map[string]bool{}
 	if forCompose && e.socket != "" {
 		over["DOCKER_HOST"] = e.socket
-		unset["DOCKER_CONTEXT"] = true
+		return proc.Environ(over, "DOCKER_CONTEXT")
 	}
-	var out []string
-	for _, kv := range api.DaemonEnviron(os.Environ()) {
-		k, _, _ := strings.Cut(kv, "=")
-		if _, ok := over[k]; !ok && !unset[k] {
-			out = append(out, kv)
-		}
-	}
-	keys := make([]string, 0, len(over))
-	for k := range over {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	for _, k := range keys {
-		if !unset[k] {
-			out = append(out, k+"="+over[k])
-		}
-	}
-	return out
+	return proc.Environ(over)
 }
 
-// command prepares argv with e's environment, in a process group of its
-// own that dies with the daemon (see children.go); an ended ctx interrupts
-// the group and kills it 10 seconds later. Run it with run, or startChild
-// and waitChild.
+// command prepares argv with e's environment as a process of the engine
+// (see proc.Command).
 func (e *Engine) command(ctx context.Context, forCompose bool, argv ...string) *exec.Cmd {
-	cmd := exec.CommandContext(ctx, argv[0], argv[1:]...)
-	cmd.Env = e.environ(forCompose)
-	cmd.SysProcAttr = sysProcAttr()
-	cmd.Cancel = func() error { return syscall.Kill(-cmd.Process.Pid, syscall.SIGINT) }
-	cmd.WaitDelay = 10 * time.Second
-	return cmd
-}
-
-// run runs cmd, made by command, to its end.
-func run(ctx context.Context, cmd *exec.Cmd) error {
-	if err := startChild(cmd); err != nil {
-		return err
-	}
-	return waitChild(cmd, ctx.Err() != nil)
+	return proc.Command(ctx, e.environ(forCompose), argv...)
 }
 
 func (e *Engine) cliCmd(ctx context.Context, args ...string) *exec.Cmd {
@@ -352,112 +313,7 @@ func (e *Engine) composeCmd(ctx context.Context, args ...string) *exec.Cmd {
 	return e.command(ctx, true, append(append([]string{}, e.compose...), args...)...)
 }
 
-// output runs cmd with stdin and returns its stdout; a failure carries the
-// command and the last line of its stderr.
+// output runs cmd with stdin and returns its stdout (see proc.Output).
 func (e *Engine) output(ctx context.Context, cmd *exec.Cmd, stdin []byte) (string, error) {
-	var stdout, stderr bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	if stdin != nil {
-		cmd.Stdin = bytes.NewReader(stdin)
-	}
-	if err := run(ctx, cmd); err != nil {
-		return stdout.String(), commandError(ctx, cmd, err, stderr.String())
-	}
-	return stdout.String(), nil
-}
-
-func commandError(ctx context.Context, cmd *exec.Cmd, err error, stderr string) error {
-	if ctx.Err() != nil {
-		return ctx.Err()
-	}
-	name := strings.Join(cmd.Args[1:min(len(cmd.Args), 3)], " ")
-	if msg := errorLine(stderr); msg != "" {
-		return fmt.Errorf("%s %s: %s: %w", baseName(cmd.Args[0]), name, msg, err)
-	}
-	return fmt.Errorf("%s %s: %w", baseName(cmd.Args[0]), name, err)
-}
-
-func baseName(p string) string {
-	if i := strings.LastIndexByte(p, '/'); i >= 0 {
-		return p[i+1:]
-	}
-	return p
-}
-
-func lastLine(s string) string {
-	lines := strings.Split(strings.TrimSpace(s), "\n")
-	return strings.TrimSpace(lines[len(lines)-1])
-}
-
-// errorLine is the last line of a command's stderr that says what went
-// wrong: the usage hint the docker CLI prints after an error ("Run 'docker
-// run --help' for more information") is skipped.
-func errorLine(stderr string) string {
-	lines := strings.Split(strings.TrimSpace(stderr), "\n")
-	for i := len(lines) - 1; i >= 0; i-- {
-		l := strings.TrimSpace(lines[i])
-		if l == "" || strings.HasPrefix(l, "Run '") && strings.HasSuffix(l, "--help' for more information") {
-			continue
-		}
-		return l
-	}
-	return lastLine(stderr)
-}
-
-// maxStderr bounds the stderr stream keeps; older output is dropped.
-const maxStderr = 256 * 1024
-
-// stream runs cmd, made by command with ctx, calling line with every line
-// of its stdout and stderr as it comes, and returns stderr in full.
-func stream(ctx context.Context, cmd *exec.Cmd, stdin []byte, line func(string)) (string, error) {
-	if stdin != nil {
-		cmd.Stdin = bytes.NewReader(stdin)
-	}
-	stdout, err := cmd.StdoutPipe()
-	if err != nil {
-		return "", err
-	}
-	stderrPipe, err := cmd.StderrPipe()
-	if err != nil {
-		return "", err
-	}
-	if err := startChild(cmd); err != nil {
-		return "", err
-	}
-	var mu sync.Mutex
-	var stderr strings.Builder
-	var wg sync.WaitGroup
-	read := func(r io.Reader, keep bool) {
-		defer wg.Done()
-		sc := bufio.NewScanner(r)
-		sc.Buffer(make([]byte, 64*1024), 1024*1024)
-		for sc.Scan() {
-			mu.Lock()
-			if keep {
-				if stderr.Len() > maxStderr {
-					rest := stderr.String()[stderr.Len()-maxStderr/2:]
-					stderr.Reset()
-					stderr.WriteString(rest)
-				}
-				stderr.WriteString(sc.Text())
-				stderr.WriteByte('\n')
-			}
-			if line != nil {
-				line(sc.Text())
-			}
-			mu.Unlock()
-		}
-	}
-	wg.Add(2)
-	go read(stdout, false)
-	go read(stderrPipe, true)
-	wg.Wait()
-	err = waitChild(cmd, ctx.Err() != nil)
-	return stderr.String(), err
-}
-
-// exitErr reports whether err is a non-zero exit rather than a failure to run.
-func exitErr(err error) bool {
-	var ee *exec.ExitError
-	return errors.As(err, &ee)
+	return proc.Output(ctx, cmd, stdin)
 }

@@ -6,6 +6,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/devarch-dev/devarch/daemon/runtime/internal/proc"
 )
 
 // KindSwarm is the Docker Swarm runtime: stacks deployed with `docker
@@ -130,7 +132,7 @@ func (s *Swarm) Up(ctx context.Context, project string, composeYAML []byte, work
 	}
 	cmd := s.e.cliCmd(ctx, "stack", "deploy", "-c", "-", "--prune", "--with-registry-auth=false", "--resolve-image", "never", project)
 	cmd.Dir = "/"
-	stderr, err := stream(ctx, cmd, composeYAML, func(l string) {
+	stderr, err := proc.Stream(ctx, cmd, composeYAML, func(l string) {
 		if progress != nil && strings.TrimSpace(l) != "" {
 			progress(strings.TrimSpace(l))
 		}
@@ -139,8 +141,8 @@ func (s *Swarm) Up(ctx context.Context, project string, composeYAML []byte, work
 		if ctx.Err() != nil {
 			return ctx.Err()
 		}
-		ce := &ComposeError{Op: "up", Reason: reason(errorLine(stderr)), Stderr: stderr}
-		if !exitErr(err) {
+		ce := &ComposeError{Op: "up", Reason: reason(proc.ErrorLine(stderr)), Stderr: stderr}
+		if !proc.ExitErr(err) {
 			ce.Reason = fmt.Sprintf("run %s stack deploy: %v", s.e.cli, err)
 		}
 		return ce

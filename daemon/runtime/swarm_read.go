@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/devarch-dev/devarch/core"
+	"github.com/devarch-dev/devarch/daemon/runtime/internal/proc"
 )
 
 // swarmService is what `docker service inspect` says of a service, as far
@@ -188,7 +189,7 @@ func (s *Swarm) snapshot(ctx context.Context, project string) (snapshot, error) 
 // is unused.
 func (s *Swarm) Down(ctx context.Context, project string, composeYAML []byte, volumes bool, progress func(string)) error {
 	cmd := s.e.cliCmd(ctx, "stack", "rm", project)
-	stderr, err := stream(ctx, cmd, nil, func(l string) {
+	stderr, err := proc.Stream(ctx, cmd, nil, func(l string) {
 		if progress != nil && strings.TrimSpace(l) != "" {
 			progress(strings.TrimSpace(l))
 		}
@@ -197,7 +198,7 @@ func (s *Swarm) Down(ctx context.Context, project string, composeYAML []byte, vo
 		if ctx.Err() != nil {
 			return ctx.Err()
 		}
-		return &ComposeError{Op: "down", Reason: reason(errorLine(stderr)), Stderr: stderr}
+		return &ComposeError{Op: "down", Reason: reason(proc.ErrorLine(stderr)), Stderr: stderr}
 	}
 	limit := s.Wait
 	if limit <= 0 {

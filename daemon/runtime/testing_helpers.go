@@ -8,6 +8,8 @@ import (
 	"fmt"
 	"path/filepath"
 	"strings"
+
+	"github.com/devarch-dev/devarch/daemon/runtime/internal/proc"
 )
 
 // The methods in this file exist for end-to-end tests, which may not run
@@ -151,8 +153,8 @@ func (e *Engine) CLI(ctx context.Context, env []string, args ...string) (stdout,
 	cmd.Dir = "/"
 	var out, errb strings.Builder
 	cmd.Stdout, cmd.Stderr = &out, &errb
-	if err := run(ctx, cmd); err != nil {
-		return out.String(), errb.String(), commandError(ctx, cmd, err, errb.String())
+	if err := proc.Run(ctx, cmd); err != nil {
+		return out.String(), errb.String(), proc.CommandError(ctx, cmd, err, errb.String())
 	}
 	return out.String(), errb.String(), nil
 }

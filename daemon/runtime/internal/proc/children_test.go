@@ -1,6 +1,6 @@
 //go:build linux
 
-package runtime
+package proc
 
 import (
 	"context"
@@ -17,11 +17,12 @@ import (
 	"time"
 )
 
-// sleeperEngine is a docker engine whose binary is a shell script that
-// starts a sleeping grandchild in its own process group (as docker
-// compose runs as a plugin process of the docker CLI), writes "PID
-// GRANDCHILD_PID" to DIR/pids and its environment to DIR/env, and waits.
-func sleeperEngine(t *testing.T, dir string) *Engine {
+// sleeper writes a shell script to DIR/docker that starts a sleeping
+// grandchild in its own process group (as docker compose runs as a plugin
+// process of the docker CLI), writes "PID GRANDCHILD_PID" to DIR/pids and
+// its environment to DIR/env, and waits; it returns the script's command
+// as the runtime makes it for `docker compose up`.
+func sleeper(t *testing.T, ctx context.Context, dir string) *exec.Cmd {
 	t.Helper()
 	script := filepath.Join(dir, "docker")
 	body := fmt.Sprintf(`#!/bin/sh
@@ -33,10 +34,10 @@ wait
 	if err := os.WriteFile(script, []byte(body), 0o755); err != nil {
 		t.Fatal(err)
 	}
-	return mustEngine(t, Spec{Kind: KindDocker, Binary: script})
+	return Command(ctx, Environ(nil), script, "compose", "up")
 }
 
-// waitPids waits for the script of sleeperEngine to have written its pids.
+// waitPids waits for the script of sleeper to have written its pids.
 func waitPids(t *testing.T, dir string) (child, grandchild int) {
 	t.Helper()
 	deadline := time.Now().Add(10 * time.Second)
@@ -83,25 +84,28 @@ func trackIn(t *testing.T, home string) {
 	})
 }
 
-func TestEngineCommandsGetOnlyTheAllowedEnvironment(t *testing.T) {
+func TestEnvironKeepsOnlyTheAllowedEnvironment(t *testing.T) {
 	t.Setenv("SECRET_X", "secret-x-value")
 	t.Setenv("DEVARCH_PASSPHRASE", "pass-value")
 	t.Setenv("COMPOSE_FILE", "/elsewhere.yml")
 	t.Setenv("XDG_RUNTIME_DIR", "/run/user/4242")
-	f := newFake(t, "docker")
-	e := mustEngine(t, Spec{Kind: KindDocker, Binary: f.path("docker"), Env: map[string]string{"DOCKER_CONTEXT": "ci"}})
-	if _, err := e.Volumes(context.Background(), "p"); err != nil {
-		t.Fatal(err)
+	t.Setenv("DOCKER_CONTEXT", "from-the-environment")
+	env := map[string]string{}
+	for _, kv := range Environ(map[string]string{"DOCKER_HOST": "unix:///podman.sock", "B": "2"}, "DOCKER_CONTEXT") {
+		k, v, _ := strings.Cut(kv, "=")
+		if _, dup := env[k]; dup {
+			t.Errorf("%s appears twice", k)
+		}
+		env[k] = v
 	}
-	c := f.only()
-	for _, k := range []string{"SECRET_X", "DEVARCH_PASSPHRASE", "COMPOSE_FILE", "FAKE_DIR"} {
-		if v, ok := c.Env[k]; ok {
-			t.Errorf("the engine command got %s=%s", k, v)
+	for _, k := range []string{"SECRET_X", "DEVARCH_PASSPHRASE", "COMPOSE_FILE", "DOCKER_CONTEXT"} {
+		if v, ok := env[k]; ok {
+			t.Errorf("the environment has %s=%s", k, v)
 		}
 	}
-	for k, want := range map[string]string{"DOCKER_CONTEXT": "ci", "XDG_RUNTIME_DIR": "/run/user/4242", "PATH": os.Getenv("PATH")} {
-		if c.Env[k] != want {
-			t.Errorf("%s = %q, want %q", k, c.Env[k], want)
+	for k, want := range map[string]string{"DOCKER_HOST": "unix:///podman.sock", "B": "2", "XDG_RUNTIME_DIR": "/run/user/4242", "PATH": os.Getenv("PATH")} {
+		if env[k] != want {
+			t.Errorf("%s = %q, want %q", k, env[k], want)
 		}
 	}
 }
@@ -110,10 +114,10 @@ func TestCancelEndsTheCommandsProcessGroup(t *testing.T) {
 	dir := t.TempDir()
 	home := t.TempDir()
 	trackIn(t, home)
-	e := sleeperEngine(t, dir)
 	ctx, cancel := context.WithCancel(context.Background())
+	cmd := sleeper(t, ctx, dir)
 	done := make(chan error, 1)
-	go func() { done <- e.Up(ctx, "devarch-shop", []byte(sampleYAML), "", nil) }()
+	go func() { _, err := Stream(ctx, cmd, nil, nil); done <- CommandError(ctx, cmd, err, "") }()
 	child, grandchild := waitPids(t, dir)
 	if pgid, _ := syscall.Getpgid(child); pgid != child {
 		t.Errorf("the engine command's process group is %d, want its own (%d)", pgid, child)
@@ -137,10 +141,10 @@ func TestCancelEndsTheCommandsProcessGroup(t *testing.T) {
 	select {
 	case err := <-done:
 		if err != context.Canceled {
-			t.Errorf("Up = %v, want context.Canceled", err)
+			t.Errorf("Stream = %v, want context.Canceled", err)
 		}
 	case <-time.After(15 * time.Second):
-		t.Fatal("Up did not return after cancellation")
+		t.Fatal("Stream did not return after cancellation")
 	}
 	waitDead(t, "the engine command", child, 5*time.Second)
 	waitDead(t, "the engine command's own child", grandchild, 5*time.Second)
@@ -152,9 +156,8 @@ func TestCancelEndsTheCommandsProcessGroup(t *testing.T) {
 func TestRecordRemovedWhenCommandEnds(t *testing.T) {
 	home := t.TempDir()
 	trackIn(t, home)
-	f := newFake(t, "docker")
-	e := mustEngine(t, Spec{Kind: KindDocker, Binary: f.path("docker")})
-	if err := e.Up(context.Background(), "devarch-shop", []byte(sampleYAML), "", nil); err != nil {
+	ctx := context.Background()
+	if err := Run(ctx, Command(ctx, Environ(nil), "sh", "-c", "exit 0")); err != nil {
 		t.Fatal(err)
 	}
 	entries, err := os.ReadDir(filepath.Join(home, ChildrenDir))
@@ -172,9 +175,9 @@ func TestHelperRunsSleeper(t *testing.T) {
 		t.Skip("run by TestKilledDaemonLeavesNoEngineCommand")
 	}
 	TrackChildren(home, slog.New(slog.NewTextHandler(os.Stderr, nil)))
-	e := sleeperEngine(t, dir)
-	e.Up(context.Background(), "devarch-shop", []byte(sampleYAML), "", nil)
-	t.Fatal("Up returned; it should have been killed")
+	ctx := context.Background()
+	Run(ctx, sleeper(t, ctx, dir))
+	t.Fatal("the command returned; it should have been killed")
 }
 
 func TestKilledDaemonLeavesNoEngineCommand(t *testing.T) {

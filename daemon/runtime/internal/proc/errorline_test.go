@@ -1,4 +1,4 @@
-package runtime
+package proc
 
 import "testing"
 
@@ -11,8 +11,8 @@ func TestErrorLineSkipsUsageHint(t *testing.T) {
 		"": "",
 	}
 	for in, want := range tests {
-		if got := errorLine(in); got != want {
-			t.Errorf("errorLine(%q) = %q, want %q", in, got, want)
+		if got := ErrorLine(in); got != want {
+			t.Errorf("ErrorLine(%q) = %q, want %q", in, got, want)
 		}
 	}
 }
