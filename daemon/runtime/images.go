@@ -198,6 +198,28 @@ func (e *Engine) imageIDsAtOnce(ctx context.Context, refs []string) (map[string]
 	return out, true
 }
 
+// RemoveImages runs `image rm REF` for each ref, one at a time so each
+// failure names its image; a ref with no local image is no error.
+func (e *Engine) RemoveImages(ctx context.Context, refs []string) ([]string, error) {
+	var removed []string
+	for _, ref := range refs {
+		var stderr strings.Builder
+		cmd := e.cliCmd(ctx, "image", "rm", ref)
+		cmd.Stderr = &stderr
+		err := cmd.Run()
+		switch {
+		case ctx.Err() != nil:
+			return removed, ctx.Err()
+		case err == nil:
+			removed = append(removed, ref)
+		case exitErr(err) && missingImage(stderr.String()):
+		default:
+			return removed, fmt.Errorf("remove image %s: %w", ref, commandError(ctx, cmd, err, stderr.String()))
+		}
+	}
+	return removed, nil
+}
+
 // missingImage reports whether inspect's stderr says there is no such image.
 func missingImage(stderr string) bool {
 	s := strings.ToLower(stderr)

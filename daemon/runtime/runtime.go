@@ -60,6 +60,10 @@ type Runtime interface {
 	// ImageIDs resolves refs to the IDs of the local images they name,
 	// "sha256:HEX"; a ref with no local image is left out.
 	ImageIDs(ctx context.Context, refs []string) (map[string]string, error)
+	// RemoveImages removes the local images refs name and returns those it
+	// removed; a ref with no local image is left out, one a container
+	// still uses is an error naming it.
+	RemoveImages(ctx context.Context, refs []string) ([]string, error)
 }
 
 // ServiceUpper is a Runtime that can bring a project up leaving some of

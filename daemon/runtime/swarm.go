@@ -306,6 +306,12 @@ func (s *Swarm) Pull(ctx context.Context, refs []string, timeout time.Duration, 
 	return s.e.Pull(ctx, refs, timeout, progress)
 }
 
+// RemoveImages removes images from the local engine, where Build built
+// them (see Engine.RemoveImages).
+func (s *Swarm) RemoveImages(ctx context.Context, refs []string) ([]string, error) {
+	return s.e.RemoveImages(ctx, refs)
+}
+
 // ImageIDs resolves refs on the local engine (see Engine.ImageIDs).
 func (s *Swarm) ImageIDs(ctx context.Context, refs []string) (map[string]string, error) {
 	return s.e.ImageIDs(ctx, refs)

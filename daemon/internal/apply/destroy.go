@@ -112,7 +112,7 @@ func (s *Runner) runDestroy(ctx context.Context, a *applyRun, emit func(instance
 			a.stack, strings.Join(joinedMeanwhile, ", "), joinedMeanwhile[0], a.stack)}
 	}
 	if a.purge {
-		return summary + purgedNote(a.stack, volumes), nil
+		return summary + purgedNote(a.stack, volumes) + s.removeBuiltImages(ctx, a.rt, d, emit), nil
 	}
 	if len(volumes) > 0 {
 		// The snapshot that bound the stack to its runtime is gone: name the
@@ -187,6 +187,50 @@ func purgedNote(stack string, volumes []string) string {
 		return fmt.Sprintf(" Stack %q removed; it had no volumes.", stack)
 	}
 	return fmt.Sprintf(" Stack %q removed, with its volumes %s.", stack, strings.Join(volumes, ", "))
+}
+
+// builtImages lists the images devarch built for d's instances (each
+// with a build: its build.image, else DefaultBuildImage), sorted; the
+// images an instance runs prebuilt are never among them.
+func builtImages(d core.Desired) []string {
+	var out []string
+	for _, svc := range d.Services {
+		if svc.Build == nil {
+			continue
+		}
+		ref := svc.Build.Image
+		if ref == "" {
+			ref = svc.Image
+		}
+		if ref == "" {
+			ref = core.DefaultBuildImage(d.Stack, svc.Instance)
+		}
+		out = append(out, ref)
+	}
+	slices.Sort(out)
+	return slices.Compact(out)
+}
+
+// removeBuiltImages removes the images devarch built for the purged
+// stack (d is its last applied state) and returns the note ending the
+// purge's result: the images removed, or those kept and why. A failure
+// keeps the purge done: the definition is gone already.
+func (s *Runner) removeBuiltImages(ctx context.Context, rt runtime.Runtime, d core.Desired, emit func(instance, msg string)) string {
+	refs := builtImages(d)
+	if len(refs) == 0 {
+		return ""
+	}
+	emit("", "remove images "+strings.Join(refs, ", "))
+	removed, err := rt.RemoveImages(ctx, refs)
+	note := ""
+	if len(removed) > 0 {
+		note = fmt.Sprintf(" Images it built removed: %s.", strings.Join(removed, ", "))
+	}
+	if err != nil {
+		kept := slices.DeleteFunc(slices.Clone(refs), func(r string) bool { return slices.Contains(removed, r) })
+		note += fmt.Sprintf(" Images it built kept: %s: %v; remove them once nothing uses them.", strings.Join(kept, ", "), err)
+	}
+	return note
 }
 
 // checkGone fails when containers of the stack remain after compose down.

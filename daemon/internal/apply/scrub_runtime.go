@@ -80,6 +80,11 @@ func (s *scrubbingRuntime) RemoveVolumes(ctx context.Context, names []string) er
 	return s.err(s.Runtime.RemoveVolumes(ctx, names))
 }
 
+func (s *scrubbingRuntime) RemoveImages(ctx context.Context, refs []string) ([]string, error) {
+	removed, err := s.Runtime.RemoveImages(ctx, refs)
+	return removed, s.err(err)
+}
+
 func (s *scrubbingRuntime) Containers(ctx context.Context, stack string) ([]runtime.Container, error) {
 	cs, err := s.Runtime.Containers(ctx, stack)
 	return cs, s.err(err)

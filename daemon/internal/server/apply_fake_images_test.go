@@ -18,7 +18,9 @@ type fakeImages struct {
 	pulls    []string          // refs pulled, in order
 	buildErr error
 	pullErr  error
-	nextID   int
+	// rmImagesErr fails RemoveImages.
+	rmImagesErr error
+	nextID      int
 }
 
 // Build gives each built service's image a new ID.
@@ -67,6 +69,23 @@ func (f *fakeRuntime) ImageIDs(ctx context.Context, refs []string) (map[string]s
 		}
 	}
 	return out, nil
+}
+
+// RemoveImages removes the refs the fake has; rmImagesErr fails it.
+func (f *fakeRuntime) RemoveImages(ctx context.Context, refs []string) ([]string, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.rmImagesErr != nil {
+		return nil, f.rmImagesErr
+	}
+	var removed []string
+	for _, r := range refs {
+		if _, ok := f.images[r]; ok {
+			delete(f.images, r)
+			removed = append(removed, r)
+		}
+	}
+	return removed, nil
 }
 
 // setImage points ref at a new image ID (a rebuild, pull or re-tag) and
