@@ -32,6 +32,13 @@ func ShiftPorts(instance string, ports []Port, offset int) ([]Port, error) {
 		if p.Host == 0 || offset == 0 {
 			continue
 		}
+		// An offset beyond ±65535 moves any port out of range; it is
+		// refused before the sum, which could wrap around near the int
+		// limits and print a port never asked for.
+		if offset > 65535 || offset < -65535 {
+			return nil, &FieldError{Field: "instances." + instance + ".ports",
+				Rule: fmt.Sprintf("host port %d shifted by %d is outside 1..65535", p.Host, offset)}
+		}
 		h := p.Host + offset
 		if h < 1 || h > 65535 {
 			return nil, &FieldError{Field: "instances." + instance + ".ports",

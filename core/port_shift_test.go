@@ -1,6 +1,8 @@
 package core
 
 import (
+	"fmt"
+	"math"
 	"reflect"
 	"strings"
 	"testing"
@@ -21,6 +23,10 @@ func TestShiftPorts(t *testing.T) {
 			[]Port{{Host: 8000, Container: 80, Protocol: "udp"}}, ""},
 		{"upper bound", []Port{{Host: 65535, Container: 80}}, 1, nil, "host port 65535 shifted by 1 is 65536, outside 1..65535"},
 		{"lower bound", []Port{{Host: 10, Container: 80}}, -10, nil, "host port 10 shifted by -10 is 0, outside 1..65535"},
+		{"offset near the int limit", []Port{{Host: 8080, Container: 80}}, math.MaxInt - 100, nil,
+			fmt.Sprintf("host port 8080 shifted by %d is outside 1..65535", math.MaxInt-100)},
+		{"offset near the negative int limit", []Port{{Host: 8080, Container: 80}}, math.MinInt, nil,
+			fmt.Sprintf("host port 8080 shifted by %d is outside 1..65535", math.MinInt)},
 		{"exact top", []Port{{Host: 65000, Container: 80}}, 535, []Port{{Host: 65535, Container: 80}}, ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
