@@ -153,7 +153,47 @@ func Target(p Plan, in Input, targets []string) (Plan, error) {
 			"targeted plan: %d pending change(s) left out (%s); a plan without --target shows them",
 			len(out.LeftOut), strings.Join(names, ", ")))
 	}
+	for _, t := range DisabledTargets(out, in) {
+		out.Warnings = append(out.Warnings, disabledTargetRule(t)+"; "+enableHint(p.Stack, t))
+	}
 	return out, nil
+}
+
+// DisabledTargets are the targets of the targeted plan p (of in) that
+// are disabled and have nothing to do: no container to remove. A plan
+// names them in its warnings; apply refuses them (DisabledTargetsError),
+// as a targeted apply of them would do nothing.
+func DisabledTargets(p Plan, in Input) []string {
+	var out []string
+	for _, t := range p.Targets {
+		svc, ok := in.Desired.Service(t)
+		if !ok || svc.Enabled {
+			continue
+		}
+		if slices.ContainsFunc(p.Changes, func(c ResourceChange) bool { return c.Instance == t }) {
+			continue
+		}
+		out = append(out, t)
+	}
+	return out
+}
+
+// DisabledTargetsError is the refusal of an apply targeting instances
+// DisabledTargets names; nil when there are none.
+func DisabledTargetsError(p Plan, in Input) error {
+	ts := DisabledTargets(p, in)
+	if len(ts) == 0 {
+		return nil
+	}
+	return &core.FieldError{Field: "target", Rule: disabledTargetRule(strings.Join(ts, ", ")), Hint: enableHint(p.Stack, ts[0])}
+}
+
+func disabledTargetRule(names string) string {
+	return "instance " + names + " is disabled: a targeted apply has nothing to do for it"
+}
+
+func enableHint(stack, inst string) string {
+	return "enable it with `devarch instance set " + stack + " " + inst + " --enable`"
 }
 
 // perServiceScope reports whether a targeted plan of in runs only its own

@@ -333,6 +333,9 @@ func (s *Service) prepareApply(ctx context.Context, name string, saved *store.Sa
 		if a.Plan, err = plan.Target(newPlan(st, rt), st.input, targets); err != nil {
 			return a, err
 		}
+		if err := plan.DisabledTargetsError(a.Plan, st.input); err != nil {
+			return a, err
+		}
 		a.Plan.Starts = starts
 	}
 	a.Builds = st.input.Builds
