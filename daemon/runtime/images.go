@@ -206,15 +206,15 @@ func (e *Engine) RemoveImages(ctx context.Context, refs []string) ([]string, err
 		var stderr strings.Builder
 		cmd := e.cliCmd(ctx, "image", "rm", ref)
 		cmd.Stderr = &stderr
-		err := cmd.Run()
+		err := proc.Run(ctx, cmd)
 		switch {
 		case ctx.Err() != nil:
 			return removed, ctx.Err()
 		case err == nil:
 			removed = append(removed, ref)
-		case exitErr(err) && missingImage(stderr.String()):
+		case proc.ExitErr(err) && missingImage(stderr.String()):
 		default:
-			return removed, fmt.Errorf("remove image %s: %w", ref, commandError(ctx, cmd, err, stderr.String()))
+			return removed, fmt.Errorf("remove image %s: %w", ref, proc.CommandError(ctx, cmd, err, stderr.String()))
 		}
 	}
 	return removed, nil
