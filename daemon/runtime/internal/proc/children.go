@@ -1,6 +1,7 @@
 package proc
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -125,10 +126,12 @@ func startChild(cmd *exec.Cmd) error {
 
 // waitChild waits for cmd, started by startChild, and removes its record.
 // When cmd was cancelled, what is left of its process group is killed.
-func waitChild(cmd *exec.Cmd, cancelled bool) error {
+func waitChild(ctx context.Context, cmd *exec.Cmd) error {
 	err := cmd.Wait()
 	pid := cmd.Process.Pid
-	if cancelled {
+	// Checked after Wait: a command cancelled while it ran got only the
+	// group's SIGINT, which a shell's background children ignore.
+	if ctx.Err() != nil {
 		_ = syscall.Kill(-pid, syscall.SIGKILL)
 	}
 	records.mu.Lock()

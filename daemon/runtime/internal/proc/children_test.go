@@ -153,6 +153,27 @@ func TestCancelEndsTheCommandsProcessGroup(t *testing.T) {
 	}
 }
 
+// TestCancelledOutputEndsTheProcessGroup: a command run through Output
+// (not streamed) that is cancelled while it runs also has its whole
+// process group killed, the shell's background child included.
+func TestCancelledOutputEndsTheProcessGroup(t *testing.T) {
+	dir := t.TempDir()
+	trackIn(t, t.TempDir())
+	ctx, cancel := context.WithCancel(context.Background())
+	cmd := sleeper(t, ctx, dir)
+	done := make(chan error, 1)
+	go func() { _, err := Output(ctx, cmd, nil); done <- err }()
+	child, grandchild := waitPids(t, dir)
+	cancel()
+	select {
+	case <-done:
+	case <-time.After(15 * time.Second):
+		t.Fatal("Output did not return after cancellation")
+	}
+	waitDead(t, "the engine command", child, 5*time.Second)
+	waitDead(t, "the engine command's own child", grandchild, 5*time.Second)
+}
+
 func TestRecordRemovedWhenCommandEnds(t *testing.T) {
 	home := t.TempDir()
 	trackIn(t, home)

@@ -65,7 +65,7 @@ func Run(ctx context.Context, cmd *exec.Cmd) error {
 	if err := startChild(cmd); err != nil {
 		return err
 	}
-	return waitChild(cmd, ctx.Err() != nil)
+	return waitChild(ctx, cmd)
 }
 
 // Output runs cmd, made by Command with ctx, with stdin and returns its
@@ -173,7 +173,7 @@ func Stream(ctx context.Context, cmd *exec.Cmd, stdin []byte, line func(string))
 	go read(stdout, false)
 	go read(stderrPipe, true)
 	wg.Wait()
-	err = waitChild(cmd, ctx.Err() != nil)
+	err = waitChild(ctx, cmd)
 	return stderr.String(), err
 }
 
