@@ -178,16 +178,7 @@ func (s *Server) handleImport(w http.ResponseWriter, r *http.Request) {
 		writeError(w, err)
 		return
 	}
-	res, err := s.svc.Import(r.Context(), caller(r), req)
-	if err != nil {
-		writeError(w, err)
-		return
-	}
-	status := http.StatusOK
-	if res.Created {
-		status = http.StatusCreated
-	}
-	writeJSON(w, status, res)
+	answerImport(w)(s.svc.Import(r.Context(), caller(r), req))
 }
 
 // handleImportCompose answers as handleImport does.
@@ -197,14 +188,21 @@ func (s *Server) handleImportCompose(w http.ResponseWriter, r *http.Request) {
 		writeError(w, err)
 		return
 	}
-	res, err := s.svc.ImportCompose(r.Context(), caller(r), req)
-	if err != nil {
-		writeError(w, err)
-		return
+	answerImport(w)(s.svc.ImportCompose(r.Context(), caller(r), req))
+}
+
+// answerImport writes an import's result: 201 when it created the stack,
+// 200 when it planned a change over an existing one (or found none).
+func answerImport(w http.ResponseWriter) func(api.ImportResult, error) {
+	return func(res api.ImportResult, err error) {
+		if err != nil {
+			writeError(w, err)
+			return
+		}
+		status := http.StatusOK
+		if res.Created {
+			status = http.StatusCreated
+		}
+		writeJSON(w, status, res)
 	}
-	status := http.StatusOK
-	if res.Created {
-		status = http.StatusCreated
-	}
-	writeJSON(w, status, res)
 }
