@@ -13,25 +13,7 @@ import (
 // placeholder, without duplicates and longest first: the values free text
 // about those states must not show (plan field changes, reasons, warnings).
 func SecretValues(ds ...*Desired) []string {
-	set := map[string]bool{}
-	for _, d := range ds {
-		if d == nil {
-			continue
-		}
-		for _, s := range d.Services {
-			for _, v := range s.Env {
-				if v.Secret && v.Value != "" && v.Value != Redacted {
-					set[v.Value] = true
-				}
-			}
-			for _, f := range s.Files {
-				if f.Sensitive && f.Content != "" && f.Content != Redacted {
-					set[f.Content] = true
-				}
-			}
-		}
-	}
-	return sortLongestFirst(slices.Collect(maps.Keys(set)))
+	return collectSecrets(ds, func(content string) []string { return []string{content} })
 }
 
 // OutputSecrets lists what Scrub hides in the output of the given states'
@@ -40,6 +22,13 @@ func SecretValues(ds ...*Desired) []string {
 // its trailing newline and each of its lines long enough to carry a
 // secret. Non-empty, without duplicates, longest first.
 func OutputSecrets(ds ...*Desired) []string {
+	return collectSecrets(ds, fileSecrets)
+}
+
+// collectSecrets gathers every secret env value of ds and, through
+// ofFile, what a sensitive file's content gives; non-empty, never the
+// Redacted placeholder, without duplicates, longest first.
+func collectSecrets(ds []*Desired, ofFile func(content string) []string) []string {
 	set := map[string]bool{}
 	for _, d := range ds {
 		if d == nil {
@@ -53,7 +42,7 @@ func OutputSecrets(ds ...*Desired) []string {
 			}
 			for _, f := range s.Files {
 				if f.Sensitive && f.Content != "" && f.Content != Redacted {
-					for _, v := range fileSecrets(f.Content) {
+					for _, v := range ofFile(f.Content) {
 						set[v] = true
 					}
 				}
