@@ -164,15 +164,7 @@ func runApply(ctx context.Context, c *cli, stack string, opts applyOptions) erro
 	if err != nil {
 		return err
 	}
-	if job.State.Done() {
-		return jobResult(c, job)
-	}
-	if opts.detach {
-		fmt.Fprintf(c.out, "Started %s job %s for stack %s.\nFollow it with: %s jobs attach %s\n",
-			job.Operation, job.ID, stack, c.commandName(), job.ID)
-		return nil
-	}
-	return followJob(ctx, c, cl, job.ID)
+	return awaitJob(ctx, c, cl, stack, job, opts.detach)
 }
 
 // privilegesPrompt is the question apply asks before granting privileges.

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"fmt"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -67,13 +66,5 @@ func runImages(ctx context.Context, c *cli, op, stack string, instances []string
 	if err != nil {
 		return err
 	}
-	if job.State.Done() {
-		return jobResult(c, job)
-	}
-	if opts.detach {
-		fmt.Fprintf(c.out, "Started %s job %s for stack %s.\nFollow it with: %s jobs attach %s\n",
-			job.Operation, job.ID, stack, c.commandName(), job.ID)
-		return nil
-	}
-	return followJob(ctx, c, cl, job.ID)
+	return awaitJob(ctx, c, cl, stack, job, opts.detach)
 }

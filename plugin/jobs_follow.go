@@ -14,6 +14,21 @@ import (
 	"github.com/devarch-dev/devarch/plugin/render"
 )
 
+// awaitJob ends a command that started job: the result of a job that
+// already ended, the job's id with how to follow it (detach), or the job
+// followed to its end.
+func awaitJob(ctx context.Context, c *cli, cl *client.Client, stack string, job api.Job, detach bool) error {
+	if job.State.Done() {
+		return jobResult(c, job)
+	}
+	if detach {
+		fmt.Fprintf(c.out, "Started %s job %s for stack %s.\nFollow it with: %s jobs attach %s\n",
+			job.Operation, job.ID, stack, c.commandName(), job.ID)
+		return nil
+	}
+	return followJob(ctx, c, cl, job.ID)
+}
+
 // followJob prints a job's events until its final one: on a terminal one
 // line per instance redrawn in place, plain lines otherwise (eventView). The first Ctrl-C
 // asks the daemon to cancel the job and keeps following; a second one stops
