@@ -86,6 +86,17 @@ func (c *cli) Client(ctx context.Context) (*client.Client, error) {
 	return c.client, nil
 }
 
+// runtimeClient is what a command that drives the stack's engine needs
+// first: the runtime spec (RuntimeSpec) and the daemon's client (Client).
+func (c *cli) runtimeClient(ctx context.Context) (api.RuntimeSpec, *client.Client, error) {
+	spec, err := c.RuntimeSpec()
+	if err != nil {
+		return api.RuntimeSpec{}, nil, err
+	}
+	cl, err := c.Client(ctx)
+	return spec, cl, err
+}
+
 // RuntimeSpec is the runtime the daemon should drive: --runtime, then
 // DEVARCH_RUNTIME, then the docker CLI that ran the plugin, then nothing
 // (the daemon detects one).

@@ -96,11 +96,7 @@ func runApply(ctx context.Context, c *cli, stack string, opts applyOptions) erro
 		return withHint(fmt.Errorf("%s needs confirmation but stdin is not a terminal", verb),
 			"review with `plan "+stack+"`, then run `"+verb+" "+stack+flags+"`")
 	}
-	spec, err := c.RuntimeSpec()
-	if err != nil {
-		return err
-	}
-	cl, err := c.Client(ctx)
+	spec, cl, err := c.runtimeClient(ctx)
 	if err != nil {
 		return err
 	}

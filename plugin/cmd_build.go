@@ -48,11 +48,7 @@ func runImages(ctx context.Context, c *cli, op, stack string, instances []string
 	if opts.timeout < 0 {
 		return fieldErr("--timeout", "must not be negative")
 	}
-	spec, err := c.RuntimeSpec()
-	if err != nil {
-		return err
-	}
-	cl, err := c.Client(ctx)
+	spec, cl, err := c.runtimeClient(ctx)
 	if err != nil {
 		return err
 	}

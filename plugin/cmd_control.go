@@ -66,11 +66,7 @@ func runControl(ctx context.Context, c *cli, v controlVerb, stack string, instan
 	if lockTimeout < 0 {
 		return fieldErr("--lock-timeout", "must not be negative")
 	}
-	spec, err := c.RuntimeSpec()
-	if err != nil {
-		return err
-	}
-	cl, err := c.Client(ctx)
+	spec, cl, err := c.runtimeClient(ctx)
 	if err != nil {
 		return err
 	}

@@ -96,11 +96,7 @@ func runExec(ctx context.Context, c *cli, stack, instance string, command []stri
 	if err != nil {
 		return err
 	}
-	spec, err := c.RuntimeSpec()
-	if err != nil {
-		return err
-	}
-	cl, err := c.Client(ctx)
+	spec, cl, err := c.runtimeClient(ctx)
 	if err != nil {
 		return err
 	}

@@ -104,11 +104,7 @@ func runImportCompose(ctx context.Context, c *cli, path string, opts importCompo
 			}
 		}
 	}
-	spec, err := c.RuntimeSpec()
-	if err != nil {
-		return err
-	}
-	cl, err := c.Client(ctx)
+	spec, cl, err := c.runtimeClient(ctx)
 	if err != nil {
 		return err
 	}

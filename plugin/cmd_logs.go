@@ -55,11 +55,7 @@ func runLogs(ctx context.Context, c *cli, stack, instance string, opts logsOptio
 			return fieldErr("--since", rule)
 		}
 	}
-	spec, err := c.RuntimeSpec()
-	if err != nil {
-		return err
-	}
-	cl, err := c.Client(ctx)
+	spec, cl, err := c.runtimeClient(ctx)
 	if err != nil {
 		return err
 	}

@@ -66,11 +66,7 @@ func runPlan(ctx context.Context, c *cli, stack string, opts planOptions) error 
 	if opts.ttlGiven && !opts.save {
 		return fieldErr("--ttl", "applies to a saved plan: add --save")
 	}
-	spec, err := c.RuntimeSpec()
-	if err != nil {
-		return err
-	}
-	cl, err := c.Client(ctx)
+	spec, cl, err := c.runtimeClient(ctx)
 	if err != nil {
 		return err
 	}

@@ -36,11 +36,7 @@ func runPort(ctx context.Context, c *cli, stack, instance, private string, opts 
 			return err
 		}
 	}
-	spec, err := c.RuntimeSpec()
-	if err != nil {
-		return err
-	}
-	cl, err := c.Client(ctx)
+	spec, cl, err := c.runtimeClient(ctx)
 	if err != nil {
 		return err
 	}

@@ -26,11 +26,7 @@ func runPs(ctx context.Context, c *cli, stack string, opts listOptions) error {
 	if err := opts.check(); err != nil {
 		return err
 	}
-	spec, err := c.RuntimeSpec()
-	if err != nil {
-		return err
-	}
-	cl, err := c.Client(ctx)
+	spec, cl, err := c.runtimeClient(ctx)
 	if err != nil {
 		return err
 	}

@@ -42,11 +42,7 @@ func runRun(ctx context.Context, c *cli, stack, instance string, command []strin
 	if err != nil {
 		return err
 	}
-	spec, err := c.RuntimeSpec()
-	if err != nil {
-		return err
-	}
-	cl, err := c.Client(ctx)
+	spec, cl, err := c.runtimeClient(ctx)
 	if err != nil {
 		return err
 	}
