@@ -33,6 +33,17 @@ func e2fWrite(t *testing.T, dir, name, content string) string {
 	return p
 }
 
+// e2fCat is the content of file path inside container, as the test
+// program reads it there.
+func e2fCat(t *testing.T, x *e2s, container, path string) string {
+	t.Helper()
+	out, err := x.e.Exec(x.ctx(), container, "/testprog", "cat", path)
+	if err != nil {
+		t.Fatalf("cat %s in %s: %v %s", path, container, err, out)
+	}
+	return out
+}
+
 // TestE2EApplyFileContentReachesContainer changes a config file's content: the
 // plan updates the instance, and after apply the container reads the new
 // content (it was recreated, not left on the replaced file).
@@ -46,14 +57,7 @@ func TestE2EApplyFileContentReachesContainer(t *testing.T) {
 	local := e2fWrite(t, dir, "app.conf", "greeting=v1\n")
 	x.ok("instance", "set", s, "web", "--file", target+"=@"+local)
 	x.apply(s)
-	cat := func() string {
-		t.Helper()
-		out, err := x.e.Exec(x.ctx(), web, "/testprog", "cat", target)
-		if err != nil {
-			t.Fatalf("cat %s in %s: %v %s", target, web, err, out)
-		}
-		return out
-	}
+	cat := func() string { t.Helper(); return e2fCat(t, x, web, target) }
 	if got := cat(); got != "greeting=v1\n" {
 		t.Fatalf("container reads %q; want the first content", got)
 	}

@@ -25,14 +25,7 @@ func TestE2EConfigFileFollowsSource(t *testing.T) {
 	local := e2fWrite(t, dir, "app.conf", "greeting=v1\n")
 	x.ok("instance", "set", s, "web", "--file", target+"=@"+local)
 	x.apply(s)
-	cat := func() string {
-		t.Helper()
-		out, err := x.e.Exec(x.ctx(), web, "/testprog", "cat", target)
-		if err != nil {
-			t.Fatalf("cat %s in %s: %v %s", target, web, err, out)
-		}
-		return out
-	}
+	cat := func() string { t.Helper(); return e2fCat(t, x, web, target) }
 	if got := cat(); got != "greeting=v1\n" {
 		t.Fatalf("container reads %q; want the first content", got)
 	}
