@@ -164,9 +164,11 @@ func (tx *Tx) CountStacks() (int, error) {
 	return n, nil
 }
 
-// indexTemplates is every template a stack may use, as the daemon sees
-// them: the built-in catalog, then the user's under names it does not take.
-func indexTemplates(tx *Tx) (map[string]core.Template, error) {
+// Templates is every template a stack may use, as the daemon sees them:
+// the built-in catalog, then the user's under names it does not take (a
+// user template never shadows a built-in one, and is never marked
+// built-in).
+func (tx *Tx) Templates() (map[string]core.Template, error) {
 	out := catalog.Builtin()
 	user, err := tx.ListTemplates()
 	if err != nil {
@@ -174,6 +176,7 @@ func indexTemplates(tx *Tx) (map[string]core.Template, error) {
 	}
 	for _, t := range user {
 		if _, ok := out[t.Name]; !ok {
+			t.Builtin = false
 			out[t.Name] = t
 		}
 	}
@@ -181,7 +184,7 @@ func indexTemplates(tx *Tx) (map[string]core.Template, error) {
 }
 
 // defined sets ix's definition part from st; tpls are the templates
-// (indexTemplates). A stack that does not build publishes no port, as
+// (Tx.Templates). A stack that does not build publishes no port, as
 // far as the other stacks' checks are concerned.
 func (ix *StackIndex) defined(st core.Stack, tpls map[string]core.Template) {
 	ix.Defined = true
@@ -329,7 +332,7 @@ func (tx *Tx) reindexSet(bucket, stack string, old, now []string) error {
 
 // indexStack updates the index after st was stored.
 func (tx *Tx) indexStack(st core.Stack) error {
-	tpls, err := indexTemplates(tx)
+	tpls, err := tx.Templates()
 	if err != nil {
 		return err
 	}
@@ -410,7 +413,7 @@ func (tx *Tx) reindexTemplateUsers(name string) error {
 	if len(users) == 0 {
 		return nil
 	}
-	tpls, err := indexTemplates(tx)
+	tpls, err := tx.Templates()
 	if err != nil {
 		return err
 	}
@@ -434,7 +437,7 @@ func rebuildIndex(tx *Tx) error {
 			return err
 		}
 	}
-	tpls, err := indexTemplates(tx)
+	tpls, err := tx.Templates()
 	if err != nil {
 		return err
 	}

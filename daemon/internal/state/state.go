@@ -11,32 +11,11 @@ import (
 )
 
 // Builtin returns the catalog shipped in the binary, by name.
-func Builtin() map[string]core.Template {
-	out := map[string]core.Template{}
-	for name, t := range catalog.Builtin() {
-		t.Builtin = true
-		out[name] = t
-	}
-	return out
-}
+func Builtin() map[string]core.Template { return catalog.Builtin() }
 
 // Templates returns every template a stack may use: the built-in catalog
 // plus the user's templates. A user template never shadows a built-in one.
-func Templates(tx *store.Tx) (map[string]core.Template, error) {
-	out := Builtin()
-	user, err := tx.ListTemplates()
-	if err != nil {
-		return nil, err
-	}
-	for _, t := range user {
-		if _, ok := out[t.Name]; ok {
-			continue
-		}
-		t.Builtin = false
-		out[t.Name] = t
-	}
-	return out, nil
-}
+func Templates(tx *store.Tx) (map[string]core.Template, error) { return tx.Templates() }
 
 // Stack reads stack name, or a not-found error naming it.
 func Stack(tx *store.Tx, name string) (core.Stack, error) {
