@@ -1,10 +1,8 @@
 package tests
 
 import (
-	"context"
 	"encoding/json"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -14,23 +12,7 @@ import (
 // runAt runs devarch in dir with extra environment entries.
 func (h *home) runAt(dir string, env []string, args ...string) result {
 	h.t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, devarchBin, args...)
-	cmd.Dir = dir
-	cmd.Env = append(append([]string{}, h.env...), env...)
-	var out, errb strings.Builder
-	cmd.Stdout, cmd.Stderr = &out, &errb
-	err := cmd.Run()
-	code := 0
-	if err != nil {
-		ee, ok := err.(*exec.ExitError)
-		if !ok {
-			h.t.Fatalf("run devarch %s: %v", strings.Join(args, " "), err)
-		}
-		code = ee.ExitCode()
-	}
-	return result{Stdout: out.String(), Stderr: errb.String(), Code: code}
+	return h.runDevarch(2*time.Minute, dir, env, "", args...)
 }
 
 // TestDefaultStackFromDevfile works in a project whose devarch.yml names

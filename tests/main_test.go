@@ -89,10 +89,18 @@ func (r result) String() string {
 func (h *home) run(args ...string) result { return h.runIn("", args...) }
 
 func (h *home) runIn(stdin string, args ...string) result {
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	return h.runDevarch(5*time.Minute, "", nil, stdin, args...)
+}
+
+// runDevarch runs devarch with args in dir (the test's own when empty), the
+// home's environment plus env, and stdin, within timeout.
+func (h *home) runDevarch(timeout time.Duration, dir string, env []string, stdin string, args ...string) result {
+	h.t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), timeout)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, devarchBin, args...)
-	cmd.Env = h.env
+	cmd.Dir = dir
+	cmd.Env = append(append([]string{}, h.env...), env...)
 	cmd.Stdin = strings.NewReader(stdin)
 	var out, errb bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errb
