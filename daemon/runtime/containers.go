@@ -10,12 +10,23 @@ import (
 	"time"
 
 	"github.com/devarch-dev/devarch/core"
+	"github.com/devarch-dev/devarch/daemon/runtime/internal/engineapi"
 	"github.com/devarch-dev/devarch/daemon/runtime/internal/proc"
 )
 
 // Containers lists the containers labeled devarch.managed=true and
-// devarch.stack=stack: `ps -a -q --filter label=...` then `inspect`.
+// devarch.stack=stack: over the engine's API socket when it has one (see
+// engine_api.go), else `ps -a -q --filter label=...` then `inspect`.
 func (e *Engine) Containers(ctx context.Context, stack string) ([]Container, error) {
+	if e.api != nil {
+		cs, err := e.apiContainers(ctx, nil, core.LabelManaged+"=true", core.LabelStack+"="+stack)
+		if !engineapi.IsUnreachable(err) {
+			if err != nil {
+				return nil, fmt.Errorf("list containers of stack %q: %w", stack, err)
+			}
+			return cs, nil
+		}
+	}
 	out, err := e.output(ctx, e.cliCmd(ctx, "ps", "-a", "-q", "--no-trunc",
 		"--filter", "label="+core.LabelManaged+"=true",
 		"--filter", "label="+core.LabelStack+"="+stack), nil)
@@ -30,13 +41,22 @@ func (e *Engine) ContainersNamed(ctx context.Context, names []string) ([]Contain
 	if len(names) == 0 {
 		return nil, nil
 	}
-	out, err := e.output(ctx, e.cliCmd(ctx, "ps", "-a", "--no-trunc", "--format", "{{.ID}} {{.Names}}"), nil)
-	if err != nil {
-		return nil, fmt.Errorf("list containers: %w", err)
-	}
 	want := map[string]bool{}
 	for _, n := range names {
 		want[strings.TrimPrefix(n, "/")] = true
+	}
+	if e.api != nil {
+		cs, err := e.apiContainers(ctx, func(name string) bool { return want[name] })
+		if !engineapi.IsUnreachable(err) {
+			if err != nil {
+				return nil, fmt.Errorf("list containers: %w", err)
+			}
+			return cs, nil
+		}
+	}
+	out, err := e.output(ctx, e.cliCmd(ctx, "ps", "-a", "--no-trunc", "--format", "{{.ID}} {{.Names}}"), nil)
+	if err != nil {
+		return nil, fmt.Errorf("list containers: %w", err)
 	}
 	var ids []string
 	for _, l := range strings.Split(out, "\n") {
@@ -113,6 +133,11 @@ func parseInspect(data []byte) ([]Container, error) {
 	if err := json.Unmarshal(data, &raw); err != nil {
 		return nil, err
 	}
+	return containersOf(raw), nil
+}
+
+// containersOf are the inspected containers, sorted by name.
+func containersOf(raw []inspected) []Container {
 	out := make([]Container, 0, len(raw))
 	for _, r := range raw {
 		c := Container{
@@ -136,7 +161,7 @@ func parseInspect(data []byte) ([]Container, error) {
 		out = append(out, c)
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
-	return out, nil
+	return out
 }
 
 // formatPorts renders published ports like `docker ps`:

@@ -8,6 +8,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/devarch-dev/devarch/daemon/runtime/internal/engineapi"
 	"github.com/devarch-dev/devarch/daemon/runtime/internal/proc"
 )
 
@@ -104,8 +105,9 @@ func (e *Engine) Pull(ctx context.Context, refs []string, timeout time.Duration,
 }
 
 // ImageIDs resolves refs to the IDs of the local images they name,
-// "sha256:HEX"; a ref with no local image is left out. It first asks for
-// every ref in one `image inspect --format {{.Id}} REF...`: when that
+// "sha256:HEX"; a ref with no local image is left out. Over the engine's
+// API socket when it has one (see engine_api.go), it asks for each ref.
+// Through the CLI, it first asks for every ref in one `image inspect --format {{.Id}} REF...`: when that
 // succeeds with one ID per ref, the engine answered each ref in order (a
 // plan of many instances pays one engine command, not one per image).
 // Otherwise (an image missing, any error) it asks one ref per command, so
@@ -117,6 +119,12 @@ func (e *Engine) ImageIDs(ctx context.Context, refs []string) (map[string]string
 		if !seen[ref] {
 			seen[ref] = true
 			unique = append(unique, ref)
+		}
+	}
+	if e.api != nil {
+		ids, err := e.apiImageIDs(ctx, unique)
+		if !engineapi.IsUnreachable(err) {
+			return ids, err
 		}
 	}
 	if ids, ok := e.imageIDsAtOnce(ctx, unique); ok {

@@ -3,18 +3,15 @@ package runtime
 
 import (
 	"context"
-	"encoding/json"
-	"errors"
 	"fmt"
-	"io/fs"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"strings"
 	"sync"
 	"time"
 
 	"github.com/devarch-dev/devarch/core"
+	"github.com/devarch-dev/devarch/daemon/runtime/internal/engineapi"
 	"github.com/devarch-dev/devarch/daemon/runtime/internal/proc"
 )
 
@@ -123,6 +120,7 @@ type Engine struct {
 	compose []string          // compose command before its arguments: [docker compose] or [podman-compose]
 	env     map[string]string // overrides for every command
 	socket  string            // podman API socket docker compose talks to, if any
+	api     *engineapi.Client // the docker engine's API socket for reads, if local (see engine_api.go)
 
 	nameOnce sync.Once
 	name     string
@@ -155,7 +153,11 @@ func NewEngine(spec Spec) (*Engine, error) {
 		if bin == "" {
 			bin = "docker"
 		}
-		return &Engine{kind: KindDocker, cli: bin, compose: []string{bin, "compose"}, env: env}, nil
+		e := &Engine{kind: KindDocker, cli: bin, compose: []string{bin, "compose"}, env: env}
+		if sock := dockerAPISocket(env); sock != "" {
+			e.api = apiClient(sock)
+		}
+		return e, nil
 	case KindPodman:
 		bin := spec.Binary
 		if bin == "" {
@@ -238,46 +240,13 @@ func (e *Engine) dockerTarget(ctx context.Context) string {
 	if c := lookupEnv(e.env, "DOCKER_CONTEXT"); c != "" {
 		return "context " + c
 	}
-	if c, ok := e.configContext(); ok {
+	if c, ok := configContext(e.env); ok {
 		return "context " + c
 	}
 	if out, err := e.output(ctx, e.cliCmd(ctx, "context", "show"), nil); err == nil && strings.TrimSpace(out) != "" {
 		return "context " + strings.TrimSpace(out)
 	}
 	return "context default"
-}
-
-// configContext is the current context the docker CLI's config.json
-// names (DOCKER_CONFIG, or .docker in HOME), "default" when the file does
-// not exist or names none: what `docker context show` prints when neither
-// DOCKER_HOST nor DOCKER_CONTEXT is set, read without starting the CLI on
-// every plan. ok is false when the file cannot be read or decoded.
-func (e *Engine) configContext() (string, bool) {
-	dir := lookupEnv(e.env, "DOCKER_CONFIG")
-	if dir == "" {
-		home := lookupEnv(e.env, "HOME")
-		if home == "" {
-			return "", false
-		}
-		dir = filepath.Join(home, ".docker")
-	}
-	data, err := os.ReadFile(filepath.Join(dir, "config.json"))
-	if errors.Is(err, fs.ErrNotExist) {
-		return "default", true
-	}
-	if err != nil {
-		return "", false
-	}
-	var cfg struct {
-		CurrentContext string `json:"currentContext"`
-	}
-	if err := json.Unmarshal(data, &cfg); err != nil {
-		return "", false
-	}
-	if cfg.CurrentContext == "" {
-		return "default", true
-	}
-	return cfg.CurrentContext, true
 }
 
 func majorMinor(v string) string {

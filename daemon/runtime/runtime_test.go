@@ -12,12 +12,16 @@ import (
 
 const sampleYAML = "name: devarch-shop\nservices:\n  api:\n    image: x\n"
 
+// mustEngine builds spec's engine driven only through its CLI (a fake, in
+// these tests), never the API socket a local docker engine may have; the
+// API path has its own tests (engine_api_test.go).
 func mustEngine(t *testing.T, spec Spec) *Engine {
 	t.Helper()
 	e, err := NewEngine(spec)
 	if err != nil {
 		t.Fatalf("NewEngine(%+v): %v", spec, err)
 	}
+	e.api = nil
 	return e
 }
 

@@ -1,0 +1,242 @@
+package runtime
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+
+	"github.com/devarch-dev/devarch/daemon/runtime/internal/engineapi"
+)
+
+// The read-only questions a plan asks on every run (the stack's containers,
+// containers holding its names, image IDs) go to the Docker Engine's API
+// socket when the docker CLI would reach the engine through a local Unix
+// socket: one request each instead of a CLI process start (tens of
+// milliseconds each). Everything else, and every engine reached another
+// way (TCP, SSH, TLS, Podman), goes through the CLI as before; so does a
+// read whose socket cannot be reached, so the error is the CLI's own.
+
+// defaultDockerSocket is where the docker CLI's default context reaches
+// the engine on Linux when DOCKER_HOST is not set.
+const defaultDockerSocket = "/var/run/docker.sock"
+
+// apiClients holds one client per socket for the daemon's life, so its
+// idle connections are reused by every engine built for a request rather
+// than left behind by each.
+var apiClients sync.Map // socket path -> *engineapi.Client
+
+func apiClient(socket string) *engineapi.Client {
+	if c, ok := apiClients.Load(socket); ok {
+		return c.(*engineapi.Client)
+	}
+	c, _ := apiClients.LoadOrStore(socket, engineapi.New(socket))
+	return c.(*engineapi.Client)
+}
+
+// dockerAPISocket is the Unix socket of the engine the docker CLI reaches
+// under env, as the CLI picks it (DOCKER_HOST, else DOCKER_CONTEXT, else
+// config.json's current context), or "" when that is not a local Unix
+// socket without TLS that exists.
+func dockerAPISocket(env map[string]string) string {
+	for _, k := range []string{"DOCKER_TLS_VERIFY", "DOCKER_TLS", "DOCKER_CERT_PATH"} {
+		if lookupEnv(env, k) != "" {
+			return ""
+		}
+	}
+	host := lookupEnv(env, "DOCKER_HOST")
+	if host == "" {
+		name := lookupEnv(env, "DOCKER_CONTEXT")
+		if name == "" {
+			var ok bool
+			if name, ok = configContext(env); !ok {
+				return ""
+			}
+		}
+		if host = contextHost(env, name); host == "" {
+			return ""
+		}
+	}
+	path, ok := strings.CutPrefix(host, "unix://")
+	if !ok || path == "" {
+		return ""
+	}
+	if fi, err := os.Stat(path); err != nil || fi.Mode().Type() != fs.ModeSocket {
+		return ""
+	}
+	return path
+}
+
+// dockerConfigDir is the docker CLI's configuration directory under env
+// (DOCKER_CONFIG, or .docker in HOME), "" when neither is known.
+func dockerConfigDir(env map[string]string) string {
+	if dir := lookupEnv(env, "DOCKER_CONFIG"); dir != "" {
+		return dir
+	}
+	if home := lookupEnv(env, "HOME"); home != "" {
+		return filepath.Join(home, ".docker")
+	}
+	return ""
+}
+
+// configContext is the current context the docker CLI's config.json
+// names, "default" when the file does not exist or names none: what
+// `docker context show` prints when neither DOCKER_HOST nor DOCKER_CONTEXT
+// is set, read without starting the CLI. ok is false when the file cannot
+// be read or decoded.
+func configContext(env map[string]string) (string, bool) {
+	dir := dockerConfigDir(env)
+	if dir == "" {
+		return "", false
+	}
+	data, err := os.ReadFile(filepath.Join(dir, "config.json"))
+	if errors.Is(err, fs.ErrNotExist) {
+		return "default", true
+	}
+	if err != nil {
+		return "", false
+	}
+	var cfg struct {
+		CurrentContext string `json:"currentContext"`
+	}
+	if err := json.Unmarshal(data, &cfg); err != nil {
+		return "", false
+	}
+	if cfg.CurrentContext == "" {
+		return "default", true
+	}
+	return cfg.CurrentContext, true
+}
+
+// contextHost is the docker endpoint of context name: unix:// plus the
+// default socket for "default", else the Host its metadata
+// (contexts/meta/SHA256(name)/meta.json in the config directory) names;
+// "" when the context cannot be read or keeps TLS material.
+func contextHost(env map[string]string, name string) string {
+	if name == "default" {
+		return "unix://" + defaultDockerSocket
+	}
+	dir := dockerConfigDir(env)
+	if dir == "" {
+		return ""
+	}
+	sum := sha256.Sum256([]byte(name))
+	id := hex.EncodeToString(sum[:])
+	if _, err := os.Stat(filepath.Join(dir, "contexts", "tls", id, "docker")); !errors.Is(err, fs.ErrNotExist) {
+		return ""
+	}
+	data, err := os.ReadFile(filepath.Join(dir, "contexts", "meta", id, "meta.json"))
+	if err != nil {
+		return ""
+	}
+	var meta struct {
+		Name      string `json:"Name"`
+		Endpoints map[string]struct {
+			Host string `json:"Host"`
+		} `json:"Endpoints"`
+	}
+	if json.Unmarshal(data, &meta) != nil || meta.Name != name {
+		return ""
+	}
+	return meta.Endpoints["docker"].Host
+}
+
+// apiContainers lists the containers carrying all of labels (every
+// container when there are none) whose name keep accepts (nil: all),
+// and inspects them, a few at a time.
+func (e *Engine) apiContainers(ctx context.Context, keep func(name string) bool, labels ...string) ([]Container, error) {
+	listed, err := e.api.Containers(ctx, labels...)
+	if err != nil {
+		return nil, err
+	}
+	var ids []string
+	for _, l := range listed {
+		if keep == nil || slices.ContainsFunc(l.Names, func(n string) bool { return keep(strings.TrimPrefix(n, "/")) }) {
+			ids = append(ids, l.ID)
+		}
+	}
+	raw := make([]inspected, len(ids))
+	found := make([]bool, len(ids))
+	err = parallel(ctx, len(ids), func(i int) error {
+		switch err := e.api.InspectContainer(ctx, ids[i], &raw[i]); {
+		case err == nil:
+			found[i] = true
+		case !engineapi.IsNotFound(err): // one removed meanwhile is left out
+			return err
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	var kept []inspected
+	for i := range raw {
+		if found[i] {
+			kept = append(kept, raw[i])
+		}
+	}
+	return containersOf(kept), nil
+}
+
+// apiImageIDs is ImageIDs over the API: one request per distinct ref, a
+// few at a time; a missing image is left out.
+func (e *Engine) apiImageIDs(ctx context.Context, refs []string) (map[string]string, error) {
+	ids := make([]string, len(refs))
+	err := parallel(ctx, len(refs), func(i int) error {
+		id, err := e.api.ImageID(ctx, refs[i])
+		switch {
+		case err == nil:
+			ids[i] = NormalizeImageID(id)
+		case !engineapi.IsNotFound(err):
+			return fmt.Errorf("inspect image %s: %w", refs[i], err)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	out := map[string]string{}
+	for i, ref := range refs {
+		if ids[i] != "" {
+			out[ref] = ids[i]
+		}
+	}
+	return out, nil
+}
+
+// apiParallel bounds the requests one read has in flight.
+const apiParallel = 8
+
+// parallel runs fn(0..n-1), apiParallel at a time, and returns the first
+// error (by index).
+func parallel(ctx context.Context, n int, fn func(i int) error) error {
+	errs := make([]error, n)
+	sem := make(chan struct{}, apiParallel)
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Add(1)
+		sem <- struct{}{}
+		go func() {
+			defer func() { <-sem; wg.Done() }()
+			errs[i] = fn(i)
+		}()
+	}
+	wg.Wait()
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	for _, err := range errs {
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}

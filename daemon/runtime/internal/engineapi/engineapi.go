@@ -1,0 +1,225 @@
+// Package engineapi reads containers and images from a Docker Engine over its API socket, without starting a CLI process per question.
+//
+// It covers only the read-only questions a plan asks on every run (which
+// containers carry a stack's labels, what each one is, which image a
+// reference names); everything that changes the engine stays with the
+// docker CLI and compose. The API is the same one the docker CLI speaks:
+// the version is the engine's own, learned from /_ping once per Client.
+package engineapi
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/url"
+	"strings"
+	"sync"
+)
+
+// maxBody bounds what one answer may hold (a listing of every container
+// of a busy host is well under it).
+const maxBody = 64 << 20
+
+// Client asks one engine over its Unix socket.
+type Client struct {
+	socket string
+	http   *http.Client
+
+	mu      sync.Mutex
+	version string // "v1.41": the engine's API version, from /_ping
+}
+
+// New returns a client of the engine listening on the Unix socket path. It
+// connects on the first request.
+func New(socket string) *Client {
+	tr := &http.Transport{
+		DialContext: func(ctx context.Context, _, _ string) (net.Conn, error) {
+			var d net.Dialer
+			return d.DialContext(ctx, "unix", socket)
+		},
+		MaxIdleConnsPerHost: 8,
+		DisableCompression:  true,
+	}
+	return &Client{socket: socket, http: &http.Client{Transport: tr}}
+}
+
+// Socket is the path of the socket c asks.
+func (c *Client) Socket() string { return c.socket }
+
+// Close drops c's idle connections.
+func (c *Client) Close() { c.http.CloseIdleConnections() }
+
+// UnreachableError is a request that never got an answer: the socket
+// could not be dialled or the connection broke.
+type UnreachableError struct{ Err error }
+
+func (e *UnreachableError) Error() string { return "engine API unreachable: " + e.Err.Error() }
+func (e *UnreachableError) Unwrap() error { return e.Err }
+
+// IsUnreachable reports whether err is an *UnreachableError.
+func IsUnreachable(err error) bool {
+	var u *UnreachableError
+	return errors.As(err, &u)
+}
+
+// StatusError is an answer other than success, with the engine's message.
+type StatusError struct {
+	Status  int
+	Message string
+}
+
+func (e *StatusError) Error() string {
+	return fmt.Sprintf("engine API: %s (HTTP %d)", e.Message, e.Status)
+}
+
+// IsNotFound reports whether err is the engine's 404: no such container or image.
+func IsNotFound(err error) bool {
+	var s *StatusError
+	return errors.As(err, &s) && s.Status == http.StatusNotFound
+}
+
+// apiVersion is the engine's API version, asked once.
+func (c *Client) apiVersion(ctx context.Context) (string, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.version != "" {
+		return c.version, nil
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, "http://engine/_ping", nil)
+	if err != nil {
+		return "", err
+	}
+	resp, err := c.http.Do(req)
+	if err != nil {
+		return "", &UnreachableError{Err: err}
+	}
+	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 4096))
+	resp.Body.Close()
+	v := resp.Header.Get("Api-Version")
+	if resp.StatusCode != http.StatusOK || !validVersion(v) {
+		return "", &StatusError{Status: resp.StatusCode, Message: fmt.Sprintf("ping answered API version %q", v)}
+	}
+	c.version = "v" + v
+	return c.version, nil
+}
+
+// validVersion accepts "1.41": digits, one dot, digits.
+func validVersion(v string) bool {
+	major, minor, ok := strings.Cut(v, ".")
+	return ok && digits(major) && digits(minor)
+}
+
+func digits(s string) bool {
+	if s == "" || len(s) > 4 {
+		return false
+	}
+	for _, r := range s {
+		if r < '0' || r > '9' {
+			return false
+		}
+	}
+	return true
+}
+
+// get decodes the JSON answer to GET path?query into out.
+func (c *Client) get(ctx context.Context, path string, query url.Values, out any) error {
+	v, err := c.apiVersion(ctx)
+	if err != nil {
+		return err
+	}
+	u := "http://engine/" + v + path
+	if len(query) > 0 {
+		u += "?" + query.Encode()
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
+	if err != nil {
+		return err
+	}
+	resp, err := c.http.Do(req)
+	if err != nil {
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		return &UnreachableError{Err: err}
+	}
+	defer resp.Body.Close()
+	body := io.LimitReader(resp.Body, maxBody)
+	if resp.StatusCode != http.StatusOK {
+		var e struct {
+			Message string `json:"message"`
+		}
+		data, _ := io.ReadAll(io.LimitReader(body, 64<<10))
+		if json.Unmarshal(data, &e) != nil || e.Message == "" {
+			e.Message = strings.TrimSpace(string(data))
+		}
+		return &StatusError{Status: resp.StatusCode, Message: e.Message}
+	}
+	if err := json.NewDecoder(body).Decode(out); err != nil {
+		return fmt.Errorf("engine API %s: decode answer: %w", path, err)
+	}
+	return nil
+}
+
+// Listed is one container of a listing.
+type Listed struct {
+	ID    string   `json:"Id"`
+	Names []string `json:"Names"` // "/name"
+}
+
+// Containers lists every container, running or not, carrying all of
+// labels ("key=value" each); no labels lists every container of the engine.
+func (c *Client) Containers(ctx context.Context, labels ...string) ([]Listed, error) {
+	q := url.Values{"all": {"1"}}
+	if len(labels) > 0 {
+		f, err := json.Marshal(map[string][]string{"label": labels})
+		if err != nil {
+			return nil, err
+		}
+		q.Set("filters", string(f))
+	}
+	var out []Listed
+	if err := c.get(ctx, "/containers/json", q, &out); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// InspectContainer decodes the engine's inspection of container id (what
+// `docker inspect` prints for it) into out.
+func (c *Client) InspectContainer(ctx context.Context, id string, out any) error {
+	return c.get(ctx, "/containers/"+url.PathEscape(id)+"/json", nil, out)
+}
+
+// ImageID is the ID of the local image ref names ("sha256:HEX"); a
+// missing image is an error IsNotFound accepts.
+func (c *Client) ImageID(ctx context.Context, ref string) (string, error) {
+	for _, part := range strings.Split(ref, "/") {
+		if part == "" || part == "." || part == ".." {
+			return "", &StatusError{Status: http.StatusBadRequest, Message: fmt.Sprintf("invalid reference format: %q", ref)}
+		}
+	}
+	var img struct {
+		ID string `json:"Id"`
+	}
+	if err := c.get(ctx, "/images/"+escapeRef(ref)+"/json", nil, &img); err != nil {
+		return "", err
+	}
+	if img.ID == "" {
+		return "", &StatusError{Status: http.StatusOK, Message: "image " + ref + " answered without an ID"}
+	}
+	return img.ID, nil
+}
+
+// escapeRef escapes each '/'-separated part of an image reference: the
+// engine's route takes the name with its slashes.
+func escapeRef(ref string) string {
+	parts := strings.Split(ref, "/")
+	for i, p := range parts {
+		parts[i] = url.PathEscape(p)
+	}
+	return strings.Join(parts, "/")
+}
