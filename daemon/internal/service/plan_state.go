@@ -353,8 +353,8 @@ func (st *stackState) warnings() []string {
 	return out
 }
 
-// newPlan computes the plan of st and stamps it with an id, time, runtime
-// and the hash of the state it assumed.
+// newPlan computes the plan of st and stamps it with an id, time and
+// runtime (plan.Compute hashes the state it assumed).
 func newPlan(st *stackState, rt runtime.Runtime) plan.Plan {
 	p := plan.Compute(st.input)
 	p.ID = randid.Hex(8)
@@ -363,7 +363,6 @@ func newPlan(st *stackState, rt runtime.Runtime) plan.Plan {
 	p.Serial = st.desired.Serial
 	p.CreatedAt = time.Now().UTC()
 	p.Runtime = rt.Name()
-	p.StateHash = plan.StateHash(st.input)
 	p.Destroy = st.input.Destroy
 	for _, w := range st.warnings() {
 		if !slices.Contains(p.Warnings, w) {
