@@ -127,7 +127,7 @@ func runApply(ctx context.Context, c *cli, stack string, opts applyOptions) erro
 		}
 		p, err := cl.Plan(ctx, stack, api.PlanRequest{Runtime: spec, Save: true, Destroy: opts.destroy,
 			LockTimeout: core.Duration(opts.lockTimeout), LockNoWait: opts.lockTimeout == 0, Targets: opts.targets, Build: opts.build, Start: opts.start,
-			Sources: sources})
+			Sources: sources, NoDesired: true})
 		if err != nil {
 			return err
 		}

@@ -80,6 +80,7 @@ func runPlan(ctx context.Context, c *cli, stack string, opts planOptions) error 
 		Runtime: spec, Save: opts.save, TTL: core.Duration(opts.ttl),
 		Destroy: opts.destroy, LockTimeout: core.Duration(opts.lockTimeout), LockNoWait: opts.lockTimeout == 0,
 		Targets: opts.targets, Build: opts.build, Start: opts.start, Sources: sources,
+		NoDesired: !opts.json, // printed, the plan shows its changes, not the desired state
 	})
 	if err != nil {
 		return err

@@ -1,6 +1,7 @@
 package plan
 
 import (
+	"encoding/json"
 	"fmt"
 	"testing"
 
@@ -89,5 +90,26 @@ func BenchmarkComputeWired(b *testing.B) {
 				}
 			})
 		}
+	}
+}
+
+// BenchmarkViewJSONWired500 is the daemon's encoding of the answer to a
+// plan of a never-applied 500-instance benchfix.Wired stack: the View with
+// its desired state (`plan --json`) and without (`plan`,
+// api.PlanRequest.NoDesired).
+func BenchmarkViewJSONWired500(b *testing.B) {
+	p := Compute(Input{Desired: benchfix.Desired(benchfix.Wired("wide", 500, 20000))})
+	for _, c := range []struct {
+		name string
+		view View
+	}{{"desired", Redact(p)}, {"no-desired", RedactChanges(p)}} {
+		b.Run(c.name, func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, err := json.Marshal(c.view); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
 	}
 }

@@ -75,3 +75,25 @@ func TestRedactKeepsEncoding(t *testing.T) {
 		t.Errorf("decoded view encodes as\n%s\nwant\n%s", again, want)
 	}
 }
+
+// TestRedactChanges checks that RedactChanges is Redact without the
+// desired state: the same redacted changes, warnings and hashes.
+func TestRedactChanges(t *testing.T) {
+	const secret = "s3cret-value"
+	d := desired(3, svc("api", "docker.io/acme/api:1"))
+	d.Services[0].Env = map[string]core.EnvVar{"PASSWORD": {Value: secret, Secret: true}}
+	d.Services[0].Command = []string{"run", "--password=" + secret}
+	p := Compute(Input{Desired: d})
+	p.Warnings = append(p.Warnings, "saw "+secret)
+	got, want := RedactChanges(p), Redact(p)
+	if len(got.Desired.Desired().Services) != 0 {
+		t.Errorf("RedactChanges kept the desired state: %+v", got.Desired.Desired())
+	}
+	want.Desired = core.DesiredView{}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("RedactChanges = %+v\nwant %+v", got, want)
+	}
+	if data, _ := json.Marshal(got); strings.Contains(string(data), secret) {
+		t.Errorf("view shows the secret: %s", data)
+	}
+}

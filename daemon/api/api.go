@@ -294,6 +294,11 @@ type PlanRequest struct {
 	// saved plan keeps them. A file whose source is not here plans with
 	// its stored content (an older client, a script).
 	Sources map[string]string `json:"sources,omitempty"`
+	// NoDesired leaves the answer's desired state out (its "desired" is
+	// empty): a client that prints the plan's changes needs none of it,
+	// and for a large stack it is most of the answer. The CLI asks for it
+	// but with --json.
+	NoDesired bool `json:"no_desired,omitempty"`
 }
 
 // ApplyRequest applies a saved plan (PlanID) or, without one, plans and

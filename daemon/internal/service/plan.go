@@ -70,6 +70,9 @@ func (s *Service) Plan(ctx context.Context, c Caller, name string, req api.PlanR
 			return plan.View{}, fmt.Errorf("save plan: %w", err)
 		}
 	}
+	if req.NoDesired {
+		return plan.RedactChanges(p), nil
+	}
 	return plan.Redact(p), nil
 }
 
