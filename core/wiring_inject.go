@@ -42,11 +42,12 @@ func Inject(stack string, services []Service, wires []ResolvedWire) ([]WiredServ
 	}
 	var diags []Diagnostic
 	out := make([]WiredService, 0, len(services))
+	r := &exportRenderer{providers: map[string]*providerEnv{}, done: map[renderKey]rendered{}}
 	for _, s := range services {
 		ws := WiredService{Service: s}
 		ws.Env = maps.Clone(s.Env)
 		if s.Enabled {
-			diags = append(diags, injectInto(stack, &ws, byConsumer[s.Instance], byName)...)
+			diags = append(diags, injectInto(stack, &ws, byConsumer[s.Instance], byName, r)...)
 		}
 		out = append(out, ws)
 	}
@@ -54,7 +55,56 @@ func Inject(stack string, services []Service, wires []ResolvedWire) ([]WiredServ
 	return out, diags
 }
 
-func injectInto(stack string, ws *WiredService, wires []ResolvedWire, byName map[string]*Service) []Diagnostic {
+// exportRenderer renders the export env of the providers of one Inject: a
+// provider's env is read once, and a template rendered for one consumer is
+// not rendered again for the next consumer of the same export (a rendering
+// depends only on the template and the provider's data).
+type exportRenderer struct {
+	providers map[string]*providerEnv
+	done      map[renderKey]rendered
+}
+
+// providerEnv is what every rendering of a provider's export env reads:
+// its env values, and its secret keys.
+type providerEnv struct {
+	values  map[string]string
+	secrets map[string]bool
+}
+
+type renderKey struct {
+	provider, text string
+	port           int
+}
+
+type rendered struct {
+	value  string
+	secret bool
+}
+
+func (r *exportRenderer) provider(p *Service) *providerEnv {
+	if pe, ok := r.providers[p.Instance]; ok {
+		return pe
+	}
+	pe := &providerEnv{values: envValues(p.Env), secrets: secretKeys(p.Env)}
+	r.providers[p.Instance] = pe
+	return pe
+}
+
+// render is renderExportEnv of the template text of export exp of p, over
+// data.
+func (r *exportRenderer) render(name, text string, p *Service, exp Export, data ExportData, pe *providerEnv) (string, bool, error) {
+	k := renderKey{provider: p.Instance, text: text, port: exp.Port}
+	if got, ok := r.done[k]; ok {
+		return got.value, got.secret, nil
+	}
+	value, secret, err := renderExportEnvKeys(name, text, data, pe.secrets)
+	if err == nil {
+		r.done[k] = rendered{value, secret}
+	}
+	return value, secret, err
+}
+
+func injectInto(stack string, ws *WiredService, wires []ResolvedWire, byName map[string]*Service, r *exportRenderer) []Diagnostic {
 	var diags []Diagnostic
 	c := ws.Instance
 	slices.SortFunc(wires, func(a, b ResolvedWire) int { return cmp.Compare(a.Import, b.Import) })
@@ -76,13 +126,14 @@ func injectInto(stack string, ws *WiredService, wires []ResolvedWire, byName map
 		if i := slices.IndexFunc(ws.Imports, func(i Import) bool { return i.Name == w.Import }); i >= 0 {
 			prefix = ws.Imports[i].Prefix
 		}
+		pe := r.provider(p)
 		data := ExportData{
 			Host: ContainerName(stack, p.Instance), Port: exp.Port,
-			Instance: p.Instance, Stack: stack, Env: envValues(p.Env),
+			Instance: p.Instance, Stack: stack, Env: pe.values,
 		}
 		for _, key := range slices.Sorted(maps.Keys(exp.Env)) {
 			name := fmt.Sprintf("%s.exports.%s.env.%s", p.Instance, exp.Name, key)
-			value, secret, err := renderExportEnv(name, exp.Env[key], data, p.Env)
+			value, secret, err := r.render(name, exp.Env[key], p, exp, data, pe)
 			if err != nil {
 				diags = append(diags, errDiag(c, "%s: %v", label, err))
 				continue
@@ -152,9 +203,26 @@ func envValues(env map[string]EnvVar) map[string]string {
 }
 
 // renderExportEnv renders one export env template. The result is secret
-// when the template names a secret env key of the provider, or when its
-// output changes once secret values are swapped for a sentinel.
+// when the template names a secret env key of the provider (env), or when
+// its output changes once secret values are swapped for a sentinel.
 func renderExportEnv(name, text string, data ExportData, env map[string]EnvVar) (string, bool, error) {
+	return renderExportEnvKeys(name, text, data, secretKeys(env))
+}
+
+// secretKeys is the set of env's secret keys.
+func secretKeys(env map[string]EnvVar) map[string]bool {
+	out := map[string]bool{}
+	for k, v := range env {
+		if v.Secret {
+			out[k] = true
+		}
+	}
+	return out
+}
+
+// renderExportEnvKeys is renderExportEnv with the provider's secret env
+// keys given.
+func renderExportEnvKeys(name, text string, data ExportData, secretKeys map[string]bool) (string, bool, error) {
 	tpl, err := parseExportEnv(text)
 	if err != nil {
 		return "", false, fmt.Errorf("export env %s: %w", name, err)
@@ -162,12 +230,6 @@ func renderExportEnv(name, text string, data ExportData, env map[string]EnvVar) 
 	out, err := executeExportEnv(tpl, data)
 	if err != nil {
 		return "", false, fmt.Errorf("export env %s: %w", name, err)
-	}
-	secretKeys := map[string]bool{}
-	for k, v := range env {
-		if v.Secret {
-			secretKeys[k] = true
-		}
 	}
 	if len(secretKeys) == 0 {
 		return out, false, nil
