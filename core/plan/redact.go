@@ -22,8 +22,18 @@ func RedactChanges(p Plan) View { return redact(p, false) }
 func redact(p Plan, desired bool) View {
 	secrets := core.SecretValues(&p.Desired)
 	// One scrubber for every string: building it (every form of every
-	// secret, sorted) costs more than a scrub.
-	scrub := core.NewScrubber(secrets, nil).Scrub
+	// secret, sorted) costs more than a scrub. It is built at the first
+	// string to scrub: a plan of creates has no reason or warning.
+	var sc *core.Scrubber
+	scrub := func(s string) string {
+		if s == "" {
+			return s
+		}
+		if sc == nil {
+			sc = core.NewScrubber(secrets, nil)
+		}
+		return sc.Scrub(s)
+	}
 	v := View{
 		ID: p.ID, Stack: p.Stack, Lineage: p.Lineage, Serial: p.Serial,
 		StateHash: p.StateHash, CreatedAt: p.CreatedAt, ExpiresAt: p.ExpiresAt,
