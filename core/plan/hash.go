@@ -4,6 +4,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"io"
 	"slices"
 	"strings"
 
@@ -140,14 +141,41 @@ func desiredHash(d *core.Desired) string {
 	if d == nil {
 		return "none"
 	}
-	data, err := json.Marshal(d)
-	if err != nil {
+	h := sha256.New()
+	h.Write([]byte(hashVersion + "\x00"))
+	// Encoded straight into the hash: the encoding of a 500-instance
+	// state is over a megabyte. An Encoder ends it with a newline, which
+	// json.Marshal does not: withoutLastByte leaves it out.
+	w := &withoutLastByte{w: h}
+	if err := json.NewEncoder(w).Encode(d); err != nil {
 		// A Desired is plain data; marshalling cannot fail for it. Fall
 		// back to a value that never matches a real hash.
 		return "unencodable"
 	}
-	sum := sha256.Sum256(append([]byte(hashVersion+"\x00"), data...))
-	return hex.EncodeToString(sum[:])
+	return hex.EncodeToString(h.Sum(nil))
+}
+
+// withoutLastByte passes on to w everything written but the last byte.
+type withoutLastByte struct {
+	w       io.Writer
+	last    byte
+	pending bool
+}
+
+func (l *withoutLastByte) Write(p []byte) (int, error) {
+	if len(p) == 0 {
+		return 0, nil
+	}
+	if l.pending {
+		if _, err := l.w.Write([]byte{l.last}); err != nil {
+			return 0, err
+		}
+	}
+	if _, err := l.w.Write(p[:len(p)-1]); err != nil {
+		return 0, err
+	}
+	l.last, l.pending = p[len(p)-1], true
+	return len(p), nil
 }
 
 // liveHash hashes live containers, already sorted and stripped of health.
