@@ -117,10 +117,11 @@ func (s *Runner) runApply(ctx context.Context, a *applyRun, emit func(instance, 
 	if err := s.leaveMode(ctx, a, emit); err != nil {
 		return "", s.recoverApply(ctx, a, err, emit)
 	}
-	if err := s.converge(ctx, a.rt, a.stack, d, emit); err != nil {
+	cs, err := s.converge(ctx, a.rt, a.stack, d, emit)
+	if err != nil {
 		return "", s.recoverApply(ctx, a, err, emit)
 	}
-	images, err := imageIDs(ctx, a.rt, a.stack)
+	images, err := imageIDs(ctx, a.rt, a.stack, cs)
 	if err != nil {
 		return "", s.recoverApply(ctx, a, err, emit)
 	}
@@ -188,18 +189,20 @@ func ForeignWhat(c runtime.Container) string {
 
 // converge makes the runtime run d: config files materialized, compose up
 // for the stack's project (in per-service mode, each instance's project in
-// startup order), then every enabled container running and healthy.
-func (s *Runner) converge(ctx context.Context, rt runtime.Runtime, stack string, d core.Desired, emit func(instance, msg string)) error {
+// startup order), then every enabled container running and healthy. It
+// returns the stack's containers as the last check inspected them, or nil
+// when it did not (per-service mode, nothing to run).
+func (s *Runner) converge(ctx context.Context, rt runtime.Runtime, stack string, d core.Desired, emit func(instance, msg string)) ([]runtime.Container, error) {
 	dir := s.FilesDir(stack)
 	if err := materialize(dir, d); err != nil {
-		return fmt.Errorf("write config files: %w", err)
+		return nil, fmt.Errorf("write config files: %w", err)
 	}
 	if perService(rt, d) {
-		return s.convergePerService(ctx, rt, d, emit)
+		return nil, s.convergePerService(ctx, rt, d, emit)
 	}
 	yaml, err := ProjectFile(ctx, rt, d, dir)
 	if err != nil {
-		return fmt.Errorf("generate compose project: %w", err)
+		return nil, fmt.Errorf("generate compose project: %w", err)
 	}
 	emit("", upWord(rt)+core.ProjectName(stack))
 	window := s.Timeouts.Up + s.Timeouts.verifyWindow(d.Services)
@@ -207,10 +210,10 @@ func (s *Runner) converge(ctx context.Context, rt runtime.Runtime, stack string,
 	defer cancel()
 	if err := up(upCtx, rt, core.ProjectName(stack), yaml, dir, d, progressFunc(stack, d, emit)); err != nil {
 		if ctx.Err() == nil && errors.Is(upCtx.Err(), context.DeadlineExceeded) {
-			return fmt.Errorf("compose up %s did not finish within %s; a provider that never turns healthy keeps it waiting (see `devarch ps %s`)",
+			return nil, fmt.Errorf("compose up %s did not finish within %s; a provider that never turns healthy keeps it waiting (see `devarch ps %s`)",
 				core.ProjectName(stack), window, stack)
 		}
-		return err
+		return nil, err
 	}
 	return s.verify(ctx, rt, d, emit)
 }
@@ -238,97 +241,6 @@ func progressFunc(stack string, d core.Desired, emit func(instance, msg string))
 			}
 		}
 		emit(instance, line)
-	}
-}
-
-// verifyWindow is how long verify waits: t.Verify, or longer when a
-// healthcheck that sets its own start period or interval needs more time to
-// report healthy (start period plus every retry at its interval; the
-// engine's default retries are 3).
-func (t Timeouts) verifyWindow(want []core.WiredService) time.Duration {
-	window := t.Verify
-	for _, svc := range want {
-		if !svc.HasHealthcheck() {
-			continue
-		}
-		h := svc.Healthcheck
-		if h.Interval == 0 && h.StartPeriod == 0 {
-			continue
-		}
-		interval := cmp.Or(time.Duration(h.Interval), 30*time.Second)
-		retries := cmp.Or(h.Retries, 3)
-		if need := time.Duration(h.StartPeriod) + time.Duration(retries+1)*interval; need > window {
-			window = need
-		}
-	}
-	return window
-}
-
-// verify waits until every enabled instance of d has a running container,
-// healthy where it has a healthcheck. A container that exited or became
-// unhealthy fails at once; one not ready within the window fails then.
-func (s *Runner) verify(ctx context.Context, rt runtime.Runtime, d core.Desired, emit func(instance, msg string)) error {
-	var want []core.WiredService
-	for _, svc := range d.Services {
-		if svc.Enabled && !svc.Stopped && (svc.Replicas == nil || *svc.Replicas > 0) {
-			want = append(want, svc)
-		}
-	}
-	if len(want) == 0 {
-		return nil
-	}
-	window := s.Timeouts.verifyWindow(want)
-	deadline := time.Now().Add(window)
-	ready := map[string]bool{}
-	for {
-		cs, err := rt.Containers(ctx, d.Stack)
-		if err != nil {
-			return fmt.Errorf("list containers: %w", err)
-		}
-		byInstance := map[string]runtime.Container{}
-		for _, c := range cs {
-			byInstance[c.Instance()] = c
-		}
-		var waiting []string
-		for _, svc := range want {
-			c, ok := byInstance[svc.Instance]
-			name := core.ContainerName(d.Stack, svc.Instance)
-			switch {
-			case !ok:
-				waiting = append(waiting, fmt.Sprintf("instance %s: container %s not found", svc.Instance, name))
-			case c.State == "exited" || c.State == "dead" || c.State == "stopped":
-				return &jobs.Failure{Instance: svc.Instance,
-					Err: fmt.Errorf("instance %s: container %s %s", svc.Instance, name, c.State)}
-			case c.Health == "unhealthy":
-				return &jobs.Failure{Instance: svc.Instance,
-					Err: fmt.Errorf("instance %s: container %s is unhealthy", svc.Instance, name)}
-			case c.State != "running" || ((svc.HasHealthcheck() || c.Health == "starting") && c.Health != "healthy"):
-				waiting = append(waiting, fmt.Sprintf("instance %s: container %s not ready (state %s, health %s)",
-					svc.Instance, name, c.State, cmp.Or(c.Health, "none")))
-			case !ready[svc.Instance]:
-				ready[svc.Instance] = true
-				msg := "running"
-				if c.Health == "healthy" {
-					msg = "running, healthy"
-				}
-				emit(svc.Instance, msg)
-			}
-		}
-		if len(waiting) == 0 {
-			return nil
-		}
-		if time.Now().After(deadline) {
-			inst := strings.TrimPrefix(strings.SplitN(waiting[0], ":", 2)[0], "instance ")
-			return &jobs.Failure{Instance: inst,
-				Err: fmt.Errorf("%s after %s", waiting[0], window)}
-		}
-		t := time.NewTimer(s.Timeouts.VerifyInterval)
-		select {
-		case <-ctx.Done():
-			t.Stop()
-			return ctx.Err()
-		case <-t.C:
-		}
 	}
 }
 
@@ -383,7 +295,7 @@ func (s *Runner) recoverApply(ctx context.Context, a *applyRun, cause error, emi
 	if a.prev != nil {
 		emit(instance, fmt.Sprintf("apply %s: %s; rolling back to the snapshot applied at %s",
 			failedWord(cancelled), msg, a.prev.AppliedAt.UTC().Format(time.RFC3339)))
-		rbErr := s.converge(rctx, a.rt, a.stack, a.prev.Desired, emit)
+		_, rbErr := s.converge(rctx, a.rt, a.stack, a.prev.Desired, emit)
 		if rbErr == nil {
 			emit("", "rolled back to the previous applied snapshot")
 			if !cancelled {

@@ -45,11 +45,14 @@ func (s *Runner) build(ctx context.Context, rt runtime.Runtime, stack string, d 
 }
 
 // imageIDs reads the ID of the image each of stack's containers was
-// created from, by instance, for the applied snapshot.
-func imageIDs(ctx context.Context, rt runtime.Runtime, stack string) (map[string]string, error) {
-	cs, err := rt.Containers(ctx, stack)
-	if err != nil {
-		return nil, fmt.Errorf("list containers: %w", err)
+// created from, by instance, for the applied snapshot: from cs, stack's
+// containers as just inspected, or, when nil, from an inspection.
+func imageIDs(ctx context.Context, rt runtime.Runtime, stack string, cs []runtime.Container) (map[string]string, error) {
+	if cs == nil {
+		var err error
+		if cs, err = rt.Containers(ctx, stack); err != nil {
+			return nil, fmt.Errorf("list containers: %w", err)
+		}
 	}
 	var out map[string]string
 	for _, c := range cs {

@@ -160,7 +160,7 @@ func (s *Runner) recoverKeeping(ctx context.Context, a *applyRun, keep []string,
 	}
 	emit(instance, fmt.Sprintf("apply failed: %s; keeping container(s) %s (--keep-failed), %s",
 		msg, strings.Join(names, ", "), what))
-	if err := s.converge(ctx, a.rt, a.stack, rb, emit); err != nil {
+	if _, err := s.converge(ctx, a.rt, a.stack, rb, emit); err != nil {
 		_, rbMsg := describeFailure(err, false)
 		note := fmt.Sprintf("apply job %s failed (%s) and rolling back around the kept container(s) failed (%s); containers may be in a mixed state",
 			a.job.ID, msg, rbMsg)

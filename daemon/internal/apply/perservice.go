@@ -121,7 +121,8 @@ func (s *Runner) upInstance(ctx context.Context, rt runtime.Runtime, d core.Desi
 		}
 		return err
 	}
-	return s.verify(ctx, rt, one, emit)
+	_, err := s.verify(ctx, rt, one, emit)
+	return err
 }
 
 // runPerService applies a plan in per-service mode: the stack network
@@ -246,7 +247,7 @@ func (s *Runner) runPerService(ctx context.Context, a *applyRun, emit func(insta
 	}
 	// Image IDs of what runs now, as the stack-mode apply records them, so
 	// the next plan sees an image that moves behind its tag.
-	images, imgErr := imageIDs(ctx, a.rt, a.stack)
+	images, imgErr := imageIDs(ctx, a.rt, a.stack, nil)
 	if imgErr != nil {
 		emit("", "reading image IDs: "+imgErr.Error())
 	}

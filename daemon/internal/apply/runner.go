@@ -21,7 +21,9 @@ import (
 type Timeouts struct {
 	// Verify bounds the wait for containers to run and be healthy.
 	Verify time.Duration
-	// VerifyInterval is how often containers are checked while waiting.
+	// VerifyInterval is the longest pause between two checks of the
+	// containers while waiting (the first pauses are shorter, see
+	// verifyFirstPause).
 	VerifyInterval time.Duration
 	// Recover bounds a rollback or cleanup after a failed job.
 	Recover time.Duration
@@ -33,7 +35,7 @@ type Timeouts struct {
 
 // DefaultTimeouts are the timeouts the daemon runs jobs with.
 func DefaultTimeouts() Timeouts {
-	return Timeouts{Verify: 120 * time.Second, VerifyInterval: time.Second, Recover: 3 * time.Minute, Up: 5 * time.Minute}
+	return Timeouts{Verify: 120 * time.Second, VerifyInterval: 500 * time.Millisecond, Recover: 3 * time.Minute, Up: 5 * time.Minute}
 }
 
 // Runner runs apply and destroy jobs of the stacks in Store, with config
