@@ -17,17 +17,20 @@ import (
 // healthy polls the list, and inspects once they are.
 type StateLister interface {
 	// ContainerStates lists the containers labeled devarch.managed=true
-	// and devarch.stack=stack with their ID, name, state, health and
-	// devarch.instance label (no image, ports or other labels), sorted
-	// by name. ErrUnsupported when the engine's list does not tell
+	// and devarch.stack=stack with their ID, name, state, health,
+	// devarch.instance label and, where the engine's list tells it, the
+	// ID of their image (no image name, ports or other labels), sorted by
+	// name. ErrUnsupported when the engine's list does not tell
 	// health (Podman: its health checks run when containers are
 	// inspected, see Engine.inspect).
 	ContainerStates(ctx context.Context, stack string) ([]Container, error)
 }
 
 // ContainerStates runs `ps -a --filter label=... --format ...` on Docker:
-// the state, and the health the status column ends with ("Up 3 seconds
-// (healthy)").
+// the state, the health the status column ends with ("Up 3 seconds
+// (healthy)"), and the image ID docker compose labels each container it
+// creates with (com.docker.compose.image; compose compares it with the
+// service's image to decide a recreate).
 func (e *Engine) ContainerStates(ctx context.Context, stack string) ([]Container, error) {
 	if e.kind != KindDocker {
 		return nil, fmt.Errorf("runtime %s: container states from the list: %w", e.kind, ErrUnsupported)
@@ -35,25 +38,33 @@ func (e *Engine) ContainerStates(ctx context.Context, stack string) ([]Container
 	out, err := e.output(ctx, e.cliCmd(ctx, "ps", "-a", "--no-trunc",
 		"--filter", "label="+core.LabelManaged+"=true",
 		"--filter", "label="+core.LabelStack+"="+stack,
-		"--format", `{{.ID}}	{{.Names}}	{{.State}}	{{.Status}}	{{.Label "`+core.LabelInstance+`"}}`), nil)
+		"--format", `{{.ID}}	{{.Names}}	{{.State}}	{{.Status}}	{{.Label "`+core.LabelInstance+`"}}	{{.Label "`+composeImageLabel+`"}}`), nil)
 	if err != nil {
 		return nil, fmt.Errorf("list containers of stack %q: %w", stack, err)
 	}
 	return parseStates(out, stack), nil
 }
 
+// composeImageLabel is the label docker compose puts the ID of a
+// container's image in, "sha256:HEX".
+const composeImageLabel = "com.docker.compose.image"
+
 // parseStates reads the lines ContainerStates asks `ps` for: ID, names,
-// state, status and instance label, tab-separated.
+// state, status, instance label and image ID label, tab-separated.
 func parseStates(out, stack string) []Container {
 	var cs []Container
 	for _, l := range strings.Split(out, "\n") {
 		f := strings.Split(strings.TrimRight(l, "\r"), "\t")
-		if len(f) != 5 || f[0] == "" {
+		if len(f) != 6 || f[0] == "" {
 			continue
 		}
 		name, _, _ := strings.Cut(f[1], ",")
+		image := ""
+		if strings.HasPrefix(f[5], "sha256:") {
+			image = f[5]
+		}
 		cs = append(cs, Container{
-			ID: f[0], Name: strings.TrimPrefix(name, "/"), State: f[2], Health: statusHealth(f[3]),
+			ID: f[0], Name: strings.TrimPrefix(name, "/"), State: f[2], Health: statusHealth(f[3]), ImageID: image,
 			Labels: map[string]string{core.LabelManaged: "true", core.LabelStack: stack, core.LabelInstance: f[4]},
 		})
 	}

@@ -26,8 +26,8 @@ func TestStatusHealth(t *testing.T) {
 }
 
 func TestParseStates(t *testing.T) {
-	out := "bbb\tdevarch-s-db\trunning\tUp 4 seconds (healthy)\tdb\n" +
-		"aaa\tdevarch-s-api,other/alias\texited\tExited (2) 1 second ago\tapi\n" +
+	out := "bbb\tdevarch-s-db\trunning\tUp 4 seconds (healthy)\tdb\tsha256:0123abcd\n" +
+		"aaa\tdevarch-s-api,other/alias\texited\tExited (2) 1 second ago\tapi\t\n" +
 		"\n" +
 		"malformed line\n"
 	cs := parseStates(out, "s")
@@ -36,10 +36,10 @@ func TestParseStates(t *testing.T) {
 	}
 	for i, want := range []Container{
 		{ID: "aaa", Name: "devarch-s-api", State: "exited", Health: ""},
-		{ID: "bbb", Name: "devarch-s-db", State: "running", Health: "healthy"},
+		{ID: "bbb", Name: "devarch-s-db", State: "running", Health: "healthy", ImageID: "sha256:0123abcd"},
 	} {
 		got := cs[i]
-		if got.ID != want.ID || got.Name != want.Name || got.State != want.State || got.Health != want.Health {
+		if got.ID != want.ID || got.Name != want.Name || got.State != want.State || got.Health != want.Health || got.ImageID != want.ImageID {
 			t.Errorf("container %d = %+v, want %+v", i, got, want)
 		}
 		if !got.Managed() || got.Labels[core.LabelStack] != "s" {

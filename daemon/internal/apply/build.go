@@ -3,6 +3,7 @@ package apply
 import (
 	"context"
 	"fmt"
+	"slices"
 
 	"github.com/devarch-dev/devarch/core"
 	"github.com/devarch-dev/devarch/core/compose"
@@ -46,9 +47,10 @@ func (s *Runner) build(ctx context.Context, rt runtime.Runtime, stack string, d 
 
 // imageIDs reads the ID of the image each of stack's containers was
 // created from, by instance, for the applied snapshot: from cs, stack's
-// containers as just inspected, or, when nil, from an inspection.
+// containers as just read, when it says every one's, else from an
+// inspection.
 func imageIDs(ctx context.Context, rt runtime.Runtime, stack string, cs []runtime.Container) (map[string]string, error) {
-	if cs == nil {
+	if cs == nil || slices.ContainsFunc(cs, func(c runtime.Container) bool { return c.ImageID == "" }) {
 		var err error
 		if cs, err = rt.Containers(ctx, stack); err != nil {
 			return nil, fmt.Errorf("list containers: %w", err)

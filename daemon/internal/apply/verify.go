@@ -46,9 +46,8 @@ func (t Timeouts) verifyWindow(want []core.WiredService) time.Duration {
 // verify waits until every enabled instance of d has a running container,
 // healthy where it has a healthcheck. A container that exited or became
 // unhealthy fails at once; one not ready within the window fails then.
-// While it waits it reads the engine's container list (states); once that
-// shows every container ready it confirms it with a full inspection of the
-// stack's containers, which it returns (nil when d runs nothing).
+// It reads the engine's container list where it can (states) and returns
+// the stack's containers as last read (nil when d runs nothing).
 func (s *Runner) verify(ctx context.Context, rt runtime.Runtime, d core.Desired, emit func(instance, msg string)) ([]runtime.Container, error) {
 	var want []core.WiredService
 	for _, svc := range d.Services {
@@ -64,21 +63,13 @@ func (s *Runner) verify(ctx context.Context, rt runtime.Runtime, d core.Desired,
 	ready := map[string]bool{}
 	pause := min(verifyFirstPause, s.Timeouts.VerifyInterval)
 	for {
-		cs, inspected, err := states(ctx, rt, d.Stack)
+		cs, err := states(ctx, rt, d.Stack)
 		if err != nil {
 			return nil, fmt.Errorf("list containers: %w", err)
 		}
 		waiting, err := checkReady(d.Stack, want, cs, ready, emit)
 		if err != nil {
 			return nil, err
-		}
-		if len(waiting) == 0 && !inspected {
-			if cs, err = rt.Containers(ctx, d.Stack); err != nil {
-				return nil, fmt.Errorf("list containers: %w", err)
-			}
-			if waiting, err = checkReady(d.Stack, want, cs, ready, emit); err != nil {
-				return nil, err
-			}
 		}
 		if len(waiting) == 0 {
 			return cs, nil
@@ -101,8 +92,8 @@ func (s *Runner) verify(ctx context.Context, rt runtime.Runtime, d core.Desired,
 
 // states reads the state and health of stack's containers: from the
 // engine's list where the runtime reads them there (runtime.StateLister),
-// else by inspecting them (inspected).
-func states(ctx context.Context, rt runtime.Runtime, stack string) (cs []runtime.Container, inspected bool, err error) {
+// else by inspecting them.
+func states(ctx context.Context, rt runtime.Runtime, stack string) ([]runtime.Container, error) {
 	inner := rt
 	if s, ok := rt.(*scrubbingRuntime); ok {
 		inner = s.Runtime
@@ -113,11 +104,10 @@ func states(ctx context.Context, rt runtime.Runtime, stack string) (cs []runtime
 			if s, ok := rt.(*scrubbingRuntime); ok {
 				err = s.err(err)
 			}
-			return cs, false, err
+			return cs, err
 		}
 	}
-	cs, err = rt.Containers(ctx, stack)
-	return cs, true, err
+	return rt.Containers(ctx, stack)
 }
 
 // checkReady checks the containers cs of stack against want: the
