@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/devarch-dev/devarch/core"
+	"github.com/devarch-dev/devarch/daemon/runtime/internal/engineapi"
 )
 
 // StateLister is a Runtime that reads the state and health of a stack's
@@ -26,7 +27,9 @@ type StateLister interface {
 	ContainerStates(ctx context.Context, stack string) ([]Container, error)
 }
 
-// ContainerStates runs `ps -a --filter label=... --format ...` on Docker:
+// ContainerStates lists the stack's containers over the engine's API
+// socket when it has one (see engine_api.go), else runs `ps -a --filter
+// label=... --format ...` on Docker:
 // the state, the health the status column ends with ("Up 3 seconds
 // (healthy)"), and the image ID docker compose labels each container it
 // creates with (com.docker.compose.image; compose compares it with the
@@ -34,6 +37,15 @@ type StateLister interface {
 func (e *Engine) ContainerStates(ctx context.Context, stack string) ([]Container, error) {
 	if e.kind != KindDocker {
 		return nil, fmt.Errorf("runtime %s: container states from the list: %w", e.kind, ErrUnsupported)
+	}
+	if e.api != nil {
+		listed, err := e.api.Containers(ctx, core.LabelManaged+"=true", core.LabelStack+"="+stack)
+		if !engineapi.IsUnreachable(err) {
+			if err != nil {
+				return nil, fmt.Errorf("list containers of stack %q: %w", stack, err)
+			}
+			return statesOf(listed), nil
+		}
 	}
 	out, err := e.output(ctx, e.cliCmd(ctx, "ps", "-a", "--no-trunc",
 		"--filter", "label="+core.LabelManaged+"=true",
@@ -43,6 +55,22 @@ func (e *Engine) ContainerStates(ctx context.Context, stack string) ([]Container
 		return nil, fmt.Errorf("list containers of stack %q: %w", stack, err)
 	}
 	return parseStates(out, stack), nil
+}
+
+// statesOf is ContainerStates' answer from the API's listing.
+func statesOf(listed []engineapi.Listed) []Container {
+	cs := make([]Container, 0, len(listed))
+	for _, l := range listed {
+		name := ""
+		if len(l.Names) > 0 {
+			name = strings.TrimPrefix(l.Names[0], "/")
+		}
+		cs = append(cs, Container{
+			ID: l.ID, Name: name, State: l.State, Health: statusHealth(l.Status), ImageID: l.ImageID, Labels: l.Labels,
+		})
+	}
+	slices.SortFunc(cs, func(a, b Container) int { return strings.Compare(a.Name, b.Name) })
+	return cs
 }
 
 // composeImageLabel is the label docker compose puts the ID of a

@@ -166,8 +166,12 @@ func (c *Client) get(ctx context.Context, path string, query url.Values, out any
 
 // Listed is one container of a listing.
 type Listed struct {
-	ID    string   `json:"Id"`
-	Names []string `json:"Names"` // "/name"
+	ID      string            `json:"Id"`
+	Names   []string          `json:"Names"`   // "/name"
+	ImageID string            `json:"ImageID"` // "sha256:HEX"
+	State   string            `json:"State"`   // running, exited, created, ...
+	Status  string            `json:"Status"`  // "Up 3 seconds (healthy)"
+	Labels  map[string]string `json:"Labels"`
 }
 
 // Containers lists every container, running or not, carrying all of
