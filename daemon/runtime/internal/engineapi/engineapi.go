@@ -161,6 +161,11 @@ func (c *Client) get(ctx context.Context, path string, query url.Values, out any
 	if err := json.NewDecoder(body).Decode(out); err != nil {
 		return fmt.Errorf("engine API %s: decode answer: %w", path, err)
 	}
+	// The decoder stops at the end of the JSON value: the engine's
+	// trailing newline, or the end of a chunked answer, may still be
+	// unread, and a body closed before its end closes its connection
+	// instead of returning it to the idle pool.
+	_, _ = io.Copy(io.Discard, body)
 	return nil
 }
 
