@@ -70,6 +70,8 @@ func IsUnreachable(err error) bool {
 type StatusError struct {
 	Status  int
 	Message string
+
+	version string // the API version the answer says the engine speaks, "v1.41"
 }
 
 func (e *StatusError) Error() string {
@@ -131,6 +133,24 @@ func (c *Client) get(ctx context.Context, path string, query url.Values, out any
 	if err != nil {
 		return err
 	}
+	err = c.getAt(ctx, v, path, query, out)
+	var se *StatusError
+	if errors.As(err, &se) && se.Status == http.StatusBadRequest && se.version != "" && se.version != v {
+		// The engine behind the socket is not the one whose version was
+		// learned (restarted older, or another engine behind the same
+		// path) and refuses v as too new: ask again at its version.
+		c.mu.Lock()
+		if c.version == v {
+			c.version = se.version
+		}
+		c.mu.Unlock()
+		return c.getAt(ctx, se.version, path, query, out)
+	}
+	return err
+}
+
+// getAt is get at API version v.
+func (c *Client) getAt(ctx context.Context, v, path string, query url.Values, out any) error {
 	u := "http://engine/" + v + path
 	if len(query) > 0 {
 		u += "?" + query.Encode()
@@ -156,7 +176,11 @@ func (c *Client) get(ctx context.Context, path string, query url.Values, out any
 		if json.Unmarshal(data, &e) != nil || e.Message == "" {
 			e.Message = strings.TrimSpace(string(data))
 		}
-		return &StatusError{Status: resp.StatusCode, Message: e.Message}
+		se := &StatusError{Status: resp.StatusCode, Message: e.Message}
+		if hv := resp.Header.Get("Api-Version"); validVersion(hv) {
+			se.version = "v" + hv
+		}
+		return se
 	}
 	if err := json.NewDecoder(body).Decode(out); err != nil {
 		return fmt.Errorf("engine API %s: decode answer: %w", path, err)

@@ -3,6 +3,7 @@ package engineapi
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"net"
 	"net/http"
 	"os"
@@ -84,5 +85,60 @@ func TestConnectionReused(t *testing.T) {
 	}
 	if n := conns.Load(); n != 1 {
 		t.Errorf("21 sequential requests opened %d connections, want 1", n)
+	}
+}
+
+// versionedEngine serves a listing on socket as an engine whose API is at
+// most version: it refuses a newer one as the Docker Engine does.
+func versionedEngine(t *testing.T, socket, version string) *http.Server {
+	t.Helper()
+	l, err := net.Listen("unix", socket)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Api-Version", version)
+		if r.URL.Path == "/_ping" {
+			w.Write([]byte("OK"))
+			return
+		}
+		if asked, _, _ := strings.Cut(strings.TrimPrefix(r.URL.Path, "/v"), "/"); asked != version {
+			w.WriteHeader(http.StatusBadRequest)
+			fmt.Fprintf(w, `{"message":"client version %s is too new. Maximum supported API version is %s"}`, asked, version)
+			return
+		}
+		json.NewEncoder(w).Encode([]map[string]any{{"Id": "c-" + version}})
+	})}
+	go srv.Serve(l)
+	return srv
+}
+
+// TestEngineReplacedByOlder: the version learned from the first engine is
+// not kept once the socket answers for an older one (restarted at an older
+// release, or another engine behind the same path): the next request still
+// gets its answer.
+func TestEngineReplacedByOlder(t *testing.T) {
+	dir, err := os.MkdirTemp("", "eapi")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(dir) })
+	socket := filepath.Join(dir, "engine.sock")
+	c := New(socket)
+	defer c.Close()
+	ctx := context.Background()
+
+	first := versionedEngine(t, socket, "1.45")
+	if ls, err := c.Containers(ctx); err != nil || len(ls) != 1 || ls[0].ID != "c-1.45" {
+		t.Fatalf("first engine: %v, %v", ls, err)
+	}
+	first.Close()
+	os.Remove(socket)
+	second := versionedEngine(t, socket, "1.41")
+	defer second.Close()
+	for i := range 2 {
+		if ls, err := c.Containers(ctx); err != nil || len(ls) != 1 || ls[0].ID != "c-1.41" {
+			t.Fatalf("request %d to the older engine: %v, %v", i, ls, err)
+		}
 	}
 }
