@@ -30,7 +30,8 @@ type Client struct {
 	http   *http.Client
 
 	mu      sync.Mutex
-	version string // "v1.41": the engine's API version, from /_ping
+	version string        // "v1.41": the engine's API version, from /_ping
+	pinging chan struct{} // closed when the ping in flight ends
 }
 
 // New returns a client of the engine listening on the Unix socket path. It
@@ -84,29 +85,62 @@ func IsNotFound(err error) bool {
 	return errors.As(err, &s) && s.Status == http.StatusNotFound
 }
 
-// apiVersion is the engine's API version, asked once.
+// apiVersion is the engine's API version, asked until an answer gives it:
+// one ping at a time, which the requests arriving meanwhile wait for,
+// each until its own context ends (a ping that hangs on a stuck engine
+// holds no other request), then ask again if it failed.
 func (c *Client) apiVersion(ctx context.Context) (string, error) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.version != "" {
-		return c.version, nil
+	for {
+		c.mu.Lock()
+		if v := c.version; v != "" {
+			c.mu.Unlock()
+			return v, nil
+		}
+		if inFlight := c.pinging; inFlight != nil {
+			c.mu.Unlock()
+			select {
+			case <-inFlight:
+				continue
+			case <-ctx.Done():
+				return "", ctx.Err()
+			}
+		}
+		done := make(chan struct{})
+		c.pinging = done
+		c.mu.Unlock()
+
+		v, err := c.ping(ctx)
+		c.mu.Lock()
+		if err == nil && c.version == "" {
+			c.version = v
+		}
+		c.pinging = nil
+		close(done)
+		c.mu.Unlock()
+		return v, err
 	}
+}
+
+// ping asks the engine's API version, "v1.41".
+func (c *Client) ping(ctx context.Context) (string, error) {
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, "http://engine/_ping", nil)
 	if err != nil {
 		return "", err
 	}
 	resp, err := c.http.Do(req)
 	if err != nil {
+		if ctx.Err() != nil {
+			return "", ctx.Err()
+		}
 		return "", &UnreachableError{Err: err}
 	}
 	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 4096))
 	resp.Body.Close()
-	v := resp.Header.Get("Api-Version")
-	if resp.StatusCode != http.StatusOK || !validVersion(v) {
-		return "", &StatusError{Status: resp.StatusCode, Message: fmt.Sprintf("ping answered API version %q", v)}
+	hv := resp.Header.Get("Api-Version")
+	if resp.StatusCode != http.StatusOK || !validVersion(hv) {
+		return "", &StatusError{Status: resp.StatusCode, Message: fmt.Sprintf("ping answered API version %q", hv)}
 	}
-	c.version = "v" + v
-	return c.version, nil
+	return "v" + hv, nil
 }
 
 // validVersion accepts "1.41": digits, one dot, digits.

@@ -3,6 +3,7 @@ package engineapi
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net"
 	"net/http"
@@ -140,5 +141,54 @@ func TestEngineReplacedByOlder(t *testing.T) {
 		if ls, err := c.Containers(ctx); err != nil || len(ls) != 1 || ls[0].ID != "c-1.41" {
 			t.Fatalf("request %d to the older engine: %v, %v", i, ls, err)
 		}
+	}
+}
+
+// TestStuckPingHoldsNoOtherRequest: while one request waits for the ping
+// of an engine that does not answer, another request whose context ends
+// returns at once with its context's error, rather than waiting for the
+// first.
+func TestStuckPingHoldsNoOtherRequest(t *testing.T) {
+	release := make(chan struct{})
+	pinged := make(chan struct{}, 4)
+	dir, err := os.MkdirTemp("", "eapi")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(dir) })
+	socket := filepath.Join(dir, "engine.sock")
+	l, err := net.Listen("unix", socket)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		pinged <- struct{}{}
+		select {
+		case <-release:
+		case <-r.Context().Done():
+		}
+	})}
+	go srv.Serve(l)
+	defer srv.Close()
+	defer close(release)
+
+	c := New(socket)
+	defer c.Close()
+	first, cancelFirst := context.WithCancel(context.Background())
+	defer cancelFirst()
+	go c.Containers(first)
+	<-pinged
+
+	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
+	defer cancel()
+	done := make(chan error, 1)
+	go func() { _, err := c.Containers(ctx); done <- err }()
+	select {
+	case err := <-done:
+		if !errors.Is(err, context.DeadlineExceeded) {
+			t.Errorf("Containers = %v, want its context's deadline", err)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("a request whose context ended still waits for another request's ping")
 	}
 }
