@@ -47,7 +47,9 @@ func apiClient(socket string) *engineapi.Client {
 // config.json's current context), or "" when that is not a local Unix
 // socket without TLS that exists.
 func dockerAPISocket(env map[string]string) string {
-	for _, k := range []string{"DOCKER_TLS_VERIFY", "DOCKER_TLS", "DOCKER_CERT_PATH"} {
+	// TLS, or an API version the user pins (which the CLI then speaks),
+	// stay with the CLI.
+	for _, k := range []string{"DOCKER_TLS_VERIFY", "DOCKER_TLS", "DOCKER_CERT_PATH", "DOCKER_API_VERSION"} {
 		if lookupEnv(env, k) != "" {
 			return ""
 		}

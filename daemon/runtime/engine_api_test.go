@@ -313,6 +313,7 @@ func TestDockerAPISocket(t *testing.T) {
 		{"DOCKER_HOST not a socket", map[string]string{"DOCKER_HOST": "unix://" + file}, ""},
 		{"DOCKER_HOST tcp", map[string]string{"DOCKER_HOST": "tcp://127.0.0.1:2375"}, ""},
 		{"TLS asked", map[string]string{"DOCKER_HOST": "unix://" + sock, "DOCKER_TLS_VERIFY": "1"}, ""},
+		{"API version pinned", map[string]string{"DOCKER_HOST": "unix://" + sock, "DOCKER_API_VERSION": "1.40"}, ""},
 		{"config's current context", map[string]string{"DOCKER_HOST": "", "DOCKER_CONFIG": cfg}, sock},
 		{"DOCKER_CONTEXT", map[string]string{"DOCKER_CONTEXT": "dev", "DOCKER_CONFIG": cfg}, sock},
 		{"context with TLS", map[string]string{"DOCKER_CONTEXT": "secure", "DOCKER_CONFIG": cfg}, ""},
@@ -321,7 +322,7 @@ func TestDockerAPISocket(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			for _, k := range []string{"DOCKER_HOST", "DOCKER_CONTEXT", "DOCKER_CONFIG", "DOCKER_TLS_VERIFY", "DOCKER_TLS", "DOCKER_CERT_PATH"} {
+			for _, k := range []string{"DOCKER_HOST", "DOCKER_CONTEXT", "DOCKER_CONFIG", "DOCKER_TLS_VERIFY", "DOCKER_TLS", "DOCKER_CERT_PATH", "DOCKER_API_VERSION"} {
 				t.Setenv(k, "")
 			}
 			if got := dockerAPISocket(tt.env); got != tt.want {

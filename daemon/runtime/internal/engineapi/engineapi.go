@@ -18,6 +18,7 @@ import (
 	"net/url"
 	"strings"
 	"sync"
+	"time"
 )
 
 // maxBody bounds what one answer may hold (a listing of every container
@@ -43,7 +44,10 @@ func New(socket string) *Client {
 			return d.DialContext(ctx, "unix", socket)
 		},
 		MaxIdleConnsPerHost: 8,
-		DisableCompression:  true,
+		// The daemon keeps one client per socket for its life; a
+		// connection idle this long is closed rather than held open.
+		IdleConnTimeout:    90 * time.Second,
+		DisableCompression: true,
 	}
 	return &Client{socket: socket, http: &http.Client{Transport: tr}}
 }
