@@ -133,11 +133,6 @@ func parseInspect(data []byte) ([]Container, error) {
 	if err := json.Unmarshal(data, &raw); err != nil {
 		return nil, err
 	}
-	return containersOf(raw), nil
-}
-
-// containersOf are the inspected containers, sorted by name.
-func containersOf(raw []inspected) []Container {
 	out := make([]Container, 0, len(raw))
 	for _, r := range raw {
 		c := Container{
@@ -152,7 +147,11 @@ func containersOf(raw []inspected) []Container {
 		if c.Labels == nil {
 			c.Labels = map[string]string{}
 		}
+		// Health shows only while the container runs: an engine keeps the
+		// last status of a stopped one, which says nothing now (and a
+		// container listing does not show it).
 		switch {
+		case c.State != "running":
 		case r.State.Health != nil && r.State.Health.Status != "":
 			c.Health = r.State.Health.Status
 		case r.State.Healthcheck != nil && r.State.Healthcheck.Status != "":
@@ -161,7 +160,7 @@ func containersOf(raw []inspected) []Container {
 		out = append(out, c)
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
-	return out
+	return out, nil
 }
 
 // formatPorts renders published ports like `docker ps`:

@@ -1,6 +1,7 @@
 package runtime
 
 import (
+	"cmp"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -152,40 +153,62 @@ func contextHost(env map[string]string, name string) string {
 }
 
 // apiContainers lists the containers carrying all of labels (every
-// container when there are none) whose name keep accepts (nil: all),
-// and inspects them, a few at a time.
+// container when there are none) whose name keep accepts (nil: all), from
+// one listing: no container is inspected (see engineapi.Listed).
 func (e *Engine) apiContainers(ctx context.Context, keep func(name string) bool, labels ...string) ([]Container, error) {
 	listed, err := e.api.Containers(ctx, labels...)
 	if err != nil {
 		return nil, err
 	}
-	var ids []string
+	out := make([]Container, 0, len(listed))
 	for _, l := range listed {
+		c := containerOfListed(l)
 		if keep == nil || slices.ContainsFunc(l.Names, func(n string) bool { return keep(strings.TrimPrefix(n, "/")) }) {
-			ids = append(ids, l.ID)
+			out = append(out, c)
 		}
 	}
-	raw := make([]inspected, len(ids))
-	found := make([]bool, len(ids))
-	err = parallel(ctx, len(ids), func(i int) error {
-		switch err := e.api.InspectContainer(ctx, ids[i], &raw[i]); {
-		case err == nil:
-			found[i] = true
-		case !engineapi.IsNotFound(err): // one removed meanwhile is left out
-			return err
-		}
-		return nil
-	})
-	if err != nil {
-		return nil, err
-	}
-	var kept []inspected
-	for i := range raw {
-		if found[i] {
-			kept = append(kept, raw[i])
+	slices.SortFunc(out, func(a, b Container) int { return strings.Compare(a.Name, b.Name) })
+	return out, nil
+}
+
+// containerOfListed is the Container a listing tells: what an inspection
+// tells (see parseInspect), except that health shows only while the
+// container runs, and Image is the image's ID once the reference it was
+// created from names another image (as `docker ps` shows it).
+func containerOfListed(l engineapi.Listed) Container {
+	c := Container{ID: l.ID, Image: l.Image, ImageID: NormalizeImageID(l.ImageID), State: l.State, Labels: l.Labels}
+	for _, n := range l.Names {
+		// A legacy link adds "/other/alias" names; the container's own has one slash.
+		if n = strings.TrimPrefix(n, "/"); !strings.Contains(n, "/") {
+			c.Name = n
+			break
 		}
 	}
-	return containersOf(kept), nil
+	if c.Labels == nil {
+		c.Labels = map[string]string{}
+	}
+	if l.Health != nil {
+		c.Health = l.Health.Status
+		if c.Health == "none" {
+			c.Health = ""
+		}
+	} else {
+		c.Health = statusHealth(l.Status)
+	}
+	var ports []string
+	for _, p := range l.Ports {
+		if p.PublicPort == 0 || strings.Contains(p.IP, ":") {
+			continue
+		}
+		ip := cmp.Or(p.IP, "0.0.0.0")
+		s := fmt.Sprintf("%s:%d->%d/%s", ip, p.PublicPort, p.PrivatePort, p.Type)
+		if !slices.Contains(ports, s) {
+			ports = append(ports, s)
+		}
+	}
+	slices.Sort(ports)
+	c.Ports = strings.Join(ports, ", ")
+	return c
 }
 
 // apiImageIDs is ImageIDs over the API: one request per distinct ref, a

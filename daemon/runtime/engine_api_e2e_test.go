@@ -66,12 +66,13 @@ func TestAPIReadsMatchCLI(t *testing.T) {
 	run("run", "sick", "-d", "--health-cmd", "/testprog health http://127.0.0.1:1/none",
 		"--health-interval", "1s", "--health-retries", "1", image)
 	run("run", "done", "-d", image, "env")
+	run("run", "gone", "-d", "--health-cmd", "/testprog health http://127.0.0.1:1/none", "--health-interval", "1s", image, "env")
 	run("create", "new", "-p", "127.0.0.1::8080", image)
 	// Holds a name of the stack without its labels.
 	docker("create", "--name", name("foreign"), "--label", "devarch-e2e-apicli="+stack, image)
 
 	// Wait for the states the comparison is about.
-	want := map[string][2]string{"web": {"running", ""}, "sick": {"running", "unhealthy"}, "done": {"exited", ""}, "new": {"created", ""}}
+	want := map[string][2]string{"web": {"running", ""}, "sick": {"running", "unhealthy"}, "done": {"exited", ""}, "gone": {"exited", ""}, "new": {"created", ""}}
 	var got []Container
 	for deadline := time.Now().Add(90 * time.Second); ; {
 		got, err = viaCLI.Containers(ctx, stack)

@@ -13,6 +13,8 @@ import (
 	"strings"
 	"sync"
 	"testing"
+
+	"github.com/devarch-dev/devarch/daemon/runtime/internal/engineapi"
 )
 
 // fakeAPI is a Docker Engine API on a Unix socket answering what the
@@ -147,61 +149,62 @@ func apiEngine(t *testing.T, socket string) *Engine {
 	return e
 }
 
-// Containers over the API: one listing filtered by both labels, then one
-// inspection per container; a container removed between the two is left
-// out, and what is kept reads as the CLI's inspect output reads.
+// Containers over the API: one listing filtered by both labels and
+// nothing else (no container is inspected: an inspection waits for the
+// container's lock); what it lists reads as the CLI's inspect output reads.
 func TestAPIContainers(t *testing.T) {
 	f := newFakeAPI(t)
-	stackLabels := map[string]string{"devarch.managed": "true", "devarch.stack": "samp"}
+	stackLabels := func(inst string) map[string]string {
+		return map[string]string{"devarch.managed": "true", "devarch.stack": "samp", "devarch.instance": inst}
+	}
 	f.containers = []map[string]any{
-		{"Id": "abc123", "Names": []string{"/devarch-samp-api"}, "Labels": stackLabels},
-		{"Id": "gone77", "Names": []string{"/devarch-samp-old"}, "Labels": stackLabels},
+		{"Id": "abc123", "Names": []string{"/devarch-samp-api"}, "Image": "devarch-testprog:e2e", "ImageID": "sha256:0a",
+			"State": "running", "Status": "Up 3 minutes (healthy)", "Labels": stackLabels("api"),
+			"Ports": []map[string]any{{"IP": "0.0.0.0", "PrivatePort": 8080, "PublicPort": 18080, "Type": "tcp"}}},
+		{"Id": "def456", "Names": []string{"/devarch-samp-db"}, "State": "exited", "Status": "Exited (0) 1 second ago", "Labels": stackLabels("db")},
 		{"Id": "fff999", "Names": []string{"/other"}, "Labels": map[string]string{"devarch.managed": "true", "devarch.stack": "other"}},
 	}
 	f.inspect["abc123"] = inspection(t, "abc123", "devarch-samp-api")
-	f.inspect["fff999"] = inspection(t, "fff999", "other")
 	cs, err := apiEngine(t, f.socket).Containers(context.Background(), "samp")
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(cs) != 1 {
-		t.Fatalf("containers = %+v, want devarch-samp-api only", cs)
+	if len(cs) != 2 {
+		t.Fatalf("containers = %+v, want devarch-samp-api and devarch-samp-db", cs)
 	}
-	c := cs[0]
-	if c.ID != "abc123" || c.Name != "devarch-samp-api" || c.State != "running" || c.Health != "healthy" ||
-		c.Instance() != "api" || !c.Managed() || c.Ports != "0.0.0.0:18080->8080/tcp" {
+	if c := cs[0]; c.ID != "abc123" || c.Name != "devarch-samp-api" || c.Image != "devarch-testprog:e2e" || c.ImageID != "sha256:0a" ||
+		c.State != "running" || c.Health != "healthy" || c.Instance() != "api" || !c.Managed() || c.Ports != "0.0.0.0:18080->8080/tcp" {
+		t.Errorf("container = %+v", c)
+	}
+	if c := cs[1]; c.Name != "devarch-samp-db" || c.State != "exited" || c.Health != "" || c.Instance() != "db" {
 		t.Errorf("container = %+v", c)
 	}
 	reqs := f.seen()
-	if len(reqs) != 4 || reqs[0] != "/_ping?" || !strings.HasPrefix(reqs[1], "/v1.41/containers/json?") {
-		t.Fatalf("requests = %q, want ping, one listing, two inspections", reqs)
+	if len(reqs) != 2 || reqs[0] != "/_ping?" || !strings.HasPrefix(reqs[1], "/v1.41/containers/json?") {
+		t.Fatalf("requests = %q, want a ping and one listing", reqs)
 	}
 	if !strings.Contains(reqs[1], "all=1") || !strings.Contains(reqs[1], "devarch.managed%3Dtrue") || !strings.Contains(reqs[1], "devarch.stack%3Dsamp") {
 		t.Errorf("listing %q does not ask for every container with both labels", reqs[1])
 	}
 }
 
-// ContainersNamed over the API lists every container and inspects only
+// ContainersNamed over the API lists every container once and keeps
 // those holding one of the names.
 func TestAPIContainersNamed(t *testing.T) {
 	f := newFakeAPI(t)
 	f.containers = []map[string]any{
-		{"Id": "abc123", "Names": []string{"/devarch-samp-api"}},
-		{"Id": "fff999", "Names": []string{"/unrelated"}},
+		{"Id": "abc123", "Names": []string{"/devarch-samp-api"}, "State": "running"},
+		{"Id": "fff999", "Names": []string{"/unrelated"}, "State": "running"},
 	}
-	f.inspect["abc123"] = inspection(t, "abc123", "devarch-samp-api")
-	f.inspect["fff999"] = inspection(t, "fff999", "unrelated")
 	cs, err := apiEngine(t, f.socket).ContainersNamed(context.Background(), []string{"devarch-samp-api", "/devarch-samp-db"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(cs) != 1 || cs[0].Name != "devarch-samp-api" {
+	if len(cs) != 1 || cs[0].Name != "devarch-samp-api" || cs[0].State != "running" {
 		t.Fatalf("containers = %+v", cs)
 	}
-	for _, r := range f.seen() {
-		if strings.Contains(r, "fff999") {
-			t.Errorf("inspected %q, which holds none of the names", r)
-		}
+	if reqs := f.seen(); len(reqs) != 2 || !strings.HasPrefix(reqs[1], "/v1.41/containers/json?all=1") || strings.Contains(reqs[1], "filters") {
+		t.Errorf("requests = %q, want a ping and one unfiltered listing", reqs)
 	}
 }
 
@@ -327,6 +330,56 @@ func TestDockerAPISocket(t *testing.T) {
 			}
 			if got := dockerAPISocket(tt.env); got != tt.want {
 				t.Errorf("dockerAPISocket(%v) = %q, want %q", tt.env, got, tt.want)
+			}
+		})
+	}
+}
+
+// containerOfListed reads a listing as parseInspect reads an inspection:
+// the container's own name (not a legacy link's), health from the API's
+// Health (1.52+) or the end of Status, published IPv4 ports only, the
+// image ID with its algorithm.
+func TestContainerOfListed(t *testing.T) {
+	health := func(s string) *struct {
+		Status string `json:"Status"`
+	} {
+		return &struct {
+			Status string `json:"Status"`
+		}{s}
+	}
+	tests := []struct {
+		name string
+		in   engineapi.Listed
+		want Container
+	}{
+		{"running, healthy, published twice (IPv4 and IPv6) and exposed",
+			engineapi.Listed{ID: "a", Names: []string{"/devarch-s-api"}, Image: "api:1", ImageID: "sha256:0a", State: "running",
+				Status: "Up 5 minutes (healthy)", Labels: map[string]string{"devarch.instance": "api"},
+				Ports: []engineapi.ListedPort{
+					{IP: "0.0.0.0", PrivatePort: 8080, PublicPort: 18080, Type: "tcp"},
+					{IP: "::", PrivatePort: 8080, PublicPort: 18080, Type: "tcp"},
+					{IP: "127.0.0.1", PrivatePort: 53, PublicPort: 1053, Type: "udp"},
+					{PrivatePort: 9000, Type: "tcp"},
+				}},
+			Container{ID: "a", Name: "devarch-s-api", Image: "api:1", ImageID: "sha256:0a", State: "running", Health: "healthy",
+				Ports: "0.0.0.0:18080->8080/tcp, 127.0.0.1:1053->53/udp", Labels: map[string]string{"devarch.instance": "api"}}},
+		{"starting, a legacy link's name first",
+			engineapi.Listed{ID: "b", Names: []string{"/web/db", "/devarch-s-db"}, ImageID: "0b", State: "running", Status: "Up 1 second (health: starting)"},
+			Container{ID: "b", Name: "devarch-s-db", ImageID: "sha256:0b", State: "running", Health: "starting", Labels: map[string]string{}}},
+		{"exited: no health in its status",
+			engineapi.Listed{ID: "c", Names: []string{"/x"}, State: "exited", Status: "Exited (1) 3 seconds ago"},
+			Container{ID: "c", Name: "x", State: "exited", Labels: map[string]string{}}},
+		{"the API's own Health wins over the status",
+			engineapi.Listed{ID: "d", Names: []string{"/y"}, State: "running", Status: "Up 2 seconds", Health: health("unhealthy")},
+			Container{ID: "d", Name: "y", State: "running", Health: "unhealthy", Labels: map[string]string{}}},
+		{"Health none is no healthcheck",
+			engineapi.Listed{ID: "e", Names: []string{"/z"}, State: "running", Status: "Up 2 seconds", Health: health("none")},
+			Container{ID: "e", Name: "z", State: "running", Labels: map[string]string{}}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := containerOfListed(tt.in); !reflect.DeepEqual(got, tt.want) {
+				t.Errorf("containerOfListed = %+v\nwant %+v", got, tt.want)
 			}
 		})
 	}

@@ -481,3 +481,24 @@ func TestDockerName(t *testing.T) {
 		})
 	}
 }
+
+// A stopped container's last health status says nothing now: it is not
+// reported (as a container listing does not report it either).
+func TestParseInspectStoppedHasNoHealth(t *testing.T) {
+	for _, state := range []string{"exited", "created", "paused"} {
+		t.Run(state, func(t *testing.T) {
+			data := `[{"Id":"a","Name":"/x","State":{"Status":"` + state + `","Health":{"Status":"unhealthy"}},"Config":{"Image":"i"}}]`
+			cs, err := parseInspect([]byte(data))
+			if err != nil || len(cs) != 1 {
+				t.Fatalf("parseInspect = %+v, %v", cs, err)
+			}
+			if cs[0].State != state || cs[0].Health != "" {
+				t.Errorf("container = %+v, want state %s without health", cs[0], state)
+			}
+		})
+	}
+	cs, err := parseInspect([]byte(`[{"Id":"a","Name":"/x","State":{"Status":"running","Health":{"Status":"unhealthy"}}}]`))
+	if err != nil || len(cs) != 1 || cs[0].Health != "unhealthy" {
+		t.Errorf("running: %+v, %v; want unhealthy", cs, err)
+	}
+}

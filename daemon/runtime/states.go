@@ -39,12 +39,12 @@ func (e *Engine) ContainerStates(ctx context.Context, stack string) ([]Container
 		return nil, fmt.Errorf("runtime %s: container states from the list: %w", e.kind, ErrUnsupported)
 	}
 	if e.api != nil {
-		listed, err := e.api.Containers(ctx, core.LabelManaged+"=true", core.LabelStack+"="+stack)
+		cs, err := e.apiContainers(ctx, nil, core.LabelManaged+"=true", core.LabelStack+"="+stack)
 		if !engineapi.IsUnreachable(err) {
 			if err != nil {
 				return nil, fmt.Errorf("list containers of stack %q: %w", stack, err)
 			}
-			return statesOf(listed), nil
+			return cs, nil
 		}
 	}
 	out, err := e.output(ctx, e.cliCmd(ctx, "ps", "-a", "--no-trunc",
@@ -55,22 +55,6 @@ func (e *Engine) ContainerStates(ctx context.Context, stack string) ([]Container
 		return nil, fmt.Errorf("list containers of stack %q: %w", stack, err)
 	}
 	return parseStates(out, stack), nil
-}
-
-// statesOf is ContainerStates' answer from the API's listing.
-func statesOf(listed []engineapi.Listed) []Container {
-	cs := make([]Container, 0, len(listed))
-	for _, l := range listed {
-		name := ""
-		if len(l.Names) > 0 {
-			name = strings.TrimPrefix(l.Names[0], "/")
-		}
-		cs = append(cs, Container{
-			ID: l.ID, Name: name, State: l.State, Health: statusHealth(l.Status), ImageID: l.ImageID, Labels: l.Labels,
-		})
-	}
-	slices.SortFunc(cs, func(a, b Container) int { return strings.Compare(a.Name, b.Name) })
-	return cs
 }
 
 // composeImageLabel is the label docker compose puts the ID of a

@@ -4,7 +4,6 @@ import (
 	"testing"
 
 	"github.com/devarch-dev/devarch/core"
-	"github.com/devarch-dev/devarch/daemon/runtime/internal/engineapi"
 )
 
 func TestStatusHealth(t *testing.T) {
@@ -45,30 +44,6 @@ func TestParseStates(t *testing.T) {
 		}
 		if !got.Managed() || got.Labels[core.LabelStack] != "s" {
 			t.Errorf("container %d labels = %v, want managed and stack s", i, got.Labels)
-		}
-	}
-	if cs[0].Instance() != "api" || cs[1].Instance() != "db" {
-		t.Errorf("instances = %q, %q, want api, db", cs[0].Instance(), cs[1].Instance())
-	}
-}
-
-func TestStatesOf(t *testing.T) {
-	cs := statesOf([]engineapi.Listed{
-		{ID: "bbb", Names: []string{"/devarch-s-db"}, ImageID: "sha256:0123", State: "running", Status: "Up 2 seconds (health: starting)",
-			Labels: map[string]string{core.LabelManaged: "true", core.LabelStack: "s", core.LabelInstance: "db"}},
-		{ID: "aaa", Names: []string{"/devarch-s-api"}, ImageID: "sha256:4567", State: "running", Status: "Up 1 second (unhealthy)",
-			Labels: map[string]string{core.LabelManaged: "true", core.LabelStack: "s", core.LabelInstance: "api"}},
-	})
-	if len(cs) != 2 {
-		t.Fatalf("statesOf: %d containers, want 2", len(cs))
-	}
-	for i, want := range []Container{
-		{ID: "aaa", Name: "devarch-s-api", State: "running", Health: "unhealthy", ImageID: "sha256:4567"},
-		{ID: "bbb", Name: "devarch-s-db", State: "running", Health: "starting", ImageID: "sha256:0123"},
-	} {
-		got := cs[i]
-		if got.ID != want.ID || got.Name != want.Name || got.State != want.State || got.Health != want.Health || got.ImageID != want.ImageID {
-			t.Errorf("container %d = %+v, want %+v", i, got, want)
 		}
 	}
 	if cs[0].Instance() != "api" || cs[1].Instance() != "db" {

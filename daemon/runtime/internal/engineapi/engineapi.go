@@ -231,14 +231,33 @@ func (c *Client) getAt(ctx context.Context, v, path string, query url.Values, ou
 	return nil
 }
 
-// Listed is one container of a listing.
+// Listed is one container of a listing: the engine answers a listing
+// from a snapshot of its containers, without waiting for any container's
+// lock (which starting containers and running healthchecks hold), so it is
+// all a plan reads.
 type Listed struct {
 	ID      string            `json:"Id"`
 	Names   []string          `json:"Names"`   // "/name"
+	Image   string            `json:"Image"`   // the reference it was created from (its image ID once that reference names another image)
 	ImageID string            `json:"ImageID"` // "sha256:HEX"
 	State   string            `json:"State"`   // running, exited, created, ...
 	Status  string            `json:"Status"`  // "Up 3 seconds (healthy)"
 	Labels  map[string]string `json:"Labels"`
+	Ports   []ListedPort      `json:"Ports"`
+	// Health is set by engines whose API is 1.52 or newer; older ones
+	// tell health only at the end of Status.
+	Health *struct {
+		Status string `json:"Status"`
+	} `json:"Health,omitempty"`
+}
+
+// ListedPort is one port of a listed container; PublicPort is 0 when the
+// port is not published.
+type ListedPort struct {
+	IP          string `json:"IP"`
+	PrivatePort int    `json:"PrivatePort"`
+	PublicPort  int    `json:"PublicPort"`
+	Type        string `json:"Type"`
 }
 
 // Containers lists every container, running or not, carrying all of
@@ -257,12 +276,6 @@ func (c *Client) Containers(ctx context.Context, labels ...string) ([]Listed, er
 		return nil, err
 	}
 	return out, nil
-}
-
-// InspectContainer decodes the engine's inspection of container id (what
-// `docker inspect` prints for it) into out.
-func (c *Client) InspectContainer(ctx context.Context, id string, out any) error {
-	return c.get(ctx, "/containers/"+url.PathEscape(id)+"/json", nil, out)
 }
 
 // ImageID is the ID of the local image ref names ("sha256:HEX"); a
