@@ -132,17 +132,13 @@ func (tx *Tx) ContainerOwners(name string) ([]ContainerOwner, error) {
 // Joiners lists, sorted, the stacks whose definition or applied snapshot
 // joins the network of stack (with or without a definition of their own).
 func (tx *Tx) Joiners(stack string) ([]string, error) {
-	var out []string
-	_, err := tx.getOpt(bucketJoiners, stack, &out)
-	return out, err
+	return tx.setMembers(bucketJoiners, stack)
 }
 
 // TemplateUsers lists, sorted, the stacks whose definition names template
 // name.
 func (tx *Tx) TemplateUsers(name string) ([]string, error) {
-	var out []string
-	_, err := tx.getOpt(bucketTemplateUsers, name, &out)
-	return out, err
+	return tx.setMembers(bucketTemplateUsers, name)
 }
 
 // ListSummaries returns the summary of every stack, sorted by name.
@@ -307,29 +303,6 @@ func (tx *Tx) reindexContainers(stack string, old, now []string) error {
 	return nil
 }
 
-// reindexSet adds stack to the set records of bucket named in now but not
-// in old, and takes it out of those named in old but not in now.
-func (tx *Tx) reindexSet(bucket, stack string, old, now []string) error {
-	for _, k := range sortedSet(slices.Concat(old, now)) {
-		in, was := slices.Contains(now, k), slices.Contains(old, k)
-		if in == was {
-			continue
-		}
-		var set []string
-		if _, err := tx.getOpt(bucket, k, &set); err != nil {
-			return err
-		}
-		set = slices.DeleteFunc(set, func(s string) bool { return s == stack })
-		if in {
-			set = sortedSet(append(set, stack))
-		}
-		if err := tx.putOrDelete(bucket, k, set, len(set) == 0); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
 // indexStack updates the index after st was stored.
 func (tx *Tx) indexStack(st core.Stack) error {
 	tpls, err := tx.Templates()
@@ -406,8 +379,8 @@ func (tx *Tx) indexApplied(stack string, ap *Applied, kind string) error {
 // reindexTemplateUsers rebuilds the index of every stack naming template
 // name, after the template changed: its ports are the template's.
 func (tx *Tx) reindexTemplateUsers(name string) error {
-	var users []string
-	if _, err := tx.getOpt(bucketTemplateUsers, name, &users); err != nil {
+	users, err := tx.TemplateUsers(name)
+	if err != nil {
 		return err
 	}
 	if len(users) == 0 {

@@ -2,6 +2,7 @@ package store
 
 import (
 	"bytes"
+	"fmt"
 	"reflect"
 	"testing"
 	"time"
@@ -25,7 +26,8 @@ func webTemplate(port int) core.Template {
 	return core.Template{Name: "web", Image: "example/web:1", Ports: []core.Port{{Host: port, Container: 80}}}
 }
 
-// dumpIndex is every index record's plaintext value, by bucket and name.
+// dumpIndex is every index record's plaintext value, and every set's
+// members, by bucket and name.
 func dumpIndex(t *testing.T, tx *Tx) map[string]string {
 	t.Helper()
 	out := map[string]string{}
@@ -36,6 +38,15 @@ func dumpIndex(t *testing.T, tx *Tx) map[string]string {
 		})
 		if err != nil {
 			t.Fatal(err)
+		}
+	}
+	for _, b := range setBuckets {
+		sets, err := tx.allSets(b)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for name, members := range sets {
+			out[b+"/"+name] = fmt.Sprint(members)
 		}
 	}
 	return out

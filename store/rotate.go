@@ -176,7 +176,11 @@ func reseal(btx *bolt.Tx, oldKey, newKey secrets.Key) (int, error) {
 		}
 	}
 	m, err := resealEvents(btx, from, to)
-	return n + m, err
+	if err != nil {
+		return n + m, err
+	}
+	sets, err := resealSets(btx, from, to)
+	return n + m + sets, err
 }
 
 type jobEvents struct {

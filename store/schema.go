@@ -32,16 +32,23 @@ package store
 //	│   └── blind("PORT/PROTO") → sealed record {"PORT/PROTO", []PortClaim}
 //	├── containers                    container names devarch-STACK-INSTANCE
 //	│   └── blind(container) → sealed record {container, []ContainerOwner}
-//	├── joiners                       the join graph, reversed
-//	│   └── blind(stack)  → sealed record {stack, [stacks joining its network]}
-//	└── template_users                the stacks whose ports a template decides
-//	    └── blind(template) → sealed record {template, [stacks naming it]}
+//	├── joiners                       the join graph, reversed; since v5 one bucket per stack
+//	│   └── blind(stack)              the stacks joining its network
+//	│       └── blind(joiner) → sealed record {joiner, stack}
+//	└── template_users                the stacks whose ports a template decides; since v5 one bucket per template
+//	    └── blind(template)           the stacks naming it
+//	        └── blind(user) → sealed record {user, template}
 //
 // blind(name) is secrets.Blind(key, bucket, name): a keyed hash, so record
 // names (stack names, plan IDs) never appear in the file. A sealed record is
 // secrets.Seal of the JSON {"name": ..., "value": ...} with the additional
 // data "<bucket>/<hex(blind(name))>" ("events/<hex(blind(job))>/<seq>" in
 // the event log): a record copied under another key or bucket fails to open.
+// A member of a set of joiners or template_users (index_sets.go) is blinded
+// in the domain of its set's path, "<bucket>/<hex(blind(set))>", rather
+// than its bucket's, and sealed with the additional data
+// "<bucket>/<hex(blind(set))>/<hex(blind(member))>"; it holds the set's
+// name, so that rotation finds the set again under the new key.
 // The schema version is plain so a newer database is recognised before any
 // key is tried; key_check is a known value sealed under the key, so a wrong
 // key is detected at Open before anything is written.
@@ -61,11 +68,15 @@ package store
 // are blinded and its values sealed like every record: no stack, instance
 // or container name, nor a port, is readable in the file. The forward join
 // graph is each stack's StackIndex (its definition's and applied
-// snapshot's joins); joiners is its reverse.
+// snapshot's joins); joiners is its reverse. Joiners and template users
+// are sets with a record per member (migration 5), so that a write adding
+// a stack to a set or taking it out costs one record, however many stacks
+// the set holds; schema 4 kept each set in one record listing every
+// member.
 
 // SchemaVersion is the schema this binary reads and writes: the version of
 // the last migration.
-const SchemaVersion = 4
+const SchemaVersion = 5
 
 // Bucket names.
 const (
@@ -97,9 +108,10 @@ const (
 const keyCheckPlaintext = "devarch key check v1"
 
 // recordBuckets are the buckets holding sealed records directly (all but
-// meta and events), in the order rotation re-seals them.
+// meta, events and the set buckets of index_sets.go), in the order
+// rotation re-seals them.
 var recordBuckets = []string{bucketStacks, bucketTemplates, bucketApplied, bucketBindings, bucketPlans, bucketJobs,
-	bucketStackIndex, bucketSummaries, bucketPorts, bucketContainers, bucketJoiners, bucketTemplateUsers}
+	bucketStackIndex, bucketSummaries, bucketPorts, bucketContainers}
 
 // indexBuckets are the buckets of the cross-stack index.
 var indexBuckets = []string{bucketStackIndex, bucketSummaries, bucketPorts, bucketContainers, bucketJoiners, bucketTemplateUsers}
