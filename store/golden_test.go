@@ -75,7 +75,6 @@ func goldenRecords(t *testing.T) []struct {
 		{file: "summary", name: st.Name, value: StackSummary{Name: st.Name, Description: "d", Environment: "e", Instances: 1,
 			Serial: 3, Lineage: "lin-1", AppliedAt: &t0, AppliedSerial: 2}},
 		{file: "port_claims", name: "5433/tcp", value: []PortClaim{{Stack: st.Name, Instance: "db", HostIP: "127.0.0.1", Host: 5433, Protocol: "tcp"}}},
-		{file: "container_owners", name: "devarch-" + st.Name + "-db", value: []ContainerOwner{{Stack: st.Name, Instance: "db"}}},
 		{file: "set_member", name: st.Name, value: "other"},
 	}
 	for i := range out {

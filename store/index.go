@@ -124,9 +124,47 @@ func (tx *Tx) PortClaims(host int, proto string) ([]PortClaim, error) {
 // name (more than one only in data stored before clashes were refused),
 // sorted by stack.
 func (tx *Tx) ContainerOwners(name string) ([]ContainerOwner, error) {
-	var out []ContainerOwner
-	_, err := tx.getOpt(bucketContainers, name, &out)
-	return out, err
+	owners, err := tx.ContainerOwnersOf([]string{name})
+	return owners[name], err
+}
+
+// ContainerOwnersOf is ContainerOwners of each of names. Container names
+// are not indexed by name (each would be a record to rewrite on every
+// write of its stack, scattered over the file by its blinded key): a name
+// devarch-STACK-INSTANCE can only be made by a stack whose name ends at
+// one of its hyphens, so the owners are read from the index records of
+// those few stacks, each read once however many names need it.
+func (tx *Tx) ContainerOwnersOf(names []string) (map[string][]ContainerOwner, error) {
+	type entry struct {
+		ix    StackIndex
+		found bool
+	}
+	read := map[string]entry{}
+	out := map[string][]ContainerOwner{}
+	for _, name := range names {
+		rest, ok := strings.CutPrefix(name, core.ProjectName(""))
+		if !ok {
+			continue
+		}
+		for i := 1; i < len(rest)-1; i++ {
+			if rest[i] != '-' {
+				continue
+			}
+			stack, inst := rest[:i], rest[i+1:]
+			e, seen := read[stack]
+			if !seen {
+				var err error
+				if e.ix, e.found, err = tx.GetStackIndex(stack); err != nil {
+					return nil, err
+				}
+				read[stack] = e
+			}
+			if e.found && slices.Contains(e.ix.Names, inst) {
+				out[name] = append(out[name], ContainerOwner{Stack: stack, Instance: inst})
+			}
+		}
+	}
+	return out, nil
 }
 
 // Joiners lists, sorted, the stacks whose definition or applied snapshot
@@ -135,8 +173,8 @@ func (tx *Tx) Joiners(stack string) ([]string, error) {
 	return tx.setMembers(bucketJoiners, stack)
 }
 
-// TemplateUsers lists, sorted, the stacks whose definition names template
-// name.
+// TemplateUsers lists, sorted, the stacks whose definition names the user
+// template name; none for a built-in template (see userTemplates).
 func (tx *Tx) TemplateUsers(name string) ([]string, error) {
 	return tx.setMembers(bucketTemplateUsers, name)
 }
@@ -224,6 +262,19 @@ func sortedSet(s []string) []string {
 	return slices.Compact(s)
 }
 
+// userTemplates are the templates ix's stack names that are not built in:
+// those template_users tracks. A built-in template changes only with the
+// binary, and Open rebuilds the whole index when the catalog differs.
+func (ix StackIndex) userTemplates() []string {
+	var out []string
+	for _, t := range ix.Templates {
+		if !catalog.Has(t) {
+			out = append(out, t)
+		}
+	}
+	return out
+}
+
 // allJoins is every stack whose network ix's stack joins.
 func (ix StackIndex) allJoins() []string {
 	return sortedSet(append(slices.Clone(ix.Joins), ix.AppliedJoins...))
@@ -236,13 +287,10 @@ func (tx *Tx) reindexStack(stack string, old, ix StackIndex) error {
 	if err := tx.reindexPorts(stack, old.Ports, ix.Ports); err != nil {
 		return err
 	}
-	if err := tx.reindexContainers(stack, old.Names, ix.Names); err != nil {
-		return err
-	}
 	if err := tx.reindexSet(bucketJoiners, stack, old.allJoins(), ix.allJoins()); err != nil {
 		return err
 	}
-	if err := tx.reindexSet(bucketTemplateUsers, stack, old.Templates, ix.Templates); err != nil {
+	if err := tx.reindexSet(bucketTemplateUsers, stack, old.userTemplates(), ix.userTemplates()); err != nil {
 		return err
 	}
 	return tx.putOrDelete(bucketStackIndex, stack, ix, !ix.Defined && !ix.Applied)
@@ -269,34 +317,6 @@ func (tx *Tx) reindexPorts(stack string, old, now []PortClaim) error {
 		}
 		slices.SortFunc(claims, comparePortClaims)
 		if err := tx.putOrDelete(bucketPorts, k, claims, len(claims) == 0); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-func (tx *Tx) reindexContainers(stack string, old, now []string) error {
-	if slices.Equal(old, now) {
-		return nil
-	}
-	has := map[string]bool{}
-	for _, n := range now {
-		has[n] = true
-	}
-	for _, inst := range sortedSet(slices.Concat(old, now)) {
-		name := core.ContainerName(stack, inst)
-		var owners []ContainerOwner
-		if _, err := tx.getOpt(bucketContainers, name, &owners); err != nil {
-			return err
-		}
-		owners = slices.DeleteFunc(owners, func(o ContainerOwner) bool { return o.Stack == stack })
-		if has[inst] {
-			owners = append(owners, ContainerOwner{Stack: stack, Instance: inst})
-		}
-		slices.SortFunc(owners, func(a, b ContainerOwner) int {
-			return cmp.Or(cmp.Compare(a.Stack, b.Stack), cmp.Compare(a.Instance, b.Instance))
-		})
-		if err := tx.putOrDelete(bucketContainers, name, owners, len(owners) == 0); err != nil {
 			return err
 		}
 	}

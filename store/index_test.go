@@ -198,7 +198,7 @@ func TestIndexKeptByWrites(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if len(idx) != 5 { // beta's record and summary, its container, its template's users, the port
+		if len(idx) != 4 { // beta's record and summary, its template's users, the port
 			t.Errorf("index = %v", idx)
 		}
 	})
@@ -325,6 +325,66 @@ func TestIndexRebuiltForAnotherCatalog(t *testing.T) {
 		}
 		if cur, err := tx.indexCurrent(); err != nil || !cur {
 			t.Errorf("index current = %v, %v", cur, err)
+		}
+		return nil
+	})
+}
+
+// TestContainerOwnersFromStackIndex: a container name is owned by the
+// stacks whose name ends at one of its hyphens and that define the rest as
+// an instance; data stored before clashes were refused may give two.
+func TestContainerOwnersFromStackIndex(t *testing.T) {
+	s, _ := openTemp(t)
+	stack := func(name string, insts ...string) core.Stack {
+		st := core.Stack{Name: name, Lineage: "lin-" + name, Serial: 1}
+		for _, i := range insts {
+			st.Instances = append(st.Instances, core.Instance{Name: i, Template: "redis", Enabled: true})
+		}
+		return st
+	}
+	if err := s.Update(func(tx *Tx) error {
+		for _, st := range []core.Stack{stack("a", "b-c", "web"), stack("a-b", "c"), stack("shop", "db")} {
+			if err := tx.PutStack(st); err != nil {
+				return err
+			}
+		}
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name string
+		want []ContainerOwner
+	}{
+		{"devarch-a-web", []ContainerOwner{{"a", "web"}}},
+		{"devarch-a-b-c", []ContainerOwner{{"a", "b-c"}, {"a-b", "c"}}},
+		{"devarch-shop-db", []ContainerOwner{{"shop", "db"}}},
+		{"devarch-shop-api", nil},
+		{"devarch-nope-db", nil},
+		{"shop-db", nil},
+		{"devarch-", nil},
+		{"devarch--", nil},
+		{"devarch-shop-", nil},
+	}
+	err := s.View(func(tx *Tx) error {
+		for _, tt := range tests {
+			got, err := tx.ContainerOwners(tt.name)
+			if err != nil || !reflect.DeepEqual(got, tt.want) {
+				t.Errorf("ContainerOwners(%q) = %+v, %v; want %+v", tt.name, got, err, tt.want)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Removing a stack's definition takes its names with it.
+	if err := s.Update(func(tx *Tx) error { return tx.DeleteStack("a-b") }); err != nil {
+		t.Fatal(err)
+	}
+	_ = s.View(func(tx *Tx) error {
+		if got, _ := tx.ContainerOwners("devarch-a-b-c"); !reflect.DeepEqual(got, []ContainerOwner{{"a", "b-c"}}) {
+			t.Errorf("after removing a-b: owners = %+v", got)
 		}
 		return nil
 	})

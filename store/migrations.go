@@ -21,7 +21,7 @@ var migrations = []migration{
 	{2, "add job event log", migrateEvents},
 	{3, "runtime bindings beside applied snapshots, runtime kinds in saved plans, template secrecy in overrides", migrateV3},
 	{4, "cross-stack index: host ports, container names, join graph, stack summaries", migrateIndex},
-	{5, "joiners and template users: one record per member", migrateSets},
+	{5, "joiners and template users: one record per member; container names no longer indexed", migrateSets},
 }
 
 // v1Buckets are the buckets migration 1 creates; later buckets come with

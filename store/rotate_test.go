@@ -85,10 +85,10 @@ func TestRotate(t *testing.T) {
 		t.Fatal(err)
 	}
 	// stack, template, applied, binding, plan, job, 2 events, and the
-	// index: the stack's index record and summary, its container name and
-	// its template's users.
-	if n != 12 {
-		t.Errorf("rotated %d records, want 12", n)
+	// index: the stack's index record and summary and its template's
+	// users.
+	if n != 11 {
+		t.Errorf("rotated %d records, want 11", n)
 	}
 	newKey := keyOf(t, home)
 	if newKey == oldKey {

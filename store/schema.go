@@ -30,12 +30,13 @@ package store
 //	│   └── blind(stack)  → sealed record {stack, StackSummary}
 //	├── ports                         host ports published, any host IP
 //	│   └── blind("PORT/PROTO") → sealed record {"PORT/PROTO", []PortClaim}
-//	├── containers                    container names devarch-STACK-INSTANCE
-//	│   └── blind(container) → sealed record {container, []ContainerOwner}
+//	│                                 (container names devarch-STACK-INSTANCE were indexed in
+//	│                                 "containers" in v4; since v5 they are read from the
+//	│                                 stack_index records of the stacks they can name)
 //	├── joiners                       the join graph, reversed; since v5 one bucket per stack
 //	│   └── blind(stack)              the stacks joining its network
 //	│       └── blind(joiner) → sealed record {joiner, stack}
-//	└── template_users                the stacks whose ports a template decides; since v5 one bucket per template
+//	└── template_users                the stacks naming a user template (not a built-in one); since v5 one bucket per template
 //	    └── blind(template)           the stacks naming it
 //	        └── blind(user) → sealed record {user, template}
 //
@@ -89,10 +90,13 @@ const (
 	bucketJobs      = "jobs"
 	bucketEvents    = "events"
 
-	bucketStackIndex    = "stack_index"
-	bucketSummaries     = "summaries"
-	bucketPorts         = "ports"
-	bucketContainers    = "containers"
+	bucketStackIndex = "stack_index"
+	bucketSummaries  = "summaries"
+	bucketPorts      = "ports"
+	// bucketContainersV4 indexed container names from v4 to v5, when
+	// migration 5 dropped it (index.go's ContainerOwnersOf reads the
+	// stacks' index records instead).
+	bucketContainersV4  = "containers"
 	bucketJoiners       = "joiners"
 	bucketTemplateUsers = "template_users"
 )
@@ -111,7 +115,7 @@ const keyCheckPlaintext = "devarch key check v1"
 // meta, events and the set buckets of index_sets.go), in the order
 // rotation re-seals them.
 var recordBuckets = []string{bucketStacks, bucketTemplates, bucketApplied, bucketBindings, bucketPlans, bucketJobs,
-	bucketStackIndex, bucketSummaries, bucketPorts, bucketContainers}
+	bucketStackIndex, bucketSummaries, bucketPorts}
 
 // indexBuckets are the buckets of the cross-stack index.
-var indexBuckets = []string{bucketStackIndex, bucketSummaries, bucketPorts, bucketContainers, bucketJoiners, bucketTemplateUsers}
+var indexBuckets = []string{bucketStackIndex, bucketSummaries, bucketPorts, bucketJoiners, bucketTemplateUsers}

@@ -49,6 +49,12 @@ func Get(name string) (core.Template, bool) {
 	return t.Clone(), true
 }
 
+// Has reports whether name is a built-in template.
+func Has(name string) bool {
+	_, ok := decoded()[name]
+	return ok
+}
+
 // Names lists the built-in templates, sorted.
 func Names() []string {
 	entries, err := fs.ReadDir(files, "templates")

@@ -19,14 +19,17 @@ import (
 // and core.ContainerClashes look up). Where stored stacks share a name
 // (older data), the one last by name owns it, as there.
 func ContainerOwners(tx *store.Tx, st core.Stack) (map[string]core.ContainerOwner, error) {
-	out := map[string]core.ContainerOwner{}
+	names := make([]string, 0, len(st.Instances))
 	for _, inst := range st.Instances {
-		name := core.ContainerName(st.Name, inst.Name)
-		owners, err := tx.ContainerOwners(name)
-		if err != nil {
-			return nil, err
-		}
-		for _, o := range owners {
+		names = append(names, core.ContainerName(st.Name, inst.Name))
+	}
+	byName, err := tx.ContainerOwnersOf(names)
+	if err != nil {
+		return nil, err
+	}
+	out := map[string]core.ContainerOwner{}
+	for _, name := range names {
+		for _, o := range byName[name] {
 			if o.Stack != st.Name {
 				out[name] = core.ContainerOwner{Stack: o.Stack, Instance: o.Instance}
 			}
