@@ -18,14 +18,8 @@ import (
 // devarch.stack=stack: over the engine's API socket when it has one (see
 // engine_api.go), else `ps -a -q --filter label=...` then `inspect`.
 func (e *Engine) Containers(ctx context.Context, stack string) ([]Container, error) {
-	if e.api != nil {
-		cs, err := e.apiContainers(ctx, nil, core.LabelManaged+"=true", core.LabelStack+"="+stack)
-		if !engineapi.IsUnreachable(err) {
-			if err != nil {
-				return nil, fmt.Errorf("list containers of stack %q: %w", stack, err)
-			}
-			return cs, nil
-		}
+	if cs, ok, err := e.apiStack(ctx, stack); ok {
+		return cs, err
 	}
 	out, err := e.output(ctx, e.cliCmd(ctx, "ps", "-a", "-q", "--no-trunc",
 		"--filter", "label="+core.LabelManaged+"=true",

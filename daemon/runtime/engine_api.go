@@ -15,6 +15,7 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/devarch-dev/devarch/core"
 	"github.com/devarch-dev/devarch/daemon/runtime/internal/engineapi"
 )
 
@@ -150,6 +151,23 @@ func contextHost(env map[string]string, name string) string {
 		return ""
 	}
 	return meta.Endpoints["docker"].Host
+}
+
+// apiStack lists stack's containers (labeled devarch.managed=true and
+// devarch.stack=stack) over the API; ok is false when the engine has no
+// API socket or the socket did not answer: the caller then asks the CLI.
+func (e *Engine) apiStack(ctx context.Context, stack string) (cs []Container, ok bool, err error) {
+	if e.api == nil {
+		return nil, false, nil
+	}
+	cs, err = e.apiContainers(ctx, nil, core.LabelManaged+"=true", core.LabelStack+"="+stack)
+	switch {
+	case engineapi.IsUnreachable(err):
+		return nil, false, nil
+	case err != nil:
+		return nil, true, fmt.Errorf("list containers of stack %q: %w", stack, err)
+	}
+	return cs, true, nil
 }
 
 // apiContainers lists the containers carrying all of labels (every

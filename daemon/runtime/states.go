@@ -7,7 +7,6 @@ import (
 	"strings"
 
 	"github.com/devarch-dev/devarch/core"
-	"github.com/devarch-dev/devarch/daemon/runtime/internal/engineapi"
 )
 
 // StateLister is a Runtime that reads the state and health of a stack's
@@ -38,14 +37,8 @@ func (e *Engine) ContainerStates(ctx context.Context, stack string) ([]Container
 	if e.kind != KindDocker {
 		return nil, fmt.Errorf("runtime %s: container states from the list: %w", e.kind, ErrUnsupported)
 	}
-	if e.api != nil {
-		cs, err := e.apiContainers(ctx, nil, core.LabelManaged+"=true", core.LabelStack+"="+stack)
-		if !engineapi.IsUnreachable(err) {
-			if err != nil {
-				return nil, fmt.Errorf("list containers of stack %q: %w", stack, err)
-			}
-			return cs, nil
-		}
+	if cs, ok, err := e.apiStack(ctx, stack); ok {
+		return cs, err
 	}
 	out, err := e.output(ctx, e.cliCmd(ctx, "ps", "-a", "--no-trunc",
 		"--filter", "label="+core.LabelManaged+"=true",
