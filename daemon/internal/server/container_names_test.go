@@ -45,6 +45,16 @@ func TestContainerNameClashRefused(t *testing.T) {
 	srvOK[core.Instance](t, e.do("POST", "/v1/stacks/imp/instances", api.InstanceAddRequest{Name: "x-k-y", Template: "xcache"}), http.StatusCreated)
 	devfile := "version: 1\nstack:\n  name: imp-x\ninstances:\n  k-y:\n    template: xcache\n"
 	composeFile := "services:\n  k-y:\n    image: docker.io/library/redis:7\n"
+	// The other way round, the new stack's name is the shorter one: a new
+	// stack sh whose instance a-b clashes with instance b of stack sh-a
+	// (the container names index is gone: the owners are found by reading
+	// stack sh-a, a name ending at one of devarch-sh-a-b's hyphens).
+	srvOK[core.Stack](t, e.do("POST", "/v1/stacks", api.StackCreateRequest{Name: "sh-a"}), http.StatusCreated)
+	srvOK[core.Instance](t, e.do("POST", "/v1/stacks/sh-a/instances", api.InstanceAddRequest{Name: "b", Template: "xcache"}), http.StatusCreated)
+	srvOK[core.Stack](t, e.do("POST", "/v1/stacks", api.StackCreateRequest{Name: "src2"}), http.StatusCreated)
+	srvOK[core.Instance](t, e.do("POST", "/v1/stacks/src2/instances", api.InstanceAddRequest{Name: "a-b", Template: "xcache"}), http.StatusCreated)
+	shortDevfile := "version: 1\nstack:\n  name: sh\ninstances:\n  a-b:\n    template: xcache\n"
+	shortCompose := "services:\n  a-b:\n    image: docker.io/library/redis:7\n"
 
 	tests := []struct {
 		name      string
@@ -69,6 +79,14 @@ func TestContainerNameClashRefused(t *testing.T) {
 			"instances.k-y", "devarch-imp-x-k-y", `stack "imp" instance "x-k-y"`},
 		{"import-compose", "POST", "/v1/import-compose", api.ImportComposeRequest{Content: composeFile, Stack: "imp-x"},
 			"instances.k-y", "devarch-imp-x-k-y", `stack "imp" instance "x-k-y"`},
+		{"stack copy", "POST", "/v1/stacks/rv1/copy", api.StackCopyRequest{Name: "imp-x"},
+			"instances.k-y", "devarch-imp-x-k-y", `stack "imp" instance "x-k-y"`},
+		{"import of a devarch.yml, the new stack the shorter name", "POST", "/v1/import", api.ImportRequest{Content: shortDevfile},
+			"instances.a-b", "devarch-sh-a-b", `stack "sh-a" instance "b"`},
+		{"import-compose, the new stack the shorter name", "POST", "/v1/import-compose", api.ImportComposeRequest{Content: shortCompose, Stack: "sh"},
+			"instances.a-b", "devarch-sh-a-b", `stack "sh-a" instance "b"`},
+		{"stack copy, the new stack the shorter name", "POST", "/v1/stacks/src2/copy", api.StackCopyRequest{Name: "sh"},
+			"instances.a-b", "devarch-sh-a-b", `stack "sh-a" instance "b"`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
