@@ -35,7 +35,7 @@ type Timeouts struct {
 
 // DefaultTimeouts are the timeouts the daemon runs jobs with.
 func DefaultTimeouts() Timeouts {
-	return Timeouts{Verify: 120 * time.Second, VerifyInterval: 500 * time.Millisecond, Recover: 3 * time.Minute, Up: 5 * time.Minute}
+	return Timeouts{Verify: 120 * time.Second, VerifyInterval: 250 * time.Millisecond, Recover: 3 * time.Minute, Up: 5 * time.Minute}
 }
 
 // Runner runs apply and destroy jobs of the stacks in Store, with config
