@@ -114,6 +114,17 @@ func (s *scrubbingRuntime) ImageIDs(ctx context.Context, refs []string) (map[str
 	return ids, s.err(err)
 }
 
+// ContainerStates passes on to the runtime's ContainerStates, its error
+// scrubbed; a runtime without it is runtime.ErrUnsupported.
+func (s *scrubbingRuntime) ContainerStates(ctx context.Context, stack string) ([]runtime.Container, error) {
+	sl, ok := s.Runtime.(runtime.StateLister)
+	if !ok {
+		return nil, fmt.Errorf("runtime %s: container states from the list: %w", s.Runtime.Kind(), runtime.ErrUnsupported)
+	}
+	cs, err := sl.ContainerStates(ctx, stack)
+	return cs, s.err(err)
+}
+
 // HealthLog passes on to the runtime's HealthLog, each output scrubbed; a
 // runtime without it is runtime.ErrUnsupported.
 func (s *scrubbingRuntime) HealthLog(ctx context.Context, name string) ([]runtime.HealthResult, error) {

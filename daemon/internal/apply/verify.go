@@ -94,16 +94,9 @@ func (s *Runner) verify(ctx context.Context, rt runtime.Runtime, d core.Desired,
 // engine's list where the runtime reads them there (runtime.StateLister),
 // else by inspecting them.
 func states(ctx context.Context, rt runtime.Runtime, stack string) ([]runtime.Container, error) {
-	inner := rt
-	if s, ok := rt.(*scrubbingRuntime); ok {
-		inner = s.Runtime
-	}
-	if sl, ok := inner.(runtime.StateLister); ok {
+	if sl, ok := rt.(runtime.StateLister); ok {
 		cs, err := sl.ContainerStates(ctx, stack)
 		if !errors.Is(err, runtime.ErrUnsupported) {
-			if s, ok := rt.(*scrubbingRuntime); ok {
-				err = s.err(err)
-			}
 			return cs, err
 		}
 	}
