@@ -1,9 +1,11 @@
 package runtime
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -157,28 +159,36 @@ func parseInspect(data []byte) ([]Container, error) {
 	return out, nil
 }
 
-// formatPorts renders published ports like `docker ps`:
-// "0.0.0.0:8080->8080/tcp"; IPv6 duplicates are dropped.
+// formatPorts renders the ports an inspection publishes (see joinPorts).
 func formatPorts(r inspected) string {
-	var parts []string
-	seen := map[string]bool{}
+	var ps []publishedPort
 	for port, binds := range r.NetworkSettings.Ports {
 		for _, b := range binds {
-			if b.HostPort == "" || strings.Contains(b.HostIP, ":") {
-				continue
-			}
-			ip := b.HostIP
-			if ip == "" {
-				ip = "0.0.0.0"
-			}
-			s := ip + ":" + b.HostPort + "->" + port
-			if !seen[s] {
-				seen[s] = true
-				parts = append(parts, s)
-			}
+			ps = append(ps, publishedPort{hostIP: b.HostIP, host: b.HostPort, target: port})
 		}
 	}
-	sort.Strings(parts)
+	return joinPorts(ps)
+}
+
+// publishedPort is one host binding of a container port: target is
+// "8080/tcp", host is "" when the port is not published.
+type publishedPort struct{ hostIP, host, target string }
+
+// joinPorts renders published ports like `docker ps`, sorted:
+// "0.0.0.0:8080->8080/tcp"; unpublished ports and IPv6 duplicates are
+// dropped.
+func joinPorts(ps []publishedPort) string {
+	var parts []string
+	for _, p := range ps {
+		if p.host == "" || strings.Contains(p.hostIP, ":") {
+			continue
+		}
+		s := cmp.Or(p.hostIP, "0.0.0.0") + ":" + p.host + "->" + p.target
+		if !slices.Contains(parts, s) {
+			parts = append(parts, s)
+		}
+	}
+	slices.Sort(parts)
 	return strings.Join(parts, ", ")
 }
 

@@ -1,7 +1,6 @@
 package runtime
 
 import (
-	"cmp"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -12,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 
@@ -180,9 +180,8 @@ func (e *Engine) apiContainers(ctx context.Context, keep func(name string) bool,
 	}
 	out := make([]Container, 0, len(listed))
 	for _, l := range listed {
-		c := containerOfListed(l)
 		if keep == nil || slices.ContainsFunc(l.Names, func(n string) bool { return keep(strings.TrimPrefix(n, "/")) }) {
-			out = append(out, c)
+			out = append(out, containerOfListed(l))
 		}
 	}
 	slices.SortFunc(out, func(a, b Container) int { return strings.Compare(a.Name, b.Name) })
@@ -213,19 +212,13 @@ func containerOfListed(l engineapi.Listed) Container {
 	} else {
 		c.Health = statusHealth(l.Status)
 	}
-	var ports []string
+	var ps []publishedPort
 	for _, p := range l.Ports {
-		if p.PublicPort == 0 || strings.Contains(p.IP, ":") {
-			continue
-		}
-		ip := cmp.Or(p.IP, "0.0.0.0")
-		s := fmt.Sprintf("%s:%d->%d/%s", ip, p.PublicPort, p.PrivatePort, p.Type)
-		if !slices.Contains(ports, s) {
-			ports = append(ports, s)
+		if p.PublicPort != 0 {
+			ps = append(ps, publishedPort{hostIP: p.IP, host: strconv.Itoa(p.PublicPort), target: fmt.Sprintf("%d/%s", p.PrivatePort, p.Type)})
 		}
 	}
-	slices.Sort(ports)
-	c.Ports = strings.Join(ports, ", ")
+	c.Ports = joinPorts(ps)
 	return c
 }
 
@@ -233,7 +226,7 @@ func containerOfListed(l engineapi.Listed) Container {
 // few at a time; a missing image is left out.
 func (e *Engine) apiImageIDs(ctx context.Context, refs []string) (map[string]string, error) {
 	ids := make([]string, len(refs))
-	err := parallel(ctx, len(refs), func(i int) error {
+	err := parallel(ctx, len(refs), apiParallel, func(i int) error {
 		id, err := e.api.ImageID(ctx, refs[i])
 		switch {
 		case err == nil:
@@ -258,11 +251,11 @@ func (e *Engine) apiImageIDs(ctx context.Context, refs []string) (map[string]str
 // apiParallel bounds the requests one read has in flight.
 const apiParallel = 8
 
-// parallel runs fn(0..n-1), apiParallel at a time, and returns the first
-// error (by index).
-func parallel(ctx context.Context, n int, fn func(i int) error) error {
+// parallel runs fn(0..n-1), limit at a time, and returns the first error
+// (by index).
+func parallel(ctx context.Context, n, limit int, fn func(i int) error) error {
 	errs := make([]error, n)
-	sem := make(chan struct{}, apiParallel)
+	sem := make(chan struct{}, limit)
 	var wg sync.WaitGroup
 	for i := range n {
 		wg.Add(1)

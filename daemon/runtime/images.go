@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/devarch-dev/devarch/daemon/runtime/internal/engineapi"
@@ -130,23 +129,16 @@ func (e *Engine) ImageIDs(ctx context.Context, refs []string) (map[string]string
 	if ids, ok := e.imageIDsAtOnce(ctx, unique); ok {
 		return ids, nil
 	}
-	ids, errs := make([]string, len(unique)), make([]error, len(unique))
-	sem := make(chan struct{}, imageInspectParallel)
-	var wg sync.WaitGroup
-	for i, ref := range unique {
-		wg.Add(1)
-		sem <- struct{}{}
-		go func() {
-			defer func() { <-sem; wg.Done() }()
-			ids[i], errs[i] = e.imageID(ctx, ref)
-		}()
+	ids := make([]string, len(unique))
+	err := parallel(ctx, len(unique), imageInspectParallel, func(i int) (err error) {
+		ids[i], err = e.imageID(ctx, unique[i])
+		return err
+	})
+	if err != nil {
+		return nil, err
 	}
-	wg.Wait()
 	out := map[string]string{}
 	for i, ref := range unique {
-		if errs[i] != nil {
-			return nil, errs[i]
-		}
 		if ids[i] != "" {
 			out[ref] = ids[i]
 		}
