@@ -42,7 +42,7 @@ func FuzzExportEnv(f *testing.F) {
 		data := ExportData{Host: "devarch-s-db", Port: 5432, Instance: "db", Stack: "s", Env: envValues(env)}
 		start := time.Now()
 		_ = exportEnvProblem(text, data)
-		out, _, err := renderExportEnv("db.exports.pg.env.URL", text, data, env)
+		out, _, err := renderExportEnv("db.exports.pg.env.URL", text, data, secretKeys(env))
 		if err == nil && len(out) > MaxExportEnvOutput {
 			t.Fatalf("rendered %d bytes, over the %d byte cap", len(out), MaxExportEnvOutput)
 		}

@@ -97,7 +97,7 @@ func (r *exportRenderer) render(name, text string, p *Service, exp Export, data 
 	if got, ok := r.done[k]; ok {
 		return got.value, got.secret, nil
 	}
-	value, secret, err := renderExportEnvKeys(name, text, data, pe.secrets)
+	value, secret, err := renderExportEnv(name, text, data, pe.secrets)
 	if err == nil {
 		r.done[k] = rendered{value, secret}
 	}
@@ -202,13 +202,6 @@ func envValues(env map[string]EnvVar) map[string]string {
 	return out
 }
 
-// renderExportEnv renders one export env template. The result is secret
-// when the template names a secret env key of the provider (env), or when
-// its output changes once secret values are swapped for a sentinel.
-func renderExportEnv(name, text string, data ExportData, env map[string]EnvVar) (string, bool, error) {
-	return renderExportEnvKeys(name, text, data, secretKeys(env))
-}
-
 // secretKeys is the set of env's secret keys.
 func secretKeys(env map[string]EnvVar) map[string]bool {
 	out := map[string]bool{}
@@ -220,9 +213,11 @@ func secretKeys(env map[string]EnvVar) map[string]bool {
 	return out
 }
 
-// renderExportEnvKeys is renderExportEnv with the provider's secret env
-// keys given.
-func renderExportEnvKeys(name, text string, data ExportData, secretKeys map[string]bool) (string, bool, error) {
+// renderExportEnv renders one export env template. The result is secret
+// when the template names one of the provider's secret env keys
+// (secretKeys), or when its output changes once secret values are swapped
+// for a sentinel.
+func renderExportEnv(name, text string, data ExportData, secretKeys map[string]bool) (string, bool, error) {
 	tpl, err := parseExportEnv(text)
 	if err != nil {
 		return "", false, fmt.Errorf("export env %s: %w", name, err)

@@ -22,7 +22,7 @@ func TestSecretDetection(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.text, func(t *testing.T) {
-			got, secret, err := renderExportEnv("t", tc.text, data, env)
+			got, secret, err := renderExportEnv("t", tc.text, data, secretKeys(env))
 			if err != nil {
 				t.Fatal(err)
 			}
