@@ -44,23 +44,39 @@ func e2fCat(t *testing.T, x *e2s, container, path string) string {
 	return out
 }
 
+// e2fFile is a stack whose instance web (template e2s-web) has config
+// file target set from a local file, applied with the content
+// "greeting=v1\n" and checked to read it.
+type e2fFile struct {
+	stack, web string        // the stack, and web's container
+	dir, local string        // the local file's directory, and its path
+	cat        func() string // the file's content inside the container
+}
+
+// e2fFileApplied makes an e2fFile named after name.
+func e2fFileApplied(t *testing.T, x *e2s, name, target string) e2fFile {
+	t.Helper()
+	f := e2fFile{stack: e2fStack(x, name, "web=e2s-web"), dir: t.TempDir()}
+	f.web = core.ContainerName(f.stack, "web")
+	f.local = e2fWrite(t, f.dir, "app.conf", "greeting=v1\n")
+	x.ok("instance", "set", f.stack, "web", "--file", target+"=@"+f.local)
+	x.apply(f.stack)
+	f.cat = func() string { t.Helper(); return e2fCat(t, x, f.web, target) }
+	if got := f.cat(); got != "greeting=v1\n" {
+		t.Fatalf("container reads %q; want the first content", got)
+	}
+	return f
+}
+
 // TestE2EApplyFileContentReachesContainer changes a config file's content: the
 // plan updates the instance, and after apply the container reads the new
 // content (it was recreated, not left on the replaced file).
 func TestE2EApplyFileContentReachesContainer(t *testing.T) {
 	t.Parallel()
 	x := newE2S(t)
-	s := e2fStack(x, "files", "web=e2s-web")
-	web := core.ContainerName(s, "web")
 	const target = "/etc/e2f/app.conf"
-	dir := t.TempDir()
-	local := e2fWrite(t, dir, "app.conf", "greeting=v1\n")
-	x.ok("instance", "set", s, "web", "--file", target+"=@"+local)
-	x.apply(s)
-	cat := func() string { t.Helper(); return e2fCat(t, x, web, target) }
-	if got := cat(); got != "greeting=v1\n" {
-		t.Fatalf("container reads %q; want the first content", got)
-	}
+	f := e2fFileApplied(t, x, "files", target)
+	s, web, dir, local, cat := f.stack, f.web, f.dir, f.local, f.cat
 	before := x.containerIDs(s)[web]
 
 	e2fWrite(t, dir, "app.conf", "greeting=v2\n")

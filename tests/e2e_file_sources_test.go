@@ -7,8 +7,6 @@ import (
 	"regexp"
 	"strings"
 	"testing"
-
-	"github.com/devarch-dev/devarch/core"
 )
 
 // TestE2EConfigFileFollowsSource sets a config file from a local file and
@@ -18,17 +16,9 @@ import (
 func TestE2EConfigFileFollowsSource(t *testing.T) {
 	t.Parallel()
 	x := newE2S(t)
-	s := e2fStack(x, "follow", "web=e2s-web")
-	web := core.ContainerName(s, "web")
 	const target = "/etc/e2fs/app.conf"
-	dir := t.TempDir()
-	local := e2fWrite(t, dir, "app.conf", "greeting=v1\n")
-	x.ok("instance", "set", s, "web", "--file", target+"=@"+local)
-	x.apply(s)
-	cat := func() string { t.Helper(); return e2fCat(t, x, web, target) }
-	if got := cat(); got != "greeting=v1\n" {
-		t.Fatalf("container reads %q; want the first content", got)
-	}
+	f := e2fFileApplied(t, x, "follow", target)
+	s, web, dir, local, cat := f.stack, f.web, f.dir, f.local, f.cat
 
 	// Only the local file is edited: no instance set.
 	e2fWrite(t, dir, "app.conf", "greeting=v2\n")
